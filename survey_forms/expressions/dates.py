@@ -1,0 +1,231 @@
+"""Dates, times and dateTimes inside expressions.
+
+Answers hold dates as ``"YYYY-MM-DD"``, times as ``"HH:MM[:SS[.fff]][offset]"`` and dateTimes as
+ISO 8601 strings. Like JavaRosa, expressions compare and add them as numbers: a date is a whole
+number of days since 1970-01-01, a dateTime a fractional number of days (measured in UTC when the
+string has an offset; a dateTime without an offset is read as UTC), a time a fraction of a day.
+``format-date()`` keeps the wall-clock time written in the string (it does not convert to the
+device's zone).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from .numeric import parse_number
+
+__all__ = [
+    "date_string_from_value",
+    "days_from_string",
+    "format_date",
+    "format_datetime",
+    "temporal_from_value",
+]
+
+EPOCH_DATE = date(1970, 1, 1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_SECONDS_PER_DAY = 86400.0
+
+_OFFSET = r"(Z|[+-]\d{2}(?::?\d{2})?)?"
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATETIME_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?" + _OFFSET
+)
+_TIME_RE = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?" + _OFFSET)
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _offset(text: str | None) -> timezone | None:
+    if not text:
+        return None
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours = int(digits[:2])
+    minutes = int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _microseconds(fraction: str | None) -> int:
+    return int((fraction or "0").ljust(6, "0")[:6])
+
+
+def parse_date(text: str) -> date | None:
+    """Return the date written ``YYYY-MM-DD`` (surrounding spaces allowed), else ``None``."""
+    match = _DATE_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """Return the ISO 8601 dateTime in ``text`` (aware when it has an offset), else ``None``."""
+    match = _DATETIME_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return datetime(
+            int(match[1]),
+            int(match[2]),
+            int(match[3]),
+            int(match[4]),
+            int(match[5]),
+            int(match[6] or 0),
+            _microseconds(match[7]),
+            tzinfo=_offset(match[8]),
+        )
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> datetime | None:
+    """Return a time ``HH:MM[:SS[.fff]][offset]`` as a dateTime on 1970-01-01, else ``None``."""
+    match = _TIME_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return datetime(
+            1970,
+            1,
+            1,
+            int(match[1]),
+            int(match[2]),
+            int(match[3] or 0),
+            _microseconds(match[4]),
+            tzinfo=_offset(match[5]),
+        )
+    except ValueError:
+        return None
+
+
+def _days_since_epoch(moment: datetime) -> float:
+    epoch = EPOCH if moment.tzinfo is not None else _EPOCH_NAIVE
+    return (moment - epoch).total_seconds() / _SECONDS_PER_DAY
+
+
+def days_from_string(text: str) -> float:
+    """Days since 1970-01-01 for a date, dateTime or time string; NaN for anything else."""
+    stripped = text.strip()
+    if len(stripped) >= 10 and stripped[4] == "-":
+        if len(stripped) == 10:
+            day = parse_date(stripped)
+            return float((day - EPOCH_DATE).days) if day is not None else math.nan
+        moment = parse_datetime(stripped)
+        return _days_since_epoch(moment) if moment is not None else math.nan
+    if len(stripped) >= 5 and stripped[2] == ":":
+        moment = parse_time(stripped)
+        if moment is not None:
+            return _days_since_epoch(moment)
+    return math.nan
+
+
+def datetime_from_days(days: float) -> datetime | None:
+    """The naive dateTime ``days`` days after 1970-01-01T00:00 (``None`` if out of range)."""
+    if not math.isfinite(days):
+        return None
+    try:
+        return _EPOCH_NAIVE + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def temporal_from_value(value: object) -> datetime | None:
+    """Read a value as a moment for ``format-date()``: a date/dateTime/time string or days.
+
+    Booleans, empty strings and strings that are neither temporal nor numeric give ``None``.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return datetime_from_days(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    day = parse_date(text)
+    if day is not None:
+        return datetime(day.year, day.month, day.day)
+    moment = parse_datetime(text) or parse_time(text)
+    if moment is not None:
+        return moment
+    number = parse_number(text)
+    return datetime_from_days(number) if number is not None else None
+
+
+def date_string_from_value(value: object) -> str:
+    """``date()``: the ``YYYY-MM-DD`` of a date/dateTime string or of a number of days.
+
+    A fractional number of days gives the day it falls in; anything else gives ``""``.
+    """
+    moment = temporal_from_value(value)
+    if moment is None:
+        return ""
+    return moment.date().isoformat()
+
+
+def format_datetime(moment: datetime) -> str:
+    """``now()``: ISO 8601 with milliseconds and offset, as ODK writes dateTimes."""
+    text = moment.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z") if moment.utcoffset() == timedelta(0) else text
+
+
+def format_date(moment: datetime, pattern: str) -> str:
+    """``format-date()`` with ODK's codes: %Y %y %m %n %b %d %e %H %h %M %S %3 %a.
+
+    An unknown code is copied as is; ``%%`` gives ``%``. Month and day names are English, as
+    JavaRosa's default locale.
+    """
+    parts: list[str] = []
+    i = 0
+    length = len(pattern)
+    while i < length:
+        char = pattern[i]
+        if char != "%" or i + 1 == length:
+            parts.append(char)
+            i += 1
+            continue
+        code = pattern[i + 1]
+        i += 2
+        if code == "Y":
+            parts.append(f"{moment.year:04d}")
+        elif code == "y":
+            parts.append(f"{moment.year % 100:02d}")
+        elif code == "m":
+            parts.append(f"{moment.month:02d}")
+        elif code == "n":
+            parts.append(str(moment.month))
+        elif code == "b":
+            parts.append(_MONTHS[moment.month - 1])
+        elif code == "d":
+            parts.append(f"{moment.day:02d}")
+        elif code == "e":
+            parts.append(str(moment.day))
+        elif code == "H":
+            parts.append(f"{moment.hour:02d}")
+        elif code == "h":
+            parts.append(str(moment.hour))
+        elif code == "M":
+            parts.append(f"{moment.minute:02d}")
+        elif code == "S":
+            parts.append(f"{moment.second:02d}")
+        elif code == "3":
+            parts.append(f"{moment.microsecond // 1000:03d}")
+        elif code == "a":
+            parts.append(_WEEKDAYS[moment.weekday()])
+        elif code == "%":
+            parts.append("%")
+        else:
+            parts.append("%" + code)
+    return "".join(parts)

@@ -1,0 +1,417 @@
+"""The function library: ODK's XPath functions, as JavaRosa evaluates them.
+
+Each function is a :class:`FunctionSpec`: its arity, and either ``impl`` (called with the
+evaluated argument values, after ``ctx`` when ``needs_ctx``) or ``build`` (given the compiled
+argument closures, returns the call's closure; used where arguments must not all be evaluated,
+as in ``if()``). ``position(..)`` and ``jr:choice-name()`` have arguments the parser checks and
+are compiled by :mod:`.compiler`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from .dates import (
+    date_string_from_value,
+    days_from_string,
+    format_date,
+    format_datetime,
+    temporal_from_value,
+)
+from .errors import ExpressionError
+from .values import NodeSet, Value, to_boolean, to_number, to_string
+
+__all__ = ["FUNCTIONS", "KNOWN_FUNCTIONS", "UNSUPPORTED_FUNCTIONS", "FunctionSpec"]
+
+Closure = Callable[[Any], Value]
+NAN = math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """How to check and run one function."""
+
+    name: str
+    min_args: int
+    max_args: int | None  # None: any number
+    impl: Callable[..., Value] | None = None
+    needs_ctx: bool = False
+    volatile: bool = False
+    build: Callable[[tuple[Closure, ...]], Closure] | None = None
+
+    def arity_text(self) -> str:
+        """``"1 argument"``, ``"2 or 3 arguments"``, ``"at least 1 argument"``..."""
+        low, high = self.min_args, self.max_args
+        noun = "argument" if (high or low) == 1 else "arguments"
+        if high is None:
+            return f"at least {low} {noun}"
+        if low == high:
+            return f"{low} {noun}"
+        if high == low + 1:
+            return f"{low} or {high} {noun}"
+        return f"{low} to {high} {noun}"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _items(value: Value) -> tuple[str, ...] | None:
+    """A node-set's items, ``None`` for other values."""
+    return value if type(value) is NodeSet else None  # type: ignore[return-value]
+
+
+def _numbers(values: tuple[Value, ...]) -> list[float]:
+    numbers: list[float] = []
+    for value in values:
+        items = _items(value)
+        if items is None:
+            numbers.append(to_number(value))
+        else:
+            numbers.extend(to_number(item) for item in items)
+    return numbers
+
+
+def _strings(values: tuple[Value, ...]) -> list[str]:
+    strings: list[str] = []
+    for value in values:
+        items = _items(value)
+        if items is None:
+            strings.append(to_string(value))
+        else:
+            strings.extend(items)
+    return strings
+
+
+def _to_int(value: Value) -> int:
+    """Truncate to an int for indexes (NaN is 0, as Java's cast)."""
+    number = to_number(value)
+    if number != number:
+        return 0
+    if math.isinf(number):
+        return 2**31 - 1 if number > 0 else -(2**31)
+    return int(number)
+
+
+@lru_cache(maxsize=512)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a ``regex()`` pattern (cached); ExpressionError if Python cannot read it."""
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise ExpressionError(
+            f"invalid regular expression {pattern!r}: {error}", code="argument"
+        ) from None
+
+
+# --- selects ----------------------------------------------------------------------------------
+
+
+def _selected(answer: Value, choice: Value) -> bool:
+    return to_string(choice).strip() in to_string(answer).split()
+
+
+def _count_selected(answer: Value) -> float:
+    return float(len(to_string(answer).split()))
+
+
+def _selected_at(answer: Value, index: Value) -> str:
+    names = to_string(answer).split()
+    position = _to_int(index)
+    return names[position] if 0 <= position < len(names) else ""
+
+
+# --- strings ----------------------------------------------------------------------------------
+
+
+def _substr(text: Value, start: Value, end: Value | None = None) -> str:
+    """ODK's ``substr(s, start[, end])``: 0-based, end exclusive, negatives count from the end."""
+    string = to_string(text)
+    length = len(string)
+    first = _to_int(start)
+    last = length if end is None else _to_int(end)
+    if first < 0:
+        first += length
+    if last < 0:
+        last += length
+    first = min(max(first, 0), length)
+    last = min(max(last, 0), length)
+    return string[first:last] if first < last else ""
+
+
+def _concat(*values: Value) -> str:
+    return "".join(_strings(values))
+
+
+def _join(separator: Value, *values: Value) -> str:
+    return to_string(separator).join(_strings(values))
+
+
+def _regex(text: Value, pattern: Value) -> bool:
+    return compile_regex(to_string(pattern)).search(to_string(text)) is not None
+
+
+def _normalize_space(text: Value) -> str:
+    return " ".join(to_string(text).split())
+
+
+def _translate(text: Value, source: Value, target: Value) -> str:
+    replace_from = to_string(source)
+    replace_to = to_string(target)
+    table: dict[int, int | None] = {}
+    for index, char in enumerate(replace_from):
+        if ord(char) not in table:
+            table[ord(char)] = ord(replace_to[index]) if index < len(replace_to) else None
+    return to_string(text).translate(table)
+
+
+def _substring_before(text: Value, part: Value) -> str:
+    string, needle = to_string(text), to_string(part)
+    index = string.find(needle)
+    return string[:index] if index >= 0 else ""
+
+
+def _substring_after(text: Value, part: Value) -> str:
+    string, needle = to_string(text), to_string(part)
+    index = string.find(needle)
+    return string[index + len(needle) :] if index >= 0 else ""
+
+
+def _boolean_from_string(text: Value) -> bool:
+    return to_string(text).strip() in ("true", "1")
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_ROUNDING = Context(prec=1000, rounding=ROUND_HALF_UP)
+
+
+def _round(value: Value, digits: Value | None = None) -> float:
+    """Round half away from zero (``round(2.5)`` is 3, ``round(-2.5)`` is -3), at ``digits``."""
+    number = to_number(value)
+    places = 0.0 if digits is None else to_number(digits)
+    if not math.isfinite(number) or places != places:
+        return number if places == places else NAN
+    places = max(min(places, 400.0), -400.0)
+    exponent = Decimal(1).scaleb(-int(places))
+    try:
+        rounded = Decimal(repr(number)).quantize(exponent, context=_ROUNDING)
+    except InvalidOperation:
+        return number
+    return float(rounded)
+
+
+def _finite_or_same(operation: Callable[[float], float]) -> Callable[[Value], float]:
+    def apply(value: Value) -> float:
+        number = to_number(value)
+        return float(operation(number)) if math.isfinite(number) else number
+
+    return apply
+
+
+def _abs(value: Value) -> float:
+    return abs(to_number(value))
+
+
+def _pow(base: Value, exponent: Value) -> float:
+    x, y = to_number(base), to_number(exponent)
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return math.inf
+    except ValueError:  # 0 ** negative, or a negative base with a fractional exponent
+        if x == 0:
+            return math.inf
+        return NAN
+
+
+def _math(operation: Callable[[float], float]) -> Callable[[Value], float]:
+    def apply(value: Value) -> float:
+        try:
+            return operation(to_number(value))
+        except (ValueError, OverflowError):
+            return NAN
+
+    return apply
+
+
+def _extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
+    def apply(*values: Value) -> float:
+        numbers = _numbers(values)
+        if not numbers or any(number != number for number in numbers):
+            return NAN
+        return pick(numbers)
+
+    return apply
+
+
+def _count(value: Value) -> float:
+    items = _items(value)
+    return float(len(items)) if items is not None else 1.0
+
+
+def _count_non_empty(value: Value) -> float:
+    items = _items(value)
+    if items is None:
+        return 1.0 if to_string(value) else 0.0
+    return float(sum(1 for item in items if item))
+
+
+def _sum(value: Value) -> float:
+    items = _items(value)
+    if items is None:
+        return to_number(value)
+    return math.fsum(to_number(item) for item in items) if items else 0.0
+
+
+def _number(value: Value) -> float:
+    return to_number(value)
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+
+def _today(ctx: Any) -> str:
+    return ctx.now().date().isoformat()
+
+
+def _now(ctx: Any) -> str:
+    return format_datetime(ctx.now())
+
+
+def _format_date(value: Value, pattern: Value) -> str:
+    moment = temporal_from_value(to_string(value) if type(value) is NodeSet else value)
+    return format_date(moment, to_string(pattern)) if moment is not None else ""
+
+
+def _date(value: Value) -> str:
+    return date_string_from_value(to_string(value) if type(value) is NodeSet else value)
+
+
+def _decimal_date_time(value: Value) -> float:
+    if type(value) is str:
+        return days_from_string(value) if value.strip() else NAN
+    return to_number(value)
+
+
+# --- control ----------------------------------------------------------------------------------
+
+
+def _build_if(args: tuple[Closure, ...]) -> Closure:
+    condition, when_true, when_false = args
+
+    def if_(ctx: Any) -> Value:
+        return when_true(ctx) if to_boolean(condition(ctx)) else when_false(ctx)
+
+    return if_
+
+
+def _build_coalesce(args: tuple[Closure, ...]) -> Closure:
+    first, second = args
+
+    def coalesce(ctx: Any) -> Value:
+        value = first(ctx)
+        return value if to_string(value) != "" else second(ctx)
+
+    return coalesce
+
+
+def _build_once(args: tuple[Closure, ...]) -> Closure:
+    return args[0]
+
+
+def _spec(
+    name: str,
+    min_args: int,
+    max_args: int | None,
+    impl: Callable[..., Value] | None = None,
+    **options: Any,
+) -> FunctionSpec:
+    return FunctionSpec(name, min_args, max_args, impl, **options)
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        # selects
+        _spec("selected", 2, 2, _selected),
+        _spec("count-selected", 1, 1, _count_selected),
+        _spec("selected-at", 2, 2, _selected_at),
+        _spec("jr:choice-name", 2, 2),  # compiled by the compiler (needs the question name)
+        # strings
+        _spec("string-length", 1, 1, lambda text: float(len(to_string(text)))),
+        _spec("substr", 2, 3, _substr),
+        _spec("substring", 2, 3, _substr),
+        _spec("concat", 0, None, _concat),
+        _spec("join", 1, None, _join),
+        _spec("contains", 2, 2, lambda a, b: to_string(b) in to_string(a)),
+        _spec("starts-with", 2, 2, lambda a, b: to_string(a).startswith(to_string(b))),
+        _spec("ends-with", 2, 2, lambda a, b: to_string(a).endswith(to_string(b))),
+        _spec("substring-before", 2, 2, _substring_before),
+        _spec("substring-after", 2, 2, _substring_after),
+        _spec("translate", 3, 3, _translate),
+        _spec("normalize-space", 1, 1, _normalize_space),
+        _spec("regex", 2, 2, _regex),
+        # logic
+        _spec("if", 3, 3, build=_build_if),
+        _spec("coalesce", 2, 2, build=_build_coalesce),
+        _spec("not", 1, 1, lambda value: not to_boolean(value)),
+        _spec("true", 0, 0, lambda: True),
+        _spec("false", 0, 0, lambda: False),
+        _spec("boolean", 1, 1, to_boolean),
+        _spec("boolean-from-string", 1, 1, _boolean_from_string),
+        _spec("once", 1, 1, build=_build_once),
+        # conversions
+        _spec("string", 1, 1, to_string),
+        _spec("number", 1, 1, _number),
+        _spec("int", 1, 1, _finite_or_same(math.trunc)),
+        # numbers
+        _spec("round", 1, 2, _round),
+        _spec("floor", 1, 1, _finite_or_same(math.floor)),
+        _spec("ceiling", 1, 1, _finite_or_same(math.ceil)),
+        _spec("abs", 1, 1, _abs),
+        _spec("pow", 2, 2, _pow),
+        _spec("sqrt", 1, 1, _math(math.sqrt)),
+        _spec("exp", 1, 1, _math(math.exp)),
+        _spec("log", 1, 1, _math(math.log)),
+        _spec("log10", 1, 1, _math(math.log10)),
+        _spec("pi", 0, 0, lambda: math.pi),
+        _spec("min", 1, None, _extreme(min)),
+        _spec("max", 1, None, _extreme(max)),
+        # node-sets and repeats
+        _spec("count", 1, 1, _count),
+        _spec("count-non-empty", 1, 1, _count_non_empty),
+        _spec("sum", 1, 1, _sum),
+        _spec("position", 1, 1),  # position(..): compiled by the compiler
+        # dates
+        _spec("today", 0, 0, _today, needs_ctx=True, volatile=True),
+        _spec("now", 0, 0, _now, needs_ctx=True, volatile=True),
+        _spec("date", 1, 1, _date),
+        _spec("format-date", 2, 2, _format_date),
+        _spec("format-date-time", 2, 2, _format_date),
+        _spec("decimal-date-time", 1, 1, _decimal_date_time),
+    )
+}
+
+KNOWN_FUNCTIONS: frozenset[str] = frozenset(FUNCTIONS)
+
+# XPath or ODK functions that exist elsewhere but not here, with advice for the form's author.
+UNSUPPORTED_FUNCTIONS: dict[str, str] = {
+    "current": "use ${name} references",
+    "instance": "secondary instances are not supported; use choice_filter",
+    "pulldata": "external data files are not supported",
+    "last": "use count() of a repeat question",
+    "id": "use ${name} references",
+    "name": "use ${name} references",
+    "local-name": "use ${name} references",
+    "namespace-uri": "use ${name} references",
+    "lang": "use ${name} references",
+    "random": "random numbers would differ between tablet and server",
+    "uuid": "identifiers are generated by the app (entry_id)",
+    "indexed-repeat": "use ${name} references",
+}

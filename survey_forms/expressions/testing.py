@@ -1,0 +1,87 @@
+"""A dictionary-backed :class:`~.context.EvalContext`, for tests and for trying expressions.
+
+>>> from survey_forms.expressions import parse
+>>> parse("${age} + 1").evaluate(DictContext({"age": "41"}))
+42.0
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from .values import NodeSet, to_string
+
+__all__ = ["DEFAULT_NOW", "DictContext"]
+
+WIB = datetime.timezone(datetime.timedelta(hours=7), "WIB")
+DEFAULT_NOW = datetime.datetime(2024, 8, 13, 9, 30, 0, tzinfo=WIB)
+
+
+def _as_value(value: object) -> str | NodeSet:
+    if isinstance(value, NodeSet | str):
+        return value
+    if isinstance(value, list | tuple):
+        return NodeSet(_as_value_item(item) for item in value)
+    return _as_value_item(value)
+
+
+def _as_value_item(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return to_string(float(value) if not isinstance(value, bool) else value)
+    return str(value)
+
+
+@dataclass
+class DictContext:
+    """Answers in a dict; every other part of the context settable.
+
+    ``values`` maps question names to answers: strings, numbers (written as ODK writes them),
+    ``None`` (unanswered) or lists (a repeat's answers, seen from outside the repeat, as a
+    :class:`NodeSet`). A name not in ``values`` is unanswered (``""``).
+    ``labels`` maps ``(question, choice name)`` to a label; ``row`` is the choice being filtered
+    (for bare names in a choice_filter).
+    """
+
+    values: Mapping[str, object] = field(default_factory=dict)
+    current_value: object = ""
+    index: int = 1
+    labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    row: Mapping[str, str] = field(default_factory=dict)
+    moment: datetime.datetime = DEFAULT_NOW
+    resolved: list[str] = field(default_factory=list, repr=False)
+
+    def resolve(self, name: str) -> str | NodeSet:
+        """The answer of ``name`` (``""`` if absent); each call is recorded in ``resolved``."""
+        self.resolved.append(name)
+        return _as_value(self.values.get(name))
+
+    def current(self) -> str:
+        """The value of ``.``."""
+        value = _as_value(self.current_value)
+        return value if isinstance(value, str) else to_string(value)
+
+    def position(self) -> int:
+        """``position(..)``."""
+        return self.index
+
+    def choice_label(self, question: str, value: str) -> str:
+        """The label from ``labels``, else ``""``."""
+        return self.labels.get((question, value), "")
+
+    def choice_column(self, column: str) -> str:
+        """The column of ``row``, else ``""``."""
+        return self.row.get(column, "")
+
+    def now(self) -> datetime.datetime:
+        """The fixed ``moment`` (13 Aug 2024, 09:30 WIB unless set)."""
+        return self.moment
+
+    def with_values(self, values: Iterable[tuple[str, object]]) -> DictContext:
+        """A copy with ``values`` added."""
+        merged = dict(self.values)
+        merged.update(values)
+        return replace(self, values=merged, resolved=[])

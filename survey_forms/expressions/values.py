@@ -1,0 +1,214 @@
+"""Values inside expressions and XPath 1.0's conversions between them, as JavaRosa applies them.
+
+An expression's value is a ``str``, a ``float``, a ``bool`` or a :class:`NodeSet`. A reference to
+one question gives its answer as a string (``""`` when unanswered); a reference from outside a
+repeat to a question inside it gives a :class:`NodeSet` of every instance's answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from .dates import days_from_string
+from .numeric import format_number, parse_number
+
+__all__ = [
+    "NodeSet",
+    "Value",
+    "add",
+    "divide",
+    "equal",
+    "modulo",
+    "multiply",
+    "not_equal",
+    "relate",
+    "subtract",
+    "to_boolean",
+    "to_number",
+    "to_string",
+]
+
+NAN = math.nan
+
+
+class NodeSet(tuple[str, ...]):
+    """An immutable sequence of answers (strings): every instance of a question in a repeat.
+
+    ``NodeSet(["3", "", "5"])``. As XPath says, a node-set is true when it is not empty (even if
+    its answers are all empty), and converts to a string or number through its first item.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, items: Iterable[str] = ()) -> NodeSet:
+        """Build a node-set from answer strings."""
+        return super().__new__(cls, items)
+
+    def __repr__(self) -> str:
+        return f"NodeSet({list(self)!r})"
+
+
+Value = str | float | bool | NodeSet
+
+
+def to_string(value: object) -> str:
+    """XPath ``string()``: numbers as ODK prints them, ``true``/``false``, a node-set's first."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is float:
+        return format_number(value)  # type: ignore[arg-type]
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is NodeSet:
+        return value[0] if value else ""  # type: ignore[index]
+    if kind is int:
+        return str(value)
+    raise TypeError(f"not an expression value: {value!r}")
+
+
+def _string_to_number(text: str) -> float:
+    number = parse_number(text)
+    if number is not None:
+        return number
+    return days_from_string(text)
+
+
+def to_number(value: object) -> float:
+    """XPath ``number()``: ``""`` and non-numbers are NaN; dates are days since 1970-01-01."""
+    kind = type(value)
+    if kind is float:
+        return value  # type: ignore[return-value]
+    if kind is str:
+        return _string_to_number(value)  # type: ignore[arg-type]
+    if kind is bool:
+        return 1.0 if value else 0.0
+    if kind is NodeSet:
+        return _string_to_number(value[0]) if value else NAN  # type: ignore[index]
+    if kind is int:
+        return float(value)  # type: ignore[arg-type]
+    raise TypeError(f"not an expression value: {value!r}")
+
+
+def to_boolean(value: object) -> bool:
+    """XPath ``boolean()``: a non-empty string, a non-zero number, a non-empty node-set."""
+    kind = type(value)
+    if kind is bool:
+        return value  # type: ignore[return-value]
+    if kind is str or kind is NodeSet:
+        return len(value) > 0  # type: ignore[arg-type]
+    if kind is float or kind is int:
+        return value != 0 and value == value
+    raise TypeError(f"not an expression value: {value!r}")
+
+
+def _is_number(kind: type) -> bool:
+    return kind is float or kind is int
+
+
+def _nodeset_compare(
+    test: Callable[[object, object], bool], left: object, right: object, by_number: bool
+) -> bool:
+    """XPath's existential comparison where at least one side is a node-set."""
+    if type(left) is bool or type(right) is bool:
+        if by_number:
+            return test(to_number(to_boolean(left)), to_number(to_boolean(right)))
+        return test(to_boolean(left), to_boolean(right))
+    if type(left) is NodeSet and type(right) is NodeSet:
+        if by_number:
+            rights = [_string_to_number(item) for item in right]  # type: ignore[attr-defined]
+            return any(test(_string_to_number(a), b) for a in left for b in rights)  # type: ignore[attr-defined]
+        return any(test(a, b) for a in left for b in right)  # type: ignore[attr-defined]
+    if type(left) is NodeSet:
+        if by_number or _is_number(type(right)):
+            other = to_number(right)
+            return any(test(_string_to_number(item), other) for item in left)  # type: ignore[attr-defined]
+        other_text = to_string(right)
+        return any(test(item, other_text) for item in left)  # type: ignore[attr-defined]
+    if by_number or _is_number(type(left)):
+        other = to_number(left)
+        return any(test(other, _string_to_number(item)) for item in right)  # type: ignore[attr-defined]
+    other_text = to_string(left)
+    return any(test(other_text, item) for item in right)  # type: ignore[attr-defined]
+
+
+def _eq(a: object, b: object) -> bool:
+    return a == b
+
+
+def _ne(a: object, b: object) -> bool:
+    return a != b
+
+
+def equal(left: object, right: object) -> bool:
+    """XPath ``=``: as booleans if either is one, else as numbers if either is one, else text."""
+    left_kind = type(left)
+    right_kind = type(right)
+    if left_kind is str and right_kind is str:
+        return left == right
+    if left_kind is NodeSet or right_kind is NodeSet:
+        return _nodeset_compare(_eq, left, right, by_number=False)
+    if left_kind is bool or right_kind is bool:
+        return to_boolean(left) == to_boolean(right)
+    if _is_number(left_kind) or _is_number(right_kind):
+        return to_number(left) == to_number(right)
+    return to_string(left) == to_string(right)
+
+
+def not_equal(left: object, right: object) -> bool:
+    """XPath ``!=`` (for node-sets: some pair differs, which is not ``not(a = b)``)."""
+    left_kind = type(left)
+    right_kind = type(right)
+    if left_kind is str and right_kind is str:
+        return left != right
+    if left_kind is NodeSet or right_kind is NodeSet:
+        return _nodeset_compare(_ne, left, right, by_number=False)
+    if left_kind is bool or right_kind is bool:
+        return to_boolean(left) != to_boolean(right)
+    if _is_number(left_kind) or _is_number(right_kind):
+        return to_number(left) != to_number(right)
+    return to_string(left) != to_string(right)
+
+
+def relate(test: Callable[[float, float], bool], left: object, right: object) -> bool:
+    """XPath ``<``, ``<=``, ``>``, ``>=``: both sides as numbers (existential for node-sets)."""
+    if type(left) is NodeSet or type(right) is NodeSet:
+        return _nodeset_compare(test, left, right, by_number=True)  # type: ignore[arg-type]
+    return test(to_number(left), to_number(right))
+
+
+def add(left: object, right: object) -> float:
+    """XPath ``+``."""
+    return to_number(left) + to_number(right)
+
+
+def subtract(left: object, right: object) -> float:
+    """XPath ``-``."""
+    return to_number(left) - to_number(right)
+
+
+def multiply(left: object, right: object) -> float:
+    """XPath ``*``."""
+    return to_number(left) * to_number(right)
+
+
+def divide(left: object, right: object) -> float:
+    """XPath ``div``: IEEE 754 division (``1 div 0`` is Infinity, ``0 div 0`` NaN)."""
+    dividend = to_number(left)
+    divisor = to_number(right)
+    if divisor == 0:
+        if dividend == 0 or dividend != dividend:
+            return NAN
+        return math.copysign(math.inf, dividend) * math.copysign(1.0, divisor)
+    return dividend / divisor
+
+
+def modulo(left: object, right: object) -> float:
+    """XPath ``mod``: the remainder of truncating division, with the sign of the dividend."""
+    dividend = to_number(left)
+    divisor = to_number(right)
+    try:
+        return math.fmod(dividend, divisor)
+    except ValueError:  # divisor 0 or dividend infinite
+        return NAN
