@@ -1,0 +1,77 @@
+"""Configuration of the sync server: defaults, then the instance file, then the environment.
+
+Order of precedence (later wins):
+
+1. :data:`DEFAULTS` below;
+2. ``<instance>/config.py`` (a Python file of upper-case names), when it exists;
+3. environment variables ``SURVEY_DATABASE_URL``, ``SURVEY_SECRET_KEY``,
+   ``SURVEY_ATTACHMENTS_DIR``, ``SURVEY_MAX_CONTENT_LENGTH``, ``SURVEY_TOKEN_LIFETIME_DAYS``;
+4. the ``config`` mapping given to :func:`sync_server.create_app` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULTS", "ENV_VARS", "env_overrides", "finalise"]
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # generated into the instance folder on first start when unset
+    "DATABASE_URL": None,  # None: SQLite file ``survey.sqlite3`` in the instance folder
+    "ATTACHMENTS_DIR": None,  # None: ``attachments/`` in the instance folder
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # bytes; larger requests get 413
+    "MAX_STRING_LENGTH": 20_000,  # longest text accepted inside an entry
+    "MAX_ANSWERS_BYTES": 2 * 1024 * 1024,  # largest serialised answers object of one revision
+    "MAX_BATCH": 500,  # revisions per push request
+    "PULL_LIMIT_DEFAULT": 200,
+    "PULL_LIMIT_MAX": 1000,
+    "TOKEN_LIFETIME_DAYS": 180,
+    "SIGNIN_MAX_FAILURES": 10,  # failed sign-ins per user name or address ...
+    "SIGNIN_WINDOW_SECONDS": 300,  # ... within this window before 429
+    "SQLITE_BUSY_TIMEOUT_MS": 30_000,
+    "DB_POOL_SIZE": 10,
+    "JSON_SORT_KEYS": False,
+}
+
+ENV_VARS: dict[str, tuple[str, type]] = {
+    "SURVEY_DATABASE_URL": ("DATABASE_URL", str),
+    "SURVEY_SECRET_KEY": ("SECRET_KEY", str),
+    "SURVEY_ATTACHMENTS_DIR": ("ATTACHMENTS_DIR", str),
+    "SURVEY_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "SURVEY_TOKEN_LIFETIME_DAYS": ("TOKEN_LIFETIME_DAYS", int),
+}
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the configuration keys set by ``SURVEY_*`` environment variables."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for var, (key, kind) in ENV_VARS.items():
+        raw = environ.get(var)
+        if raw is None or raw == "":
+            continue
+        try:
+            out[key] = kind(raw)
+        except ValueError as exc:
+            raise ValueError(f"{var} must be a {kind.__name__}, got {raw!r}") from exc
+    return out
+
+
+def finalise(config: dict[str, Any], instance_path: Path) -> None:
+    """Fill the instance-relative defaults (database file, attachments dir, secret key)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'survey.sqlite3'}"
+    if not config.get("ATTACHMENTS_DIR"):
+        config["ATTACHMENTS_DIR"] = str(instance_path / "attachments")
+    if not config.get("SECRET_KEY"):
+        key_file = instance_path / "secret_key"
+        if not key_file.exists():
+            import secrets
+
+            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+            key_file.chmod(0o600)
+        config["SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()

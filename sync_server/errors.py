@@ -1,0 +1,92 @@
+"""API errors and the JSON error renderer.
+
+Every error leaving ``/api/`` is a JSON body ``{"error", "message", "message_id"}`` (plus optional
+``"details"``). Views raise :class:`ApiError`; werkzeug's HTTP errors (404, 405, 413, ...) and
+unexpected exceptions are turned into the same shape by :func:`register_error_handlers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .messages import message
+
+__all__ = ["ApiError", "error_response", "register_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ApiError(Exception):
+    """An error answered as JSON with an HTTP status and a catalog message code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        **params: object,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.params = params
+        self.details = details
+        self.headers = headers or {}
+        super().__init__(f"{status} {code} {params}")
+
+
+def error_response(
+    status: int, code: str, details: Any = None, headers: dict[str, str] | None = None, **params
+) -> Response:
+    """Build the JSON error response for ``code``."""
+    text = message(code, **params)
+    body: dict[str, Any] = {"error": code, "message": text["en"], "message_id": text["id"]}
+    if details is not None:
+        body["details"] = details
+    resp = jsonify(body)
+    resp.status_code = status
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render :class:`ApiError`, HTTP errors and crashes as JSON bodies."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.details, exc.headers, **exc.params)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response | HTTPException:
+        status = exc.code or 500
+        if not request.path.startswith("/api/") and status not in (413,):
+            return exc
+        code = _HTTP_CODES.get(status)
+        if status == 413:
+            return error_response(413, "too_large", limit=app.config["MAX_CONTENT_LENGTH"])
+        if code == "bad_request":
+            return error_response(400, code, detail=exc.description or "")
+        if code is None:
+            return error_response(status, "bad_request", detail=exc.name)
+        return error_response(status, code)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error")

@@ -1,0 +1,172 @@
+"""Published form versions: publishing, listing, and a cache of compiled ``Form`` objects.
+
+Each published version keeps the compiled JSON (``Form.to_json()``) and the source file bytes.
+A version number is immutable: publishing it again with the same compiled content is a no-op,
+with different content it is refused (:class:`FormVersionExistsError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from . import audit
+from .clock import now_iso
+from .schema import changes, forms
+
+__all__ = [
+    "FormCache",
+    "FormVersionExistsError",
+    "compiled_sha256",
+    "form_row",
+    "list_forms",
+    "publish",
+    "publish_file",
+]
+
+
+class FormVersionExistsError(ValueError):
+    """A form version that is already published with different content."""
+
+    def __init__(self, form_id: str, version: str) -> None:
+        self.form_id = form_id
+        self.version = version
+        super().__init__(
+            f"form {form_id} version {version} is already published with different content; "
+            "raise the version number in the settings sheet"
+        )
+
+
+def compiled_sha256(compiled: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a compiled form (also its HTTP ETag)."""
+    canonical = json.dumps(compiled, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def publish(
+    conn: Connection, form: Any, source: bytes, filename: str, actor: str
+) -> dict[str, Any]:
+    """Publish a loaded ``survey_forms.Form``; returns ``{form_id, version, title, status}``.
+
+    ``status`` is ``"published"`` or ``"unchanged"`` (same version, same content).
+    """
+    compiled = form.to_json()
+    digest = compiled_sha256(compiled)
+    form_id, version = str(form.form_id), str(form.version)
+    existing = conn.execute(
+        select(forms.c.sha256).where(forms.c.form_id == form_id, forms.c.version == version)
+    ).first()
+    result = {"form_id": form_id, "version": version, "title": _title(form), "sha256": digest}
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise FormVersionExistsError(form_id, version)
+        return {**result, "status": "unchanged"}
+    now = now_iso()
+    conn.execute(
+        forms.insert().values(
+            form_id=form_id,
+            version=version,
+            title=result["title"],
+            sha256=digest,
+            compiled_json=json.dumps(compiled, ensure_ascii=False),
+            source_filename=Path(filename).name,
+            source_sha256=hashlib.sha256(source).hexdigest(),
+            source_bytes=source,
+            published_at=now,
+            published_by=actor,
+        )
+    )
+    conn.execute(
+        changes.insert().values(kind="form", form_id=form_id, form_version=version, created_at=now)
+    )
+    audit.record(
+        conn,
+        actor,
+        "form.publish",
+        "form",
+        f"{form_id}/{version}",
+        {"sha256": digest, "source": Path(filename).name},
+    )
+    return {**result, "status": "published"}
+
+
+def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:
+    """Load an XLSForm file with ``survey_forms.load_xlsform`` and publish it."""
+    from survey_forms import load_xlsform
+
+    source = Path(path).read_bytes()
+    form = load_xlsform(path)
+    return publish(conn, form, source, Path(path).name, actor)
+
+
+def _title(form: Any) -> str:
+    title = form.title
+    if isinstance(title, dict):
+        default = getattr(form, "default_language", None)
+        return str(title.get(default) or next(iter(title.values()), form.form_id))
+    return str(title or form.form_id)
+
+
+def list_forms(conn: Connection) -> list[dict[str, Any]]:
+    """Every published version: ``form_id, version, title, published_at, sha256``."""
+    rows = conn.execute(
+        select(
+            forms.c.form_id, forms.c.version, forms.c.title, forms.c.published_at, forms.c.sha256
+        ).order_by(forms.c.form_id, forms.c.version)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def form_row(conn: Connection, form_id: str, version: str) -> dict[str, Any] | None:
+    """The stored row of one version (compiled JSON as text), or ``None``."""
+    row = (
+        conn.execute(
+            select(
+                forms.c.form_id,
+                forms.c.version,
+                forms.c.title,
+                forms.c.sha256,
+                forms.c.compiled_json,
+                forms.c.published_at,
+            ).where(forms.c.form_id == form_id, forms.c.version == version)
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+class FormCache:
+    """``Form.from_json`` objects per (form_id, version), loaded once per process.
+
+    Published versions never change, so entries never need invalidating.
+    """
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection, form_id: str, version: str) -> Any | None:
+        """The compiled ``Form`` or ``None`` when this version is not published."""
+        key = (form_id, version)
+        form = self._forms.get(key)
+        if form is not None:
+            return form
+        row = conn.execute(
+            select(forms.c.compiled_json).where(
+                forms.c.form_id == form_id, forms.c.version == version
+            )
+        ).first()
+        if row is None:
+            return None
+        from survey_forms import Form
+
+        form = Form.from_json(json.loads(row.compiled_json))
+        with self._lock:
+            self._forms.setdefault(key, form)
+        return self._forms[key]

@@ -1,0 +1,128 @@
+"""Catalog of user-facing API messages: Indonesian (``id``) first, English (``en``) second.
+
+Every error the API returns names a code from :data:`CATALOG`; :func:`message` fills in the
+placeholders. The review pages (a later issue) use Flask-Babel for their own text.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CATALOG", "message"]
+
+CATALOG: dict[str, dict[str, str]] = {
+    "bad_request": {
+        "id": "Permintaan tidak valid: {detail}",
+        "en": "Bad request: {detail}",
+    },
+    "malformed_json": {
+        "id": "Isi permintaan bukan JSON yang valid.",
+        "en": "The request body is not valid JSON.",
+    },
+    "not_utf8": {
+        "id": "Isi permintaan bukan teks UTF-8.",
+        "en": "The request body is not UTF-8 text.",
+    },
+    "unsupported_media_type": {
+        "id": "Isi permintaan harus JSON (Content-Type: application/json).",
+        "en": "The request body must be JSON (Content-Type: application/json).",
+    },
+    "too_large": {
+        "id": "Permintaan terlalu besar (batas {limit} byte).",
+        "en": "The request is too large (limit {limit} bytes).",
+    },
+    "not_found": {
+        "id": "Alamat atau data tidak ditemukan.",
+        "en": "Not found.",
+    },
+    "method_not_allowed": {
+        "id": "Metode HTTP ini tidak diizinkan di alamat ini.",
+        "en": "This HTTP method is not allowed here.",
+    },
+    "unauthorized": {
+        "id": "Silakan masuk terlebih dahulu (token tidak ada).",
+        "en": "Sign in first (no token given).",
+    },
+    "invalid_token": {
+        "id": "Token tidak berlaku, kedaluwarsa atau sudah dicabut. Silakan masuk lagi.",
+        "en": "The token is invalid, expired or revoked. Please sign in again.",
+    },
+    "invalid_credentials": {
+        "id": "Nama pengguna atau kata sandi salah.",
+        "en": "Wrong user name or password.",
+    },
+    "rate_limited": {
+        "id": "Terlalu banyak percobaan masuk. Coba lagi dalam {seconds} detik.",
+        "en": "Too many sign-in attempts. Try again in {seconds} seconds.",
+    },
+    "forbidden": {
+        "id": "Anda tidak berwenang untuk tindakan ini.",
+        "en": "You are not allowed to do this.",
+    },
+    "internal_error": {
+        "id": "Terjadi kesalahan pada server. Kesalahan sudah dicatat.",
+        "en": "The server had an error. It has been logged.",
+    },
+    "unknown_form": {
+        "id": "Formulir {form_id} versi {version} tidak dikenal di server.",
+        "en": "Form {form_id} version {version} is not known to the server.",
+    },
+    "region_forbidden": {
+        "id": "Anda tidak ditugaskan di wilayah {region}.",
+        "en": "You are not assigned to region {region}.",
+    },
+    "malformed": {
+        "id": "Revisi tidak lengkap atau rusak: {detail}",
+        "en": "The revision is malformed: {detail}",
+    },
+    "invalid": {
+        "id": "Jawaban tidak valid untuk formulir ini ({count} masalah).",
+        "en": "The answers are not valid for this form ({count} issues).",
+    },
+    "unknown_parent": {
+        "id": "Revisi induk {parent_rev} tidak ada di server.",
+        "en": "The parent revision {parent_rev} is not on the server.",
+    },
+    "not_owner": {
+        "id": "Isian ini milik petugas lain.",
+        "en": "This entry belongs to another officer.",
+    },
+    "entry_deleted": {
+        "id": "Isian ini sudah dihapus oleh admin.",
+        "en": "This entry has been deleted by an admin.",
+    },
+    "hash_mismatch": {
+        "id": "Isi berkas tidak cocok dengan SHA-256 {sha256}.",
+        "en": "The file content does not match SHA-256 {sha256}.",
+    },
+    "bad_hash": {
+        "id": "Bukan SHA-256 yang valid (64 digit heksadesimal huruf kecil).",
+        "en": "Not a valid SHA-256 (64 lower-case hexadecimal digits).",
+    },
+    "stale_parent": {
+        "id": "Isian sudah berubah (revisi terbaru {head_rev}). Muat ulang lalu ulangi.",
+        "en": "The entry has changed (current revision {head_rev}). Reload and try again.",
+    },
+    "invalid_status": {
+        "id": "Status tinjauan tidak dikenal: {status}.",
+        "en": "Unknown review status: {status}.",
+    },
+    "no_conflict": {
+        "id": "Isian ini tidak memiliki konflik.",
+        "en": "This entry has no conflict.",
+    },
+    "form_version_exists": {
+        "id": "Formulir {form_id} versi {version} sudah diterbitkan dengan isi berbeda. "
+        "Naikkan nomor versi.",
+        "en": "Form {form_id} version {version} is already published with different content. "
+        "Raise the version number.",
+    },
+    "bad_cursor": {
+        "id": "Kursor sinkronisasi tidak valid.",
+        "en": "The sync cursor is not valid.",
+    },
+}
+
+
+def message(code: str, **params: object) -> dict[str, str]:
+    """Return ``{"id": ..., "en": ...}`` for ``code`` with the placeholders filled in."""
+    entry = CATALOG[code]
+    return {lang: text.format(**params) for lang, text in entry.items()}

@@ -1,0 +1,235 @@
+"""Tables of the sync server (SQLAlchemy Core metadata).
+
+The database schema itself is created and upgraded by the Alembic migrations in
+``sync_server/migrations``; a test checks that the migrations and these tables agree.
+
+Times are stored as ISO 8601 UTC strings (``2024-08-13T02:15:00.123456Z``): they sort correctly as
+text and mean the same on SQLite and PostgreSQL. JSON documents (answers, meta, conflicts, audit
+details) are stored as text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "REVIEW_STATUSES",
+    "ROLES",
+    "attachments",
+    "audit_log",
+    "changes",
+    "device_tokens",
+    "entries",
+    "entry_attachments",
+    "forms",
+    "metadata",
+    "revisions",
+    "signin_attempts",
+    "user_regions",
+    "users",
+]
+
+ROLES = ("officer", "supervisor", "admin")
+REVIEW_STATUSES = ("received", "approved", "needs_correction", "rejected", "conflict")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = String(32)
+REV = String(80)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False, server_default=""),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(400), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", TS, nullable=False),
+    CheckConstraint("role IN ('officer', 'supervisor', 'admin')", name="role"),
+)
+
+user_regions = Table(
+    "user_regions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region", String(32), primary_key=True),
+)
+
+device_tokens = Table(
+    "device_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("device_id", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked_at", TS),
+    Column("last_used_at", TS),
+    Index(None, "user_id"),
+)
+
+signin_attempts = Table(
+    "signin_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("remote_addr", String(64), nullable=False),
+    Column("at_epoch", Float, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Index(None, "username", "at_epoch"),
+    Index(None, "remote_addr", "at_epoch"),
+)
+
+forms = Table(
+    "forms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("form_id", String(100), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of the compiled JSON (canonical)
+    Column("compiled_json", Text, nullable=False),
+    Column("source_filename", String(255), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_bytes", LargeBinary, nullable=False),
+    Column("published_at", TS, nullable=False),
+    Column("published_by", String(64), nullable=False),
+    UniqueConstraint("form_id", "version"),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("entry_id", String(36), primary_key=True),
+    Column("form_id", String(100), nullable=False),
+    Column("form_version", String(50), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("officer", String(64), nullable=False),
+    Column("head_rev", REV, nullable=False),
+    Column("review_status", String(20), nullable=False, server_default="received"),
+    Column("review_comment", Text),
+    Column("reviewed_by", String(64)),
+    Column("reviewed_at", TS),
+    Column("conflicts", Text, nullable=False, server_default="[]"),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),
+    Column("deleted_by", String(64)),
+    CheckConstraint(
+        "review_status IN ('received', 'approved', 'needs_correction', 'rejected', 'conflict')",
+        name="review_status",
+    ),
+    Index(None, "region"),
+    Index(None, "officer"),
+    Index(None, "form_id", "form_version"),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "entry_id", String(36), ForeignKey("entries.entry_id", ondelete="RESTRICT"), nullable=False
+    ),
+    Column("rev", REV, nullable=False),
+    Column("parent_rev", REV),
+    Column("merge_parent_rev", REV),  # second parent of a merge revision
+    Column("generation", Integer, nullable=False),
+    Column("form_id", String(100), nullable=False),
+    Column("form_version", String(50), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("answers", Text, nullable=False),
+    Column("meta", Text, nullable=False, server_default="{}"),
+    Column("attachments", Text, nullable=False, server_default="[]"),
+    Column("author", String(64), nullable=False),
+    Column("author_kind", String(16), nullable=False),  # device, supervisor, merge
+    Column("conflicts", Text, nullable=False, server_default="[]"),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("entry_id", "rev"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # entry, form
+    Column("entry_id", String(36)),
+    Column("rev", REV),
+    Column("officer", String(64)),
+    Column("region", String(32)),
+    Column("form_id", String(100), nullable=False),
+    Column("form_version", String(50), nullable=False),
+    Column("review_status", String(20)),
+    Column("review_comment", Text),
+    Column("conflicts", Text, nullable=False, server_default="[]"),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Column("created_at", TS, nullable=False),
+    Index(None, "officer", "seq"),
+    Index(None, "region", "seq"),
+    Index(None, "kind", "seq"),
+    sqlite_autoincrement=True,
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Column("stored_at", TS, nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+)
+
+entry_attachments = Table(
+    "entry_attachments",
+    metadata,
+    Column(
+        "entry_id",
+        String(36),
+        ForeignKey("entries.entry_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("sha256", String(64), primary_key=True),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(200), nullable=False),
+    Index(None, "sha256"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False),
+    Column("target_id", String(200), nullable=False),
+    Column("details", Text, nullable=False, server_default="{}"),
+    Index(None, "target_type", "target_id"),
+)

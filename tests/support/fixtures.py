@@ -1,0 +1,70 @@
+"""Pytest fixtures for tests that need a database or a running sync server.
+
+Enable them in a test package's ``conftest.py``::
+
+    pytest_plugins = ["tests.support.fixtures"]
+
+``database_url`` and ``live_server`` are parametrised over ``sqlite`` and ``postgres``. The
+PostgreSQL variants need ``SURVEY_TEST_DATABASE_URL`` (``make test`` and ``.ci/run`` set it via
+``scripts/test-services.sh``); without it they are skipped with a visible reason. Each PostgreSQL
+test gets its own schema, dropped afterwards, so tests are independent.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from .server import LiveServer, start_live_server
+
+__all__ = ["PG_ENV", "PG_SKIP_REASON", "database_url", "live_server", "postgres_schema_url"]
+
+PG_ENV = "SURVEY_TEST_DATABASE_URL"
+PG_SKIP_REASON = (
+    f"PostgreSQL tests skipped: {PG_ENV} is not set (run `make test`, or "
+    "`source scripts/test-services.sh` first)"
+)
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose ``search_path`` is a fresh schema, dropped after the test."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for a fresh, empty database: SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'survey-test.sqlite3'}"
+    return request.getfixturevalue("postgres_schema_url")
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A migrated sync server on a free loopback port (no users, no forms yet)."""
+    server = start_live_server(tmp_path / "instance", database_url)
+    try:
+        yield server
+    finally:
+        server.stop()
