@@ -7,6 +7,7 @@ see them: conversion without warnings, the same form from a generated .xlsx, and
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -431,3 +432,108 @@ def test_instance_name_does_not_identify_the_respondent() -> None:
     instance_name = converted(SURVEI)._pyxform["instance_name"]
     assert refs(instance_name) == {"persetujuan", "kecamatan", "jenis_layanan"}
     assert "today()" in instance_name
+
+
+# ---------------------------------------------------------------- fixtures vs. the pyxform model
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_FORMS = [
+    ("observasi_complete.json", OBSERVASI),
+    ("survei_complete.json", SURVEI),
+    ("survei_declined.json", SURVEI),
+]
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """One fixture's answers."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def shape_problems(answers: dict[str, Any], children: list[dict[str, Any]]) -> list[str]:
+    """Answers that do not fit the entry data shape of docs/architecture.md for these elements."""
+    elements: dict[str, dict[str, Any]] = {}
+    stack = list(children)
+    while stack:  # non-repeat groups do not nest in answers: flatten them
+        el = stack.pop()
+        if el["type"] == "group":
+            stack.extend(el["children"])
+        else:
+            elements[el["name"]] = el
+    problems = []
+    for name, value in answers.items():
+        el = elements.get(name)
+        kind = el["type"] if el else None
+        choices = [c["name"] for c in el.get("choices", [])] if el else []
+        if el is None or kind in {"calculate", "note"}:
+            problems.append(f"{name}: not an answerable question")
+        elif kind == "repeat":
+            if not isinstance(value, list) or not value:
+                problems.append(f"{name}: repeat must be a non-empty list")
+            else:
+                for item in value:
+                    problems += [f"{name}/{p}" for p in shape_problems(item, el["children"])]
+        elif kind == "select one":
+            if value not in choices:
+                problems.append(f"{name}: {value!r} not a choice")
+        elif kind == "select all that apply":
+            if not (isinstance(value, list) and value and set(value) <= set(choices)):
+                problems.append(f"{name}: {value!r} not a list of choices")
+            elif value != [c for c in choices if c in value]:
+                problems.append(f"{name}: not in choice order")
+        elif kind in {"text", "deviceid", "username"}:
+            if not (isinstance(value, str) and value.strip()):
+                problems.append(f"{name}: empty text")
+        elif kind == "integer" and (type(value) is not int):
+            problems.append(f"{name}: not an int")
+        elif kind == "decimal" and type(value) not in {int, float}:
+            problems.append(f"{name}: not a number")
+        elif kind in {"date", "today"}:
+            datetime.strptime(value, "%Y-%m-%d")
+        elif kind in {"start", "end"}:
+            datetime.fromisoformat(value)
+        elif kind == "geopoint":
+            if not (-90 <= value["latitude"] <= 90 and -180 <= value["longitude"] <= 180):
+                problems.append(f"{name}: bad geopoint")
+        elif kind == "photo":
+            ok = re.fullmatch(r"[0-9a-f]{64}", value["sha256"]) and value["filename"]
+            if not ok or value["media_type"] != "image/jpeg":
+                problems.append(f"{name}: bad image reference")
+    return problems
+
+
+@pytest.mark.parametrize(("fixture", "path"), FIXTURE_FORMS, ids=[f[0] for f in FIXTURE_FORMS])
+def test_fixture_fits_the_entry_shape(fixture: str, path: Path) -> None:
+    answers = load_fixture(fixture)
+    assert shape_problems(answers, top_level(path)) == []
+    assert {"start", "end", "today", "deviceid", "username"} <= set(answers)
+    if "kecamatan" in answers:
+        assert answers["kecamatan"].startswith(answers["kabkota"] + ".")
+
+
+def test_observation_fixture_is_complete() -> None:
+    answers = load_fixture("observasi_complete.json")
+    assert answers["kabkota"] == "16.71"
+    assert answers["kecamatan"] == "16.71.04"  # Ilir Barat I
+    assert answers["jenis_unit"] == "mpp"
+    assert len(answers["temuan"]) == 3
+    for number in range(1, 20):
+        s = f"i{number:02d}"
+        hasil = answers[f"hasil_{s}"]
+        assert (f"bukti_{s}" in answers) == (hasil != "tidak_berlaku"), s
+        if hasil in {"sebagian", "tidak_terpenuhi"} or "lainnya" in answers.get(f"bukti_{s}", []):
+            assert answers[f"catatan_{s}"], s
+    assert {answers[f"hasil_i{n:02d}"] for n in range(1, 20)} == {
+        "terpenuhi",
+        "sebagian",
+        "tidak_terpenuhi",
+        "tidak_berlaku",
+    }
+
+
+def test_survey_fixtures() -> None:
+    complete = load_fixture("survei_complete.json")
+    assert complete["persetujuan"] == "ya"
+    assert all(f"skm_u{i}" in complete for i in range(1, 10))
+    declined = load_fixture("survei_declined.json")
+    assert declined["persetujuan"] == "tidak"
+    assert set(declined) == {"start", "end", "today", "deviceid", "username", "persetujuan"}
