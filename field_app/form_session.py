@@ -1,0 +1,100 @@
+"""Filling a form on the tablet: a ``survey_forms`` session whose every answer is saved at once.
+
+:class:`EntryEditor` wraps a :class:`survey_forms.FormSession` for one draft entry. Each change
+(an answer, a repeat added or removed, a photo) is written to the store before the call returns,
+so nothing typed is lost when the battery dies. Finalizing goes through the store, which
+refuses unless ``form.validate(answers)`` is empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from field_app import entries
+from field_app.attachments import import_photo
+from field_app.store import Store
+
+__all__ = ["EntryEditor"]
+
+
+class EntryEditor:
+    """Edit one draft entry with autosave."""
+
+    def __init__(self, store: Store, form: Any, entry_id: str) -> None:
+        """Open the draft ``entry_id`` of ``form`` (``LifecycleError`` if it is not a draft)."""
+        record = store.get_entry(entry_id)
+        if record["status"] != entries.DRAFT:
+            raise entries.LifecycleError("not_editable", entry_id, record["status"])
+        self.store = store
+        self.form = form
+        self.entry_id = entry_id
+        creds = store.credentials() or {}
+        meta = {"deviceid": store.device_id,
+                "username": (creds.get("user") or {}).get("username", "")}
+        self.session = form.new_session(record["answers"], meta)
+
+    @classmethod
+    def new(
+        cls, store: Store, form: Any, region: str, answers: dict[str, Any] | None = None
+    ) -> EntryEditor:
+        """Start a new draft of ``form`` for ``region`` and open it."""
+        entry_id = store.create_draft(form.form_id, form.version, region, answers)
+        editor = cls(store, form, entry_id)
+        editor.save()  # the session may have filled start/deviceid/calculations
+        return editor
+
+    def save(self) -> None:
+        """Write the session's answers to the store (done after every change)."""
+        self.store.save_answers(self.entry_id, self.session.answers())
+
+    def set_answer(self, name: str, value: Any, instance: tuple[int, ...] = ()) -> None:
+        """Answer a question and save the draft."""
+        self.session.set_answer(name, value, instance)
+        self.save()
+
+    def add_repeat(self, name: str, instance: tuple[int, ...] = ()) -> int:
+        """Add a repeat instance, save, and return its index."""
+        index = self.session.add_repeat(name, instance)
+        self.save()
+        return index
+
+    def remove_repeat(self, name: str, index: int, instance: tuple[int, ...] = ()) -> None:
+        """Remove a repeat instance and save."""
+        self.session.remove_repeat(name, index, instance)
+        self.save()
+
+    def attach_photo(
+        self, name: str, source: str | Path, instance: tuple[int, ...] = (),
+        media_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy a photo into the app's folder (by sha256), answer ``name`` with it, save."""
+        folder = self.store.folder.parent / "attachments"
+        answer = import_photo(folder, source, media_type)
+        self.set_answer(name, answer, instance)
+        return answer
+
+    def value(self, name: str, instance: tuple[int, ...] = ()) -> Any:
+        """The current value of a question."""
+        return self.session.value(name, instance)
+
+    def is_relevant(self, name: str, instance: tuple[int, ...] = ()) -> bool:
+        """Whether a question is shown."""
+        return self.session.is_relevant(name, instance)
+
+    def choices(self, name: str, instance: tuple[int, ...] = ()) -> list[Any]:
+        """The choices offered for a question (after its choice filter)."""
+        return self.session.choices(name, instance)
+
+    def errors(self) -> list[Any]:
+        """Current validation issues of relevant questions."""
+        return self.session.errors()
+
+    def answers(self) -> dict[str, Any]:
+        """The entry's answers as they will be saved."""
+        return self.session.answers()
+
+    def finalize(self) -> list[Any]:
+        """Save, then finalize if the form validates; return the issues (``[]`` = finalized)."""
+        self.save()
+        return self.store.finalize_entry(self.entry_id, self.form)

@@ -1,0 +1,241 @@
+"""The sync server's HTTP API v1, seen from the tablet (``requests``, one Session).
+
+Every call has a timeout. Connection errors, timeouts, 429 and 5xx are retried with
+exponential backoff and full jitter (``Retry-After`` is honoured); the wait is cut short by the
+cancel event. Failures become :class:`SyncError` with a ``reason`` a person understands
+(see :mod:`field_app.messages`, keys ``sync.error.<reason>``): tracebacks never reach the UI.
+
+The push endpoint is idempotent on the server (a revision id names its content), so it is safe
+to retry a POST whose answer was lost.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import requests
+
+from field_app.messages import bilingual
+
+__all__ = ["RETRY_STATUSES", "ApiClient", "SyncError", "backoff_delay"]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+API_PREFIX = "/api/v1"
+
+
+class SyncError(Exception):
+    """A sync step failed; ``reason`` is one of the ``sync.error.*`` message keys' suffixes.
+
+    Reasons: ``no_connection``, ``wrong_password``, ``token_revoked``, ``not_signed_in``,
+    ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``unexpected``.
+    """
+
+    def __init__(self, reason: str, detail: str = "", **params: Any) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.params = params
+
+    @property
+    def message(self) -> dict[str, str]:
+        """The message for people: ``{"id": ..., "en": ...}``."""
+        return bilingual(f"sync.error.{self.reason}", **self.params)
+
+
+def backoff_delay(
+    attempt: int, base: float, cap: float, rng: random.Random, retry_after: float | None = None
+) -> float:
+    """Return the wait before retry number ``attempt`` (0-based): full jitter, capped.
+
+    ``retry_after`` (from the server) is a floor, itself capped.
+    """
+    ceiling = min(cap, base * (2**attempt))
+    delay = rng.uniform(0, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap))
+    return delay
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _error_code(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+
+class ApiClient:
+    """One ``requests.Session`` to one sync server, with timeouts and retries."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        cancel: threading.Event | None = None,
+        rng: random.Random | None = None,
+        on_bytes: Callable[[int, int], None] | None = None,
+        user_agent: str = "kpk-field-app",
+    ) -> None:
+        """Prepare a session; nothing is sent yet. ``on_bytes(sent, received)`` counts traffic."""
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.cancel = cancel or threading.Event()
+        self.rng = rng or random.Random()
+        self.on_bytes = on_bytes
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self.session.headers["Accept"] = "application/json"
+
+    def close(self) -> None:
+        """Close the session's connections."""
+        self.session.close()
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise SyncError("cancelled")
+
+    def _wait(self, seconds: float) -> None:
+        if self.cancel.wait(seconds):
+            raise SyncError("cancelled")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        auth: bool = True,
+        ok: Iterable[int] = (200,),
+        timeout: tuple[float, float] | None = None,
+        retries: int | None = None,
+    ) -> requests.Response:
+        """Send one API call, retrying what is worth retrying; return the response."""
+        headers: dict[str, str] = {}
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            content_type = "application/json"
+        if content_type:
+            headers["Content-Type"] = content_type
+        if auth:
+            if not self.token:
+                raise SyncError("not_signed_in")
+            headers["Authorization"] = f"Bearer {self.token}"
+        ok = frozenset(ok)
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        attempts = (self.max_retries if retries is None else retries) + 1
+        last_failure: SyncError | None = None
+        for attempt in range(attempts):
+            self._check_cancel()
+            retry_after = None
+            try:
+                response = self.session.request(
+                    method, url, data=data, headers=headers, timeout=timeout or self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last_failure = SyncError("no_connection", f"{method} {path}: {exc}")
+            else:
+                if self.on_bytes is not None:
+                    self.on_bytes(len(data or b""), len(response.content))
+                if response.status_code in ok:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise self._failure(response, method, path, auth)
+                last_failure = self._failure(response, method, path, auth)
+                retry_after = _retry_after(response)
+            if attempt + 1 < attempts:
+                self._wait(
+                    backoff_delay(attempt, self.backoff_base, self.backoff_cap, self.rng,
+                                  retry_after)
+                )
+        assert last_failure is not None
+        raise last_failure
+
+    @staticmethod
+    def _failure(response: requests.Response, method: str, path: str, auth: bool) -> SyncError:
+        code = _error_code(response)
+        status = response.status_code
+        detail = f"{method} {path}: HTTP {status} {code}".strip()
+        if status == 401:
+            return SyncError("token_revoked" if auth else "wrong_password", detail)
+        if status == 429:
+            return SyncError("rate_limited", detail)
+        if status >= 500:
+            return SyncError("server_error", detail)
+        return SyncError("unexpected", detail)
+
+    # ------------------------------------------------------------------ endpoints
+
+    def health(self, timeout: float = 3.0) -> bool:
+        """One light probe of ``/health`` (no retries): is the server reachable and well?"""
+        try:
+            response = self.request("GET", "/health", auth=False, retries=0,
+                                    timeout=(timeout, timeout))
+        except SyncError:
+            return False
+        return response.json().get("status") == "ok"
+
+    def sign_in(self, username: str, password: str, device_id: str) -> dict[str, Any]:
+        """Exchange username and password for a token; return ``{"token", "user"}``."""
+        response = self.request(
+            "POST", "/sessions", auth=False, ok=(200, 201),
+            body={"username": username, "password": password, "device_id": device_id},
+        )
+        return response.json()
+
+    def sign_out(self) -> None:
+        """Revoke the current token on the server (one attempt)."""
+        self.request("DELETE", "/sessions/current", ok=(200, 204, 401), retries=0)
+
+    def list_forms(self) -> list[dict[str, Any]]:
+        """Every published form version: ``[{"form_id", "version", "title", ...}]``."""
+        return self.request("GET", "/forms").json()["forms"]
+
+    def get_form(self, form_id: str, version: str) -> dict[str, Any]:
+        """The compiled form JSON of one version."""
+        return self.request("GET", f"/forms/{form_id}/{version}").json()
+
+    def missing_attachments(self, hashes: list[str]) -> list[str]:
+        """Which of these attachment hashes the server lacks."""
+        body = self.request("POST", "/attachments/missing", body={"sha256": hashes}).json()
+        return list(body.get("missing", []))
+
+    def put_attachment(self, sha256: str, data: bytes, media_type: str) -> None:
+        """Upload one attachment's bytes (the server checks the hash)."""
+        self.request("PUT", f"/attachments/{sha256}", data=data, content_type=media_type,
+                     ok=(200, 201))
+
+    def push(self, revisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Push finalized revisions; return the server's result per revision, in order."""
+        return self.request("POST", "/sync/push", body={"revisions": revisions}).json()["results"]
+
+    def pull(self, since: str, limit: int) -> dict[str, Any]:
+        """One page of changes after ``since``: ``{"changes", "next", "more"}``."""
+        response = self.request("GET", f"/sync/pull?since={requests.utils.quote(since)}"
+                                f"&limit={int(limit)}")
+        return response.json()
+

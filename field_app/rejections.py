@@ -1,0 +1,74 @@
+"""Turn a server's rejection of an entry into words for the officer, with field labels.
+
+The server reports field errors as ``ValidationIssue`` dicts (``path``, ``code``, ``message``
+with ``id``/``en``). Paths are like ``"temuan[0]/temuan_teks"``; people see the question's
+label in their language and repeat numbers from 1 (``"Temuan #1 › Uraian"``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from field_app.messages import LANGUAGES, bilingual
+
+__all__ = ["describe_rejection", "field_label"]
+
+_SEGMENT = re.compile(r"^(?P<name>[^\[\]/]+)(?:\[(?P<index>\d+)\])?$")
+
+
+def field_label(form: Any, path: str, lang: str) -> str:
+    """Return a readable name for an answer path, using the form's labels when known."""
+    parts = []
+    for segment in path.split("/"):
+        match = _SEGMENT.match(segment)
+        if match is None:
+            parts.append(segment)
+            continue
+        name = match["name"]
+        label = name
+        if form is not None and form.has_question(name):
+            label = form.question(name).label(lang, form.default_language) or name
+        if match["index"] is not None:
+            label = f"{label} #{int(match['index']) + 1}"
+        parts.append(label)
+    return " › ".join(parts)
+
+
+def describe_rejection(entry_id: str, rejection: dict[str, Any], form: Any) -> dict[str, Any]:
+    """Return ``{"entry_id", "error", "message": {id, en}, "issues": [...]}`` for the UI.
+
+    Each issue becomes ``{"path", "code", "field": {id, en}, "text": {id, en}}`` where ``text``
+    is ready to show (``"<label>: <message>"``).
+    """
+    issues = []
+    for issue in rejection.get("issues") or []:
+        path = str(issue.get("path", ""))
+        message = issue.get("message") or {}
+        field = {lang: field_label(form, path, lang) for lang in LANGUAGES}
+        issues.append({
+            "path": path,
+            "code": issue.get("code"),
+            "field": field,
+            "text": {
+                lang: bilingual(
+                    "sync.error.field_issue", field=field[lang],
+                    message=message.get(lang) or message.get("en") or issue.get("code", ""),
+                )[lang]
+                for lang in LANGUAGES
+            },
+        })
+    reason = {
+        "id": rejection.get("message_id") or rejection.get("message") or rejection.get("error"),
+        "en": rejection.get("message") or rejection.get("error"),
+    }
+    return {
+        "entry_id": entry_id,
+        "error": rejection.get("error"),
+        "message": {
+            lang: bilingual("sync.error.entry_rejected_item", entry=entry_id[:8],
+                            reason=reason[lang] or "")[lang]
+            for lang in LANGUAGES
+        },
+        "issues": issues,
+    }

@@ -1,0 +1,447 @@
+"""The device's one store: forms, entries, outbox, pull cursor, credentials and settings.
+
+All state lives in TinyDB databases on :class:`~field_app.storage.AtomicJSONStorage`, in the
+``store/`` folder of the app's data folder:
+
+* ``device.json``   device id, credentials (token and user), pull cursor, settings
+* ``forms.json``    the cached compiled forms (``Form.to_json()``), one document per version
+* ``drafts.json``   entries being edited (``draft``): the file rewritten on every answer
+* ``outbox.json``   ``finalized`` revisions waiting for the server's acknowledgement
+* ``archive.json``  ``sent``, ``needs_correction`` and ``conflict`` entries
+
+TinyDB rewrites a whole file on every write, so the files are split by how often they change:
+an autosave rewrites only the (small) drafts file, however many entries a season has archived.
+
+Moving an entry between files (finalize, acknowledged, correction) writes the destination
+first and removes it from the source second. Each record carries a ``local_version`` that grows
+with every change; if a crash leaves an entry in two files, the store keeps the newer copy when
+it opens.
+
+One writer: every method takes the store's lock, so the UI thread and the sync thread never
+write at the same time. Records handed out are copies; change them through the store only.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from field_app import __version__, entries
+from field_app.storage import AtomicJSONStorage
+
+__all__ = ["EntryNotFoundError", "Store", "local_now"]
+
+SHELF_OF_STATUS = {
+    entries.DRAFT: "drafts",
+    entries.FINALIZED: "outbox",
+    entries.SENT: "archive",
+    entries.NEEDS_CORRECTION: "archive",
+    entries.CONFLICT: "archive",
+}
+SHELVES = ("drafts", "outbox", "archive")
+ENTRY_TABLE = "entries"
+
+
+def local_now() -> str:
+    """Return the current local time as ISO 8601 with its UTC offset (``...+07:00``)."""
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+class EntryNotFoundError(KeyError):
+    """No entry with this id on the device."""
+
+
+class Store:
+    """The device's store. Open it once per process and share it (it is thread-safe)."""
+
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        durable: bool = True,
+        clock: Callable[[], str] = local_now,
+    ) -> None:
+        """Open (or create) the store in ``folder``."""
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._dbs: dict[str, TinyDB] = {}
+        for name in ("device", "forms", *SHELVES):
+            self._dbs[name] = TinyDB(
+                self.folder / f"{name}.json", storage=AtomicJSONStorage, durable=durable
+            )
+        self._index: dict[str, tuple[str, int]] = {}
+        self._version = 0
+        self._listeners: list[Callable[[str], None]] = []
+        self._load_index()
+        if not self._device_doc().get("device_id"):
+            self._set_device(device_id=str(uuid.uuid4()))
+
+    # ----------------------------------------------------------------- plumbing
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The store's lock (held by every method)."""
+        return self._lock
+
+    def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
+        return self._dbs[name].table(table)
+
+    def _storage(self, name: str) -> AtomicJSONStorage:
+        storage = self._dbs[name].storage
+        assert isinstance(storage, AtomicJSONStorage)
+        return storage
+
+    @contextmanager
+    def _batch(self, names: Iterable[str]) -> Iterator[None]:
+        with ExitStack() as stack:
+            for name in names:
+                stack.enter_context(self._storage(name).batch())
+            yield
+
+    def _load_index(self) -> None:
+        """Index entries by id; drop the older copy of an entry a crash left in two files."""
+        seen: dict[str, tuple[str, int, int]] = {}
+        stale: dict[str, list[int]] = {name: [] for name in SHELVES}
+        for shelf in SHELVES:
+            for doc in self._table(shelf):
+                version = int(doc.get("local_version", 0))
+                self._version = max(self._version, version)
+                entry_id = doc["entry_id"]
+                previous = seen.get(entry_id)
+                if previous is None or version > previous[2]:
+                    if previous is not None:
+                        stale[previous[0]].append(previous[1])
+                    seen[entry_id] = (shelf, doc.doc_id, version)
+                else:
+                    stale[shelf].append(doc.doc_id)
+        for shelf, doc_ids in stale.items():
+            if doc_ids:
+                self._table(shelf).remove(doc_ids=doc_ids)
+        self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}
+
+    def add_listener(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(entry_id)`` after every change to an entry (e.g. to refresh a list)."""
+        self._listeners.append(callback)
+
+    def _notify(self, entry_ids: Iterable[str]) -> None:
+        for entry_id in entry_ids:
+            for callback in list(self._listeners):
+                callback(entry_id)
+
+    def _record(self, entry_id: str) -> dict[str, Any]:
+        try:
+            shelf, doc_id = self._index[entry_id]
+        except KeyError:
+            raise EntryNotFoundError(entry_id) from None
+        doc = self._table(shelf).get(doc_id=doc_id)
+        if doc is None:  # pragma: no cover - index and tables out of step would be a bug
+            raise EntryNotFoundError(entry_id)
+        return copy.deepcopy(dict(doc))
+
+    def _put_many(self, records: list[dict[str, Any]]) -> None:
+        """Save records: write each destination file once, then drop moved-away copies."""
+        if not records:
+            return
+        by_dest: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            self._version += 1
+            record["local_version"] = self._version
+            by_dest.setdefault(SHELF_OF_STATUS[record["status"]], []).append(record)
+        removals: dict[str, list[int]] = {}
+        new_index: dict[str, tuple[str, int]] = {}
+        with self._batch(by_dest):
+            for dest, group in by_dest.items():
+                table = self._table(dest)
+                for record in group:
+                    where = self._index.get(record["entry_id"])
+                    if where is not None and where[0] == dest:
+                        table.update(_replace_with(record), doc_ids=[where[1]])
+                        new_index[record["entry_id"]] = where
+                    else:
+                        doc_id = table.insert(record)
+                        new_index[record["entry_id"]] = (dest, doc_id)
+                        if where is not None:
+                            removals.setdefault(where[0], []).append(where[1])
+        if removals:
+            with self._batch(removals):
+                for shelf, doc_ids in removals.items():
+                    self._table(shelf).remove(doc_ids=doc_ids)
+        self._index.update(new_index)
+        self._notify(record["entry_id"] for record in records)
+
+    # ------------------------------------------------------------------ device
+
+    def _device_doc(self) -> dict[str, Any]:
+        doc = self._table("device", "device").get(doc_id=1)
+        return dict(doc) if doc else {}
+
+    def _set_device(self, **fields: Any) -> None:
+        self._table("device", "device").upsert(Document(fields, doc_id=1))
+
+    @property
+    def device_id(self) -> str:
+        """This installation's id (a UUID made when the store was first created)."""
+        with self._lock:
+            return self._device_doc()["device_id"]
+
+    def credentials(self) -> dict[str, Any] | None:
+        """Return ``{"token", "user", "server_url"}`` if signed in, else ``None``."""
+        with self._lock:
+            creds = self._device_doc().get("credentials")
+            return copy.deepcopy(creds) if creds else None
+
+    def set_credentials(self, token: str, user: dict[str, Any], server_url: str) -> None:
+        """Remember a sign-in."""
+        with self._lock:
+            self._set_device(
+                credentials={"token": token, "user": copy.deepcopy(user), "server_url": server_url}
+            )
+
+    def clear_credentials(self) -> None:
+        """Forget the token (sign out). Entries, unsent ones included, are kept."""
+        with self._lock:
+            self._set_device(credentials=None)
+
+    def pull_cursor(self) -> str:
+        """The cursor of the last pull whose changes are stored (``""`` at first)."""
+        with self._lock:
+            return self._device_doc().get("pull_cursor") or ""
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """Return a setting (server address, language...)."""
+        with self._lock:
+            return copy.deepcopy(self._device_doc().get("settings", {}).get(key, default))
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Save a setting."""
+        with self._lock:
+            settings = self._device_doc().get("settings", {})
+            self._set_device(settings={**settings, key: copy.deepcopy(value)})
+
+    # ------------------------------------------------------------------- forms
+
+    def save_forms(self, definitions: Iterable[dict[str, Any]]) -> None:
+        """Cache compiled forms (``Form.to_json()`` dicts) in one write."""
+        with self._lock:
+            table = self._table("forms", "forms")
+            existing = {(d["form_id"], d["version"]): d.doc_id for d in table}
+            with self._batch(["forms"]):
+                for definition in definitions:
+                    key = (str(definition["form_id"]), str(definition["version"]))
+                    doc = {"form_id": key[0], "version": key[1], "definition": definition,
+                           "saved_at": self._clock()}
+                    if key in existing:
+                        table.update(_replace_with(doc), doc_ids=[existing[key]])
+                    else:
+                        existing[key] = table.insert(doc)
+
+    def form_definition(self, form_id: str, version: str) -> dict[str, Any] | None:
+        """Return a cached compiled form, or ``None``."""
+        with self._lock:
+            for doc in self._table("forms", "forms"):
+                if doc["form_id"] == form_id and doc["version"] == str(version):
+                    return copy.deepcopy(doc["definition"])
+            return None
+
+    def list_forms(self) -> list[dict[str, str]]:
+        """Return ``{"form_id", "version", "title"}`` of every cached form version."""
+        with self._lock:
+            return [
+                {"form_id": d["form_id"], "version": d["version"],
+                 "title": d["definition"].get("title")}
+                for d in self._table("forms", "forms")
+            ]
+
+    # ----------------------------------------------------------------- entries
+
+    def create_draft(
+        self,
+        form_id: str,
+        form_version: str,
+        region: str,
+        answers: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> str:
+        """Start a new draft entry and return its id."""
+        with self._lock:
+            creds = self.credentials() or {}
+            base_meta = {
+                "device_id": self.device_id,
+                "officer": (creds.get("user") or {}).get("username"),
+            }
+            entry_id = str(uuid.uuid4())
+            record = entries.new_draft(
+                entry_id, form_id, str(form_version), region, {**base_meta, **(meta or {})},
+                self._clock(), answers,
+            )
+            self._put_many([record])
+            return entry_id
+
+    def save_answers(self, entry_id: str, answers: dict[str, Any]) -> None:
+        """Autosave a draft's answers (returns once they are on disk)."""
+        with self._lock:
+            record = entries.set_answers(self._record(entry_id), answers, self._clock())
+            self._put_many([record])
+
+    def get_entry(self, entry_id: str) -> dict[str, Any]:
+        """Return a copy of the entry record."""
+        with self._lock:
+            return self._record(entry_id)
+
+    def has_entry(self, entry_id: str) -> bool:
+        """Whether an entry with this id is on the device."""
+        with self._lock:
+            return entry_id in self._index
+
+    def list_entries(
+        self, status: str | None = None, form_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return entry summaries (no answers), the most recently changed first."""
+        keys = ("entry_id", "form_id", "form_version", "region", "status", "review_status",
+                "review_comment", "created_at", "updated_at", "sent_rev")
+        with self._lock:
+            summaries = []
+            for shelf in SHELVES:
+                for doc in self._table(shelf):
+                    if status is not None and doc["status"] != status:
+                        continue
+                    if form_id is not None and doc["form_id"] != form_id:
+                        continue
+                    summary = {key: doc.get(key) for key in keys}
+                    summary["rejected"] = doc.get("rejection") is not None
+                    summaries.append(summary)
+        summaries.sort(key=lambda s: s["updated_at"] or "", reverse=True)
+        return summaries
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of entries per status."""
+        with self._lock:
+            result = dict.fromkeys(entries.STATUSES, 0)
+            for shelf in SHELVES:
+                for doc in self._table(shelf):
+                    result[doc["status"]] += 1
+            return result
+
+    def finalize_entry(self, entry_id: str, form: Any) -> list[Any]:
+        """Finalize a draft if ``form.validate(answers)`` passes; return the issues found.
+
+        An empty list means the entry is now ``finalized`` and waits in the outbox.
+        """
+        with self._lock:
+            record = self._record(entry_id)
+            issues = list(form.validate(record["answers"]))
+            if issues:
+                return issues
+            self._put_many([entries.finalize(record, issues, self._clock(),
+                                             {"app_version": __version__})])
+            return []
+
+    def delete_draft(self, entry_id: str) -> None:
+        """Delete a draft (only drafts never sent; raises ``LifecycleError`` otherwise)."""
+        with self._lock:
+            record = self._record(entry_id)
+            if not entries.can_delete(record):
+                raise entries.LifecycleError("not_deletable", entry_id, record["status"])
+            shelf, doc_id = self._index[entry_id]
+            self._table(shelf).remove(doc_ids=[doc_id])
+            del self._index[entry_id]
+            self._notify([entry_id])
+
+    def start_correction(self, entry_id: str) -> None:
+        """Turn an entry that needs correction into a draft editing the server's revision."""
+        with self._lock:
+            record = entries.start_correction(self._record(entry_id), self._clock())
+            self._put_many([record])
+
+    # -------------------------------------------------------------------- sync
+
+    def has_unsent(self) -> bool:
+        """Whether finalized revisions wait to be pushed."""
+        with self._lock:
+            return len(self._table("outbox")) > 0
+
+    def pending_revisions(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Return push payloads of finalized revisions, oldest finalized first."""
+        with self._lock:
+            docs = sorted(
+                self._table("outbox"),
+                key=lambda d: (d["meta"].get("finalized_at") or "", d["local_version"]),
+            )
+            if limit is not None:
+                docs = docs[:limit]
+            return [entries.push_payload(dict(doc)) for doc in docs]
+
+    def apply_push_results(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Record the server's answers to a push; return the records that changed."""
+        with self._lock:
+            now = self._clock()
+            changed = []
+            for result in results:
+                entry_id = result.get("entry_id")
+                if entry_id not in self._index:
+                    continue
+                before = self._record(entry_id)
+                after = entries.apply_push_result(before, result, now)
+                if after != before:
+                    changed.append(after)
+            self._put_many(changed)
+            return copy.deepcopy(changed)
+
+    def apply_pull(
+        self,
+        changes: list[dict[str, Any]],
+        next_cursor: str,
+        forms: Iterable[dict[str, Any]] = (),
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> int:
+        """Store one page of pulled changes, then (and only then) the new cursor.
+
+        ``forms`` are the compiled forms announced by the page; ``accept(change)`` chooses which
+        entries not on the device to keep (default: all). Returns the number of entries changed.
+        """
+        with self._lock:
+            forms = list(forms)
+            if forms:
+                self.save_forms(forms)
+            now = self._clock()
+            latest: dict[str, dict[str, Any]] = {}
+            for change in changes:
+                if change.get("kind") == "entry":
+                    latest[change["entry_id"]] = change
+            changed = []
+            for entry_id, change in latest.items():
+                if entry_id in self._index:
+                    before = self._record(entry_id)
+                    after = entries.apply_pull_change(before, change, now)
+                    if after != before:
+                        changed.append(after)
+                elif accept is None or accept(change):
+                    changed.append(entries.apply_pull_change(None, change, now))
+            self._put_many(changed)
+            self._set_device(pull_cursor=next_cursor)
+            return len(changed)
+
+    def close(self) -> None:
+        """Close the databases."""
+        with self._lock:
+            for db in self._dbs.values():
+                db.close()
+
+
+def _replace_with(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def replace(doc: dict[str, Any]) -> None:
+        doc.clear()
+        doc.update(record)
+
+    return replace

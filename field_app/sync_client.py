@@ -1,0 +1,393 @@
+"""Sync between the tablet's store and the sync server: sign-in, push, pull.
+
+:class:`SyncClient.sync` runs one sync synchronously (the background thread and the automatic
+sync live in :mod:`field_app.background`):
+
+1. **Push** the finalized revisions the server has not acknowledged, in batches. For each
+   batch, attachments first: ask the server which it lacks, upload those, ask again to check.
+   Then push the batch; a revision is marked sent only when the server acknowledged it.
+   A batch cut off halfway is simply pushed again (the server recognises the revision ids).
+2. **Forms**: download published form versions the device does not have.
+3. **Pull** from the saved cursor, page by page; each page's changes are stored before its
+   cursor, so an interrupted pull resumes where it stopped and never skips a change.
+
+Any failure stops the sync where it is: what was acknowledged stays recorded, nothing else
+changes, and the outcome carries a reason in Indonesian and English.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from field_app.attachments import read_verified
+from field_app.http_api import ApiClient, SyncError
+from field_app.messages import bilingual
+from field_app.rejections import describe_rejection
+from field_app.store import Store
+
+__all__ = ["Progress", "SyncClient", "SyncOutcome"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running sync is: ``phase`` (attachments, push, forms, pull), items and bytes."""
+
+    phase: str
+    done: int
+    total: int | None
+    bytes_sent: int
+    bytes_received: int
+    message: dict[str, str]
+
+
+@dataclass
+class SyncOutcome:
+    """The result of one sync, for people (``message``) and for code (``reason``)."""
+
+    ok: bool
+    reason: str | None
+    message: dict[str, str]
+    sent: int = 0
+    received: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    held_back: list[dict[str, Any]] = field(default_factory=list)
+    detail: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Traffic:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.received = 0
+
+    def __call__(self, sent: int, received: int) -> None:
+        self.sent += sent
+        self.received += received
+
+
+class SyncClient:
+    """Signs in, pushes and pulls for one store. Safe to share; one sync runs at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        server_url: str | None = None,
+        *,
+        attachments_folder: Path | None = None,
+        batch_size: int = 100,
+        pull_limit: int = 200,
+        api_options: dict[str, Any] | None = None,
+    ) -> None:
+        """``server_url`` defaults to the one saved at sign-in or in the settings."""
+        self.store = store
+        self._server_url = server_url
+        self.attachments_folder = attachments_folder or store.folder.parent / "attachments"
+        self.batch_size = batch_size
+        self.pull_limit = pull_limit
+        self.api_options = dict(api_options or {})
+        self._forms: dict[tuple[str, str], Any] = {}
+        self._running = threading.Lock()
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def server_url(self) -> str | None:
+        """The server this client talks to."""
+        if self._server_url:
+            return self._server_url
+        creds = self.store.credentials()
+        if creds and creds.get("server_url"):
+            return creds["server_url"]
+        return self.store.get_setting("server_url")
+
+    def api(
+        self,
+        token: str | None = None,
+        cancel: threading.Event | None = None,
+        traffic: Callable[[int, int], None] | None = None,
+    ) -> ApiClient:
+        """A fresh API client for this server."""
+        if not self.server_url:
+            raise SyncError("not_signed_in", "no server address")
+        return ApiClient(self.server_url, token, cancel=cancel, on_bytes=traffic,
+                         **self.api_options)
+
+    def form(self, form_id: str, version: str) -> Any:
+        """The cached form as a ``survey_forms.Form`` (``None`` if not on the device)."""
+        key = (form_id, str(version))
+        if key not in self._forms:
+            definition = self.store.form_definition(form_id, str(version))
+            if definition is None:
+                return None
+            from survey_forms import Form
+
+            self._forms[key] = Form.from_json(definition)
+        return self._forms[key]
+
+    # ---------------------------------------------------------------- sign-in
+
+    def sign_in(self, username: str, password: str, server_url: str | None = None) -> dict:
+        """Sign in and save the token in the store; return the user. Raises ``SyncError``."""
+        if server_url:
+            self._server_url = server_url
+            self.store.set_setting("server_url", server_url)
+        api = self.api()
+        try:
+            body = api.sign_in(username, password, self.store.device_id)
+        finally:
+            api.close()
+        self.store.set_credentials(body["token"], body["user"], self.server_url or "")
+        return body["user"]
+
+    def sign_out(self) -> None:
+        """Forget the token (revoking it on the server if reachable). Entries are kept."""
+        creds = self.store.credentials()
+        if creds:
+            api = self.api(creds["token"])
+            api.max_retries = 0
+            try:
+                api.sign_out()
+            except SyncError as exc:
+                log.info("sign-out not confirmed by the server: %s", exc)
+            finally:
+                api.close()
+        self.store.clear_credentials()
+
+    def probe(self, timeout: float = 3.0) -> bool:
+        """Is the server reachable (one light ``/health`` call)?"""
+        try:
+            api = self.api()
+        except SyncError:
+            return False
+        try:
+            return api.health(timeout)
+        finally:
+            api.close()
+
+    # ------------------------------------------------------------------- sync
+
+    @property
+    def running(self) -> bool:
+        """Whether a sync is in progress."""
+        return self._running.locked()
+
+    def sync(
+        self,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+        *,
+        push: bool = True,
+        pull: bool = True,
+    ) -> SyncOutcome:
+        """Run one sync (push, forms, pull) and return its outcome; never raises."""
+        if not self._running.acquire(blocking=False):
+            return SyncOutcome(False, "busy", bilingual("sync.error.unexpected"),
+                               detail="a sync is already running")
+        try:
+            return self._sync(progress, cancel or threading.Event(), push, pull)
+        finally:
+            self._running.release()
+
+    def _sync(
+        self, progress: ProgressCallback | None, cancel: threading.Event, push: bool, pull: bool
+    ) -> SyncOutcome:
+        creds = self.store.credentials()
+        if not creds:
+            return _failed(SyncError("not_signed_in"))
+        traffic = _Traffic()
+
+        def report(phase: str, done: int, total: int | None) -> None:
+            if progress is not None:
+                progress(Progress(phase, done, total, traffic.sent, traffic.received,
+                                  bilingual(f"sync.progress.{phase}", done=done, total=total)))
+
+        outcome = SyncOutcome(True, None, {})
+        api = self.api(creds["token"], cancel, traffic)
+        try:
+            if push:
+                self._push(api, report, outcome, creds)
+            if pull:
+                self._download_forms(api, report)
+                outcome.received = self._pull(api, report, creds)
+        except SyncError as exc:
+            if exc.reason == "token_revoked":
+                self.store.clear_credentials()
+            failed = _failed(exc)
+            failed.sent, failed.received = outcome.sent, outcome.received
+            failed.rejected, failed.held_back = outcome.rejected, outcome.held_back
+            return failed
+        except (ValueError, KeyError, TypeError) as exc:  # a reply that breaks the contract
+            log.exception("unexpected reply from the server")
+            failed = _failed(SyncError("server_error", f"unexpected reply: {exc!r}"))
+            failed.sent = outcome.sent
+            return failed
+        finally:
+            api.close()
+        if outcome.held_back:
+            first = outcome.held_back[0]
+            outcome.ok, outcome.reason = False, "attachment_missing"
+            outcome.message = bilingual("sync.error.attachment_missing",
+                                        filename=first["filename"])
+        elif outcome.rejected:
+            outcome.ok, outcome.reason = False, "entry_rejected"
+            outcome.message = bilingual("sync.error.entry_rejected", count=len(outcome.rejected))
+        else:
+            outcome.message = bilingual("sync.ok", sent=outcome.sent, received=outcome.received)
+        return outcome
+
+    # ------------------------------------------------------------------- push
+
+    def _push(
+        self,
+        api: ApiClient,
+        report: Callable[[str, int, int | None], None],
+        outcome: SyncOutcome,
+        creds: dict[str, Any],
+    ) -> None:
+        pending = self.store.pending_revisions()
+        ready = []
+        for revision in pending:
+            lacking = [a for a in revision["attachments"] if not self._have_file(a["sha256"])]
+            if lacking:
+                outcome.held_back.append({"entry_id": revision["entry_id"], **lacking[0]})
+            else:
+                ready.append(revision)
+        total = len(ready)
+        report("push", 0, total)
+        done = 0
+        for start in range(0, total, self.batch_size):
+            batch = ready[start:start + self.batch_size]
+            self._upload_attachments(api, batch, report)
+            results = api.push(batch)
+            if not isinstance(results, list) or len(results) != len(batch):
+                raise SyncError("server_error", "push answer does not match the batch")
+            for revision, result in zip(batch, results, strict=True):
+                if (result.get("entry_id"), result.get("rev")) != (
+                    revision["entry_id"], revision["rev"]
+                ):
+                    raise SyncError("server_error", "push answer out of order")
+            changed = self.store.apply_push_results(results)
+            for record in changed:
+                if record["status"] == "draft" and record.get("rejection"):
+                    form = self._form_or_none(record["form_id"], record["form_version"])
+                    outcome.rejected.append(
+                        describe_rejection(record["entry_id"], record["rejection"], form)
+                    )
+                else:
+                    outcome.sent += 1
+            late = sorted({sha for r in results for sha in r.get("missing_attachments") or []})
+            if late:
+                media = {a["sha256"]: a for rev in batch for a in rev["attachments"]}
+                self._upload(api, [sha for sha in late if sha in media], media, report)
+            done += len(batch)
+            report("push", done, total)
+
+    def _have_file(self, sha256: str) -> bool:
+        try:
+            read_verified(self.attachments_folder, sha256)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _upload_attachments(
+        self,
+        api: ApiClient,
+        batch: list[dict[str, Any]],
+        report: Callable[[str, int, int | None], None],
+    ) -> None:
+        media = {a["sha256"]: a for rev in batch for a in rev["attachments"]}
+        if not media:
+            return
+        missing = [sha for sha in api.missing_attachments(sorted(media)) if sha in media]
+        if not missing:
+            return
+        self._upload(api, missing, media, report)
+        still = api.missing_attachments(missing)
+        if still:
+            raise SyncError("server_error", f"attachments still missing after upload: {still}")
+
+    def _upload(
+        self,
+        api: ApiClient,
+        hashes: list[str],
+        media: dict[str, dict[str, Any]],
+        report: Callable[[str, int, int | None], None],
+    ) -> None:
+        report("attachments", 0, len(hashes))
+        for done, sha in enumerate(hashes, start=1):
+            try:
+                data = read_verified(self.attachments_folder, sha)
+            except (OSError, ValueError) as exc:
+                raise SyncError("attachment_missing", str(exc),
+                                filename=media[sha]["filename"]) from exc
+            api.put_attachment(sha, data, media[sha]["media_type"])
+            report("attachments", done, len(hashes))
+
+    def _form_or_none(self, form_id: str, version: str) -> Any:
+        try:
+            return self.form(form_id, version)
+        except Exception:  # a damaged cached form must not hide the rejection itself
+            log.exception("cached form %s %s cannot be loaded", form_id, version)
+            return None
+
+    # ------------------------------------------------------------------- pull
+
+    def _download_forms(
+        self, api: ApiClient, report: Callable[[str, int, int | None], None],
+        wanted: list[tuple[str, str]] | None = None,
+    ) -> int:
+        if wanted is None:
+            wanted = [(f["form_id"], str(f["version"])) for f in api.list_forms()]
+        have = {(f["form_id"], f["version"]) for f in self.store.list_forms()}
+        todo = [key for key in dict.fromkeys(wanted) if key not in have]
+        if not todo:
+            return 0
+        report("forms", 0, len(todo))
+        definitions = []
+        for done, (form_id, version) in enumerate(todo, start=1):
+            definitions.append(api.get_form(form_id, version))
+            report("forms", done, len(todo))
+        self.store.save_forms(definitions)
+        return len(definitions)
+
+    def _pull(
+        self, api: ApiClient, report: Callable[[str, int, int | None], None],
+        creds: dict[str, Any],
+    ) -> int:
+        username = (creds.get("user") or {}).get("username")
+        device_id = self.store.device_id
+
+        def mine(change: dict[str, Any]) -> bool:
+            meta = change.get("meta") or {}
+            return (change.get("author") == username or meta.get("officer") == username
+                    or meta.get("device_id") == device_id)
+
+        cursor = self.store.pull_cursor()
+        received = 0
+        report("pull", 0, None)
+        while True:
+            page = api.pull(cursor, self.pull_limit)
+            changes = list(page["changes"])
+            wanted = [(c["form_id"], str(c["version"])) for c in changes if c.get("kind") == "form"]
+            wanted += [(c["form_id"], str(c["form_version"])) for c in changes
+                       if c.get("kind") == "entry" and mine(c)]
+            self._download_forms(api, report, wanted)
+            received += self.store.apply_pull(changes, str(page["next"]), accept=mine)
+            cursor = str(page["next"])
+            report("pull", received, None)
+            if not page.get("more"):
+                return received
+
+
+def _failed(exc: SyncError) -> SyncOutcome:
+    return SyncOutcome(False, exc.reason, exc.message, detail=str(exc))
+
