@@ -48,6 +48,7 @@ def _describe(token: Token) -> str:
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.quoted = f'"{source}"'
         self.tokens = tokenize(source)
         self.index = 0
 
@@ -67,7 +68,7 @@ class _Parser:
     def expected(self, what: str, token: Token) -> ExpressionError:
         found = "" if token.kind == "end" else f", found {_describe(token)}"
         return self.error(
-            f"expected {what} at position {token.pos} in {self.source!r}{found}", token.pos
+            f"expected {what} at position {token.pos} in {self.quoted}{found}", token.pos
         )
 
     def expect(self, kind: str, what: str) -> Token:
@@ -84,7 +85,7 @@ class _Parser:
         if token.kind != "end":
             if token.kind == ")":
                 raise self.error(
-                    f'unbalanced ")" at position {token.pos} in {self.source!r}', token.pos
+                    f'unbalanced ")" at position {token.pos} in {self.quoted}', token.pos
                 )
             raise self.expected("an operator or the end of the expression", token)
         return node
@@ -191,7 +192,7 @@ class _Parser:
         if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
             raise self.error(
                 f"{name}() takes {spec.arity_text()}, not {count}, at position {pos} "
-                f"in {self.source!r}",
+                f"in {self.quoted}",
                 pos,
                 "arity",
             )
@@ -203,7 +204,7 @@ class _Parser:
         if token.kind != "dotdot":
             raise self.error(
                 f'position() needs ".." as its argument, as in position(..), '
-                f"at position {token.pos} in {self.source!r}",
+                f"at position {token.pos} in {self.quoted}",
                 token.pos,
                 "argument",
             )
@@ -220,7 +221,7 @@ class _Parser:
                 raise self.error(
                     "jr:choice-name() needs the question as a quoted reference, as in "
                     f"jr:choice-name(${{q}}, '${{q}}'), at position {question.pos} "
-                    f"in {self.source!r}",
+                    f"in {self.quoted}",
                     question.pos,
                     "argument",
                 )

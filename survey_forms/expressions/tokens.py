@@ -59,6 +59,10 @@ class Token:
     pos: int
 
 
+def _quoted(source: str) -> str:
+    return f'"{source}"'
+
+
 def _unsupported(source: str, pos: int) -> ExpressionError:
     for start, advice in _UNSUPPORTED:
         if source.startswith(start, pos):
@@ -78,14 +82,14 @@ def _unsupported(source: str, pos: int) -> ExpressionError:
             )
     char = source[pos]
     if char in "'\"":
-        message = f"unterminated string starting at position {pos} in {source!r}"
+        message = f"unterminated string starting at position {pos} in {_quoted(source)}"
     elif char in _CURLY_QUOTES:
         message = (
             f'unexpected character "{char}" at position {pos}: '
             "use straight quotes ' or \" around text"
         )
     else:
-        message = f'unexpected character "{char}" at position {pos} in {source!r}'
+        message = f'unexpected character "{char}" at position {pos} in {_quoted(source)}'
     return ExpressionError(message, code="syntax", position=pos, source=source)
 
 
