@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
@@ -95,6 +96,16 @@ def test_converts_with_pyxform_without_warnings(path: Path) -> None:
     assert result.warnings == []
     assert result.xform.startswith("<?xml")
     assert "<itext>" in result.xform
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+@pytest.mark.parametrize("path", [OBSERVASI, SURVEI], ids=["observasi", "survei"])
+def test_odk_validate_accepts_the_xform(path: Path) -> None:
+    """ODK Validate (JavaRosa, shipped with pyxform) parses the XForm and its expressions."""
+    warnings: list[str] = []
+    convert(xlsform=str(path), warnings=warnings, validate=True)  # raises ODKValidateError
+    assert warnings == []
 
 
 @pytest.mark.parametrize("path", [OBSERVASI, SURVEI], ids=["observasi", "survei"])
