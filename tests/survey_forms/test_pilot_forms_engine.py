@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyxform.xls2json_backends import md_table_to_workbook
 
 from survey_forms import Form, load_pilot_form, load_xlsform
 
@@ -75,6 +76,13 @@ def test_pilot_forms_load(short: str, path: Path, form_id: str) -> None:
     pilot = load_pilot_form(short)
     assert pilot.to_json() == form.to_json()
     assert Form.from_json(form.to_json()).to_json() == form.to_json()
+
+
+@pytest.mark.parametrize("path", [OBSERVASI, SURVEI], ids=["observasi", "survei"])
+def test_same_form_from_generated_xlsx(path: Path, tmp_path: Path) -> None:
+    xlsx = tmp_path / (path.stem + ".xlsx")
+    md_table_to_workbook(path.read_text(encoding="utf-8")).save(xlsx)
+    assert load_xlsform(xlsx).to_json() == load_xlsform(path).to_json()
 
 
 def test_observation_questions_in_order(observasi: Form) -> None:
