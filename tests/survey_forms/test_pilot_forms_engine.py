@@ -277,6 +277,17 @@ def test_constraints(observasi: Form, name: str, value: Any) -> None:
     assert issues(observasi, answers) == [(name, "constraint")]
 
 
+def test_mcp_below_candidate_threshold_is_pointed_out(observasi: Form) -> None:
+    answers = fixture("observasi_complete.json")
+    session = observasi.new_session(answers=answers, meta={"now": NOW})
+    assert not session.is_relevant("catatan_ambang_mcp")
+    session.set_answer("skor_mcp", 74.99)
+    assert session.is_relevant("catatan_ambang_mcp")
+    session.set_answer("hasil_i01", "tidak_berlaku")
+    assert not session.is_relevant("skor_mcp")
+    assert not session.is_relevant("catatan_ambang_mcp")
+
+
 def test_kecamatan_filtered_by_kabkota(observasi: Form) -> None:
     session = observasi.new_session(meta={"now": NOW})
     session.set_answer("kabkota", "16.05")
