@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["is_sqlite", "make_engine", "read_tx", "write_tx"]
+__all__ = ["FEED_LOCK_KEY", "is_sqlite", "lock_feed", "make_engine", "read_tx", "write_tx"]
+
+FEED_LOCK_KEY = 7_412_001
 
 
 def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
@@ -74,3 +76,11 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
     """A read transaction (a consistent snapshot on both back ends)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+def lock_feed(conn: Connection) -> None:
+    """Before writing ``changes`` rows: on PostgreSQL take a transaction-wide advisory lock, so
+    feed sequence numbers become visible in the order they were given (a reader never sees seq
+    11 committed while seq 10 is still in flight). SQLite writers are already serialised."""
+    if not is_sqlite(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEED_LOCK_KEY})

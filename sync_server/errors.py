@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .messages import message
+from .service_errors import ServiceError
 
 __all__ = ["ApiError", "error_response", "register_error_handlers"]
 
@@ -30,24 +31,8 @@ _HTTP_CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(ServiceError):
     """An error answered as JSON with an HTTP status and a catalog message code."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        *,
-        details: Any = None,
-        headers: dict[str, str] | None = None,
-        **params: object,
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.params = params
-        self.details = details
-        self.headers = headers or {}
-        super().__init__(f"{status} {code} {params}")
 
 
 def error_response(
@@ -68,8 +53,8 @@ def error_response(
 def register_error_handlers(app: Flask) -> None:
     """Render :class:`ApiError`, HTTP errors and crashes as JSON bodies."""
 
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
+    @app.errorhandler(ServiceError)
+    def _api_error(exc: ServiceError) -> Response:
         return error_response(exc.status, exc.code, exc.details, exc.headers, **exc.params)
 
     @app.errorhandler(HTTPException)

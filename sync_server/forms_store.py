@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from . import audit
 from .clock import now_iso
+from .db import lock_feed
 from .schema import changes, forms
 
 __all__ = [
@@ -81,6 +82,7 @@ def publish(
             published_by=actor,
         )
     )
+    lock_feed(conn)
     conn.execute(
         changes.insert().values(kind="form", form_id=form_id, form_version=version, created_at=now)
     )

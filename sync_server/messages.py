@@ -105,6 +105,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Status tinjauan tidak dikenal: {status}.",
         "en": "Unknown review status: {status}.",
     },
+    "unresolved_conflict": {
+        "id": "Isian ini memiliki konflik yang harus diselesaikan terlebih dahulu.",
+        "en": "This entry has a conflict that must be resolved first.",
+    },
     "no_conflict": {
         "id": "Isian ini tidak memiliki konflik.",
         "en": "This entry has no conflict.",

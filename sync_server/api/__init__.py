@@ -6,4 +6,15 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import health  # noqa: E402, F401  (the modules register their routes on bp)
+# The modules register their routes on bp.
+from . import (  # noqa: E402
+    attachments,
+    entries,
+    forms,
+    health,
+    openapi,
+    sync,
+    users,
+)
+
+__all__ = ["attachments", "bp", "entries", "forms", "health", "openapi", "sync", "users"]

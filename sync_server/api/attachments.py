@@ -1,0 +1,76 @@
+"""Attachment upload and lookup: ``PUT``/``HEAD``/``GET /attachments/<sha256>``, ``POST
+/attachments/missing``, and ``GET /entries/missing-attachments``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, g, jsonify, request, send_file
+
+from .. import attachments as store_mod
+from ..auth import require_auth
+from ..db import read_tx
+from ..entries import missing_attachments_by_entry
+from ..errors import ApiError
+from ..requests_json import read_json_object, require_fields
+from ..state import state
+from . import bp
+
+
+def _root() -> Path:
+    return Path(state().config["ATTACHMENTS_DIR"])
+
+
+@bp.route("/attachments/<sha256>", methods=["GET", "HEAD"])
+@require_auth()
+def attachment_get(sha256: str) -> Response | tuple[str, int]:
+    """``HEAD``: 200 when the server has the file, else 404. ``GET`` (supervisors, admins): it."""
+    if not store_mod.SHA256_RE.match(sha256):
+        raise ApiError(400, "bad_hash")
+    with read_tx(state().engine) as conn:
+        held = store_mod.has_attachment(conn, sha256)
+    if request.method == "HEAD":
+        return ("", 200) if held else ("", 404)
+    if g.user.role == "officer":
+        raise ApiError(403, "forbidden")
+    if not held:
+        raise ApiError(404, "not_found")
+    return send_file(store_mod.file_path(_root(), sha256), mimetype="application/octet-stream")
+
+
+@bp.put("/attachments/<sha256>")
+@require_auth()
+def attachment_put(sha256: str) -> tuple[Response, int]:
+    """Store the raw request body after checking its SHA-256 (a repeat is a no-op: 200)."""
+    if not store_mod.SHA256_RE.match(sha256):
+        raise ApiError(400, "bad_hash")
+    created = store_mod.store(
+        state().engine,
+        _root(),
+        sha256,
+        request.stream,
+        request.mimetype or "application/octet-stream",
+        g.user.username,
+    )
+    return jsonify({"sha256": sha256, "stored": True}), (201 if created else 200)
+
+
+@bp.post("/attachments/missing")
+@require_auth()
+def attachments_missing() -> Response:
+    """``{"sha256": [...]}`` gives ``{"missing": [...]}``: the files the server still needs."""
+    body = read_json_object()
+    require_fields(body, {"sha256": list}, optional={})
+    hashes = body["sha256"]
+    if len(hashes) > 5000 or not all(isinstance(h, str) for h in hashes):
+        raise ApiError(400, "bad_request", detail="'sha256' must be a list of hashes")
+    with read_tx(state().engine) as conn:
+        return jsonify({"missing": store_mod.missing(conn, hashes)})
+
+
+@bp.get("/entries/missing-attachments")
+@require_auth()
+def entries_missing_attachments() -> Response:
+    """Entries the user can read that reference files the server does not have yet."""
+    with read_tx(state().engine) as conn:
+        return jsonify({"entries": missing_attachments_by_entry(conn, g.user)})

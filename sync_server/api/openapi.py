@@ -1,0 +1,393 @@
+"""The OpenAPI 3 description of API v1, served at ``GET /api/v1/openapi.json``.
+
+A test checks that every route of the ``api`` and ``auth`` blueprints is described here and that
+nothing described here is missing from the routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from . import bp
+
+__all__ = ["document"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERR = _json(_ref("Error"), "Error")
+ERRORS = {"400": ERR, "401": ERR, "403": ERR, "404": ERR, "413": ERR}
+SHA_PARAM = {
+    "name": "sha256",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+}
+ENTRY_PARAM = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}}
+STRING = {"type": "string"}
+
+
+def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    return out
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document (a plain dict)."""
+    from .. import __version__
+
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "KPK field survey sync server",
+            "version": __version__,
+            "description": "Tablets sign in, push entry revisions, pull changes and upload "
+            "attachments. Errors are JSON {error, message, message_id}.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/health": {
+                "get": _op(
+                    "Liveness",
+                    {"200": _json(_obj({"status": STRING, "version": STRING}))},
+                    security=[],
+                )
+            },
+            "/openapi.json": {
+                "get": _op("This document", {"200": _json({"type": "object"})}, security=[])
+            },
+            "/sessions": {
+                "post": _op(
+                    "Sign in from a device; gives a bearer token",
+                    {"201": _json(_ref("Session")), "429": ERR},
+                    security=[],
+                    requestBody=_body(
+                        _obj(
+                            {"username": STRING, "password": STRING, "device_id": STRING},
+                            ["username", "password", "device_id"],
+                        )
+                    ),
+                )
+            },
+            "/sessions/current": {
+                "delete": _op("Sign out (revoke this token)", {"204": {"description": "Done"}})
+            },
+            "/forms": {
+                "get": _op(
+                    "Published forms and versions (ETag / If-None-Match)",
+                    {
+                        "200": _json(_obj({"forms": {"type": "array", "items": _ref("FormInfo")}})),
+                        "304": {"description": "Not modified"},
+                    },
+                )
+            },
+            "/forms/{form_id}/{version}": {
+                "get": _op(
+                    "Compiled form JSON of one version (ETag / If-None-Match)",
+                    {"200": _json({"type": "object"}), "304": {"description": "Not modified"}},
+                    parameters=[
+                        {"name": "form_id", "in": "path", "required": True, "schema": STRING},
+                        {"name": "version", "in": "path", "required": True, "schema": STRING},
+                    ],
+                )
+            },
+            "/sync/push": {
+                "post": _op(
+                    "Push a batch of entry revisions; one result each, in order",
+                    {
+                        "200": _json(
+                            _obj({"results": {"type": "array", "items": _ref("PushResult")}})
+                        )
+                    },
+                    requestBody=_body(
+                        _obj(
+                            {"revisions": {"type": "array", "items": _ref("Revision")}},
+                            ["revisions"],
+                        )
+                    ),
+                )
+            },
+            "/sync/pull": {
+                "get": _op(
+                    "Changes for this user after a cursor, in order",
+                    {"200": _json(_ref("PullPage"))},
+                    parameters=[
+                        {"name": "since", "in": "query", "schema": STRING},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                )
+            },
+            "/attachments/missing": {
+                "post": _op(
+                    "Which of these files the server still needs",
+                    {"200": _json(_obj({"missing": {"type": "array", "items": STRING}}))},
+                    requestBody=_body(
+                        _obj({"sha256": {"type": "array", "items": STRING}}, ["sha256"])
+                    ),
+                )
+            },
+            "/attachments/{sha256}": {
+                "parameters": [SHA_PARAM],
+                "head": _op("Does the server have this file", {"200": {"description": "Yes"}}),
+                "get": _op(
+                    "Download a file (supervisors, admins)",
+                    {
+                        "200": {
+                            "description": "The file",
+                            "content": {"application/octet-stream": {}},
+                        }
+                    },
+                ),
+                "put": _op(
+                    "Upload a file; its SHA-256 must match (a repeat is a no-op)",
+                    {
+                        "201": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                    },
+                    requestBody={"required": True, "content": {"*/*": {}}},
+                ),
+            },
+            "/entries/missing-attachments": {
+                "get": _op(
+                    "Entries that still miss attachment files",
+                    {
+                        "200": _json(
+                            _obj(
+                                {
+                                    "entries": {
+                                        "type": "array",
+                                        "items": _obj(
+                                            {
+                                                "entry_id": STRING,
+                                                "missing": {"type": "array", "items": STRING},
+                                            }
+                                        ),
+                                    }
+                                }
+                            )
+                        )
+                    },
+                )
+            },
+            "/entries/{entry_id}": {
+                "parameters": [ENTRY_PARAM],
+                "get": _op(
+                    "An entry: head, review state, conflicts, history",
+                    {"200": _json(_ref("Entry"))},
+                ),
+                "delete": _op("Soft-delete (admins)", {"200": _json({"type": "object"})}),
+            },
+            "/entries/{entry_id}/review": {
+                "parameters": [ENTRY_PARAM],
+                "post": _op(
+                    "Set the review status with a comment (supervisors, admins)",
+                    {"200": _json({"type": "object"}), "409": ERR},
+                    requestBody=_body(
+                        _obj(
+                            {
+                                "status": {
+                                    "type": "string",
+                                    "enum": [
+                                        "received",
+                                        "approved",
+                                        "needs_correction",
+                                        "rejected",
+                                    ],
+                                },
+                                "comment": STRING,
+                            },
+                            ["status"],
+                        )
+                    ),
+                ),
+            },
+            "/entries/{entry_id}/revisions": {
+                "parameters": [ENTRY_PARAM],
+                "post": _op(
+                    "A supervisor edit: new revision on the head, validated",
+                    {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
+                    requestBody=_body(
+                        _obj(
+                            {
+                                "parent_rev": STRING,
+                                "answers": {"type": "object"},
+                                "comment": STRING,
+                            },
+                            ["parent_rev", "answers"],
+                        )
+                    ),
+                ),
+            },
+            "/entries/{entry_id}/resolve": {
+                "parameters": [ENTRY_PARAM],
+                "post": _op(
+                    "Resolve a conflict with the supervisor's answers",
+                    {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
+                    requestBody=_body(
+                        _obj(
+                            {
+                                "answers": {"type": "object"},
+                                "comment": STRING,
+                                "parent_rev": STRING,
+                            },
+                            ["answers"],
+                        )
+                    ),
+                ),
+            },
+            "/entries/{entry_id}/restore": {
+                "parameters": [ENTRY_PARAM],
+                "post": _op("Undo a soft delete (admins)", {"200": _json({"type": "object"})}),
+            },
+            "/users/{username}/revoke-tokens": {
+                "parameters": [
+                    {"name": "username", "in": "path", "required": True, "schema": STRING}
+                ],
+                "post": _op(
+                    "Revoke a user's device tokens (admins)",
+                    {"200": _json(_obj({"username": STRING, "revoked": {"type": "integer"}}))},
+                ),
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    nullable_string = {"type": "string", "nullable": True}
+    attachment = _obj(
+        {"sha256": STRING, "filename": STRING, "media_type": STRING},
+        ["sha256", "filename", "media_type"],
+    )
+    conflict = {
+        "type": "object",
+        "properties": {"path": STRING, "base": {}, "ours": {}, "theirs": {}},
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "message_id"],
+            "properties": {"error": STRING, "message": STRING, "message_id": STRING, "details": {}},
+        },
+        "Session": _obj(
+            {
+                "token": STRING,
+                "user": _obj(
+                    {
+                        "username": STRING,
+                        "full_name": STRING,
+                        "role": STRING,
+                        "regions": {"type": "array", "items": STRING},
+                    }
+                ),
+            }
+        ),
+        "FormInfo": _obj(
+            {
+                "form_id": STRING,
+                "version": STRING,
+                "title": STRING,
+                "published_at": STRING,
+                "sha256": STRING,
+            }
+        ),
+        "Attachment": attachment,
+        "Conflict": conflict,
+        "Revision": _obj(
+            {
+                "entry_id": {"type": "string", "format": "uuid"},
+                "rev": STRING,
+                "parent_rev": nullable_string,
+                "form_id": STRING,
+                "form_version": STRING,
+                "region": STRING,
+                "answers": {"type": "object"},
+                "meta": _obj(
+                    {
+                        "officer": STRING,
+                        "device_id": STRING,
+                        "started_at": STRING,
+                        "finalized_at": STRING,
+                        "app_version": STRING,
+                    }
+                ),
+                "attachments": {"type": "array", "items": attachment},
+            },
+            ["entry_id", "rev", "form_id", "form_version", "region", "answers"],
+        ),
+        "PushResult": {
+            "type": "object",
+            "required": ["entry_id", "rev", "status"],
+            "properties": {
+                "entry_id": nullable_string,
+                "rev": nullable_string,
+                "status": {
+                    "type": "string",
+                    "enum": ["stored", "duplicate", "merged", "conflict", "rejected"],
+                },
+                "head_rev": STRING,
+                "conflicts": {"type": "array", "items": conflict},
+                "error": {
+                    "type": "string",
+                    "enum": [
+                        "invalid",
+                        "unknown_form",
+                        "region_forbidden",
+                        "malformed",
+                        "unknown_parent",
+                        "not_owner",
+                        "entry_deleted",
+                    ],
+                },
+                "message": STRING,
+                "message_id": STRING,
+                "issues": {"type": "array", "items": {"type": "object"}},
+                "missing_attachments": {"type": "array", "items": STRING},
+            },
+        },
+        "PullPage": {
+            "type": "object",
+            "required": ["changes", "next", "more"],
+            "properties": {
+                "changes": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["kind", "seq"]},
+                },
+                "next": STRING,
+                "more": {"type": "boolean"},
+            },
+        },
+        "Entry": {"type": "object"},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """The OpenAPI document (no authentication)."""
+    return jsonify(document())

@@ -1,0 +1,268 @@
+"""The ``survey-server`` command: database, accounts, forms, demo data, and serving.
+
+::
+
+    survey-server --instance ./instance init-db
+    survey-server create-user budi --role officer --region 16.71 --full-name "Budi S."
+    survey-server publish-form observasi_v2.xlsx
+    survey-server list-forms
+    survey-server revoke-tokens budi
+    survey-server seed-demo
+    survey-server serve --host 127.0.0.1 --port 5000 --threads 8
+
+Errors are printed as one clear line (exit code 1; 2 for wrong usage), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from . import create_app
+from .db import read_tx, write_tx
+from .migrate import current_revision, head_revision, upgrade
+
+__all__ = ["DEMO_ACCOUNTS", "cli", "main"]
+
+#: Demo accounts made by ``seed-demo`` (documented in docs/server.md; never use in production).
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
+    {
+        "username": "admin",
+        "password": "admin-demo-123",
+        "role": "admin",
+        "regions": [],
+        "full_name": "Admin Demo",
+    },
+    {
+        "username": "supervisor",
+        "password": "supervisor-demo-123",
+        "role": "supervisor",
+        "regions": ["16.71", "16.05"],
+        "full_name": "Supervisor Demo",
+    },
+    {
+        "username": "petugas_plg",
+        "password": "petugas-demo-123",
+        "role": "officer",
+        "regions": ["16.71"],
+        "full_name": "Petugas Kota Palembang",
+    },
+    {
+        "username": "petugas_mura",
+        "password": "petugas-demo-123",
+        "role": "officer",
+        "regions": ["16.05"],
+        "full_name": "Petugas Kabupaten Musi Rawas",
+    },
+]
+
+
+def _app(ctx: click.Context) -> Flask:
+    instance = ctx.obj["instance"]
+    try:
+        return create_app({"INSTANCE_PATH": instance})
+    except Exception as exc:
+        raise click.ClickException(f"cannot start with instance {instance}: {exc}") from exc
+
+
+def _engine(app: Flask) -> Any:
+    return app.extensions["sync_server"].engine
+
+
+def _require_schema(app: Flask) -> None:
+    try:
+        current = current_revision(_engine(app))
+    except Exception as exc:
+        raise click.ClickException(f"cannot open the database: {exc}") from exc
+    if current != head_revision():
+        raise click.ClickException(
+            "the database is not initialised or not up to date: run `survey-server init-db`"
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("instance"),
+    show_default=True,
+    help="Instance folder (configuration, SQLite database, attachments).",
+)
+@click.pass_context
+def cli(ctx: click.Context, instance: Path) -> None:
+    """KPK field survey sync server."""
+    ctx.ensure_object(dict)
+    ctx.obj["instance"] = instance.resolve()
+
+
+@cli.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    app = _app(ctx)
+    try:
+        before = current_revision(_engine(app))
+        upgrade(_engine(app))
+    except Exception as exc:
+        raise click.ClickException(f"migration failed: {exc}") from exc
+    after = current_revision(_engine(app))
+    if before == after:
+        click.echo(f"Database already at schema version {after}.")
+    else:
+        click.echo(f"Database upgraded from {before or 'empty'} to schema version {after}.")
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
+@click.option("--region", "regions", multiple=True, help="Region code, e.g. 16.71 (repeatable).")
+@click.option("--full-name", default="", help="Full name shown in the review pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def create_user_cmd(
+    ctx: click.Context,
+    username: str,
+    role: str,
+    regions: tuple[str, ...],
+    full_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create an account (the password is asked for, or read with --password-stdin)."""
+    from .users import UserError, create_user
+
+    app = _app(ctx)
+    _require_schema(app)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with write_tx(_engine(app)) as conn:
+            user = create_user(conn, username, password, role, list(regions), full_name, "cli")
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.username} (regions: {', '.join(user.regions) or '-'}).")
+
+
+@cli.command("publish-form")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def publish_form_cmd(ctx: click.Context, file: Path) -> None:
+    """Publish an XLSForm (.xlsx, .xls, .csv, .md) as a new form version."""
+    from survey_forms import FormError
+
+    from .forms_store import FormVersionExistsError, publish_file
+
+    app = _app(ctx)
+    _require_schema(app)
+    try:
+        with write_tx(_engine(app)) as conn:
+            result = publish_file(conn, file, actor="cli")
+    except FormError as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
+    except FormVersionExistsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result["status"] == "unchanged":
+        click.echo(
+            f"{result['form_id']} version {result['version']} is already published "
+            "with this content; nothing to do."
+        )
+    else:
+        click.echo(f"Published {result['form_id']} version {result['version']}: {result['title']}")
+
+
+@cli.command("list-forms")
+@click.pass_context
+def list_forms_cmd(ctx: click.Context) -> None:
+    """List the published forms and versions."""
+    from .forms_store import list_forms
+
+    app = _app(ctx)
+    _require_schema(app)
+    with read_tx(_engine(app)) as conn:
+        rows = list_forms(conn)
+    if not rows:
+        click.echo("No forms published yet (survey-server publish-form FILE).")
+    for row in rows:
+        click.echo(f"{row['form_id']}\t{row['version']}\t{row['published_at']}\t{row['title']}")
+
+
+@cli.command("revoke-tokens")
+@click.argument("username")
+@click.pass_context
+def revoke_tokens_cmd(ctx: click.Context, username: str) -> None:
+    """Revoke every device token of a user (their tablets must sign in again)."""
+    from .users import UserError, revoke_user_tokens
+
+    app = _app(ctx)
+    _require_schema(app)
+    try:
+        with write_tx(_engine(app)) as conn:
+            count = revoke_user_tokens(conn, username, actor="cli")
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Revoked {count} token(s) of {username}.")
+
+
+@cli.command("seed-demo")
+@click.pass_context
+def seed_demo(ctx: click.Context) -> None:
+    """Publish both pilot forms and create the demo accounts (safe to run again)."""
+    from survey_forms import pilot_form_path
+
+    from .forms_store import publish_file
+    from .users import create_user, get_user
+
+    app = _app(ctx)
+    _require_schema(app)
+    with write_tx(_engine(app)) as conn:
+        for name in ("observasi", "survei_masyarakat"):
+            result = publish_file(conn, pilot_form_path(name), actor="seed-demo")
+            click.echo(f"Form {result['form_id']} {result['version']}: {result['status']}")
+        for account in DEMO_ACCOUNTS:
+            if get_user(conn, account["username"]) is None:
+                create_user(
+                    conn,
+                    account["username"],
+                    account["password"],
+                    account["role"],
+                    account["regions"],
+                    account["full_name"],
+                    actor="seed-demo",
+                )
+            regions = ", ".join(account["regions"]) or "all"
+            click.echo(
+                f"Demo {account['role']:<10} {account['username']:<13} "
+                f"password {account['password']:<20} regions {regions}"
+            )
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the API with waitress (the embedded default; see docs/server.md for gunicorn)."""
+    import waitress
+
+    app = _app(ctx)
+    _require_schema(app)
+    click.echo(f"Serving on http://{host}:{port} (instance {ctx.obj['instance']})")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="survey-server")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``survey-server``."""
+    cli.main(args=argv, prog_name="survey-server")
+
+
+if __name__ == "__main__":
+    main()

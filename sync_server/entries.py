@@ -1,0 +1,727 @@
+"""Entries and their revisions: push, merge, review, conflict resolution, supervisor edits.
+
+Plain functions over an engine (or a connection); the API views and the review pages call them.
+
+Write transactions are :func:`sync_server.db.write_tx` (``BEGIN IMMEDIATE`` on SQLite, so writers
+queue instead of failing). On PostgreSQL the entry row is locked with ``SELECT ... FOR UPDATE``;
+storing the same revision twice is prevented by the unique constraints on ``entries.entry_id``
+and ``revisions(entry_id, rev)``: a concurrent insert that loses the race fails with an
+``IntegrityError``, its savepoint is rolled back and the revision is answered as a duplicate.
+
+Every change writes a row to the ``changes`` feed (the pull cursor) and to the audit log in the
+same transaction. Feed rows are written last, under a transaction-wide lock on PostgreSQL, so
+that sequence numbers become visible in order and a cursor never skips a change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .clock import now_iso
+from .db import is_sqlite, lock_feed, read_tx, write_tx
+from .forms_store import FormCache
+from .merge import nodes_from, plan_head
+from .messages import message
+from .payload import (
+    Limits,
+    Rejected,
+    Revision,
+    attachment_refs,
+    check_answers,
+    parse_revision,
+)
+from .schema import attachments, changes, entries, entry_attachments, revisions
+from .service_errors import ServiceError
+from .users import User
+
+__all__ = [
+    "SETTABLE_STATUSES",
+    "edit_entry",
+    "get_entry",
+    "missing_attachments_by_entry",
+    "push",
+    "resolve_conflict",
+    "restore_entry",
+    "set_review",
+    "soft_delete_entry",
+]
+
+SETTABLE_STATUSES = ("received", "approved", "needs_correction", "rejected")
+
+
+@dataclass
+class _Tx:
+    """What one write transaction will append at the end: feed rows and audit rows."""
+
+    feed: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[audit.AuditRecord] = field(default_factory=list)
+
+
+def _flush(conn: Connection, tx: _Tx) -> None:
+    if tx.feed:
+        lock_feed(conn)
+        conn.execute(changes.insert(), tx.feed)
+    audit.record_many(conn, tx.audit)
+
+
+def _feed_row(entry: dict[str, Any], head: dict[str, Any], now: str) -> dict[str, Any]:
+    return {
+        "kind": "entry",
+        "entry_id": entry["entry_id"],
+        "rev": head["rev"],
+        "officer": entry["officer"],
+        "region": head["region"],
+        "form_id": head["form_id"],
+        "form_version": head["form_version"],
+        "review_status": entry["review_status"],
+        "review_comment": entry["review_comment"],
+        "conflicts": entry["conflicts"],
+        "deleted": entry["deleted_at"] is not None,
+        "created_at": now,
+    }
+
+
+def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
+    text_ = message(code, **params)
+    entry_id = item.get("entry_id") if isinstance(item, dict) else None
+    rev = item.get("rev") if isinstance(item, dict) else None
+    return {
+        "entry_id": entry_id if isinstance(entry_id, str) else None,
+        "rev": rev if isinstance(rev, str) else None,
+        "status": "rejected",
+        "error": code,
+        "message": text_["en"],
+        "message_id": text_["id"],
+    }
+
+
+def _issue_dict(issue: Any) -> dict[str, Any]:
+    return {"path": issue.path, "code": issue.code, "message": dict(issue.message)}
+
+
+def _lock_entry(conn: Connection, entry_id: str) -> dict[str, Any] | None:
+    query = select(entries).where(entries.c.entry_id == entry_id)
+    if not is_sqlite(conn):
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def _revision_row(
+    rev: Revision | dict[str, Any], author: str, author_kind: str, now: str
+) -> dict[str, Any]:
+    if isinstance(rev, Revision):
+        return {
+            "entry_id": rev.entry_id,
+            "rev": rev.rev,
+            "parent_rev": rev.parent_rev,
+            "merge_parent_rev": None,
+            "generation": int(rev.rev.split("-", 1)[0]),
+            "form_id": rev.form_id,
+            "form_version": rev.form_version,
+            "region": rev.region,
+            "answers": rev.answers_json,
+            "meta": json.dumps(rev.meta, ensure_ascii=False),
+            "attachments": json.dumps(rev.attachments, ensure_ascii=False),
+            "author": author,
+            "author_kind": author_kind,
+            "conflicts": "[]",
+            "created_at": now,
+        }
+    return {**rev, "author": author, "author_kind": author_kind, "created_at": now}
+
+
+def _set_entry_attachments(
+    conn: Connection, entry_id: str, refs: list[dict[str, str]], *, fresh: bool
+) -> None:
+    if not fresh:
+        conn.execute(delete(entry_attachments).where(entry_attachments.c.entry_id == entry_id))
+    if refs:
+        conn.execute(entry_attachments.insert(), [{"entry_id": entry_id, **r} for r in refs])
+
+
+def _load_nodes(conn: Connection, entry_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    rows = conn.execute(
+        select(
+            revisions.c.rev,
+            revisions.c.parent_rev,
+            revisions.c.merge_parent_rev,
+            revisions.c.author_kind,
+            revisions.c.form_id,
+            revisions.c.form_version,
+            revisions.c.region,
+            revisions.c.answers,
+            revisions.c.meta,
+        ).where(revisions.c.entry_id == entry_id)
+    ).mappings()
+    decoded = []
+    metas = {}
+    for row in rows:
+        item = dict(row)
+        item["answers"] = json.loads(item["answers"])
+        metas[item["rev"]] = item.pop("meta")
+        decoded.append(item)
+    return nodes_from(decoded), metas
+
+
+def _advance_head(
+    conn: Connection, entry: dict[str, Any], actor: str, now: str, tx: _Tx
+) -> tuple[str, list[dict[str, Any]], bool]:
+    """Recompute the head from all revisions; store new merge revisions. Returns
+    ``(head_rev, conflicts_of_this_plan, merged)``."""
+    nodes, metas = _load_nodes(conn, entry["entry_id"])
+    plan = plan_head(nodes)
+    for node, step_conflicts in plan.merges:
+        if node.rev in nodes:
+            continue
+        first_parent_meta = metas.get(node.parents[0], "{}")
+        conn.execute(
+            revisions.insert().values(
+                entry_id=entry["entry_id"],
+                rev=node.rev,
+                parent_rev=node.parents[0],
+                merge_parent_rev=node.parents[1],
+                generation=int(node.rev.split("-", 1)[0]),
+                form_id=node.form_id,
+                form_version=node.form_version,
+                region=node.region,
+                answers=json.dumps(node.answers, ensure_ascii=False, separators=(",", ":")),
+                meta=first_parent_meta,
+                attachments=json.dumps(attachment_refs(node.answers)),
+                author="server",
+                author_kind="merge",
+                conflicts=json.dumps(step_conflicts, ensure_ascii=False),
+                created_at=now,
+            )
+        )
+        nodes[node.rev] = node
+        metas[node.rev] = first_parent_meta
+        tx.audit.append(
+            (
+                actor,
+                "entry.merge",
+                "entry",
+                entry["entry_id"],
+                {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
+            )
+        )
+    return plan.head, plan.conflicts, bool(plan.merges)
+
+
+def _head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]:
+    row = conn.execute(
+        select(revisions.c.attachments).where(
+            revisions.c.entry_id == entry_id, revisions.c.rev == rev
+        )
+    ).first()
+    return json.loads(row.attachments) if row else []
+
+
+def _head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
+    row = (
+        conn.execute(
+            select(
+                revisions.c.rev, revisions.c.form_id, revisions.c.form_version, revisions.c.region
+            ).where(revisions.c.entry_id == entry_id, revisions.c.rev == rev)
+        )
+        .mappings()
+        .one()
+    )
+    return dict(row)
+
+
+def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> dict[str, Any]:
+    """Store one checked, valid revision; returns its result (stored/duplicate/merged/...)."""
+    base = {"entry_id": rev.entry_id, "rev": rev.rev}
+    entry = _lock_entry(conn, rev.entry_id)
+    if entry is None:
+        if rev.parent_rev is not None:
+            return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
+        entry = {
+            "entry_id": rev.entry_id,
+            "form_id": rev.form_id,
+            "form_version": rev.form_version,
+            "region": rev.region,
+            "officer": user.username,
+            "head_rev": rev.rev,
+            "review_status": "received",
+            "review_comment": None,
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "conflicts": "[]",
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "deleted_by": None,
+        }
+        conn.execute(entries.insert().values(**entry))
+        conn.execute(revisions.insert().values(**_revision_row(rev, user.username, "device", now)))
+        _set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
+        tx.feed.append(_feed_row(entry, rev.__dict__, now))
+        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
+        return {**base, "status": "stored", "head_rev": rev.rev}
+
+    if entry["officer"] != user.username:
+        return _rejected(base, "not_owner")
+    known = (
+        conn.execute(
+            select(revisions.c.rev).where(
+                revisions.c.entry_id == rev.entry_id,
+                revisions.c.rev.in_([r for r in (rev.rev, rev.parent_rev) if r]),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if rev.rev in known:
+        return {**base, "status": "duplicate", "head_rev": entry["head_rev"]}
+    if entry["deleted_at"] is not None:
+        return _rejected(base, "entry_deleted")
+    if rev.parent_rev is not None and rev.parent_rev not in known:
+        return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
+
+    conn.execute(revisions.insert().values(**_revision_row(rev, user.username, "device", now)))
+    tx.audit.append(
+        (
+            user.username,
+            "entry.revise",
+            "entry",
+            rev.entry_id,
+            {"rev": rev.rev, "parent_rev": rev.parent_rev},
+        )
+    )
+    if rev.parent_rev == entry["head_rev"]:
+        head_rev, plan_conflicts, merged = rev.rev, [], False
+    else:
+        head_rev, plan_conflicts, merged = _advance_head(conn, entry, user.username, now, tx)
+    head = _head_fields(conn, rev.entry_id, head_rev)
+    values: dict[str, Any] = {
+        "head_rev": head_rev,
+        "form_version": head["form_version"],
+        "region": head["region"],
+        "updated_at": now,
+    }
+    if plan_conflicts:
+        values["conflicts"] = json.dumps(plan_conflicts, ensure_ascii=False)
+        values["review_status"] = "conflict"
+        values["review_comment"] = None
+    if head_rev != entry["head_rev"]:
+        conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
+        entry.update(values)
+        refs = rev.attachments if head_rev == rev.rev else _head_refs(conn, rev.entry_id, head_rev)
+        _set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
+        tx.feed.append(_feed_row(entry, head, now))
+    result = {**base, "head_rev": head_rev}
+    if plan_conflicts:
+        return {**result, "status": "conflict", "conflicts": plan_conflicts}
+    if merged and head_rev != rev.rev:
+        return {**result, "status": "merged"}
+    return {**result, "status": "stored"}
+
+
+def push(
+    engine: Engine,
+    forms: FormCache,
+    user: User,
+    items: list[Any],
+    limits: Limits | None = None,
+) -> list[dict[str, Any]]:
+    """Store a batch of pushed revisions; one result per item, in order.
+
+    Shape, region, form and validation checks run before the write transaction; each accepted
+    revision is then applied in its own savepoint, so one failure never affects the others.
+    """
+    limits = limits or Limits()
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    accepted: list[tuple[int, Revision]] = []
+    with read_tx(engine) as conn:
+        for i, item in enumerate(items):
+            try:
+                rev = parse_revision(item, limits)
+            except Rejected as exc:
+                results[i] = _rejected(item, exc.code, **exc.params)
+                continue
+            if user.role != "admin" and rev.region not in user.regions:
+                results[i] = _rejected(item, "region_forbidden", region=rev.region)
+                continue
+            form = forms.get(conn, rev.form_id, rev.form_version)
+            if form is None:
+                results[i] = _rejected(
+                    item, "unknown_form", form_id=rev.form_id, version=rev.form_version
+                )
+                continue
+            issues = form.validate(rev.answers)
+            if issues:
+                result = _rejected(item, "invalid", count=len(issues))
+                result["issues"] = [_issue_dict(issue) for issue in issues]
+                results[i] = result
+                continue
+            accepted.append((i, rev))
+    if accepted:
+        _store_accepted(engine, user, accepted, results)
+        _add_missing_attachments(engine, results)
+    return [r for r in results if r is not None]
+
+
+def _store_accepted(
+    engine: Engine,
+    user: User,
+    accepted: list[tuple[int, Revision]],
+    results: list[dict[str, Any] | None],
+) -> None:
+    now = now_iso()
+    with write_tx(engine) as conn:
+        tx = _Tx()
+        for i, rev in accepted:
+            for attempt in range(3):
+                feed_mark, audit_mark = len(tx.feed), len(tx.audit)
+                savepoint = conn.begin_nested()
+                try:
+                    results[i] = _apply(conn, user, rev, now, tx)
+                    savepoint.commit()
+                    break
+                except IntegrityError:
+                    # Another connection stored this entry or revision first: look again.
+                    savepoint.rollback()
+                    del tx.feed[feed_mark:], tx.audit[audit_mark:]
+                    if attempt == 2:
+                        raise
+        _flush(conn, tx)
+
+
+def _add_missing_attachments(engine: Engine, results: list[dict[str, Any] | None]) -> None:
+    ids = {r["entry_id"] for r in results if r and r["status"] != "rejected"}
+    if not ids:
+        return
+    with read_tx(engine) as conn:
+        missing = _missing_for(conn, ids)
+    for r in results:
+        if r and r["status"] != "rejected" and r["entry_id"] in missing:
+            r["missing_attachments"] = missing[r["entry_id"]]
+
+
+def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, list[str]]:
+    query = (
+        select(entry_attachments.c.entry_id, entry_attachments.c.sha256)
+        .select_from(
+            entry_attachments.outerjoin(
+                attachments, attachments.c.sha256 == entry_attachments.c.sha256
+            )
+        )
+        .where(attachments.c.sha256.is_(None))
+        .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
+    )
+    out: dict[str, list[str]] = {}
+    ids = list(entry_ids) if entry_ids is not None else None
+    if ids is not None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in conn.execute(query.where(entry_attachments.c.entry_id.in_(chunk))):
+                out.setdefault(row.entry_id, []).append(row.sha256)
+    else:
+        for row in conn.execute(query):
+            out.setdefault(row.entry_id, []).append(row.sha256)
+    return out
+
+
+def missing_attachments_by_entry(conn: Connection, user: User) -> list[dict[str, Any]]:
+    """Entries (readable by ``user``) that reference files the server does not have."""
+    missing = _missing_for(conn, None)
+    if not missing:
+        return []
+    rows = conn.execute(
+        select(entries.c.entry_id, entries.c.region, entries.c.officer).where(
+            entries.c.entry_id.in_(list(missing)), entries.c.deleted_at.is_(None)
+        )
+    ).all()
+    out = []
+    for row in rows:
+        if _can_read(user, row.region, row.officer):
+            out.append({"entry_id": row.entry_id, "missing": missing[row.entry_id]})
+    return sorted(out, key=lambda r: r["entry_id"])
+
+
+def _can_read(user: User, region: str, officer: str) -> bool:
+    if user.role == "officer":
+        return officer == user.username
+    return user.can_read_region(region)
+
+
+def _require_entry(conn: Connection, entry_id: str, user: User, *, write: bool) -> dict[str, Any]:
+    entry = _lock_entry(conn, entry_id) if write else None
+    if not write:
+        row = conn.execute(select(entries).where(entries.c.entry_id == entry_id)).mappings().first()
+        entry = dict(row) if row else None
+    if entry is None or not _can_read(user, entry["region"], entry["officer"]):
+        raise ServiceError(404, "not_found")
+    if write and user.role == "officer":
+        raise ServiceError(403, "forbidden")
+    return entry
+
+
+def get_entry(conn: Connection, user: User, entry_id: str) -> dict[str, Any]:
+    """An entry with its head content, review state, conflicts and revision history."""
+    entry = _require_entry(conn, entry_id, user, write=False)
+    rows = (
+        conn.execute(
+            select(revisions).where(revisions.c.entry_id == entry_id).order_by(revisions.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    history = []
+    head: dict[str, Any] = {}
+    for row in rows:
+        item = {
+            "rev": row["rev"],
+            "parent_rev": row["parent_rev"],
+            "merge_parent_rev": row["merge_parent_rev"],
+            "author": row["author"],
+            "author_kind": row["author_kind"],
+            "created_at": row["created_at"],
+        }
+        history.append(item)
+        if row["rev"] == entry["head_rev"]:
+            head = dict(row)
+    return {
+        "entry_id": entry_id,
+        "form_id": head["form_id"],
+        "form_version": head["form_version"],
+        "region": head["region"],
+        "officer": entry["officer"],
+        "rev": head["rev"],
+        "parent_rev": head["parent_rev"],
+        "answers": json.loads(head["answers"]),
+        "meta": json.loads(head["meta"]),
+        "attachments": json.loads(head["attachments"]),
+        "review_status": entry["review_status"],
+        "review_comment": entry["review_comment"],
+        "reviewed_by": entry["reviewed_by"],
+        "reviewed_at": entry["reviewed_at"],
+        "conflicts": json.loads(entry["conflicts"]),
+        "deleted": entry["deleted_at"] is not None,
+        "created_at": entry["created_at"],
+        "updated_at": entry["updated_at"],
+        "revisions": history,
+    }
+
+
+def set_review(
+    engine: Engine, user: User, entry_id: str, status: str, comment: str | None
+) -> dict[str, Any]:
+    """Set an entry's review status with a comment (supervisors of its region, admins).
+
+    A conflict is cleared only by :func:`resolve_conflict`.
+    """
+    if status not in SETTABLE_STATUSES:
+        raise ServiceError(400, "invalid_status", status=status)
+    now = now_iso()
+    with write_tx(engine) as conn:
+        tx = _Tx()
+        entry = _require_entry(conn, entry_id, user, write=True)
+        if entry["review_status"] == "conflict":
+            raise ServiceError(409, "unresolved_conflict")
+        values = {
+            "review_status": status,
+            "review_comment": comment or None,
+            "reviewed_by": user.username,
+            "reviewed_at": now,
+            "updated_at": now,
+        }
+        conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
+        entry.update(values)
+        head = _head_fields(conn, entry_id, entry["head_rev"])
+        tx.feed.append(_feed_row(entry, head, now))
+        tx.audit.append(
+            (
+                user.username,
+                "entry.review",
+                "entry",
+                entry_id,
+                {"status": status, "comment": comment or ""},
+            )
+        )
+        _flush(conn, tx)
+    return {
+        "entry_id": entry_id,
+        "review_status": status,
+        "review_comment": comment or None,
+        "head_rev": entry["head_rev"],
+    }
+
+
+def _new_edit(
+    engine: Engine,
+    forms: FormCache,
+    user: User,
+    entry_id: str,
+    parent_rev: str | None,
+    answers: Any,
+    comment: str | None,
+    *,
+    resolving: bool,
+    limits: Limits | None = None,
+) -> dict[str, Any]:
+    from survey_forms.revisions import revision_id
+
+    now = now_iso()
+    with write_tx(engine) as conn:
+        tx = _Tx()
+        entry = _require_entry(conn, entry_id, user, write=True)
+        if entry["deleted_at"] is not None:
+            raise ServiceError(409, "entry_deleted")
+        if resolving and entry["review_status"] != "conflict":
+            raise ServiceError(409, "no_conflict")
+        if not resolving and entry["review_status"] == "conflict":
+            raise ServiceError(409, "unresolved_conflict")
+        if parent_rev is not None and parent_rev != entry["head_rev"]:
+            raise ServiceError(409, "stale_parent", head_rev=entry["head_rev"])
+        head = _head_fields(conn, entry_id, entry["head_rev"])
+        form = forms.get(conn, head["form_id"], head["form_version"])
+        if form is None:
+            raise ServiceError(
+                422, "unknown_form", form_id=head["form_id"], version=head["form_version"]
+            )
+        try:
+            check_answers(answers, limits or Limits())
+            attachment_refs(answers)
+        except Rejected as exc:
+            raise ServiceError(400, exc.code, **exc.params) from None
+        issues = form.validate(answers)
+        if issues:
+            raise ServiceError(
+                422, "invalid", details=[_issue_dict(i) for i in issues], count=len(issues)
+            )
+        rev_id = revision_id(
+            entry["head_rev"], head["form_id"], head["form_version"], head["region"], answers
+        )
+        if rev_id == entry["head_rev"]:
+            raise ServiceError(400, "bad_request", detail="nothing changed")
+        head_meta = conn.execute(
+            select(revisions.c.meta).where(
+                revisions.c.entry_id == entry_id, revisions.c.rev == entry["head_rev"]
+            )
+        ).scalar_one()
+        refs = attachment_refs(answers)
+        conn.execute(
+            revisions.insert().values(
+                entry_id=entry_id,
+                rev=rev_id,
+                parent_rev=entry["head_rev"],
+                merge_parent_rev=None,
+                generation=int(rev_id.split("-", 1)[0]),
+                form_id=head["form_id"],
+                form_version=head["form_version"],
+                region=head["region"],
+                answers=json.dumps(answers, ensure_ascii=False, separators=(",", ":")),
+                meta=head_meta,
+                attachments=json.dumps(refs),
+                author=user.username,
+                author_kind="supervisor",
+                conflicts="[]",
+                created_at=now,
+            )
+        )
+        values: dict[str, Any] = {"head_rev": rev_id, "updated_at": now}
+        if resolving:
+            values.update(
+                review_status="received",
+                conflicts="[]",
+                review_comment=comment or None,
+                reviewed_by=user.username,
+                reviewed_at=now,
+            )
+        elif comment:
+            values.update(review_comment=comment, reviewed_by=user.username, reviewed_at=now)
+        conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
+        entry.update(values)
+        _set_entry_attachments(conn, entry_id, refs, fresh=False)
+        tx.feed.append(_feed_row(entry, {**head, "rev": rev_id}, now))
+        tx.audit.append(
+            (
+                user.username,
+                "entry.resolve" if resolving else "entry.edit",
+                "entry",
+                entry_id,
+                {"rev": rev_id, "parent_rev": head["rev"], "comment": comment or ""},
+            )
+        )
+        _flush(conn, tx)
+    return {"entry_id": entry_id, "head_rev": rev_id, "review_status": entry["review_status"]}
+
+
+def edit_entry(
+    engine: Engine,
+    forms: FormCache,
+    user: User,
+    entry_id: str,
+    parent_rev: str | None,
+    answers: Any,
+    comment: str | None = None,
+) -> dict[str, Any]:
+    """A supervisor's edit: a new revision on top of the head, validated against the form.
+
+    ``parent_rev`` (when given) must be the current head, else 409 ``stale_parent``.
+    """
+    return _new_edit(engine, forms, user, entry_id, parent_rev, answers, comment, resolving=False)
+
+
+def resolve_conflict(
+    engine: Engine,
+    forms: FormCache,
+    user: User,
+    entry_id: str,
+    answers: Any,
+    comment: str | None = None,
+    parent_rev: str | None = None,
+) -> dict[str, Any]:
+    """Resolve an entry's conflict: the supervisor's answers become a new revision, the
+    conflicts are cleared and the status returns to ``received``."""
+    return _new_edit(engine, forms, user, entry_id, parent_rev, answers, comment, resolving=True)
+
+
+def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> dict[str, Any]:
+    if user.role != "admin":
+        raise ServiceError(403, "forbidden")
+    now = now_iso()
+    with write_tx(engine) as conn:
+        tx = _Tx()
+        entry = _require_entry(conn, entry_id, user, write=True)
+        values = (
+            {"deleted_at": now, "deleted_by": user.username, "updated_at": now}
+            if deleted
+            else {"deleted_at": None, "deleted_by": None, "updated_at": now}
+        )
+        if (entry["deleted_at"] is not None) != deleted:
+            conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
+            entry.update(values)
+            head = _head_fields(conn, entry_id, entry["head_rev"])
+            tx.feed.append(_feed_row(entry, head, now))
+            tx.audit.append(
+                (
+                    user.username,
+                    "entry.delete" if deleted else "entry.restore",
+                    "entry",
+                    entry_id,
+                    {},
+                )
+            )
+            _flush(conn, tx)
+    return {"entry_id": entry_id, "deleted": deleted}
+
+
+def soft_delete_entry(engine: Engine, user: User, entry_id: str) -> dict[str, Any]:
+    """Mark an entry deleted (admins only); nothing is removed and it can be restored."""
+    return _set_deleted(engine, user, entry_id, True)
+
+
+def restore_entry(engine: Engine, user: User, entry_id: str) -> dict[str, Any]:
+    """Undo :func:`soft_delete_entry` (admins only)."""
+    return _set_deleted(engine, user, entry_id, False)

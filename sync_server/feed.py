@@ -1,0 +1,119 @@
+"""The pull feed: what changed for a user since a cursor.
+
+Every change (an entry's new head or review state, a new form version) is a row of the
+``changes`` table with a global, increasing ``seq``, written in the same transaction as the change
+itself. An entry change keeps a snapshot of the head revision id and the review state at that
+moment, and revisions are never altered, so reading the same cursor twice gives the same answer.
+
+Who sees what: an officer sees changes to the entries they own and every new form version; a
+supervisor sees changes in their regions; an admin sees everything. The cursor is the last
+``seq`` delivered, as an opaque string.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select
+
+from .schema import changes, forms, revisions
+from .service_errors import ServiceError
+from .users import User
+
+__all__ = ["decode_cursor", "encode_cursor", "pull"]
+
+
+def encode_cursor(seq: int) -> str:
+    """The opaque cursor for "after ``seq``"."""
+    return f"c{seq}"
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The ``seq`` of a cursor (``""`` or ``None``: the start); 400 ``bad_cursor`` if invalid."""
+    if not cursor:
+        return 0
+    if not cursor.startswith("c") or not cursor[1:].isdigit() or len(cursor) > 20:
+        raise ServiceError(400, "bad_cursor")
+    return int(cursor[1:])
+
+
+def _visible(user: User) -> Any:
+    if user.role == "admin":
+        return None
+    if user.role == "supervisor":
+        return or_(changes.c.kind == "form", changes.c.region.in_(list(user.regions)))
+    return or_(changes.c.kind == "form", changes.c.officer == user.username)
+
+
+def pull(conn: Connection, user: User, since: str | None, limit: int) -> dict[str, Any]:
+    """Up to ``limit`` changes after the cursor ``since``, in ``seq`` order, and the next cursor."""
+    after = decode_cursor(since)
+    query = (
+        select(
+            changes,
+            revisions.c.parent_rev,
+            revisions.c.answers,
+            revisions.c.meta,
+            revisions.c.author,
+            revisions.c.attachments,
+            forms.c.title,
+        )
+        .select_from(
+            changes.outerjoin(
+                revisions,
+                and_(revisions.c.entry_id == changes.c.entry_id, revisions.c.rev == changes.c.rev),
+            ).outerjoin(
+                forms,
+                and_(
+                    changes.c.kind == "form",
+                    forms.c.form_id == changes.c.form_id,
+                    forms.c.version == changes.c.form_version,
+                ),
+            )
+        )
+        .where(changes.c.seq > after)
+        .order_by(changes.c.seq)
+        .limit(limit + 1)
+    )
+    visible = _visible(user)
+    if visible is not None:
+        query = query.where(visible)
+    rows = conn.execute(query).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    out = []
+    for row in rows:
+        if row["kind"] == "form":
+            out.append(
+                {
+                    "kind": "form",
+                    "seq": row["seq"],
+                    "form_id": row["form_id"],
+                    "version": row["form_version"],
+                    "title": row["title"],
+                }
+            )
+            continue
+        out.append(
+            {
+                "kind": "entry",
+                "seq": row["seq"],
+                "entry_id": row["entry_id"],
+                "rev": row["rev"],
+                "parent_rev": row["parent_rev"],
+                "form_id": row["form_id"],
+                "form_version": row["form_version"],
+                "region": row["region"],
+                "answers": json.loads(row["answers"]),
+                "meta": json.loads(row["meta"]),
+                "attachments": json.loads(row["attachments"]),
+                "review_status": row["review_status"],
+                "review_comment": row["review_comment"],
+                "conflicts": json.loads(row["conflicts"]),
+                "deleted": bool(row["deleted"]),
+                "author": row["author"],
+            }
+        )
+    next_seq = rows[-1]["seq"] if rows else after
+    return {"changes": out, "next": encode_cursor(next_seq), "more": more}

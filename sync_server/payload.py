@@ -1,0 +1,226 @@
+"""Checking one pushed revision's shape before anything touches the database (pure).
+
+:func:`parse_revision` turns a JSON object from ``POST /sync/push`` into a :class:`Revision` or
+raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names and
+types, sizes (string length, nesting depth, total size), attachment references (a SHA-256 and a
+plain file name, no path tricks), and that ``rev`` is the id computed from the content by
+``survey_forms.revisions.revision_id``: the same id can never carry different content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from survey_forms.revisions import generation, revision_id
+
+__all__ = [
+    "Limits",
+    "Rejected",
+    "Revision",
+    "attachment_refs",
+    "check_answers",
+    "parse_revision",
+]
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+REV_RE = re.compile(r"^[1-9][0-9]{0,8}-[0-9a-f]{32}$")
+IDENT_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+REGION_RE = re.compile(r"^\d{2}(\.\d{2}){0,3}$")
+MEDIA_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+FIELDS = {
+    "entry_id",
+    "rev",
+    "parent_rev",
+    "form_id",
+    "form_version",
+    "region",
+    "answers",
+    "meta",
+    "attachments",
+}
+META_FIELDS = {"officer", "device_id", "started_at", "finalized_at", "app_version"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for one revision."""
+
+    max_string: int = 20_000
+    max_answers_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 12
+
+
+class Rejected(Exception):  # noqa: N818 - a result, not a failure of the code
+    """A revision refused before storage: ``code`` and message parameters."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {params}")
+
+
+@dataclass
+class Revision:
+    """A pushed revision whose shape and id have been checked."""
+
+    entry_id: str
+    rev: str
+    parent_rev: str | None
+    form_id: str
+    form_version: str
+    region: str
+    answers: dict[str, Any]
+    meta: dict[str, Any]
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    answers_json: str = ""
+
+
+def _malformed(detail: str) -> Rejected:
+    return Rejected("malformed", detail=detail)
+
+
+def _check_value(value: Any, limits: Limits, depth: int, path: str) -> None:
+    if depth > limits.max_depth:
+        raise _malformed(f"answers nested too deeply at {path or 'the top'}")
+    if isinstance(value, str):
+        if len(value) > limits.max_string:
+            raise _malformed(f"text longer than {limits.max_string} characters at {path}")
+        if "\x00" in value:
+            raise _malformed(f"NUL character at {path}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not key or len(key) > 200:
+                raise _malformed(f"bad answer name at {path or 'the top'}")
+            _check_value(item, limits, depth + 1, f"{path}/{key}" if path else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_value(item, limits, depth + 1, f"{path}[{i}]")
+    elif value is None:
+        raise _malformed(f"null answer at {path} (leave unanswered questions out)")
+    elif not isinstance(value, (bool, int, float)):
+        raise _malformed(f"unsupported value at {path}")
+
+
+def _string(obj: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str) or not value:
+        raise _malformed(f"{name!r} must be a non-empty string")
+    if pattern is not None and not pattern.match(value):
+        raise _malformed(f"{name!r} has an invalid format")
+    return value
+
+
+def _check_attachment(ref: Any) -> dict[str, str]:
+    if not isinstance(ref, dict) or set(ref) != {"sha256", "filename", "media_type"}:
+        raise _malformed("an attachment needs exactly sha256, filename and media_type")
+    sha, name, media = ref["sha256"], ref["filename"], ref["media_type"]
+    if not isinstance(sha, str) or not SHA256_RE.match(sha):
+        raise _malformed("attachment sha256 must be 64 lower-case hex digits")
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > 255
+        or name in (".", "..")
+        or any(c in name for c in "/\\\x00")
+        or any(ord(c) < 32 for c in name)
+    ):
+        raise _malformed("attachment filename must be a plain file name")
+    if not isinstance(media, str) or len(media) > 200 or not MEDIA_TYPE_RE.match(media):
+        raise _malformed("attachment media_type must look like image/jpeg")
+    return {"sha256": sha, "filename": name, "media_type": media}
+
+
+def attachment_refs(answers: Any) -> list[dict[str, str]]:
+    """Attachment references found in answers (image questions hold ``{sha256, ...}`` objects)."""
+    found: list[dict[str, str]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if {"sha256", "filename", "media_type"} <= set(value) and isinstance(
+                value.get("sha256"), str
+            ):
+                found.append(
+                    _check_attachment({k: value[k] for k in ("sha256", "filename", "media_type")})
+                )
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(answers)
+    return found
+
+
+def check_answers(answers: Any, limits: Limits) -> str:
+    """Check an answers object's shape and size; returns its compact JSON text."""
+    if not isinstance(answers, dict):
+        raise _malformed("'answers' must be a JSON object")
+    _check_value(answers, limits, 0, "")
+    answers_json = json.dumps(answers, ensure_ascii=False, separators=(",", ":"))
+    if len(answers_json.encode("utf-8")) > limits.max_answers_bytes:
+        raise _malformed(f"answers larger than {limits.max_answers_bytes} bytes")
+    return answers_json
+
+
+def parse_revision(item: Any, limits: Limits) -> Revision:
+    """Check one pushed revision (see the module docstring); raises :class:`Rejected`."""
+    if not isinstance(item, dict):
+        raise _malformed("each revision must be a JSON object")
+    unknown = sorted(set(item) - FIELDS)
+    if unknown:
+        raise _malformed(f"unknown field {unknown[0]!r}")
+    raw_id = _string(item, "entry_id")
+    try:
+        entry_id = str(uuid.UUID(raw_id))
+    except ValueError:
+        raise _malformed("'entry_id' must be a UUID") from None
+    if entry_id != raw_id.lower():
+        raise _malformed("'entry_id' must be a UUID in its usual 36-character form")
+    rev = _string(item, "rev", REV_RE)
+    parent_rev = item.get("parent_rev")
+    if parent_rev is not None and (not isinstance(parent_rev, str) or not REV_RE.match(parent_rev)):
+        raise _malformed("'parent_rev' must be a revision id or null")
+    form_id = _string(item, "form_id", IDENT_RE)
+    form_version = _string(item, "form_version", IDENT_RE)
+    region = _string(item, "region", REGION_RE)
+    answers = item.get("answers")
+    answers_json = check_answers(answers, limits)
+    meta = item.get("meta", {})
+    if not isinstance(meta, dict):
+        raise _malformed("'meta' must be a JSON object")
+    unknown_meta = sorted(set(meta) - META_FIELDS)
+    if unknown_meta:
+        raise _malformed(f"unknown meta field {unknown_meta[0]!r}")
+    for key, value in meta.items():
+        if value is not None and (not isinstance(value, str) or len(value) > 200):
+            raise _malformed(f"meta {key!r} must be a string of at most 200 characters")
+    raw_attachments = item.get("attachments", [])
+    if not isinstance(raw_attachments, list) or len(raw_attachments) > 1000:
+        raise _malformed("'attachments' must be a list")
+    refs = {a["sha256"]: a for a in attachment_refs(answers)}
+    for ref in raw_attachments:
+        checked = _check_attachment(ref)
+        refs[checked["sha256"]] = checked
+    expected = revision_id(parent_rev, form_id, form_version, region, answers)
+    if expected != rev:
+        raise _malformed(f"'rev' does not match the content (expected {expected})")
+    if parent_rev is not None and generation(parent_rev) + 1 != generation(rev):
+        raise _malformed("'rev' generation must be the parent's plus one")
+    return Revision(
+        entry_id=entry_id,
+        rev=rev,
+        parent_rev=parent_rev,
+        form_id=form_id,
+        form_version=form_version,
+        region=region,
+        answers=answers,
+        meta={k: v for k, v in meta.items() if v is not None},
+        attachments=[refs[k] for k in sorted(refs)],
+        answers_json=answers_json,
+    )

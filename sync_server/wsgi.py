@@ -1,0 +1,11 @@
+"""WSGI entry point for gunicorn: ``gunicorn 'sync_server.wsgi:app'``.
+
+Configuration comes from the environment (``SURVEY_DATABASE_URL``, ``SURVEY_SECRET_KEY``,
+``SURVEY_INSTANCE_PATH``, ...); see docs/server.md.
+"""
+
+from __future__ import annotations
+
+from . import create_app
+
+app = create_app()
