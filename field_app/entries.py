@@ -19,7 +19,7 @@ Every function returns a new dict and never changes its argument; the store pers
 
 from __future__ import annotations
 
-import copy
+import json
 from typing import Any
 
 from survey_forms.revisions import revision_id
@@ -35,6 +35,7 @@ __all__ = [
     "apply_pull_change",
     "apply_push_result",
     "can_delete",
+    "clone",
     "finalize",
     "new_draft",
     "push_payload",
@@ -51,6 +52,11 @@ STATUSES = (DRAFT, FINALIZED, SENT, NEEDS_CORRECTION, CONFLICT)
 
 #: Push result statuses that mean "the server has this revision".
 ACKNOWLEDGED = ("stored", "duplicate", "merged", "conflict")
+
+
+def clone(value: Any) -> Any:
+    """Return a deep copy of JSON data (faster than ``copy.deepcopy`` for plain JSON)."""
+    return json.loads(json.dumps(value))
 
 
 class LifecycleError(Exception):
@@ -84,11 +90,11 @@ def new_draft(
         "form_version": form_version,
         "region": region,
         "status": DRAFT,
-        "answers": copy.deepcopy(answers or {}),
+        "answers": clone(answers or {}),
         "rev": None,
         "parent_rev": None,
         "sent_rev": None,
-        "meta": {"started_at": now, **copy.deepcopy(meta)},
+        "meta": {"started_at": now, **clone(meta)},
         "review_status": None,
         "review_comment": None,
         "conflicts": [],
@@ -102,8 +108,8 @@ def new_draft(
 def set_answers(entry: dict[str, Any], answers: dict[str, Any], now: str) -> dict[str, Any]:
     """Return the draft with its answers replaced (autosave). Only drafts are editable."""
     _require(entry, (DRAFT,), "not_editable")
-    updated = copy.deepcopy(entry)
-    updated["answers"] = copy.deepcopy(answers)
+    updated = clone(entry)
+    updated["answers"] = clone(answers)
     updated["updated_at"] = now
     return updated
 
@@ -145,7 +151,7 @@ def finalize(
     _require(entry, (DRAFT,), "not_draft")
     if issues:
         raise LifecycleError("invalid", entry["entry_id"], entry["status"])
-    updated = copy.deepcopy(entry)
+    updated = clone(entry)
     updated["status"] = FINALIZED
     updated["rev"] = revision_id(
         entry["parent_rev"], entry["form_id"], entry["form_version"], entry["region"],
@@ -167,8 +173,8 @@ def push_payload(entry: dict[str, Any]) -> dict[str, Any]:
         "form_id": entry["form_id"],
         "form_version": entry["form_version"],
         "region": entry["region"],
-        "answers": copy.deepcopy(entry["answers"]),
-        "meta": copy.deepcopy(entry["meta"]),
+        "answers": clone(entry["answers"]),
+        "meta": clone(entry["meta"]),
         "attachments": attachments_of(entry["answers"]),
     }
 
@@ -182,9 +188,9 @@ def apply_push_result(entry: dict[str, Any], result: dict[str, Any], now: str) -
     unchanged. A result for another revision than the one waiting (stale answer) changes nothing.
     """
     if entry["status"] != FINALIZED or result.get("rev") != entry["rev"]:
-        return copy.deepcopy(entry)
+        return clone(entry)
     status = result.get("status")
-    updated = copy.deepcopy(entry)
+    updated = clone(entry)
     updated["updated_at"] = now
     if status in ACKNOWLEDGED:
         updated["sent_rev"] = result.get("head_rev") or entry["rev"]
@@ -192,7 +198,7 @@ def apply_push_result(entry: dict[str, Any], result: dict[str, Any], now: str) -
         if status == "conflict":
             updated["status"] = CONFLICT
             updated["review_status"] = CONFLICT
-            updated["conflicts"] = copy.deepcopy(result.get("conflicts") or [])
+            updated["conflicts"] = clone(result.get("conflicts") or [])
         else:
             updated["status"] = SENT
             updated["review_status"] = updated.get("review_status") or "received"
@@ -204,7 +210,7 @@ def apply_push_result(entry: dict[str, Any], result: dict[str, Any], now: str) -
             "error": result.get("error"),
             "message": result.get("message"),
             "message_id": result.get("message_id"),
-            "issues": copy.deepcopy(result.get("issues") or []),
+            "issues": clone(result.get("issues") or []),
             "at": now,
         }
         return updated
@@ -233,7 +239,7 @@ def apply_pull_change(
         "sent_rev": change["rev"],
         "review_status": review_status,
         "review_comment": change.get("review_comment"),
-        "conflicts": copy.deepcopy(change.get("conflicts") or []),
+        "conflicts": clone(change.get("conflicts") or []),
         "server": {"status": "pulled", "seq": change.get("seq"), "at": now},
     }
     if entry is None:
@@ -242,20 +248,20 @@ def apply_pull_change(
             change.get("region", ""), change.get("meta") or {}, now,
             answers=change.get("answers") or {},
         )
-        record["meta"] = copy.deepcopy(change.get("meta") or {})
+        record["meta"] = clone(change.get("meta") or {})
         record.update(server_fields)
         record["rev"] = change["rev"]
         record["parent_rev"] = change.get("parent_rev")
         record["status"] = _status_from_review(review_status)
         return record
-    updated = copy.deepcopy(entry)
+    updated = clone(entry)
     updated.update(server_fields)
     updated["updated_at"] = now
     if entry["status"] == DRAFT:
         return updated  # the officer's work in progress is kept; its parent stays
     if entry["status"] == FINALIZED and change["rev"] != entry["rev"]:
         return updated  # still to be pushed; the server merges it against its head
-    updated["answers"] = copy.deepcopy(change.get("answers") or {})
+    updated["answers"] = clone(change.get("answers") or {})
     updated["form_id"] = change.get("form_id", entry["form_id"])
     updated["form_version"] = change.get("form_version", entry["form_version"])
     updated["region"] = change.get("region", entry["region"])
@@ -272,7 +278,7 @@ def start_correction(entry: dict[str, Any], now: str) -> dict[str, Any]:
     The new revision's parent is the server's head, so the server fast-forwards or merges it.
     """
     _require(entry, (NEEDS_CORRECTION, SENT), "not_correctable")
-    updated = copy.deepcopy(entry)
+    updated = clone(entry)
     updated["status"] = DRAFT
     updated["parent_rev"] = entry["sent_rev"]
     updated["rev"] = None

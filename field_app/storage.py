@@ -25,7 +25,9 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-__all__ = ["TEMP_MARKER", "AtomicJSONStorage", "CorruptStoreError", "atomic_write_bytes"]
+__all__ = [
+    "TEMP_MARKER", "AtomicJSONStorage", "CorruptStoreError", "atomic_write_bytes", "fsync_dir",
+]
 
 #: Temporary files are named ``.<file name><TEMP_MARKER><pid>``.
 TEMP_MARKER = ".tmp-"
@@ -35,7 +37,7 @@ class CorruptStoreError(Exception):
     """The store file exists but does not hold a JSON object (it was not written by us)."""
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Flush a folder's entry table so a rename inside it survives a power cut."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -68,7 +70,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
             tmp.unlink()
         raise
     if durable:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def remove_leftover_temps(path: Path) -> list[Path]:

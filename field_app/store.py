@@ -5,12 +5,14 @@ All state lives in TinyDB databases on :class:`~field_app.storage.AtomicJSONStor
 
 * ``device.json``   device id, credentials (token and user), pull cursor, settings
 * ``forms.json``    the cached compiled forms (``Form.to_json()``), one document per version
-* ``drafts.json``   entries being edited (``draft``): the file rewritten on every answer
+* ``drafts/<entry_id>.json``  one small file per entry being edited (``draft``): an answer
+  rewrites only its own draft's file
 * ``outbox.json``   ``finalized`` revisions waiting for the server's acknowledgement
 * ``archive.json``  ``sent``, ``needs_correction`` and ``conflict`` entries
 
 TinyDB rewrites a whole file on every write, so the files are split by how often they change:
-an autosave rewrites only the (small) drafts file, however many entries a season has archived.
+an autosave rewrites one draft's file, however many entries a season has archived or how many
+drafts are open.
 
 Moving an entry between files (finalize, acknowledged, correction) writes the destination
 first and removes it from the source second. Each record carries a ``local_version`` that grows
@@ -23,7 +25,6 @@ write at the same time. Records handed out are copies; change them through the s
 
 from __future__ import annotations
 
-import copy
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -36,7 +37,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from field_app import __version__, entries
-from field_app.storage import AtomicJSONStorage
+from field_app.storage import TEMP_MARKER, AtomicJSONStorage, fsync_dir
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
 
@@ -47,7 +48,9 @@ SHELF_OF_STATUS = {
     entries.NEEDS_CORRECTION: "archive",
     entries.CONFLICT: "archive",
 }
-SHELVES = ("drafts", "outbox", "archive")
+DRAFTS = "drafts"
+SHARED_SHELVES = ("outbox", "archive")
+SHELVES = (DRAFTS, *SHARED_SHELVES)
 ENTRY_TABLE = "entries"
 
 
@@ -73,13 +76,17 @@ class Store:
         """Open (or create) the store in ``folder``."""
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.durable = durable
         self._clock = clock
         self._lock = threading.RLock()
         self._dbs: dict[str, TinyDB] = {}
-        for name in ("device", "forms", *SHELVES):
-            self._dbs[name] = TinyDB(
-                self.folder / f"{name}.json", storage=AtomicJSONStorage, durable=durable
-            )
+        for name in ("device", "forms", *SHARED_SHELVES):
+            self._dbs[name] = self._open_db(self.folder / f"{name}.json")
+        self._drafts_folder = self.folder / "drafts"
+        self._drafts_folder.mkdir(exist_ok=True)
+        for leftover in self._drafts_folder.glob(f".*{TEMP_MARKER}*"):
+            leftover.unlink(missing_ok=True)  # a draft's first write cut short
+        self._drafts: dict[str, TinyDB] = {}
         self._index: dict[str, tuple[str, int]] = {}
         self._version = 0
         self._listeners: list[Callable[[str], None]] = []
@@ -94,8 +101,32 @@ class Store:
         """The store's lock (held by every method)."""
         return self._lock
 
+    def _open_db(self, path: Path) -> TinyDB:
+        return TinyDB(path, storage=AtomicJSONStorage, durable=self.durable)
+
     def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
         return self._dbs[name].table(table)
+
+    def _entry_table(self, shelf: str, entry_id: str) -> Table:
+        if shelf == DRAFTS:
+            db = self._drafts.get(entry_id)
+            if db is None:
+                db = self._drafts[entry_id] = self._open_db(self._draft_path(entry_id))
+            return db.table(ENTRY_TABLE)
+        return self._table(shelf)
+
+    def _draft_path(self, entry_id: str) -> Path:
+        if not entry_id or "/" in entry_id or entry_id.startswith("."):
+            raise ValueError(f"unsafe entry id {entry_id!r}")
+        return self._drafts_folder / f"{entry_id}.json"
+
+    def _drop_draft_file(self, entry_id: str) -> None:
+        db = self._drafts.pop(entry_id, None)
+        if db is not None:
+            db.close()
+        self._draft_path(entry_id).unlink(missing_ok=True)
+        if self.durable:
+            fsync_dir(self._drafts_folder)
 
     def _storage(self, name: str) -> AtomicJSONStorage:
         storage = self._dbs[name].storage
@@ -106,28 +137,47 @@ class Store:
     def _batch(self, names: Iterable[str]) -> Iterator[None]:
         with ExitStack() as stack:
             for name in names:
-                stack.enter_context(self._storage(name).batch())
+                if name != DRAFTS:
+                    stack.enter_context(self._storage(name).batch())
             yield
+
+    def _all_docs(self, shelf: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(doc_id, raw record)`` of a shelf; raw: never hand these out or change them."""
+        if shelf == DRAFTS:
+            for db in self._drafts.values():
+                raw = (db.storage.read() or {}).get(ENTRY_TABLE, {})
+                for key, doc in raw.items():
+                    yield int(key), doc
+            return
+        raw = (self._storage(shelf).read() or {}).get(ENTRY_TABLE, {})
+        for key, doc in raw.items():
+            yield int(key), doc
 
     def _load_index(self) -> None:
         """Index entries by id; drop the older copy of an entry a crash left in two files."""
+        for path in sorted(self._drafts_folder.glob("*.json")):
+            self._drafts[path.stem] = self._open_db(path)
         seen: dict[str, tuple[str, int, int]] = {}
-        stale: dict[str, list[int]] = {name: [] for name in SHELVES}
+        stale: list[tuple[str, str, int]] = []
         for shelf in SHELVES:
-            for doc in self._table(shelf):
+            for doc_id, doc in self._all_docs(shelf):
                 version = int(doc.get("local_version", 0))
                 self._version = max(self._version, version)
                 entry_id = doc["entry_id"]
                 previous = seen.get(entry_id)
                 if previous is None or version > previous[2]:
                     if previous is not None:
-                        stale[previous[0]].append(previous[1])
-                    seen[entry_id] = (shelf, doc.doc_id, version)
+                        stale.append((previous[0], entry_id, previous[1]))
+                    seen[entry_id] = (shelf, doc_id, version)
                 else:
-                    stale[shelf].append(doc.doc_id)
-        for shelf, doc_ids in stale.items():
-            if doc_ids:
-                self._table(shelf).remove(doc_ids=doc_ids)
+                    stale.append((shelf, entry_id, doc_id))
+        empty_drafts = [key for key in self._drafts if key not in seen
+                        or seen[key][0] != DRAFTS]
+        for shelf, _entry_id, doc_id in stale:
+            if shelf != DRAFTS:
+                self._table(shelf).remove(doc_ids=[doc_id])
+        for entry_id in empty_drafts:
+            self._drop_draft_file(entry_id)
         self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}
 
     def add_listener(self, callback: Callable[[str], None]) -> None:
@@ -144,10 +194,10 @@ class Store:
             shelf, doc_id = self._index[entry_id]
         except KeyError:
             raise EntryNotFoundError(entry_id) from None
-        doc = self._table(shelf).get(doc_id=doc_id)
+        doc = self._entry_table(shelf, entry_id).get(doc_id=doc_id)
         if doc is None:  # pragma: no cover - index and tables out of step would be a bug
             raise EntryNotFoundError(entry_id)
-        return copy.deepcopy(dict(doc))
+        return entries.clone(dict(doc))
 
     def _put_many(self, records: list[dict[str, Any]]) -> None:
         """Save records: write each destination file once, then drop moved-away copies."""
@@ -158,25 +208,30 @@ class Store:
             self._version += 1
             record["local_version"] = self._version
             by_dest.setdefault(SHELF_OF_STATUS[record["status"]], []).append(record)
-        removals: dict[str, list[int]] = {}
+        removals: list[tuple[str, str, int]] = []
         new_index: dict[str, tuple[str, int]] = {}
         with self._batch(by_dest):
             for dest, group in by_dest.items():
-                table = self._table(dest)
                 for record in group:
-                    where = self._index.get(record["entry_id"])
+                    entry_id = record["entry_id"]
+                    table = self._entry_table(dest, entry_id)
+                    where = self._index.get(entry_id)
                     if where is not None and where[0] == dest:
                         table.update(_replace_with(record), doc_ids=[where[1]])
-                        new_index[record["entry_id"]] = where
+                        new_index[entry_id] = where
                     else:
                         doc_id = table.insert(record)
-                        new_index[record["entry_id"]] = (dest, doc_id)
+                        new_index[entry_id] = (dest, doc_id)
                         if where is not None:
-                            removals.setdefault(where[0], []).append(where[1])
+                            removals.append((where[0], entry_id, where[1]))
         if removals:
-            with self._batch(removals):
-                for shelf, doc_ids in removals.items():
-                    self._table(shelf).remove(doc_ids=doc_ids)
+            shared = {shelf for shelf, _, _ in removals}
+            with self._batch(shared):
+                for shelf, entry_id, doc_id in removals:
+                    if shelf == DRAFTS:
+                        self._drop_draft_file(entry_id)
+                    else:
+                        self._table(shelf).remove(doc_ids=[doc_id])
         self._index.update(new_index)
         self._notify(record["entry_id"] for record in records)
 
@@ -199,13 +254,13 @@ class Store:
         """Return ``{"token", "user", "server_url"}`` if signed in, else ``None``."""
         with self._lock:
             creds = self._device_doc().get("credentials")
-            return copy.deepcopy(creds) if creds else None
+            return entries.clone(creds) if creds else None
 
     def set_credentials(self, token: str, user: dict[str, Any], server_url: str) -> None:
         """Remember a sign-in."""
         with self._lock:
             self._set_device(
-                credentials={"token": token, "user": copy.deepcopy(user), "server_url": server_url}
+                credentials={"token": token, "user": entries.clone(user), "server_url": server_url}
             )
 
     def clear_credentials(self) -> None:
@@ -221,13 +276,13 @@ class Store:
     def get_setting(self, key: str, default: Any = None) -> Any:
         """Return a setting (server address, language...)."""
         with self._lock:
-            return copy.deepcopy(self._device_doc().get("settings", {}).get(key, default))
+            return entries.clone(self._device_doc().get("settings", {}).get(key, default))
 
     def set_setting(self, key: str, value: Any) -> None:
         """Save a setting."""
         with self._lock:
             settings = self._device_doc().get("settings", {})
-            self._set_device(settings={**settings, key: copy.deepcopy(value)})
+            self._set_device(settings={**settings, key: entries.clone(value)})
 
     # ------------------------------------------------------------------- forms
 
@@ -251,7 +306,7 @@ class Store:
         with self._lock:
             for doc in self._table("forms", "forms"):
                 if doc["form_id"] == form_id and doc["version"] == str(version):
-                    return copy.deepcopy(doc["definition"])
+                    return entries.clone(doc["definition"])
             return None
 
     def list_forms(self) -> list[dict[str, str]]:
@@ -313,7 +368,7 @@ class Store:
         with self._lock:
             summaries = []
             for shelf in SHELVES:
-                for doc in self._table(shelf):
+                for _, doc in self._all_docs(shelf):
                     if status is not None and doc["status"] != status:
                         continue
                     if form_id is not None and doc["form_id"] != form_id:
@@ -329,7 +384,7 @@ class Store:
         with self._lock:
             result = dict.fromkeys(entries.STATUSES, 0)
             for shelf in SHELVES:
-                for doc in self._table(shelf):
+                for _, doc in self._all_docs(shelf):
                     result[doc["status"]] += 1
             return result
 
@@ -353,8 +408,7 @@ class Store:
             record = self._record(entry_id)
             if not entries.can_delete(record):
                 raise entries.LifecycleError("not_deletable", entry_id, record["status"])
-            shelf, doc_id = self._index[entry_id]
-            self._table(shelf).remove(doc_ids=[doc_id])
+            self._drop_draft_file(entry_id)
             del self._index[entry_id]
             self._notify([entry_id])
 
@@ -375,12 +429,12 @@ class Store:
         """Return push payloads of finalized revisions, oldest finalized first."""
         with self._lock:
             docs = sorted(
-                self._table("outbox"),
+                (doc for _, doc in self._all_docs("outbox")),
                 key=lambda d: (d["meta"].get("finalized_at") or "", d["local_version"]),
             )
             if limit is not None:
                 docs = docs[:limit]
-            return [entries.push_payload(dict(doc)) for doc in docs]
+            return [entries.push_payload(doc) for doc in docs]
 
     def apply_push_results(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Record the server's answers to a push; return the records that changed."""
@@ -396,7 +450,7 @@ class Store:
                 if after != before:
                     changed.append(after)
             self._put_many(changed)
-            return copy.deepcopy(changed)
+            return entries.clone(changed)
 
     def apply_pull(
         self,
@@ -435,7 +489,7 @@ class Store:
     def close(self) -> None:
         """Close the databases."""
         with self._lock:
-            for db in self._dbs.values():
+            for db in [*self._dbs.values(), *self._drafts.values()]:
                 db.close()
 
 

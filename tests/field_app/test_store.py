@@ -32,9 +32,9 @@ def test_autosave_survives_reopen(tmp_path: Path, form) -> None:
 def test_files_split_by_status(tmp_path: Path, form) -> None:
     store = open_store(tmp_path)
     entry_id = store.create_draft(form.form_id, form.version, "16.71", valid_answers(1))
-    assert entry_id in (tmp_path / "drafts.json").read_text()
+    assert entry_id in (tmp_path / "drafts" / f"{entry_id}.json").read_text()
     assert store.finalize_entry(entry_id, form) == []
-    assert entry_id not in (tmp_path / "drafts.json").read_text()
+    assert not (tmp_path / "drafts" / f"{entry_id}.json").exists()
     assert entry_id in (tmp_path / "outbox.json").read_text()
     [payload] = store.pending_revisions()
     store.apply_push_results([{"entry_id": entry_id, "rev": payload["rev"],
@@ -71,15 +71,16 @@ def test_only_unsent_drafts_can_be_deleted(tmp_path: Path, form) -> None:
 def test_entry_left_in_two_files_by_a_crash_keeps_newer_copy(tmp_path: Path, form) -> None:
     store = open_store(tmp_path)
     entry_id = store.create_draft(form.form_id, form.version, "16.71", valid_answers(3))
-    old_drafts = (tmp_path / "drafts.json").read_bytes()
+    draft_file = tmp_path / "drafts" / f"{entry_id}.json"
+    old_draft = draft_file.read_bytes()
     store.finalize_entry(entry_id, form)
     store.close()
-    # simulate a crash between "write outbox" and "remove from drafts"
-    (tmp_path / "drafts.json").write_bytes(old_drafts)
+    # simulate a crash between "write outbox" and "remove the draft's file"
+    draft_file.write_bytes(old_draft)
     again = open_store(tmp_path)
     assert again.get_entry(entry_id)["status"] == entries.FINALIZED
     assert [s["entry_id"] for s in again.list_entries()] == [entry_id]
-    assert entry_id not in (tmp_path / "drafts.json").read_text()
+    assert not draft_file.exists()
 
 
 def test_credentials_cursor_and_settings(tmp_path: Path, form) -> None:
@@ -138,8 +139,9 @@ def test_concurrent_writers_never_lose_an_answer(tmp_path: Path) -> None:
     assert errors == []
     reopened = open_store(tmp_path)
     assert [reopened.get_entry(i)["answers"] for i in ids] == [{"n": 39}] * 4
-    data = json.loads((tmp_path / "drafts.json").read_text())
-    assert len(data["entries"]) == 4
+    for entry_id in ids:
+        data = json.loads((tmp_path / "drafts" / f"{entry_id}.json").read_text())
+        assert data["entries"]["1"]["answers"] == {"n": 39}
 
 
 def test_pull_stores_changes_before_cursor_and_filters_strangers(tmp_path: Path) -> None:
@@ -152,3 +154,33 @@ def test_pull_stores_changes_before_cursor_and_filters_strangers(tmp_path: Path)
     assert n == 1 and store.has_entry("e-a") and not store.has_entry("e-b")
     assert store.get_entry("e-a")["review_status"] == "approved"
     assert open_store(tmp_path).pull_cursor() == "c-2"
+
+
+def test_leftover_temp_of_a_new_draft_is_cleaned(tmp_path: Path) -> None:
+    open_store(tmp_path).close()
+    half = tmp_path / "drafts" / ".abc.json.tmp-77"
+    half.write_text('{"entries": {"1": {"entry_id": "ab')
+    store = open_store(tmp_path)
+    assert not half.exists() and store.list_entries() == []
+
+
+def test_correction_draft_moves_back_out_of_the_archive(tmp_path: Path, form) -> None:
+    store = open_store(tmp_path)
+    entry_id = store.create_draft(form.form_id, form.version, "16.71", valid_answers(6))
+    store.finalize_entry(entry_id, form)
+    [payload] = store.pending_revisions()
+    store.apply_push_results([{"entry_id": entry_id, "rev": payload["rev"], "status": "stored"}])
+    change = {"kind": "entry", "seq": 3, "entry_id": entry_id, "rev": payload["rev"],
+              "parent_rev": None, "form_id": form.form_id, "form_version": form.version,
+              "region": "16.71", "answers": payload["answers"], "meta": payload["meta"],
+              "review_status": "needs_correction", "review_comment": "Perbaiki skor"}
+    store.apply_pull([change], "c-3")
+    assert store.get_entry(entry_id)["status"] == entries.NEEDS_CORRECTION
+    store.start_correction(entry_id)
+    store.save_answers(entry_id, {**valid_answers(6), "skor": 77})
+    assert store.finalize_entry(entry_id, form) == []
+    [again] = store.pending_revisions()
+    assert again["parent_rev"] == payload["rev"] and again["rev"].startswith("2-")
+    reopened = open_store(tmp_path)
+    assert reopened.counts() == {"draft": 0, "finalized": 1, "sent": 0,
+                                 "needs_correction": 0, "conflict": 0}
