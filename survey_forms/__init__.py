@@ -1,0 +1,30 @@
+"""survey_forms: the shared core of the KPK field survey system.
+
+Loads XLSForms into a form model (:func:`load_xlsform`), evaluates ODK's XPath dialect for skip
+logic, constraints and calculations (:mod:`survey_forms.expressions`), fills entries with an
+incrementally recomputed :class:`FormSession`, and validates complete entries
+(:meth:`Form.validate`). It imports neither Flask nor Kivy: the tablet app and the sync server
+both build on it.
+"""
+
+from survey_forms.errors import FormError
+from survey_forms.loader import PILOT_FORMS, load_pilot_form, load_xlsform, pilot_form_path
+from survey_forms.model import Choice, Form, Language, Question
+from survey_forms.session import FormSession
+from survey_forms.validation import ValidationIssue
+
+__all__ = [
+    "PILOT_FORMS",
+    "Choice",
+    "Form",
+    "FormError",
+    "FormSession",
+    "Language",
+    "Question",
+    "ValidationIssue",
+    "load_pilot_form",
+    "load_xlsform",
+    "pilot_form_path",
+]
+
+__version__ = "0.1.0"

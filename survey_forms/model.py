@@ -1,0 +1,363 @@
+"""The form model: questions, choices and settings of one compiled form version.
+
+A :class:`Form` is what a tablet downloads (``Form.to_json()``) and what both the app and the
+server build sessions and validations from. It is immutable once built; the expressions it holds
+are parsed once, when the form is built, and analysed into a dependency graph
+(:mod:`survey_forms.graph`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from survey_forms.graph import FormGraph
+    from survey_forms.session import FormSession
+    from survey_forms.validation import ValidationIssue
+
+__all__ = [
+    "ANSWER_TYPES",
+    "GROUP_TYPES",
+    "METADATA_TYPES",
+    "Choice",
+    "Form",
+    "Language",
+    "Question",
+]
+
+JSON_FORMAT = 1
+
+#: Types that hold an answer the officer gives.
+INPUT_TYPES = frozenset(
+    {
+        "text",
+        "integer",
+        "decimal",
+        "date",
+        "time",
+        "dateTime",
+        "select_one",
+        "select_multiple",
+        "acknowledge",
+        "geopoint",
+        "image",
+    }
+)
+#: Metadata filled in by the app, not by the officer.
+METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
+#: Types that nest other questions.
+GROUP_TYPES = frozenset({"group", "repeat"})
+#: Every type that stores a value in an entry.
+ANSWER_TYPES = INPUT_TYPES | METADATA_TYPES | {"calculate"}
+ALL_TYPES = ANSWER_TYPES | GROUP_TYPES | {"note"}
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A form language: ``code`` (e.g. ``"id"``) and its display ``name``."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One choice of a choice list; ``columns`` holds extra columns used by choice filters."""
+
+    name: str
+    labels: dict[str, str]
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str, default_lang: str | None = None) -> str:
+        """The label in ``lang``, else in ``default_lang``, else any label, else the name."""
+        return _pick(self.labels, lang, default_lang) or self.name
+
+
+@dataclass(slots=True, eq=False)
+class Question:
+    """One row of the survey sheet (a group or repeat holds its rows in ``children``).
+
+    Expression columns hold their source text; their parsed forms live in the form's graph.
+    ``required`` and ``read_only`` are ``None`` (no), ``"true()"`` (yes) or an expression.
+    """
+
+    name: str
+    type: str
+    row: int = 0
+    list_name: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    required: str | None = None
+    required_message: dict[str, str] = field(default_factory=dict)
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    calculation: str | None = None
+    default: str | None = None
+    choice_filter: str | None = None
+    read_only: str | None = None
+    appearance: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
+    repeat_count: str | None = None
+    children: list[Question] = field(default_factory=list)
+    # Filled in by the form: not serialised.
+    parent: Question | None = field(default=None, repr=False)
+    repeat_path: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def is_group(self) -> bool:
+        """True for groups and repeats."""
+        return self.type in GROUP_TYPES
+
+    @property
+    def is_repeat(self) -> bool:
+        """True for repeat groups."""
+        return self.type == "repeat"
+
+    @property
+    def stores_value(self) -> bool:
+        """True when the question's value is kept in an entry's answers."""
+        return self.type in ANSWER_TYPES
+
+    @property
+    def field_list(self) -> bool:
+        """True for a group shown as one page (appearance ``field-list``)."""
+        return self.type == "group" and "field-list" in (self.appearance or "").split()
+
+    def label(self, lang: str, default_lang: str | None = None) -> str:
+        """The label in ``lang`` (falling back to the default language), else ``""``."""
+        return _pick(self.labels, lang, default_lang)
+
+    def hint(self, lang: str, default_lang: str | None = None) -> str:
+        """The hint in ``lang`` (falling back to the default language), else ``""``."""
+        return _pick(self.hints, lang, default_lang)
+
+    def walk(self) -> Iterator[Question]:
+        """This question and every question below it, in form order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def to_json(self) -> dict[str, Any]:
+        """The question as plain JSON, keys in a fixed order, empty fields left out."""
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "row": self.row}
+        for key in _OPTIONAL_KEYS:
+            value = getattr(self, key)
+            if value:
+                out[key] = dict(value) if isinstance(value, dict) else value
+        if self.is_group:
+            out["children"] = [child.to_json() for child in self.children]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Question:
+        """Rebuild a question (and its children) from :meth:`to_json` output."""
+        kwargs = {key: data[key] for key in _OPTIONAL_KEYS if key in data}
+        children = [cls.from_json(child) for child in data.get("children", [])]
+        return cls(
+            name=data["name"],
+            type=data["type"],
+            row=data.get("row", 0),
+            children=children,
+            **kwargs,
+        )
+
+
+_OPTIONAL_KEYS = (
+    "list_name",
+    "labels",
+    "hints",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "calculation",
+    "default",
+    "choice_filter",
+    "read_only",
+    "appearance",
+    "parameters",
+    "repeat_count",
+)
+
+
+def _pick(texts: dict[str, str], lang: str, default_lang: str | None) -> str:
+    if lang in texts:
+        return texts[lang]
+    if default_lang and default_lang in texts:
+        return texts[default_lang]
+    return next(iter(texts.values()), "")
+
+
+class Form:
+    """One compiled form version.
+
+    Build it with :func:`survey_forms.load_xlsform` or :meth:`Form.from_json`. Building parses
+    every expression and checks every reference; an inconsistent form raises
+    :class:`survey_forms.FormError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        form_id: str,
+        version: str,
+        title: str,
+        languages: list[Language],
+        default_language: str,
+        questions: list[Question],
+        choices: dict[str, list[Choice]],
+        instance_name: str | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> None:
+        from survey_forms.graph import FormGraph
+
+        self.form_id = form_id
+        self.version = version
+        self.title = title
+        self.languages = languages
+        self.default_language = default_language
+        self.questions = questions
+        self.choices = choices
+        self.instance_name = instance_name
+        self.settings = dict(settings or {})
+        self._by_name: dict[str, Question] = {}
+        self._link(questions, parent=None, repeat_path=())
+        self._choice_index = {
+            list_name: {choice.name: choice for choice in items}
+            for list_name, items in choices.items()
+        }
+        self.graph: FormGraph = FormGraph(self)
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def _link(
+        self, questions: list[Question], parent: Question | None, repeat_path: tuple[str, ...]
+    ) -> None:
+        for question in questions:
+            question.parent = parent
+            question.repeat_path = repeat_path
+            self._by_name[question.name] = question
+            inner = (*repeat_path, question.name) if question.is_repeat else repeat_path
+            self._link(question.children, question, inner)
+
+    def question(self, name: str) -> Question:
+        """The question called ``name`` (``KeyError`` when there is none)."""
+        return self._by_name[name]
+
+    def has_question(self, name: str) -> bool:
+        """True when the form has a question (or group) called ``name``."""
+        return name in self._by_name
+
+    def questions_in_order(self) -> Iterator[Question]:
+        """Every question, group and repeat in form order."""
+        for question in self.questions:
+            yield from question.walk()
+
+    @property
+    def language_codes(self) -> list[str]:
+        """The codes of the form's languages, the default first."""
+        codes = [lang.code for lang in self.languages]
+        if self.default_language in codes:
+            codes.remove(self.default_language)
+            codes.insert(0, self.default_language)
+        return codes
+
+    def choice(self, list_name: str, name: str) -> Choice | None:
+        """The choice called ``name`` in ``list_name``, or ``None``."""
+        return self._choice_index.get(list_name, {}).get(name)
+
+    def choice_label(self, list_name: str, name: str, lang: str | None = None) -> str:
+        """The label of a choice in ``lang`` (default language if omitted); ``name`` if unknown."""
+        choice = self.choice(list_name, name)
+        if choice is None:
+            return name
+        return choice.label(lang or self.default_language, self.default_language)
+
+    def title_in(self, lang: str) -> str:
+        """The form title (XLSForm titles are not translated; kept for a uniform interface)."""
+        return self.title
+
+    # -- sessions and validation ---------------------------------------------------------------
+
+    def new_session(
+        self, answers: dict[str, Any] | None = None, meta: dict[str, Any] | None = None
+    ) -> FormSession:
+        """Start filling an entry, or continue one from its ``answers``.
+
+        ``meta`` may hold ``deviceid``, ``username`` and ``now`` (an aware datetime, for tests).
+        """
+        from survey_forms.session import FormSession
+
+        return FormSession(self, answers, meta)
+
+    def validate(self, answers: Any) -> list[ValidationIssue]:
+        """Check a complete entry's ``answers``; an empty list means the entry is valid."""
+        from survey_forms.validation import validate_answers
+
+        return validate_answers(self, answers)
+
+    # -- serialisation -------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The compiled definition tablets download: plain JSON in a stable key order."""
+        return {
+            "format": JSON_FORMAT,
+            "form_id": self.form_id,
+            "version": self.version,
+            "title": self.title,
+            "default_language": self.default_language,
+            "languages": [{"code": lang.code, "name": lang.name} for lang in self.languages],
+            "instance_name": self.instance_name,
+            "settings": dict(sorted(self.settings.items())),
+            "questions": [question.to_json() for question in self.questions],
+            "choices": {
+                list_name: [_choice_json(choice) for choice in items]
+                for list_name, items in self.choices.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Form:
+        """Rebuild a form from :meth:`to_json` output (expressions are parsed again)."""
+        from survey_forms.errors import FormError
+
+        if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
+            raise FormError(f"not a compiled form definition (format {JSON_FORMAT} expected)")
+        try:
+            return cls(
+                form_id=data["form_id"],
+                version=data["version"],
+                title=data["title"],
+                languages=[Language(item["code"], item["name"]) for item in data["languages"]],
+                default_language=data["default_language"],
+                questions=[Question.from_json(item) for item in data["questions"]],
+                choices={
+                    list_name: [
+                        Choice(
+                            item["name"],
+                            dict(item.get("labels", {})),
+                            dict(item.get("columns", {})),
+                        )
+                        for item in items
+                    ]
+                    for list_name, items in data["choices"].items()
+                },
+                instance_name=data.get("instance_name"),
+                settings=data.get("settings", {}),
+            )
+        except (KeyError, TypeError) as exc:
+            raise FormError(f"compiled form definition is incomplete: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"<Form {self.form_id} v{self.version}>"
+
+
+def _choice_json(choice: Choice) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": choice.name, "labels": dict(choice.labels)}
+    if choice.columns:
+        out["columns"] = dict(choice.columns)
+    return out

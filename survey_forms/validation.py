@@ -1,0 +1,130 @@
+"""Validation of a complete entry, as the server does it for every synced entry.
+
+:func:`validate_answers` checks the shape of the answers (unknown fields, repeats as lists of
+objects, value types), then runs a :class:`~survey_forms.session.FormSession` over them to find
+required answers that are missing, constraints that fail, choices that are not in their (filtered)
+list, answers given to questions that are not relevant, and repeats whose number of instances does
+not match their ``repeat_count``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from survey_forms.messages import message
+from survey_forms.values import is_empty
+
+if TYPE_CHECKING:
+    from survey_forms.graph import Node
+    from survey_forms.model import Form
+    from survey_forms.session import FormSession, Instance
+
+__all__ = ["ValidationIssue", "question_path", "validate_answers"]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationIssue:
+    """One problem with an answer.
+
+    ``path`` names the answer (``"ind_01_temuan"``, ``"temuan[0]/rekomendasi"``), ``code`` is one
+    of ``required``, ``constraint``, ``type``, ``unknown_field``, ``invalid_choice``,
+    ``repeat_shape``, ``repeat_count``, ``not_relevant``; ``message`` holds ``id`` and ``en`` texts.
+    """
+
+    path: str
+    code: str
+    message: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue as plain JSON (API responses)."""
+        return {"path": self.path, "code": self.code, "message": dict(self.message)}
+
+
+def question_path(node: Node, instance: tuple[int, ...]) -> str:
+    """The path of a question at a repeat instance: ``"temuan[1]/rekomendasi"``."""
+    parts = [f"{repeat}[{index}]" for repeat, index in zip(node.repeat_path, instance, strict=True)]
+    parts.append(node.name)
+    return "/".join(parts)
+
+
+def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
+    """Validate a complete entry's ``answers`` against ``form``; ``[]`` means valid."""
+    if not isinstance(answers, dict):
+        return [ValidationIssue("", "repeat_shape", message("not_an_object"))]
+    issues: list[ValidationIssue] = []
+    _check_shape(form, answers, (), "", issues)
+    from survey_forms.session import FormSession
+
+    session = FormSession(form, answers, None, validation_only=True)
+    issues.extend(session.errors())
+    _check_relevance_and_counts(form, session, answers, issues)
+    return issues
+
+
+def _check_shape(
+    form: Form,
+    answers: dict[str, Any],
+    repeat_path: tuple[str, ...],
+    prefix: str,
+    issues: list[ValidationIssue],
+) -> None:
+    nodes = form.graph.nodes
+    for name, value in answers.items():
+        node = nodes.get(name)
+        path = f"{prefix}{name}"
+        if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
+            issues.append(
+                ValidationIssue(path, "unknown_field", message("unknown_field", name=name))
+            )
+            continue
+        if node.type == "repeat":
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                issues.append(ValidationIssue(path, "repeat_shape", message("repeat_shape")))
+                continue
+            inner = (*repeat_path, name)
+            for index, item in enumerate(value):
+                _check_shape(form, item, inner, f"{path}[{index}]/", issues)
+        # value types are checked by the session, which keeps a bad value and flags it
+
+
+def _check_relevance_and_counts(
+    form: Form, session: FormSession, answers: dict[str, Any], issues: list[ValidationIssue]
+) -> None:
+    _walk(form, session, session.root, answers, (), (), issues)
+
+
+def _walk(
+    form: Form,
+    session: FormSession,
+    inst: Instance,
+    answers: dict[str, Any],
+    repeat_path: tuple[str, ...],
+    path: tuple[int, ...],
+    issues: list[ValidationIssue],
+) -> None:
+    nodes = form.graph.nodes
+    for name, value in answers.items():
+        node = nodes.get(name)
+        if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
+            continue
+        if is_empty(value) or node.type == "calculate":
+            continue
+        if not inst.relevant.get(name, False):
+            issues.append(
+                ValidationIssue(question_path(node, path), "not_relevant", message("not_relevant"))
+            )
+            continue
+        if node.type == "repeat" and isinstance(value, list):
+            children = inst.repeats.get(name, [])
+            if node.repeat_count is not None and len(children) != len(value):
+                issues.append(
+                    ValidationIssue(
+                        question_path(node, path),
+                        "repeat_count",
+                        message("repeat_count", expected=len(children), actual=len(value)),
+                    )
+                )
+            for index, (item, child) in enumerate(zip(value, children, strict=False)):
+                if isinstance(item, dict):
+                    _walk(form, session, child, item, (*repeat_path, name), (*path, index), issues)
