@@ -55,11 +55,16 @@ class Node:
     value_inputs: set[str] = field(default_factory=set)
     check_inputs: set[str] = field(default_factory=set)
     order: int = 0
-
-    @property
-    def depth(self) -> int:
-        """How many repeats enclose this question."""
-        return len(self.repeat_path)
+    #: how many repeats enclose this question
+    depth: int = 0
+    #: the parent is a repeat (its relevance is kept one level out)
+    parent_is_repeat: bool = False
+    #: the question holds an answer of its own (not a group, note or calculate)
+    holds_answer: bool = False
+    #: a select without choice filter: the names of its choices
+    choice_names: frozenset[str] | None = None
+    #: anything to check beyond relevance (answers, required, constraints, choice filters)
+    has_checks: bool = False
 
 
 class FormGraph:
@@ -137,6 +142,9 @@ class FormGraph:
     def _node(self, question: Question) -> Node:
         parent = question.parent.name if question.parent is not None else None
         node = Node(question, question.name, question.type, question.repeat_path, parent)
+        node.depth = len(question.repeat_path)
+        node.parent_is_repeat = question.parent is not None and question.parent.type == "repeat"
+        node.holds_answer = question.type not in ("group", "repeat", "note", "calculate")
         row = question.row
         if question.relevant:
             node.relevant = _parse(question.relevant, "survey", row, "relevant")
@@ -155,6 +163,17 @@ class FormGraph:
                 node.default = _parse(question.default, "survey", row, "default")
             else:
                 node.default_literal = question.default
+        if question.list_name and node.choice_filter is None:
+            node.choice_names = frozenset(
+                choice.name for choice in self.form.choices.get(question.list_name, [])
+            )
+        node.has_checks = (
+            node.holds_answer
+            or node.choice_filter is not None
+            or node.required is not None
+            or node.required_always
+            or node.read_only is not None
+        )
         return node
 
     def _check_references(self, expr: Expr, sheet: str, row: int, column: str) -> None:

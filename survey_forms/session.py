@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from survey_forms.expressions import NodeSet, to_string
 from survey_forms.messages import message
 from survey_forms.validation import ValidationIssue, question_path
-from survey_forms.values import ValueTypeError, is_empty, normalize, xpath_text
+from survey_forms.values import ValueTypeError, normalize, xpath_text
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
@@ -42,7 +42,6 @@ class Instance:
     """One level of answers: the entry itself, or one instance of a repeat."""
 
     __slots__ = (
-        "checked",
         "choices",
         "errors",
         "outer",
@@ -65,7 +64,6 @@ class Instance:
         self.read_only: dict[str, bool] = {}
         self.choices: dict[str, list[Choice]] = {}
         self.errors: dict[str, ValidationIssue] = {}
-        self.checked: set[str] = set()
         self.repeats: dict[str, list[Instance]] = {}
 
 
@@ -151,6 +149,7 @@ class FormSession:
         self.meta = dict(meta or {})
         self.language: str = self.meta.get("language") or form.default_language
         self._plans = form.graph.plans
+        self._ctx = _Context(self, None, Instance(None), ())
         self.root = Instance(None)
         if answers is None:
             self._start_new()
@@ -224,12 +223,13 @@ class FormSession:
                         (*path, len(instances) - 1),
                         (*repeat_path, name),
                     )
-            elif node.question.stores_value and node.type != "calculate":
+            elif node.holds_answer:
                 self._store(inst, node, value)
 
     def _store(self, inst: Instance, node: Node, value: Any) -> None:
-        inst.type_errors.pop(node.name, None)
-        if is_empty(value):
+        if inst.type_errors:
+            inst.type_errors.pop(node.name, None)
+        if value is None or value == "" or value == []:
             inst.values.pop(node.name, None)
             return
         try:
@@ -307,30 +307,42 @@ class FormSession:
 
     # -- computing -----------------------------------------------------------------------------
 
-    def _parent_relevant(self, node: Node, inst: Instance) -> bool:
-        parent = node.parent
-        if parent is None:
-            return True
-        if self.nodes[parent].type == "repeat":
-            return inst.outer.relevant.get(parent, False) if inst.outer is not None else True
-        return inst.relevant.get(parent, False)
+    def _context(self, node: Node, inst: Instance, path: Path) -> _Context:
+        """The session's evaluation context, pointed at one question and instance.
+
+        Evaluations never nest, so one context object serves them all.
+        """
+        context = self._ctx
+        context.node = node
+        context.inst = inst
+        context.path = path
+        context.repeat_path = node.repeat_path
+        return context
 
     def _evaluate(self, node: Node, inst: Instance, path: Path) -> bool:
         """Recompute one question's relevance and effective value; True if either changed."""
         name = node.name
-        relevant = self._parent_relevant(node, inst)
+        parent = node.parent
+        if parent is None:
+            relevant = True
+        elif node.parent_is_repeat:
+            outer = inst.outer
+            relevant = outer.relevant.get(parent, False) if outer is not None else True
+        else:
+            relevant = inst.relevant.get(parent, False)
         if relevant and node.relevant is not None:
-            relevant = node.relevant.evaluate_boolean(_Context(self, node, inst, path))
+            relevant = node.relevant.evaluate_boolean(self._context(node, inst, path))
         changed = inst.relevant.get(name) != relevant
         inst.relevant[name] = relevant
         if not relevant:
             text = ""
+        elif node.holds_answer:
+            value = inst.values.get(name)
+            text = value if value.__class__ is str else xpath_text(node.type, value)
         elif node.calculation is not None:
-            text = to_string(node.calculation.evaluate(_Context(self, node, inst, path)))
-        elif node.type in ("group", "repeat", "note"):
-            text = ""
+            text = to_string(node.calculation.evaluate(self._context(node, inst, path)))
         else:
-            text = xpath_text(node.type, inst.values.get(name))
+            text = ""
         if inst.xval.get(name) != text:
             inst.xval[name] = text
             changed = True
@@ -358,11 +370,14 @@ class FormSession:
     def _check(self, node: Node, inst: Instance, path: Path) -> None:
         """Recompute one question's choices, required, read-only flags and error."""
         name = node.name
-        inst.checked.add(name)
+        if not node.has_checks:
+            if name in inst.errors:
+                del inst.errors[name]
+            return
         relevant = inst.relevant.get(name, False)
         context = None
         if node.choice_filter is not None:
-            context = _Context(self, node, inst, path)
+            context = self._context(node, inst, path)
             items = self.form.choices.get(node.question.list_name or "", [])
             kept = []
             for choice in items:
@@ -378,13 +393,13 @@ class FormSession:
         if node.required_always:
             required = True
         elif node.required is not None:
-            context = context or _Context(self, node, inst, path)
+            context = context or self._context(node, inst, path)
             required = node.required.evaluate_boolean(context)
         else:
             required = False
         inst.required[name] = required
         if node.read_only is not None:
-            context = context or _Context(self, node, inst, path)
+            context = context or self._context(node, inst, path)
             inst.read_only[name] = node.read_only.evaluate_boolean(context)
         issue = self._issue(node, inst, path, required, context)
         if issue is None:
@@ -397,8 +412,8 @@ class FormSession:
     ) -> ValidationIssue | None:
         name = node.name
         value = inst.values.get(name)
-        if node.type not in ("note", "group", "repeat", "calculate") and value is None:
-            if required:
+        if value is None:
+            if required and node.holds_answer:
                 text = node.question.required_message or None
                 return ValidationIssue(
                     question_path(node, path), "required", _custom(text, "required")
@@ -408,9 +423,10 @@ class FormSession:
             return ValidationIssue(
                 question_path(node, path), "type", message(inst.type_errors[name])
             )
-        if node.type in ("select_one", "select_multiple") and value is not None:
-            allowed = self.choices(name, path, inst=inst)
-            names = {choice.name for choice in allowed}
+        if node.question.list_name:
+            names = node.choice_names
+            if names is None:
+                names = {choice.name for choice in inst.choices.get(name, ())}
             picked = [value] if node.type == "select_one" else value
             for item in picked:
                 if item not in names:
@@ -419,8 +435,8 @@ class FormSession:
                         "invalid_choice",
                         message("invalid_choice", value=item),
                     )
-        if node.constraint is not None and value is not None:
-            context = context or _Context(self, node, inst, path)
+        if node.constraint is not None:
+            context = context or self._context(node, inst, path)
             if not node.constraint.evaluate_boolean(context):
                 text = node.question.constraint_message or None
                 return ValidationIssue(
