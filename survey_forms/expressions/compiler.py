@@ -38,6 +38,7 @@ from .values import (
     multiply,
     not_equal,
     relate,
+    string_to_number,
     subtract,
     to_boolean,
     to_number,
@@ -133,7 +134,7 @@ def _relation_to_number(
     def relation(ctx: Any) -> Value:
         value = left(ctx)
         if type(value) is str:
-            return test(to_number(value), number)
+            return test(string_to_number(value), number)
         return relate(test, value, number)
 
     return relation
@@ -156,6 +157,8 @@ def _call_closure(spec: FunctionSpec, args: tuple[Closure, ...]) -> Closure:
         return spec.build(args)
     impl = spec.impl
     assert impl is not None, spec.name
+    if spec.needs_ctx and not args:
+        return impl
     if spec.needs_ctx:
 
         def call_with_context(ctx: Any) -> Value:

@@ -25,7 +25,7 @@ from .dates import (
     temporal_from_value,
 )
 from .errors import ExpressionError
-from .values import NodeSet, Value, to_boolean, to_number, to_string
+from .values import NodeSet, Value, string_to_number, to_boolean, to_number, to_string
 
 __all__ = ["FUNCTIONS", "KNOWN_FUNCTIONS", "UNSUPPORTED_FUNCTIONS", "FunctionSpec"]
 
@@ -266,7 +266,10 @@ def _sum(value: Value) -> float:
     items = _items(value)
     if items is None:
         return to_number(value)
-    return math.fsum(to_number(item) for item in items) if items else 0.0
+    total = 0.0
+    for item in items:  # added in order, as JavaRosa does (not math.fsum)
+        total += string_to_number(item)
+    return total
 
 
 def _number(value: Value) -> float:

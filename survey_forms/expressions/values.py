@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from .dates import days_from_string
 from .numeric import format_number, parse_number
@@ -23,6 +24,7 @@ __all__ = [
     "multiply",
     "not_equal",
     "relate",
+    "string_to_number",
     "subtract",
     "to_boolean",
     "to_number",
@@ -68,11 +70,16 @@ def to_string(value: object) -> str:
     raise TypeError(f"not an expression value: {value!r}")
 
 
-def _string_to_number(text: str) -> float:
+@lru_cache(maxsize=8192)
+def string_to_number(text: str) -> float:
+    """``number()`` of a string (cached: answers and calculated values repeat a lot)."""
     number = parse_number(text)
     if number is not None:
         return number
     return days_from_string(text)
+
+
+_string_to_number = string_to_number
 
 
 def to_number(value: object) -> float:
