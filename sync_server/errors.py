@@ -36,7 +36,12 @@ class ApiError(ServiceError):
 
 
 def error_response(
-    status: int, code: str, details: Any = None, headers: dict[str, str] | None = None, **params
+    status: int,
+    code: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    /,
+    **params: object,
 ) -> Response:
     """Build the JSON error response for ``code``."""
     text = message(code, **params)

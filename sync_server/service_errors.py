@@ -19,6 +19,7 @@ class ServiceError(Exception):
         self,
         status: int,
         code: str,
+        /,
         *,
         details: Any = None,
         headers: dict[str, str] | None = None,
