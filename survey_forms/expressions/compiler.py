@@ -56,6 +56,15 @@ _ARITHMETIC: dict[str, Callable[[object, object], float]] = {
     "div": divide,
     "mod": modulo,
 }
+_CHAIN_GROUPS: dict[str, frozenset[str]] = {
+    "or": frozenset({"or"}),
+    "and": frozenset({"and"}),
+    "+": frozenset({"+", "-"}),
+    "-": frozenset({"+", "-"}),
+    "*": frozenset({"*", "div", "mod"}),
+    "div": frozenset({"*", "div", "mod"}),
+    "mod": frozenset({"*", "div", "mod"}),
+}
 _RELATIONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -94,6 +103,38 @@ def _negate(operand: Closure) -> Closure:
         return -to_number(operand(ctx))
 
     return negate
+
+
+def _any(operands: list[Closure]) -> Closure:
+    def any_(ctx: Any) -> Value:
+        for operand in operands:  # noqa: SIM110 (a loop: no generator object per evaluation)
+            if to_boolean(operand(ctx)):
+                return True
+        return False
+
+    return any_
+
+
+def _all(operands: list[Closure]) -> Closure:
+    def all_(ctx: Any) -> Value:
+        for operand in operands:  # noqa: SIM110 (a loop: no generator object per evaluation)
+            if not to_boolean(operand(ctx)):
+                return False
+        return True
+
+    return all_
+
+
+def _arithmetic_chain(
+    first: Closure, rest: list[tuple[Callable[[object, object], float], Closure]]
+) -> Closure:
+    def chain(ctx: Any) -> Value:
+        value = first(ctx)
+        for function, operand in rest:
+            value = function(value, operand(ctx))
+        return value
+
+    return chain
 
 
 def _or(left: Closure, right: Closure) -> Closure:
@@ -228,7 +269,35 @@ class _Compiler:
             return _constant(closure(None)), True
         return closure, False
 
+    def chain(self, node: Binary) -> tuple[Closure, bool] | None:
+        """Compile a left-leaning chain such as ``a + b - c + d`` or ``a and b and c`` as one
+        loop, so long chains neither recurse deeply nor call through nested closures."""
+        group = _CHAIN_GROUPS.get(node.op)
+        if group is None or not (isinstance(node.left, Binary) and node.left.op in group):
+            return None
+        steps: list[tuple[str, Node]] = []
+        head: Node = node
+        while isinstance(head, Binary) and head.op in group:
+            steps.append((head.op, head.right))
+            head = head.left
+        steps.reverse()
+        first, constant = self.compile(head)
+        rest: list[tuple[str, Closure]] = []
+        for op, operand_node in steps:
+            operand, operand_constant = self.compile(operand_node)
+            constant = constant and operand_constant
+            rest.append((op, operand))
+        if node.op in ("and", "or"):
+            operands = [first, *(operand for _, operand in rest)]
+            closure = _all(operands) if node.op == "and" else _any(operands)
+        else:
+            closure = _arithmetic_chain(first, [(_ARITHMETIC[op], f) for op, f in rest])
+        return self.fold(closure, constant)
+
     def binary(self, node: Binary) -> tuple[Closure, bool]:
+        chained = self.chain(node)
+        if chained is not None:
+            return chained
         left, left_constant = self.compile(node.left)
         right, right_constant = self.compile(node.right)
         constant = left_constant and right_constant

@@ -15,16 +15,19 @@ from .values import Value, to_boolean, to_number, to_string
 __all__ = ["Expr", "parse"]
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    if isinstance(node, Binary):
-        yield from _walk(node.left)
-        yield from _walk(node.right)
-    elif isinstance(node, Negate):
-        yield from _walk(node.operand)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from _walk(arg)
+def _walk(tree: Node) -> Iterator[Node]:
+    """Every node of ``tree`` (iteratively: a sum of 1000 terms is 1000 levels deep)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Binary):
+            stack.append(node.right)
+            stack.append(node.left)
+        elif isinstance(node, Negate):
+            stack.append(node.operand)
+        elif isinstance(node, Call):
+            stack.extend(reversed(node.args))
 
 
 class Expr:

@@ -26,10 +26,14 @@ from .syntax import (
 )
 from .tokens import NCNAME, Token, tokenize
 
-__all__ = ["CHOICE_NAME_QUESTION", "parse_tree"]
+__all__ = ["CHOICE_NAME_QUESTION", "MAX_NESTING", "parse_tree"]
 
 _WORD_OPERATORS = frozenset({"and", "or", "div", "mod"})
 _SYMBOL_OPERATORS = frozenset({"=", "!=", "<", "<=", ">", ">=", "+", "-", "*"})
+
+# Parentheses, calls and unary minus may nest this deep (keeps parsing, compiling and evaluating
+# well inside Python's recursion limit; long chains such as a + b + ... + z do not nest).
+MAX_NESTING = 100
 
 # The second argument of jr:choice-name(): a string literal holding one ${name}.
 CHOICE_NAME_QUESTION = re.compile(rf"\s*\$\{{({NCNAME})\}}\s*")
@@ -51,6 +55,7 @@ class _Parser:
         self.quoted = f'"{source}"'
         self.tokens = tokenize(source)
         self.index = 0
+        self.depth = 0
 
     # -- token access --------------------------------------------------------------------------
 
@@ -113,6 +118,20 @@ class _Parser:
             left = Binary(operator, left, right, token.pos)
 
     def operand(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                token = self.peek()
+                raise self.error(
+                    f"expression nested too deeply (more than {MAX_NESTING} levels) "
+                    f"at position {token.pos}",
+                    token.pos,
+                )
+            return self.operand_at_depth()
+        finally:
+            self.depth -= 1
+
+    def operand_at_depth(self) -> Node:
         token = self.advance()
         kind = token.kind
         if kind == "number":

@@ -160,14 +160,24 @@ def to_source(node: Node) -> str:
             inner = f"({inner})"
         return f"-{inner}"
     if isinstance(node, Binary):
+        # Walk down the left spine of operators of the same level (a - b + c) in a loop:
+        # left-associative chains need no parentheses there, and may be thousands long.
         level = BINARY_PRECEDENCE[node.op]
-        left = to_source(node.left)
-        if _precedence(node.left) < level:
-            left = f"({left})"
-        right = to_source(node.right)
-        if _precedence(node.right) <= level:
-            right = f"({right})"
-        return f"{left} {node.op} {right}"
+        spine: list[Binary] = []
+        head: Node = node
+        while isinstance(head, Binary) and BINARY_PRECEDENCE[head.op] == level:
+            spine.append(head)
+            head = head.left
+        text = to_source(head)
+        if _precedence(head) < level:
+            text = f"({text})"
+        parts = [text]
+        for step in reversed(spine):
+            right = to_source(step.right)
+            if _precedence(step.right) <= level:
+                right = f"({right})"
+            parts.append(f"{step.op} {right}")
+        return " ".join(parts)
     if isinstance(node, Call):
         return f"{node.name}({', '.join(to_source(arg) for arg in node.args)})"
     raise TypeError(f"not a syntax node: {node!r}")

@@ -298,3 +298,40 @@ def test_syntax_error_quotes_the_expression() -> None:
 def test_non_string_source_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         parse_tree(3)  # type: ignore[arg-type]
+
+
+# --- long and deep expressions ------------------------------------------------------------------
+
+
+def test_long_chains_do_not_recurse() -> None:
+    count = 3000
+    answers = {f"q{i}": str(i) for i in range(count)}
+    total = parse(" + ".join(f"${{q{i}}}" for i in range(count)))
+    assert total.evaluate(DictContext(answers)) == float(sum(range(count)))
+    assert len(total.references) == count
+    every = parse(" and ".join(f"${{q{i}}} != ''" for i in range(count)))
+    assert every.evaluate(DictContext(answers)) is True
+    answers["q2999"] = ""
+    assert every.evaluate(DictContext(answers)) is False
+    source = " - ".join(str(i) for i in range(count))
+    assert to_source(parse_tree(source)) == source
+
+
+def test_chains_keep_order_and_short_circuit() -> None:
+    assert value("10 - 3 + 2 - 1") == 8.0
+    assert value("2 * 6 div 4 mod 2") == 1.0
+    assert value("1 - 2 * 3 + 4") == -1.0
+    ctx = DictContext({"a": "", "b": "x", "c": "y"})
+    parse("${a} or ${b} or ${c}").evaluate(ctx)
+    assert ctx.resolved == ["a", "b"]
+    ctx = DictContext({"a": "x", "b": "", "c": "y"})
+    assert parse("${a} and ${b} and ${c}").evaluate(ctx) is False
+    assert ctx.resolved == ["a", "b"]
+
+
+def test_nesting_is_limited_with_a_clear_error() -> None:
+    assert value("(" * 99 + "1" + ")" * 99) == 1.0
+    assert value("if(${a}, 1, " * 98 + "0" + ")" * 98) == 0.0
+    for deep in ["(" * 100 + "1" + ")" * 100, "-" * 100 + "1", "not(" * 100 + "1" + ")" * 100]:
+        with pytest.raises(ExpressionError, match=r"nested too deeply \(more than 100 levels\)"):
+            parse(deep)
