@@ -21,6 +21,7 @@ __all__ = [
     "days_from_string",
     "format_date",
     "format_datetime",
+    "pattern_problem",
     "temporal_from_value",
 ]
 
@@ -181,10 +182,32 @@ def format_datetime(moment: datetime) -> str:
     return text.replace("+00:00", "Z") if moment.utcoffset() == timedelta(0) else text
 
 
+_FORMAT_CODES = frozenset("YymnbdeHhMS3a%")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a valid ``format-date()`` pattern, or ``None`` if it is."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "%":
+            if i + 1 == len(pattern):
+                return "the pattern ends with %"
+            if pattern[i + 1] not in _FORMAT_CODES:
+                return (
+                    f"unknown code %{pattern[i + 1]} (use %Y %y %m %n %b %d %e %H %h %M %S %3 "
+                    "%a, or %% for %)"
+                )
+            i += 2
+        else:
+            i += 1
+    return None
+
+
 def format_date(moment: datetime, pattern: str) -> str:
     """``format-date()`` with ODK's codes: %Y %y %m %n %b %d %e %H %h %M %S %3 %a.
 
-    An unknown code is copied as is; ``%%`` gives ``%``. Month and day names are English, as
+    ``%%`` gives ``%``. An unknown code is copied as is (a pattern written in the form is checked
+    when it is parsed, see :func:`pattern_problem`). Month and day names are English, as
     JavaRosa's default locale.
     """
     parts: list[str] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import pattern_problem
 from .errors import ExpressionError
 from .functions import FUNCTIONS, UNSUPPORTED_FUNCTIONS, compile_regex
 from .syntax import (
@@ -242,6 +243,14 @@ class _Parser:
                     f"jr:choice-name(${{q}}, '${{q}}'), at position {question.pos} "
                     f"in {self.quoted}",
                     question.pos,
+                    "argument",
+                )
+        elif name in ("format-date", "format-date-time") and isinstance(args[1], String):
+            problem = pattern_problem(args[1].value)
+            if problem is not None:
+                raise self.error(
+                    f"invalid date pattern {args[1].value!r} at position {args[1].pos}: {problem}",
+                    args[1].pos,
                     "argument",
                 )
         elif name == "regex" and isinstance(args[1], String):

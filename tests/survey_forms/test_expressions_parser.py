@@ -277,6 +277,8 @@ def test_to_source(source: str, printed: str) -> None:
         ("jr:choice-name(${a}, 'a')", "argument", 21, "needs the question as a quoted"),
         ("regex(${a}, '[0-9')", "argument", 12, "invalid regular expression '[0-9'"),
         ("if(${a} > 1 'x', 'y')", "syntax", 12, 'expected "," or ")" at position 12'),
+        ("format-date(${d}, '%d %Q')", "argument", 18, "unknown code %Q"),
+        ("format-date-time(${d}, '%Y %')", "argument", 23, "the pattern ends with %"),
     ],
 )
 def test_errors_name_what_and_where(source: str, code: str, position: int, message: str) -> None:

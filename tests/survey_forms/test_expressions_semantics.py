@@ -189,7 +189,8 @@ def test_arithmetic(source: str, answers: dict[str, object], expected: object) -
     ("format-date(19948, '%Y-%m-%d')", {}, "2024-08-13"),
     ("format-date(${d}, '%Y')", {}, ""),
     ("format-date('bukan tanggal', '%Y')", {}, ""),
-    ("format-date('2024-08-03', '100%% %Q')", {}, "100% %Q"),
+    ("format-date('2024-08-03', '100%% %d')", {}, "100% 03"),
+    ("format-date('2024-08-03', ${p})", {"p": "%d %Q"}, "03 %Q"),  # a pattern from an answer
     ("format-date-time('2024-12-31T23:59:00', '%b %e')", {}, "Dec 31"),
 )
 def test_dates(source: str, answers: dict[str, object], expected: object) -> None:
