@@ -212,26 +212,47 @@ class Store:
         new_index: dict[str, tuple[str, int]] = {}
         with self._batch(by_dest):
             for dest, group in by_dest.items():
+                if dest == DRAFTS:
+                    for record in group:
+                        where = self._index.get(record["entry_id"])
+                        table = self._entry_table(DRAFTS, record["entry_id"])
+                        if where is not None and where[0] == DRAFTS:
+                            table.update(_replace_with(record), doc_ids=[where[1]])
+                            new_index[record["entry_id"]] = where
+                        else:
+                            new_index[record["entry_id"]] = (DRAFTS, table.insert(record))
+                            if where is not None:
+                                removals.append((where[0], record["entry_id"], where[1]))
+                    continue
+                # shared files: one TinyDB operation per kind, whatever the group's size
+                table = self._table(dest)
+                in_place = {}
+                moving = []
                 for record in group:
-                    entry_id = record["entry_id"]
-                    table = self._entry_table(dest, entry_id)
-                    where = self._index.get(entry_id)
+                    where = self._index.get(record["entry_id"])
                     if where is not None and where[0] == dest:
-                        table.update(_replace_with(record), doc_ids=[where[1]])
-                        new_index[entry_id] = where
+                        in_place[where[1]] = record
+                        new_index[record["entry_id"]] = where
                     else:
-                        doc_id = table.insert(record)
-                        new_index[entry_id] = (dest, doc_id)
+                        moving.append(record)
                         if where is not None:
-                            removals.append((where[0], entry_id, where[1]))
+                            removals.append((where[0], record["entry_id"], where[1]))
+                if in_place:
+                    table.update(_replace_by_id(in_place), doc_ids=list(in_place))
+                if moving:
+                    doc_ids = table.insert_multiple(moving)
+                    for record, doc_id in zip(moving, doc_ids, strict=True):
+                        new_index[record["entry_id"]] = (dest, doc_id)
         if removals:
             shared = {shelf for shelf, _, _ in removals}
             with self._batch(shared):
-                for shelf, entry_id, doc_id in removals:
+                for shelf in shared:
+                    if shelf != DRAFTS:
+                        self._table(shelf).remove(
+                            doc_ids=[doc_id for s, _, doc_id in removals if s == shelf])
+                for shelf, entry_id, _ in removals:
                     if shelf == DRAFTS:
                         self._drop_draft_file(entry_id)
-                    else:
-                        self._table(shelf).remove(doc_ids=[doc_id])
         self._index.update(new_index)
         self._notify(record["entry_id"] for record in records)
 
@@ -491,6 +512,20 @@ class Store:
         with self._lock:
             for db in [*self._dbs.values(), *self._drafts.values()]:
                 db.close()
+
+
+def _replace_by_id(
+    records: dict[int, dict[str, Any]],
+) -> Callable[[dict[str, Any]], None]:
+    """An update function for TinyDB that replaces each document by its new record."""
+    by_entry = {record["entry_id"]: record for record in records.values()}
+
+    def replace(doc: dict[str, Any]) -> None:
+        record = by_entry[doc["entry_id"]]
+        doc.clear()
+        doc.update(record)
+
+    return replace
 
 
 def _replace_with(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:

@@ -221,12 +221,19 @@ def run(
                 os.waitpid(pid, 0)
                 report.problems.append(f"round {round_no}: child did not start")
                 break
+            # let the child finish at least one operation, then kill it at a random moment
+            lines = []
+            while not lines or not lines[-1].startswith("A "):
+                line = reader.readline()
+                if not line:
+                    break
+                lines.append(line)
             time.sleep(rng.uniform(0, max_delay))
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             report.kills += 1
             in_flight: list[str] | None = None
-            for line in reader.read().splitlines():
+            for line in [*lines, *reader.read().splitlines()]:
                 words = line.split()
                 if not words:
                     continue

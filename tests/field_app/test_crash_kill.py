@@ -19,7 +19,7 @@ def test_200_random_kills_lose_no_acknowledged_save(tmp_path: Path) -> None:
     assert report.problems == []
     assert report.kills == 200
     assert report.lost == 0
-    assert report.acknowledged > 400  # the child did real work between kills
+    assert report.acknowledged >= 200  # every round acknowledged at least one operation
     assert report.kills_mid_operation > 100  # most kills hit an operation in progress
 
 
