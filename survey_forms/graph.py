@@ -65,6 +65,8 @@ class Node:
     choice_names: frozenset[str] | None = None
     #: anything to check beyond relevance (answers, required, constraints, choice filters)
     has_checks: bool = False
+    #: an expression of this question calls position(..)
+    uses_position: bool = False
 
 
 class FormGraph:
@@ -167,6 +169,18 @@ class FormGraph:
             node.choice_names = frozenset(
                 choice.name for choice in self.form.choices.get(question.list_name, [])
             )
+        node.uses_position = any(
+            expr is not None and expr.uses_position
+            for expr in (
+                node.relevant,
+                node.calculation,
+                node.required,
+                node.constraint,
+                node.choice_filter,
+                node.read_only,
+                node.repeat_count,
+            )
+        )
         node.has_checks = (
             node.holds_answer
             or node.choice_filter is not None

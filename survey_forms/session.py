@@ -524,7 +524,7 @@ class FormSession:
         change even where no single value did, so they must be recomputed.
         """
         out = []
-        for name in self.graph.in_repeat.get(repeat, []):
+        for name in (repeat, *self.graph.in_repeat.get(repeat, [])):
             node = self.nodes[name]
             for dependent in (
                 *self.graph.value_dependents[name],
@@ -538,10 +538,37 @@ class FormSession:
                     out.append((dependent, target_path))
         return out
 
-    def _structure_changed(self, repeat: str, outer: Path) -> None:
-        """After instances of ``repeat`` were added, removed or moved under ``outer``."""
-        # instances inside the repeat are reached through the parent links
-        self._propagate([(repeat, outer), *self._outside_readers(repeat, outer)], force=True)
+    def _structure_changed(
+        self, repeat: str, outer: Path, *, new: int | None = None, moved_from: int | None = None
+    ) -> None:
+        """After instances of ``repeat`` were added, removed or moved under ``outer``.
+
+        ``new`` is the index of an added instance: everything in it is computed. From
+        ``moved_from`` on, instances changed position: questions using ``position(..)`` there
+        are recomputed. The other instances keep their state (it lives in their
+        :class:`Instance`), so adding to a long repeat does not recompute it all.
+        """
+        start = self._outside_readers(repeat, outer)
+        inside = self.graph.in_repeat.get(repeat, [])
+        if new is not None:
+            for name in inside:
+                node = self.nodes[name]
+                start.extend(
+                    (name, path) for path, _ in self._paths(node.repeat_path, (*outer, new))
+                )
+        if moved_from is not None:
+            count = len(
+                self._instance(self.nodes[repeat].repeat_path, outer).repeats.get(repeat, [])
+            )
+            for name in inside:
+                node = self.nodes[name]
+                if not node.uses_position:
+                    continue
+                for index in range(moved_from, count):
+                    start.extend(
+                        (name, path) for path, _ in self._paths(node.repeat_path, (*outer, index))
+                    )
+        self._propagate(start, force=True)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -588,8 +615,9 @@ class FormSession:
 
     def error(self, name: str, instance: Path = ()) -> ValidationIssue | None:
         """The current error of one question, or ``None``."""
-        _, inst = self._locate(name, tuple(instance))
-        return inst.errors.get(name)
+        node, inst = self._locate(name, tuple(instance))
+        issue = inst.errors.get(name)
+        return _at_path(issue, node, tuple(instance)) if issue is not None else None
 
     def choices(
         self, name: str, instance: Path = (), *, inst: Instance | None = None
@@ -621,7 +649,7 @@ class FormSession:
         instances.append(child)
         index = len(instances) - 1
         self._apply_defaults(child, (*node.repeat_path, name), (*instance, index))
-        self._structure_changed(name, tuple(instance))
+        self._structure_changed(name, tuple(instance), new=index)
         return index
 
     def remove_repeat(self, name: str, index: int, instance: Path = ()) -> None:
@@ -635,7 +663,7 @@ class FormSession:
         if not 0 <= index < len(instances):
             raise IndexError(f"no instance {index} of {name!r}")
         del instances[index]
-        self._structure_changed(name, tuple(instance))
+        self._structure_changed(name, tuple(instance), moved_from=index)
 
     def move_repeat(self, name: str, index: int, new_index: int, instance: Path = ()) -> None:
         """Move instance ``index`` of the repeat ``name`` to ``new_index``."""
@@ -644,7 +672,7 @@ class FormSession:
         if not (0 <= index < len(instances) and 0 <= new_index < len(instances)):
             raise IndexError(f"no instance {index} or {new_index} of {name!r}")
         instances.insert(new_index, instances.pop(index))
-        self._structure_changed(name, tuple(instance))
+        self._structure_changed(name, tuple(instance), moved_from=min(index, new_index))
 
     def errors(self) -> list[ValidationIssue]:
         """Every current error of a relevant question, in form order."""
@@ -656,10 +684,10 @@ class FormSession:
                 if issue is not None:
                     out.append(issue)
                 continue
-            for _, inst in self._paths(node.repeat_path, ()):
+            for path, inst in self._paths(node.repeat_path, ()):
                 issue = inst.errors.get(node.name)
                 if issue is not None:
-                    out.append(issue)
+                    out.append(_at_path(issue, node, path))
         return out
 
     def answers(self) -> dict[str, Any]:
@@ -719,6 +747,16 @@ class FormSession:
 def _custom(texts: dict[str, str] | None, code: str) -> dict[str, str]:
     """The form's own message where it has one, the catalog's otherwise."""
     return {**message(code), **(texts or {})}
+
+
+def _at_path(issue: ValidationIssue, node: Node, path: Path) -> ValidationIssue:
+    """The issue with the path of its instance now (instances move when others are removed)."""
+    if not path:
+        return issue
+    current = question_path(node, path)
+    if current == issue.path:
+        return issue
+    return ValidationIssue(current, issue.code, issue.message)
 
 
 def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:

@@ -24,7 +24,14 @@ FORM = """
 | | calculate | w | | | ${v} * 2 + ${b} | | | |
 | | integer | z | Z | ${w} > 10 | | | | |
 | | select_one item | ri | RI | | | | | grp=${pilih} |
+| | calculate | pos | | | position(..) * 10 | | | |
+| | begin_repeat | rr | RR | ${v} != 3 | | | | |
+| | integer | u | U | | | ${pos} > 25 | . != ${v} | |
+| | calculate | uu | | | ${u} + ${v} + ${a} | | | |
 | | end_repeat | | | | | | | |
+| | calculate | cnt_rr | | | count(${rr}) | | | |
+| | end_repeat | | | | | | | |
+| | calculate | sum_u | | | sum(${uu}) | | | |
 | | calculate | total | | | sum(${w}) | | | |
 | | calculate | n | | | count(${r}) | | | |
 | | integer | after | After | ${total} > 20 and ${n} > 1 | | | | |
@@ -47,6 +54,7 @@ top_values = {
     "t": st.one_of(st.none(), st.text(max_size=4)),
     "after": st.one_of(st.none(), st.integers(0, 5)),
 }
+nested_values = {"u": st.one_of(st.none(), st.integers(-2, 6))}
 repeat_values = {
     "v": st.one_of(st.none(), st.integers(-3, 12)),
     "z": st.one_of(st.none(), st.integers(0, 9)),
@@ -58,6 +66,10 @@ operation = st.one_of(
     st.tuples(st.just("set_r"), st.sampled_from(sorted(repeat_values)), st.data()),
     st.tuples(st.just("add"), st.just("r"), st.data()),
     st.tuples(st.just("remove"), st.just("r"), st.data()),
+    st.tuples(st.just("move"), st.just("r"), st.data()),
+    st.tuples(st.just("add_rr"), st.just("rr"), st.data()),
+    st.tuples(st.just("remove_rr"), st.just("rr"), st.data()),
+    st.tuples(st.just("set_rr"), st.just("u"), st.data()),
 )
 
 
@@ -81,6 +93,32 @@ def test_incremental_agrees_with_full_recompute(ops) -> None:
         elif kind == "add":
             note("add r")
             session.add_repeat("r")
+        elif kind == "move":
+            if count < 2:
+                continue
+            index = data.draw(st.integers(0, count - 1))
+            target = data.draw(st.integers(0, count - 1))
+            note(f"move r[{index}] -> {target}")
+            session.move_repeat("r", index, target)
+        elif kind in ("add_rr", "remove_rr", "set_rr"):
+            if count == 0:
+                continue
+            outer = data.draw(st.integers(0, count - 1))
+            inner = session.repeat_count("rr", (outer,))
+            if kind == "add_rr":
+                note(f"add rr in r[{outer}]")
+                session.add_repeat("rr", (outer,))
+            elif inner == 0:
+                continue
+            elif kind == "remove_rr":
+                index = data.draw(st.integers(0, inner - 1))
+                note(f"remove r[{outer}]/rr[{index}]")
+                session.remove_repeat("rr", index, (outer,))
+            else:
+                index = data.draw(st.integers(0, inner - 1))
+                value = data.draw(nested_values["u"])
+                note(f"set r[{outer}]/rr[{index}]/u = {value!r}")
+                session.set_answer("u", value, (outer, index))
         elif count:
             index = data.draw(st.integers(0, count - 1))
             note(f"remove r[{index}]")
