@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -41,7 +41,7 @@ class FunctionSpec:
     min_args: int
     max_args: int | None  # None: any number
     impl: Callable[..., Value] | None = None
-    needs_ctx: bool = False
+    needs_ctx: bool = False  # reads the context: impl gets it first; never constant-folded
     volatile: bool = False
     build: Callable[[tuple[Closure, ...]], Closure] | None = None
 
@@ -153,7 +153,8 @@ def _join(separator: Value, *values: Value) -> str:
 
 
 def _regex(text: Value, pattern: Value) -> bool:
-    return compile_regex(to_string(pattern)).search(to_string(text)) is not None
+    """True when the whole string matches (JavaRosa's ``Pattern.matches``, not a search)."""
+    return compile_regex(to_string(pattern)).fullmatch(to_string(text)) is not None
 
 
 def _normalize_space(text: Value) -> str:
@@ -183,24 +184,35 @@ def _substring_after(text: Value, part: Value) -> str:
 
 
 def _boolean_from_string(text: Value) -> bool:
-    return to_string(text).strip() in ("true", "1")
+    string = to_string(text)
+    return string == "1" or string.lower() == "true"
 
 
 # --- numbers ----------------------------------------------------------------------------------
 
-_ROUNDING = Context(prec=1000, rounding=ROUND_HALF_UP)
+_HALF_UP = Context(prec=100, rounding=ROUND_HALF_UP)
+_HALF_DOWN = Context(prec=100, rounding=ROUND_HALF_DOWN)
 
 
 def _round(value: Value, digits: Value | None = None) -> float:
-    """Round half away from zero (``round(2.5)`` is 3, ``round(-2.5)`` is -3), at ``digits``."""
+    """XPath/JavaRosa ``round(x[, digits])``: halves go toward positive infinity.
+
+    ``round(2.5)`` is 3 and ``round(-2.5)`` is -2, as XPath 1.0 says and JavaRosa does. The
+    decimal digits written are rounded (``round(2.675, 2)`` is 2.68, although the float is a
+    little below 2.675), as JavaRosa rounds ``Double.toString(x)``. More than 30 digits either
+    way gives NaN, as in JavaRosa.
+    """
     number = to_number(value)
-    places = 0.0 if digits is None else to_number(digits)
-    if not math.isfinite(number) or places != places:
-        return number if places == places else NAN
-    places = max(min(places, 400.0), -400.0)
-    exponent = Decimal(1).scaleb(-int(places))
+    if not math.isfinite(number):
+        return number
+    places = 0 if digits is None else _to_int(digits)
+    if digits is not None and to_number(digits) != to_number(digits):
+        places = 0  # NaN digits: JavaRosa's intValue() of NaN is 0
+    if places > 30 or places < -30:
+        return NAN
+    context = _HALF_UP if number >= 0 else _HALF_DOWN
     try:
-        rounded = Decimal(repr(number)).quantize(exponent, context=_ROUNDING)
+        rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), context=context)
     except InvalidOperation:
         return number
     return float(rounded)
@@ -241,11 +253,11 @@ def _math(operation: Callable[[float], float]) -> Callable[[Value], float]:
 
 
 def _extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
+    """``min()``/``max()`` as JavaRosa: NaN (empty) values are skipped; NaN if none is left."""
+
     def apply(*values: Value) -> float:
-        numbers = _numbers(values)
-        if not numbers or any(number != number for number in numbers):
-            return NAN
-        return pick(numbers)
+        numbers = [number for number in _numbers(values) if number == number]
+        return pick(numbers) if numbers else NAN
 
     return apply
 
@@ -265,10 +277,13 @@ def _count_non_empty(value: Value) -> float:
 def _sum(value: Value) -> float:
     items = _items(value)
     if items is None:
-        return to_number(value)
+        number = to_number(value)
+        return number if number == number else 0.0
     total = 0.0
-    for item in items:  # added in order, as JavaRosa does (not math.fsum)
-        total += string_to_number(item)
+    for item in items:  # in order, as JavaRosa adds; empty (NaN) answers are skipped as there
+        number = string_to_number(item)
+        if number == number:
+            total += number
     return total
 
 
@@ -293,13 +308,29 @@ def _format_date(value: Value, pattern: Value) -> str:
 
 
 def _date(value: Value) -> str:
+    if type(value) is float and math.isfinite(value):
+        value = float(math.trunc(value))  # JavaRosa: a number of days is truncated first
     return date_string_from_value(to_string(value) if type(value) is NodeSet else value)
 
 
-def _decimal_date_time(value: Value) -> float:
-    if type(value) is str:
-        return days_from_string(value) if value.strip() else NAN
-    return to_number(value)
+def _decimal_date_time(value: Value) -> Value:
+    """Days since 1970-01-01T00:00Z as a fraction; ``""`` stays ``""`` (as JavaRosa)."""
+    text = to_string(value) if type(value) is NodeSet else value
+    if type(text) is str:
+        return days_from_string(text) if text.strip() else ""
+    return to_number(text)
+
+
+def _decimal_time(value: Value) -> Value:
+    """The time of day as a fraction of a day (``'06:00'`` is 0.25); ``""`` stays ``""``."""
+    text = to_string(value) if type(value) is NodeSet else value
+    if type(text) is str and not text.strip():
+        return ""
+    moment = temporal_from_value(text)
+    if moment is None:
+        return NAN
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    return (seconds + moment.microsecond / 1e6) / 86400.0
 
 
 # --- control ----------------------------------------------------------------------------------
@@ -314,18 +345,48 @@ def _build_if(args: tuple[Closure, ...]) -> Closure:
     return if_
 
 
+def _is_empty(value: Value) -> bool:
+    """JavaRosa's ``isNull``: an empty string (or empty node-set) or NaN."""
+    if type(value) is float:
+        return value != value
+    return to_string(value) == ""
+
+
 def _build_coalesce(args: tuple[Closure, ...]) -> Closure:
     first, second = args
 
     def coalesce(ctx: Any) -> Value:
         value = first(ctx)
-        return value if to_string(value) != "" else second(ctx)
+        return second(ctx) if _is_empty(value) else value
 
     return coalesce
 
 
 def _build_once(args: tuple[Closure, ...]) -> Closure:
-    return args[0]
+    """``once(x)``: the question's current value if it has one, else ``x`` (as JavaRosa)."""
+    (value,) = args
+
+    def once(ctx: Any) -> Value:
+        current = ctx.current()
+        return current if current != "" else value(ctx)
+
+    return once
+
+
+def _build_of_current(impl: Callable[[Value], Value]) -> Callable[[tuple[Closure, ...]], Closure]:
+    """For ``string-length()`` and ``normalize-space()``: with no argument, use ``.``."""
+
+    def build(args: tuple[Closure, ...]) -> Closure:
+        if args:
+            (only,) = args
+            return lambda ctx: impl(only(ctx))
+        return lambda ctx: impl(ctx.current())
+
+    return build
+
+
+def _string_length(text: Value) -> float:
+    return float(len(to_string(text)))
 
 
 def _spec(
@@ -347,7 +408,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("selected-at", 2, 2, _selected_at),
         _spec("jr:choice-name", 2, 2),  # compiled by the compiler (needs the question name)
         # strings
-        _spec("string-length", 1, 1, lambda text: float(len(to_string(text)))),
+        _spec("string-length", 0, 1, build=_build_of_current(_string_length), needs_ctx=True),
         _spec("substr", 2, 3, _substr),
         _spec("substring", 2, 3, _substr),
         _spec("concat", 0, None, _concat),
@@ -358,7 +419,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("substring-before", 2, 2, _substring_before),
         _spec("substring-after", 2, 2, _substring_after),
         _spec("translate", 3, 3, _translate),
-        _spec("normalize-space", 1, 1, _normalize_space),
+        _spec("normalize-space", 0, 1, build=_build_of_current(_normalize_space), needs_ctx=True),
         _spec("regex", 2, 2, _regex),
         # logic
         _spec("if", 3, 3, build=_build_if),
@@ -368,7 +429,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("false", 0, 0, lambda: False),
         _spec("boolean", 1, 1, to_boolean),
         _spec("boolean-from-string", 1, 1, _boolean_from_string),
-        _spec("once", 1, 1, build=_build_once),
+        _spec("once", 1, 1, build=_build_once, needs_ctx=True),
         # conversions
         _spec("string", 1, 1, to_string),
         _spec("number", 1, 1, _number),
@@ -383,6 +444,14 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("exp", 1, 1, _math(math.exp)),
         _spec("log", 1, 1, _math(math.log)),
         _spec("log10", 1, 1, _math(math.log10)),
+        _spec("exp10", 1, 1, _math(lambda x: math.pow(10.0, x))),
+        _spec("sin", 1, 1, _math(math.sin)),
+        _spec("cos", 1, 1, _math(math.cos)),
+        _spec("tan", 1, 1, _math(math.tan)),
+        _spec("asin", 1, 1, _math(math.asin)),
+        _spec("acos", 1, 1, _math(math.acos)),
+        _spec("atan", 1, 1, _math(math.atan)),
+        _spec("atan2", 2, 2, lambda y, x: math.atan2(to_number(y), to_number(x))),
         _spec("pi", 0, 0, lambda: math.pi),
         _spec("min", 1, None, _extreme(min)),
         _spec("max", 1, None, _extreme(max)),
@@ -398,6 +467,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("format-date", 2, 2, _format_date),
         _spec("format-date-time", 2, 2, _format_date),
         _spec("decimal-date-time", 1, 1, _decimal_date_time),
+        _spec("decimal-time", 1, 1, _decimal_time),
     )
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .numeric import format_number
+from .numeric import format_exact
 
 __all__ = [
     "BINARY_PRECEDENCE",
@@ -143,7 +143,7 @@ def to_source(node: Node) -> str:
     Parentheses are added only where precedence or left-associativity needs them.
     """
     if isinstance(node, Number):
-        return format_number(node.value)
+        return format_exact(node.value)
     if isinstance(node, String):
         return _quote(node.value)
     if isinstance(node, Reference):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .dates import days_from_string
-from .numeric import format_number, parse_number
+from .numeric import INTEGER_TOLERANCE, format_number, parse_number
 
 __all__ = [
     "NodeSet",
@@ -23,6 +23,7 @@ __all__ = [
     "modulo",
     "multiply",
     "not_equal",
+    "numbers_equal",
     "relate",
     "string_to_number",
     "subtract",
@@ -106,7 +107,7 @@ def to_boolean(value: object) -> bool:
     if kind is str or kind is NodeSet:
         return len(value) > 0  # type: ignore[arg-type]
     if kind is float or kind is int:
-        return value != 0 and value == value
+        return abs(value) > INTEGER_TOLERANCE  # NaN is false too
     raise TypeError(f"not an expression value: {value!r}")
 
 
@@ -140,16 +141,24 @@ def _nodeset_compare(
     return any(test(other_text, item) for item in right)  # type: ignore[attr-defined]
 
 
+def numbers_equal(a: float, b: float) -> bool:
+    """JavaRosa's numeric ``=``: equal within 1e-12 (so ``0.1 + 0.2 = 0.3``); NaN equals nothing."""
+    return a == b or abs(a - b) < INTEGER_TOLERANCE
+
+
 def _eq(a: object, b: object) -> bool:
+    if type(a) is float:
+        return numbers_equal(a, b)  # type: ignore[arg-type]
     return a == b
 
 
 def _ne(a: object, b: object) -> bool:
-    return a != b
+    return not _eq(a, b)
 
 
 def equal(left: object, right: object) -> bool:
-    """XPath ``=``: as booleans if either is one, else as numbers if either is one, else text."""
+    """XPath ``=``: as booleans if either is one, else as numbers if either is one (within
+    1e-12, as JavaRosa), else as text."""
     left_kind = type(left)
     right_kind = type(right)
     if left_kind is str and right_kind is str:
@@ -159,7 +168,7 @@ def equal(left: object, right: object) -> bool:
     if left_kind is bool or right_kind is bool:
         return to_boolean(left) == to_boolean(right)
     if _is_number(left_kind) or _is_number(right_kind):
-        return to_number(left) == to_number(right)
+        return numbers_equal(to_number(left), to_number(right))
     return to_string(left) == to_string(right)
 
 
@@ -174,7 +183,7 @@ def not_equal(left: object, right: object) -> bool:
     if left_kind is bool or right_kind is bool:
         return to_boolean(left) != to_boolean(right)
     if _is_number(left_kind) or _is_number(right_kind):
-        return to_number(left) != to_number(right)
+        return not numbers_equal(to_number(left), to_number(right))
     return to_string(left) != to_string(right)
 
 

@@ -107,13 +107,15 @@ def walk(node: Node, ctx: DictContext) -> object:
         return "".join("".join(p) if isinstance(p, NodeSet) else to_string(p) for p in parts)
     if node.name == "coalesce":
         first = walk(args[0], ctx)
-        return first if to_string(first) else walk(args[1], ctx)
+        empty = to_string(first) == "" or (isinstance(first, float) and math.isnan(first))
+        return walk(args[1], ctx) if empty else first
     value = walk(args[0], ctx)
     items = list(value) if isinstance(value, NodeSet) else [value]
     if node.name == "count":
         return float(len(items))
     assert node.name == "sum"
-    return float(math.fsum(to_number(item) for item in items)) if items else 0.0
+    numbers = [to_number(item) for item in items]
+    return float(math.fsum(n for n in numbers if not math.isnan(n)))
 
 
 def same(left: object, right: object) -> bool:
@@ -193,7 +195,10 @@ def test_comparing_answers_compares_their_numbers(x: float, y: float, op: str) -
     # literal, "=" compares numbers too.
     if op in ("=", "!="):
         assert parse(f"${{x}} {op} ${{y}}").evaluate(ctx) is python(to_string(x), to_string(y))
-        assert parse(f"${{x}} {op} number(${{y}})").evaluate(ctx) is python(x, y)
+        close = x == y or abs(x - y) < 1e-12  # JavaRosa's numeric equality
+        assert parse(f"${{x}} {op} number(${{y}})").evaluate(ctx) is (
+            close if op == "=" else not close
+        )
     else:
         assert parse(f"${{x}} {op} ${{y}}").evaluate(ctx) is python(x, y)
 
@@ -203,6 +208,7 @@ def test_comparing_answers_compares_their_numbers(x: float, y: float, op: str) -
 
 @given(finite)
 def test_number_to_string_round_trip(x: float) -> None:
+    assume(x.is_integer() or abs(x - math.trunc(x)) >= 1e-12)  # else written as the integer
     text = to_string(x)
     assert "e" not in text and "E" not in text
     assert to_number(text) == x
@@ -224,7 +230,7 @@ def test_decimal_strings_round_trip(whole: int, places: int) -> None:
 def test_non_numeric_text_is_nan_or_a_date(text: str) -> None:
     number = to_number(text)
     if not math.isnan(number):
-        stripped = text.strip()
+        stripped = text.strip().replace(",", ".")
         looks_numeric = stripped.lstrip("-").replace(".", "", 1).isdigit()
         looks_temporal = "-" in stripped[1:] or ":" in stripped
         assert looks_numeric or looks_temporal, text
@@ -234,18 +240,16 @@ def test_non_numeric_text_is_nan_or_a_date(text: str) -> None:
 
 
 @given(st.floats(-1e9, 1e9, allow_nan=False))
-def test_round_is_symmetric_and_close(x: float) -> None:
+def test_round_is_floor_of_x_plus_a_half(x: float) -> None:
+    assume(x.is_integer() or abs(x - math.trunc(x)) >= 1e-12)  # the answer is written exactly
     rounded = parse("round(${x})").evaluate(DictContext({"x": to_string(x)}))
-    negated = parse("round(-${x})").evaluate(DictContext({"x": to_string(x)}))
-    assert negated == -rounded
-    assert abs(rounded - x) <= 0.5
-    assert rounded == int(rounded)
+    assert rounded == math.floor(Fraction(x) + Fraction(1, 2))  # exact arithmetic
 
 
 @given(st.integers(-(10**5), 10**5))
-def test_round_half_goes_away_from_zero(n: int) -> None:
-    half = f"{n}.5" if n >= 0 else f"-{abs(n)}.5"
-    expected = n + 1 if n >= 0 else n - 1
+def test_round_half_goes_toward_positive_infinity(n: int) -> None:
+    half = f"{n}.5" if n >= 0 else f"-{abs(n)}.5"  # n + 0.5 for n >= 0, n - 0.5 below
+    expected = n + 1 if n >= 0 else n
     assert parse(f"round({half})").evaluate(None) == float(expected)
 
 
