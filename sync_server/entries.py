@@ -244,25 +244,9 @@ def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> di
     if entry is None:
         if rev.parent_rev is not None:
             return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-        entry = {
-            "entry_id": rev.entry_id,
-            "form_id": rev.form_id,
-            "form_version": rev.form_version,
-            "region": rev.region,
-            "officer": user.username,
-            "head_rev": rev.rev,
-            "review_status": "received",
-            "review_comment": None,
-            "reviewed_by": None,
-            "reviewed_at": None,
-            "conflicts": "[]",
-            "created_at": now,
-            "updated_at": now,
-            "deleted_at": None,
-            "deleted_by": None,
-        }
-        conn.execute(entries.insert().values(**entry))
-        conn.execute(revisions.insert().values(**_revision_row(rev, user.username, "device", now)))
+        entry = _new_entry_row(rev, user.username, now)
+        conn.execute(entries.insert(), entry)
+        conn.execute(revisions.insert(), _revision_row(rev, user.username, "device", now))
         _set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(_feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
@@ -287,7 +271,7 @@ def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> di
     if rev.parent_rev is not None and rev.parent_rev not in known:
         return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
 
-    conn.execute(revisions.insert().values(**_revision_row(rev, user.username, "device", now)))
+    conn.execute(revisions.insert(), _revision_row(rev, user.username, "device", now))
     tx.audit.append(
         (
             user.username,
@@ -370,6 +354,66 @@ def push(
     return [r for r in results if r is not None]
 
 
+def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
+    return {
+        "entry_id": rev.entry_id,
+        "form_id": rev.form_id,
+        "form_version": rev.form_version,
+        "region": rev.region,
+        "officer": officer,
+        "head_rev": rev.rev,
+        "review_status": "received",
+        "review_comment": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "conflicts": "[]",
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+        "deleted_by": None,
+    }
+
+
+def _store_new_entries_in_bulk(
+    conn: Connection,
+    user: User,
+    candidates: list[tuple[int, Revision]],
+    results: list[dict[str, Any] | None],
+    now: str,
+    tx: _Tx,
+) -> bool:
+    """Insert first revisions of entries the server does not have, a few statements for all.
+
+    Returns False (and changes nothing) when another connection inserted one of them first;
+    the caller then stores them one by one.
+    """
+    entry_rows = [_new_entry_row(rev, user.username, now) for _, rev in candidates]
+    revision_rows = [_revision_row(rev, user.username, "device", now) for _, rev in candidates]
+    attachment_rows = [
+        {"entry_id": rev.entry_id, **ref} for _, rev in candidates for ref in rev.attachments
+    ]
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(entries.insert(), entry_rows)
+        conn.execute(revisions.insert(), revision_rows)
+        if attachment_rows:
+            conn.execute(entry_attachments.insert(), attachment_rows)
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    for (i, rev), entry in zip(candidates, entry_rows, strict=True):
+        tx.feed.append(_feed_row(entry, rev.__dict__, now))
+        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
+        results[i] = {
+            "entry_id": rev.entry_id,
+            "rev": rev.rev,
+            "status": "stored",
+            "head_rev": rev.rev,
+        }
+    return True
+
+
 def _store_accepted(
     engine: Engine,
     user: User,
@@ -379,7 +423,29 @@ def _store_accepted(
     now = now_iso()
     with write_tx(engine) as conn:
         tx = _Tx()
+        # Fast path: first revisions of entries the server has never seen, all at once.
+        ids = list({rev.entry_id for _, rev in accepted})
+        existing: set[str] = set()
+        for start in range(0, len(ids), 500):
+            existing.update(
+                conn.execute(
+                    select(entries.c.entry_id).where(
+                        entries.c.entry_id.in_(ids[start : start + 500])
+                    )
+                ).scalars()
+            )
+        seen: set[str] = set()
+        fresh: list[tuple[int, Revision]] = []
+        rest: list[tuple[int, Revision]] = []
         for i, rev in accepted:
+            if rev.parent_rev is None and rev.entry_id not in existing and rev.entry_id not in seen:
+                fresh.append((i, rev))
+            else:
+                rest.append((i, rev))
+            seen.add(rev.entry_id)
+        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx):
+            rest = sorted(fresh + rest, key=lambda pair: pair[0])
+        for i, rev in rest:
             for attempt in range(3):
                 feed_mark, audit_mark = len(tx.feed), len(tx.audit)
                 savepoint = conn.begin_nested()

@@ -21,7 +21,7 @@ from .schema import changes, forms, revisions
 from .service_errors import ServiceError
 from .users import User
 
-__all__ = ["decode_cursor", "encode_cursor", "pull"]
+__all__ = ["decode_cursor", "encode_cursor", "pull", "pull_json"]
 
 
 def encode_cursor(seq: int) -> str:
@@ -46,8 +46,9 @@ def _visible(user: User) -> Any:
     return or_(changes.c.kind == "form", changes.c.officer == user.username)
 
 
-def pull(conn: Connection, user: User, since: str | None, limit: int) -> dict[str, Any]:
-    """Up to ``limit`` changes after the cursor ``since``, in ``seq`` order, and the next cursor."""
+def pull_json(conn: Connection, user: User, since: str | None, limit: int) -> str:
+    """Up to ``limit`` changes after the cursor ``since``, in ``seq`` order, and the next cursor,
+    as the JSON text of the response body."""
     after = decode_cursor(since)
     query = (
         select(
@@ -82,38 +83,49 @@ def pull(conn: Connection, user: User, since: str | None, limit: int) -> dict[st
     rows = conn.execute(query).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    out = []
-    for row in rows:
-        if row["kind"] == "form":
-            out.append(
-                {
-                    "kind": "form",
-                    "seq": row["seq"],
-                    "form_id": row["form_id"],
-                    "version": row["form_version"],
-                    "title": row["title"],
-                }
-            )
-            continue
-        out.append(
-            {
-                "kind": "entry",
-                "seq": row["seq"],
-                "entry_id": row["entry_id"],
-                "rev": row["rev"],
-                "parent_rev": row["parent_rev"],
-                "form_id": row["form_id"],
-                "form_version": row["form_version"],
-                "region": row["region"],
-                "answers": json.loads(row["answers"]),
-                "meta": json.loads(row["meta"]),
-                "attachments": json.loads(row["attachments"]),
-                "review_status": row["review_status"],
-                "review_comment": row["review_comment"],
-                "conflicts": json.loads(row["conflicts"]),
-                "deleted": bool(row["deleted"]),
-                "author": row["author"],
-            }
-        )
+    parts = [_change_json(row) for row in rows]
     next_seq = rows[-1]["seq"] if rows else after
-    return {"changes": out, "next": encode_cursor(next_seq), "more": more}
+    tail = json.dumps({"next": encode_cursor(next_seq), "more": more})
+    return '{"changes":[' + ",".join(parts) + "]," + tail[1:]
+
+
+def _change_json(row: Any) -> str:
+    """One change as JSON text; stored JSON documents are spliced in without re-encoding."""
+    if row["kind"] == "form":
+        return json.dumps(
+            {
+                "kind": "form",
+                "seq": row["seq"],
+                "form_id": row["form_id"],
+                "version": row["form_version"],
+                "title": row["title"],
+            },
+            ensure_ascii=False,
+        )
+    head = json.dumps(
+        {
+            "kind": "entry",
+            "seq": row["seq"],
+            "entry_id": row["entry_id"],
+            "rev": row["rev"],
+            "parent_rev": row["parent_rev"],
+            "form_id": row["form_id"],
+            "form_version": row["form_version"],
+            "region": row["region"],
+            "review_status": row["review_status"],
+            "review_comment": row["review_comment"],
+            "deleted": bool(row["deleted"]),
+            "author": row["author"],
+        },
+        ensure_ascii=False,
+    )
+    # The stored documents were written by the server as JSON and are valid JSON text.
+    return (
+        f'{head[:-1]},"answers":{row["answers"]},"meta":{row["meta"]},'
+        f'"attachments":{row["attachments"]},"conflicts":{row["conflicts"]}}}'
+    )
+
+
+def pull(conn: Connection, user: User, since: str | None, limit: int) -> dict[str, Any]:
+    """Like :func:`pull_json`, decoded: ``{"changes": [...], "next": cursor, "more": bool}``."""
+    return json.loads(pull_json(conn, user, since, limit))

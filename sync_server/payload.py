@@ -9,13 +9,13 @@ plain file name, no path tricks), and that ``rev`` is the id computed from the c
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from survey_forms.revisions import generation, revision_id
+from survey_forms.revisions import canonical_json, generation
 
 __all__ = [
     "Limits",
@@ -24,6 +24,7 @@ __all__ = [
     "attachment_refs",
     "check_answers",
     "parse_revision",
+    "revision_id_from_canonical",
 ]
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -42,6 +43,7 @@ FIELDS = {
     "meta",
     "attachments",
 }
+ATTACHMENT_KEYS = ("sha256", "filename", "media_type")
 META_FIELDS = {"officer", "device_id", "started_at", "finalized_at", "app_version"}
 
 
@@ -83,26 +85,61 @@ def _malformed(detail: str) -> Rejected:
     return Rejected("malformed", detail=detail)
 
 
-def _check_value(value: Any, limits: Limits, depth: int, path: str) -> None:
-    if depth > limits.max_depth:
-        raise _malformed(f"answers nested too deeply at {path or 'the top'}")
+_SCALARS = (bool, int, float)
+
+
+def _walk(
+    value: Any, limits: Limits, depth: int, trail: list[str], refs: list[dict[str, str]]
+) -> None:
+    """Check every value below ``value`` and collect attachment references (one pass).
+
+    ``trail`` holds the path pieces; a path string is only built for an error message. Scalars
+    inside containers are checked inline (most answers are scalars: no call per value).
+    """
     if isinstance(value, str):
-        if len(value) > limits.max_string:
-            raise _malformed(f"text longer than {limits.max_string} characters at {path}")
-        if "\x00" in value:
-            raise _malformed(f"NUL character at {path}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not key or len(key) > 200:
-                raise _malformed(f"bad answer name at {path or 'the top'}")
-            _check_value(item, limits, depth + 1, f"{path}/{key}" if path else key)
+        _check_text(value, limits, trail)
+        return
+    if isinstance(value, _SCALARS):
+        return
+    if depth >= limits.max_depth:
+        raise _malformed(f"answers nested too deeply at {_path(trail) or 'the top'}")
+    if isinstance(value, dict):
+        if "sha256" in value and "filename" in value and "media_type" in value:
+            refs.append(_check_attachment({k: value[k] for k in ATTACHMENT_KEYS}))
+        items: Any = value.items()
     elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_value(item, limits, depth + 1, f"{path}[{i}]")
+        items = ((f"[{i}]", item) for i, item in enumerate(value))
     elif value is None:
-        raise _malformed(f"null answer at {path} (leave unanswered questions out)")
-    elif not isinstance(value, (bool, int, float)):
-        raise _malformed(f"unsupported value at {path}")
+        raise _malformed(f"null answer at {_path(trail)} (leave unanswered questions out)")
+    else:
+        raise _malformed(f"unsupported value at {_path(trail)}")
+    max_string = limits.max_string
+    for key, item in items:
+        kind = type(item)
+        if kind is str:
+            if len(item) <= max_string and "\x00" not in item and key and len(key) <= 200:
+                continue
+        elif kind in _SCALARS and key and len(key) <= 200:
+            continue
+        if not key or len(key) > 200:
+            raise _malformed(f"bad answer name at {_path(trail) or 'the top'}")
+        trail.append(key)
+        _walk(item, limits, depth + 1, trail, refs)
+        trail.pop()
+
+
+def _check_text(value: str, limits: Limits, trail: list[str]) -> None:
+    if len(value) > limits.max_string:
+        raise _malformed(f"text longer than {limits.max_string} characters at {_path(trail)}")
+    if "\x00" in value:
+        raise _malformed(f"NUL character at {_path(trail)}")
+
+
+def _path(trail: list[str]) -> str:
+    out = ""
+    for piece in trail:
+        out += piece if piece.startswith("[") or not out else f"/{piece}"
+    return out
 
 
 def _string(obj: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
@@ -135,37 +172,43 @@ def _check_attachment(ref: Any) -> dict[str, str]:
 
 
 def attachment_refs(answers: Any) -> list[dict[str, str]]:
-    """Attachment references found in answers (image questions hold ``{sha256, ...}`` objects)."""
-    found: list[dict[str, str]] = []
+    """Attachment references found in answers (image questions hold ``{sha256, ...}`` objects).
 
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if {"sha256", "filename", "media_type"} <= set(value) and isinstance(
-                value.get("sha256"), str
-            ):
-                found.append(
-                    _check_attachment({k: value[k] for k in ("sha256", "filename", "media_type")})
-                )
-                return
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(answers)
-    return found
+    Raises :class:`Rejected` when answers or references are malformed.
+    """
+    refs: list[dict[str, str]] = []
+    _walk(answers, Limits(max_string=10**9, max_depth=10**6), 0, [], refs)
+    return refs
 
 
-def check_answers(answers: Any, limits: Limits) -> str:
-    """Check an answers object's shape and size; returns its compact JSON text."""
+def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str]]]:
+    """Check an answers object's shape and size.
+
+    Returns its canonical JSON text (sorted keys, as revision ids hash it) and the attachment
+    references found in it.
+    """
     if not isinstance(answers, dict):
         raise _malformed("'answers' must be a JSON object")
-    _check_value(answers, limits, 0, "")
-    answers_json = json.dumps(answers, ensure_ascii=False, separators=(",", ":"))
-    if len(answers_json.encode("utf-8")) > limits.max_answers_bytes:
+    refs: list[dict[str, str]] = []
+    _walk(answers, limits, 0, [], refs)
+    answers_json = canonical_json(answers)
+    if len(answers_json) > limits.max_answers_bytes:  # characters <= bytes in UTF-8
         raise _malformed(f"answers larger than {limits.max_answers_bytes} bytes")
-    return answers_json
+    return answers_json, refs
+
+
+def revision_id_from_canonical(
+    parent_rev: str | None, form_id: str, form_version: str, region: str, answers_json: str
+) -> str:
+    """``survey_forms.revisions.revision_id`` computed from already-canonical answers JSON.
+
+    ``canonical_json([a, b, c, d, answers])`` is the four encoded scalars and the answers' text
+    joined by commas inside brackets, so the answers need not be encoded a second time.
+    """
+    head = canonical_json([parent_rev, form_id, form_version, region])
+    payload = f"{head[:-1]},{answers_json}]"
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return f"{generation(parent_rev) + 1}-{digest}"
 
 
 def parse_revision(item: Any, limits: Limits) -> Revision:
@@ -190,7 +233,7 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     form_version = _string(item, "form_version", IDENT_RE)
     region = _string(item, "region", REGION_RE)
     answers = item.get("answers")
-    answers_json = check_answers(answers, limits)
+    answers_json, answer_refs = check_answers(answers, limits)
     meta = item.get("meta", {})
     if not isinstance(meta, dict):
         raise _malformed("'meta' must be a JSON object")
@@ -203,11 +246,11 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     raw_attachments = item.get("attachments", [])
     if not isinstance(raw_attachments, list) or len(raw_attachments) > 1000:
         raise _malformed("'attachments' must be a list")
-    refs = {a["sha256"]: a for a in attachment_refs(answers)}
+    refs = {a["sha256"]: a for a in answer_refs}
     for ref in raw_attachments:
         checked = _check_attachment(ref)
         refs[checked["sha256"]] = checked
-    expected = revision_id(parent_rev, form_id, form_version, region, answers)
+    expected = revision_id_from_canonical(parent_rev, form_id, form_version, region, answers_json)
     if expected != rev:
         raise _malformed(f"'rev' does not match the content (expected {expected})")
     if parent_rev is not None and generation(parent_rev) + 1 != generation(rev):

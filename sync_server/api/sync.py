@@ -8,7 +8,7 @@ from ..auth import require_auth
 from ..db import read_tx
 from ..entries import push
 from ..errors import ApiError
-from ..feed import pull
+from ..feed import pull_json
 from ..payload import Limits
 from ..requests_json import read_json_object, require_fields
 from ..state import state
@@ -42,5 +42,5 @@ def sync_pull() -> Response:
         raise ApiError(400, "bad_request", detail=f"unknown parameter {unknown[0]!r}")
     limit = int_arg("limit", cfg["PULL_LIMIT_DEFAULT"], 1, cfg["PULL_LIMIT_MAX"])
     with read_tx(state().engine) as conn:
-        page = pull(conn, g.user, request.args.get("since", ""), limit)
-    return jsonify(page)
+        body = pull_json(conn, g.user, request.args.get("since", ""), limit)
+    return Response(body, mimetype="application/json")

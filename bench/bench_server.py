@@ -1,0 +1,370 @@
+"""Benchmarks of the sync server (issue 3).
+
+* push throughput: batches of 100 complete observation entries over HTTP on loopback to one
+  ``survey-server serve`` process (waitress, SQLite), validation and storage included;
+  target >= 1,000 entries/s;
+* a pull page of 500 changes (HTTP round trip, officer's feed): median < 100 ms;
+* the server's memory (RSS) while serving with 100,000 entries stored: < 200 MB. The 100,000
+  entries are written straight into the database with the same row shapes the push service
+  produces (without per-entry validation, to keep the fill short); the figure is the resident
+  memory of the serving process after pushes, pulls and form downloads against that database.
+
+Run: ``python -m bench.bench_server [--entries N] [--fill N]``; :func:`run` returns the figures
+for ``bench/run_all.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.common import machine, median, result
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests/survey_forms/fixtures/observasi_complete.json"
+FORM_ID = "observasi_kabkota_antikorupsi"
+OFFICER = "petugas_plg"
+OFFICER_PASSWORD = "petugas-demo-123"  # the seed-demo account
+
+
+def _cli(instance: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "sync_server.cli", "--instance", str(instance), *args],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """``survey-server serve`` in a child process."""
+
+    def __init__(self, instance: Path, threads: int = 8) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sync_server.cli",
+                "--instance",
+                str(instance),
+                "serve",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the server did not start")
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(current RSS, peak RSS) of the server process in MB."""
+        values = {}
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _session(url: str) -> requests.Session:
+    session = requests.Session()
+    resp = session.post(
+        url + "/api/v1/sessions",
+        json={"username": OFFICER, "password": OFFICER_PASSWORD, "device_id": "bench"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    session.headers["Authorization"] = "Bearer " + resp.json()["token"]
+    return session
+
+
+def _form_version() -> str:
+    from survey_forms import load_pilot_form
+
+    return str(load_pilot_form("observasi").version)
+
+
+def _revision(n: int, version: str) -> dict[str, Any]:
+    from survey_forms.revisions import revision_id
+
+    answers = json.loads(FIXTURE.read_text("utf-8"))
+    answers["nama_unit"] = f"Unit layanan {n}"
+    answers["jumlah_petugas"] = n % 50 + 1
+    return {
+        "entry_id": str(uuid.uuid4()),
+        "rev": revision_id(None, FORM_ID, version, "16.71", answers),
+        "parent_rev": None,
+        "form_id": FORM_ID,
+        "form_version": version,
+        "region": "16.71",
+        "answers": answers,
+        "meta": {"officer": OFFICER, "device_id": "bench", "app_version": "bench"},
+    }
+
+
+def bench_push_and_pull(instance: Path, entries: int) -> list[dict[str, Any]]:
+    """Push ``entries`` entries in batches of 100, then time pull pages of 500."""
+    version = _form_version()
+    bodies = []
+    for start in range(0, entries, 100):
+        batch = [_revision(n, version) for n in range(start, min(entries, start + 100))]
+        bodies.append(json.dumps({"revisions": batch}).encode("utf-8"))
+    server = ServerProcess(instance)
+    try:
+        session = _session(server.url)
+        headers = {"Content-Type": "application/json"}
+        session.post(server.url + "/api/v1/sync/push", data=bodies[0], headers=headers)  # warm
+        began = time.perf_counter()
+        stored = 0
+        for body in bodies[1:]:
+            resp = session.post(
+                server.url + "/api/v1/sync/push", data=body, headers=headers, timeout=120
+            )
+            resp.raise_for_status()
+            stored += sum(r["status"] == "stored" for r in resp.json()["results"])
+        elapsed = time.perf_counter() - began
+        if stored != entries - 100:
+            raise RuntimeError(f"only {stored} of {entries - 100} entries stored")
+        rate = stored / elapsed
+        # Pull pages of 500 changes at several cursors.
+        timings = []
+        cursor = ""
+        for _ in range(max(1, min(10, entries // 500))):
+            t0 = time.perf_counter()
+            resp = session.get(
+                server.url + "/api/v1/sync/pull", params={"since": cursor, "limit": 500}, timeout=60
+            )
+            timings.append((time.perf_counter() - t0) * 1000)
+            page = resp.json()
+            if len(page["changes"]) < 500:
+                break
+            cursor = page["next"]
+        rss, peak = server.rss_mb()
+    finally:
+        server.stop()
+    return [
+        result(
+            "server push throughput (batches of 100, HTTP, SQLite)",
+            rate,
+            "entries/s",
+            1000,
+            higher_is_better=True,
+            note=f"{stored} entries, validation included",
+        ),
+        result(
+            "server pull page of 500 changes (HTTP)",
+            median(timings),
+            "ms",
+            100,
+            note=f"median of {len(timings)} pages",
+        ),
+        result(
+            "server RSS after the push run",
+            rss,
+            "MB",
+            200,
+            note=f"peak {peak:.0f} MB, {entries} entries",
+        ),
+    ]
+
+
+def fill(instance: Path, count: int) -> None:
+    """Write ``count`` entries (revision + entry + feed + audit rows) straight into the DB."""
+    sys.path.insert(0, str(ROOT))
+    from survey_forms.revisions import revision_id
+    from sync_server import create_app
+    from sync_server.db import write_tx
+    from sync_server.schema import audit_log, changes, entries, revisions
+
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    engine = app.extensions["sync_server"].engine
+    version = _form_version()
+    base = json.loads(FIXTURE.read_text("utf-8"))
+    now = "2024-08-13T04:00:00.000000Z"
+    for start in range(0, count, 5000):
+        rows_e, rows_r, rows_c, rows_a = [], [], [], []
+        for n in range(start, min(count, start + 5000)):
+            answers = dict(base, nama_unit=f"Unit {n}")
+            entry_id = str(uuid.UUID(int=n + 1))
+            rev = revision_id(None, FORM_ID, version, "16.71", answers)
+            rows_e.append(
+                {
+                    "entry_id": entry_id,
+                    "form_id": FORM_ID,
+                    "form_version": version,
+                    "region": "16.71",
+                    "officer": OFFICER,
+                    "head_rev": rev,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            rows_r.append(
+                {
+                    "entry_id": entry_id,
+                    "rev": rev,
+                    "parent_rev": None,
+                    "generation": 1,
+                    "form_id": FORM_ID,
+                    "form_version": version,
+                    "region": "16.71",
+                    "answers": json.dumps(answers, ensure_ascii=False),
+                    "meta": "{}",
+                    "attachments": "[]",
+                    "author": OFFICER,
+                    "author_kind": "device",
+                    "created_at": now,
+                }
+            )
+            rows_c.append(
+                {
+                    "kind": "entry",
+                    "entry_id": entry_id,
+                    "rev": rev,
+                    "officer": OFFICER,
+                    "region": "16.71",
+                    "form_id": FORM_ID,
+                    "form_version": version,
+                    "review_status": "received",
+                    "created_at": now,
+                }
+            )
+            rows_a.append(
+                {
+                    "at": now,
+                    "actor": OFFICER,
+                    "action": "entry.create",
+                    "target_type": "entry",
+                    "target_id": entry_id,
+                    "details": "{}",
+                }
+            )
+        with write_tx(engine) as conn:
+            conn.execute(entries.insert(), rows_e)
+            conn.execute(revisions.insert(), rows_r)
+            conn.execute(changes.insert(), rows_c)
+            conn.execute(audit_log.insert(), rows_a)
+    engine.dispose()
+
+
+def bench_memory(instance: Path, fill_count: int) -> list[dict[str, Any]]:
+    """RSS of a server process serving a database of ``fill_count`` entries."""
+    fill(instance, fill_count)
+    version = _form_version()
+    server = ServerProcess(instance)
+    try:
+        session = _session(server.url)
+        for n in range(5):
+            batch = [_revision(10_000_000 + n * 100 + i, version) for i in range(100)]
+            session.post(
+                server.url + "/api/v1/sync/push", json={"revisions": batch}, timeout=120
+            ).raise_for_status()
+        cursor = ""
+        pull_ms = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            page = session.get(
+                server.url + "/api/v1/sync/pull", params={"since": cursor, "limit": 500}, timeout=60
+            ).json()
+            pull_ms.append((time.perf_counter() - t0) * 1000)
+            cursor = page["next"]
+        session.get(server.url + f"/api/v1/forms/{FORM_ID}/{version}", timeout=30)
+        session.get(server.url + "/api/v1/forms", timeout=30)
+        rss, peak = server.rss_mb()
+    finally:
+        server.stop()
+    return [
+        result(
+            f"server RSS serving {fill_count:,} stored entries",
+            rss,
+            "MB",
+            200,
+            note=f"peak {peak:.0f} MB",
+        ),
+        result(
+            f"server pull page of 500 with {fill_count:,} entries stored",
+            median(pull_ms),
+            "ms",
+            100,
+            note="median of 20 pages",
+        ),
+    ]
+
+
+def run(entries: int = 3000, fill_count: int = 100_000) -> list[dict[str, Any]]:
+    """All server figures, as ``[{name, value, unit, target, pass, note}]``."""
+    work = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    try:
+        push_instance = work / "push"
+        _cli(push_instance, "init-db")
+        _cli(push_instance, "seed-demo")
+        figures = bench_push_and_pull(push_instance, entries)
+        mem_instance = work / "memory"
+        _cli(mem_instance, "init-db")
+        _cli(mem_instance, "seed-demo")
+        figures += bench_memory(mem_instance, fill_count)
+        return figures
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    """Print the figures (and JSON lines with ``--json``)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=3000)
+    parser.add_argument("--fill", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    print(f"# {machine()}; pid {os.getpid()}")
+    for row in run(args.entries, args.fill):
+        if args.json:
+            print(json.dumps(row))
+        else:
+            mark = "ok" if row["pass"] else "MISSED"
+            print(
+                f"{row['name']}: {row['value']} {row['unit']} (target {row['target']}) {mark}"
+                f"{' - ' + row['note'] if row['note'] else ''}"
+            )
+
+
+if __name__ == "__main__":
+    main()
