@@ -12,8 +12,6 @@ from tests.support.server import LiveServer, create_user, publish_form, start_li
 
 from .helpers import PASSWORD
 
-pytest_plugins = ["tests.support.fixtures"]
-
 
 def seed(server: LiveServer) -> None:
     """Publish both pilot forms and create one account per role (+ a second officer)."""
