@@ -15,6 +15,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from .numeric import parse_number
+from .texts import Text, text
 
 __all__ = [
     "date_string_from_value",
@@ -185,18 +186,15 @@ def format_datetime(moment: datetime) -> str:
 _FORMAT_CODES = frozenset("YymnbdeHhMS3a%")
 
 
-def pattern_problem(pattern: str) -> str | None:
+def pattern_problem(pattern: str) -> Text | None:
     """Why ``pattern`` is not a valid ``format-date()`` pattern, or ``None`` if it is."""
     i = 0
     while i < len(pattern):
         if pattern[i] == "%":
             if i + 1 == len(pattern):
-                return "the pattern ends with %"
+                return text("pattern.ends_with_percent")
             if pattern[i + 1] not in _FORMAT_CODES:
-                return (
-                    f"unknown code %{pattern[i + 1]} (use %Y %y %m %n %b %d %e %H %h %M %S %3 "
-                    "%a, or %% for %)"
-                )
+                return text("pattern.unknown_code", code=pattern[i + 1])
             i += 2
         else:
             i += 1

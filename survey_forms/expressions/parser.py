@@ -25,6 +25,7 @@ from .syntax import (
     Reference,
     String,
 )
+from .texts import Text, text
 from .tokens import NCNAME, Token, tokenize
 
 __all__ = ["CHOICE_NAME_QUESTION", "MAX_NESTING", "parse_tree"]
@@ -40,20 +41,17 @@ MAX_NESTING = 100
 CHOICE_NAME_QUESTION = re.compile(rf"\s*\$\{{({NCNAME})\}}\s*")
 
 
-def _describe(token: Token) -> str:
-    if token.kind == "end":
-        return "end of expression"
+def _describe(token: Token) -> Text:
     if token.kind == "ref":
-        return '"${' + token.text + '}"'
+        return text("token.text", text='"${' + token.text + '}"')
     if token.kind == "string":
-        return "string " + repr(token.text)
-    return f'"{token.text}"'
+        return text("token.string", text=repr(token.text))
+    return text("token.text", text=f'"{token.text}"')
 
 
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
-        self.quoted = f'"{source}"'
         self.tokens = tokenize(source)
         self.index = 0
         self.depth = 0
@@ -68,14 +66,19 @@ class _Parser:
         self.index += 1
         return token
 
-    def error(self, message: str, pos: int, code: str = "syntax") -> ExpressionError:
+    def error(self, key: str, pos: int, code: str = "syntax", **params: object) -> ExpressionError:
+        """An error at ``pos`` whose message is the catalog text ``key`` (``source`` is added)."""
+        message = text(key, position=pos, source=self.source, **params)
         return ExpressionError(message, code=code, position=pos, source=self.source)
 
-    def expected(self, what: str, token: Token) -> ExpressionError:
-        found = "" if token.kind == "end" else f", found {_describe(token)}"
+    def unsupported(self, construct: str, pos: int, advice: str) -> ExpressionError:
         return self.error(
-            f"expected {what} at position {token.pos} in {self.quoted}{found}", token.pos
+            "unsupported", pos, "unsupported", construct=construct, advice=text(advice)
         )
+
+    def expected(self, what: str, token: Token) -> ExpressionError:
+        found = "" if token.kind == "end" else text("syntax.found", token=_describe(token))
+        return self.error("syntax.expected", token.pos, what=text(what), found=found)
 
     def expect(self, kind: str, what: str) -> Token:
         token = self.peek()
@@ -90,10 +93,8 @@ class _Parser:
         token = self.peek()
         if token.kind != "end":
             if token.kind == ")":
-                raise self.error(
-                    f'unbalanced ")" at position {token.pos} in {self.quoted}', token.pos
-                )
-            raise self.expected("an operator or the end of the expression", token)
+                raise self.error("syntax.unbalanced", token.pos)
+            raise self.expected("what.operator_or_end", token)
         return node
 
     def infix_operator(self, token: Token) -> str | None:
@@ -123,11 +124,7 @@ class _Parser:
         try:
             if self.depth > MAX_NESTING:
                 token = self.peek()
-                raise self.error(
-                    f"expression nested too deeply (more than {MAX_NESTING} levels) "
-                    f"at position {token.pos}",
-                    token.pos,
-                )
+                raise self.error("syntax.nesting", token.pos, limit=MAX_NESTING)
             return self.operand_at_depth()
         finally:
             self.depth -= 1
@@ -147,35 +144,20 @@ class _Parser:
             return Negate(self.expression(NEGATE_PRECEDENCE - 1), token.pos)
         if kind == "(":
             inner = self.expression(0)
-            self.expect(")", '")"')
+            self.expect(")", "what.close_paren")
             return inner
         if kind == "name":
             if self.peek().kind == "(":
                 return self.call(token)
             if ":" in token.text:
-                raise self.error(
-                    f'unsupported XPath construct "{token.text}" at position {token.pos}: '
-                    "use ${name} references",
-                    token.pos,
-                    "unsupported",
-                )
+                raise self.unsupported(token.text, token.pos, "advice.references")
             return BareName(token.text, token.pos)
         if kind == "dotdot":
-            raise self.error(
-                f'unsupported XPath construct ".." at position {token.pos}: '
-                '".." is only allowed in position(..)',
-                token.pos,
-                "unsupported",
-            )
+            raise self.unsupported("..", token.pos, "advice.parent")
         if kind == "op" and token.text == "*":
-            raise self.error(
-                f'unsupported XPath construct "*" at position {token.pos}: '
-                "use ${name} references",
-                token.pos,
-                "unsupported",
-            )
+            raise self.unsupported("*", token.pos, "advice.references")
         self.index -= 1
-        raise self.expected("a value, a ${name} reference or a function call", token)
+        raise self.expected("what.operand", token)
 
     def call(self, name_token: Token) -> Node:
         name = name_token.text
@@ -184,14 +166,8 @@ class _Parser:
         if spec is None:
             advice = UNSUPPORTED_FUNCTIONS.get(name)
             if advice is not None:
-                raise self.error(
-                    f'unsupported XPath construct "{name}()" at position {pos}: {advice}',
-                    pos,
-                    "unsupported",
-                )
-            raise self.error(
-                f'unknown function "{name}" at position {pos}', pos, "unknown_function"
-            )
+                raise self.unsupported(f"{name}()", pos, advice)
+            raise self.error("unknown_function", pos, "unknown_function", name=name)
         self.advance()  # "("
         if name == "position":
             return self.position_call(name_token)
@@ -206,30 +182,20 @@ class _Parser:
                 if token.kind == ")":
                     break
                 full = spec.max_args is not None and len(args) >= spec.max_args
-                raise self.expected('")"' if full else '"," or ")"', token)
+                raise self.expected("what.close_paren" if full else "what.comma_or_close", token)
         self.advance()  # ")"
         count = len(args)
         if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
-            raise self.error(
-                f"{name}() takes {spec.arity_text()}, not {count}, at position {pos} "
-                f"in {self.quoted}",
-                pos,
-                "arity",
-            )
+            raise self.error("arity", pos, "arity", name=name, arity=spec.arity_text(), count=count)
         self.check_arguments(name, args, pos)
         return Call(name, tuple(args), pos)
 
     def position_call(self, name_token: Token) -> Node:
         token = self.peek()
         if token.kind != "dotdot":
-            raise self.error(
-                f'position() needs ".." as its argument, as in position(..), '
-                f"at position {token.pos} in {self.quoted}",
-                token.pos,
-                "argument",
-            )
+            raise self.error("argument.position", token.pos, "argument")
         self.advance()
-        self.expect(")", '")"')
+        self.expect(")", "what.close_paren")
         return Call("position", (Parent(token.pos),), name_token.pos)
 
     def check_arguments(self, name: str, args: list[Node], pos: int) -> None:
@@ -238,28 +204,23 @@ class _Parser:
             if not (
                 isinstance(question, String) and CHOICE_NAME_QUESTION.fullmatch(question.value)
             ):
-                raise self.error(
-                    "jr:choice-name() needs the question as a quoted reference, as in "
-                    f"jr:choice-name(${{q}}, '${{q}}'), at position {question.pos} "
-                    f"in {self.quoted}",
-                    question.pos,
-                    "argument",
-                )
+                raise self.error("argument.choice_name", question.pos, "argument")
         elif name in ("format-date", "format-date-time") and isinstance(args[1], String):
             problem = pattern_problem(args[1].value)
             if problem is not None:
                 raise self.error(
-                    f"invalid date pattern {args[1].value!r} at position {args[1].pos}: {problem}",
+                    "argument.date_pattern",
                     args[1].pos,
                     "argument",
+                    pattern=repr(args[1].value),
+                    problem=problem,
                 )
         elif name == "regex" and isinstance(args[1], String):
             try:
                 compile_regex(args[1].value)
             except ExpressionError as error:
-                raise self.error(
-                    f"{error.message} at position {args[1].pos}", args[1].pos, "argument"
-                ) from None
+                params = error.text.params
+                raise self.error("argument.regex_at", args[1].pos, "argument", **params) from None
 
 
 def parse_tree(source: str) -> Node:
@@ -267,5 +228,6 @@ def parse_tree(source: str) -> Node:
     if not isinstance(source, str):
         raise TypeError(f"an expression must be a string, not {type(source).__name__}")
     if not source.strip():
-        raise ExpressionError("empty expression", code="syntax", position=0, source=source)
+        message = text("syntax.empty")
+        raise ExpressionError(message, code="syntax", position=0, source=source)
     return _Parser(source).parse()

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import ExpressionError
+from .texts import text
 
 __all__ = ["NCNAME", "Token", "tokenize"]
 
@@ -34,17 +35,18 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-# Characters (or pairs) that start an XPath construct outside this dialect, with advice.
+# Characters (or pairs) that start an XPath construct outside this dialect, with advice
+# (catalog keys; "${" is a malformed reference rather than an unsupported construct).
 _UNSUPPORTED: tuple[tuple[str, str], ...] = (
-    ("//", "use ${name} references"),
-    ("/", "use ${name} references"),
-    ("::", "axes are not supported; use ${name} references"),
-    ("[", "predicates are not supported"),
-    ("]", "predicates are not supported"),
-    ("|", "node-set unions are not supported"),
-    ("@", "attributes are not supported; use ${name} references"),
-    ("${", "a reference needs a question name, as in ${name}, with no spaces"),
-    ("$", "XPath variables are not supported; use ${name} references"),
+    ("//", "advice.references"),
+    ("/", "advice.references"),
+    ("::", "advice.axes"),
+    ("[", "advice.predicates"),
+    ("]", "advice.predicates"),
+    ("|", "advice.unions"),
+    ("@", "advice.attributes"),
+    ("${", ""),
+    ("$", "advice.variables"),
 )
 
 _CURLY_QUOTES = "‘’‚‛“”„‟"
@@ -59,37 +61,22 @@ class Token:
     pos: int
 
 
-def _quoted(source: str) -> str:
-    return f'"{source}"'
-
-
 def _unsupported(source: str, pos: int) -> ExpressionError:
     for start, advice in _UNSUPPORTED:
         if source.startswith(start, pos):
-            construct = start if start != "${" else source[pos : pos + 12].split("}")[0] + "}"
             if start == "${":
-                return ExpressionError(
-                    f"invalid reference {construct!r} at position {pos}: {advice}",
-                    code="syntax",
-                    position=pos,
-                    source=source,
-                )
-            return ExpressionError(
-                f'unsupported XPath construct "{start}" at position {pos}: {advice}',
-                code="unsupported",
-                position=pos,
-                source=source,
-            )
+                construct = source[pos : pos + 12].split("}")[0] + "}"
+                message = text("syntax.invalid_reference", construct=repr(construct), position=pos)
+                return ExpressionError(message, code="syntax", position=pos, source=source)
+            message = text("unsupported", construct=start, position=pos, advice=text(advice))
+            return ExpressionError(message, code="unsupported", position=pos, source=source)
     char = source[pos]
     if char in "'\"":
-        message = f"unterminated string starting at position {pos} in {_quoted(source)}"
+        message = text("syntax.unterminated", position=pos, source=source)
     elif char in _CURLY_QUOTES:
-        message = (
-            f'unexpected character "{char}" at position {pos}: '
-            "use straight quotes ' or \" around text"
-        )
+        message = text("syntax.curly_quote", char=char, position=pos)
     else:
-        message = f'unexpected character "{char}" at position {pos} in {_quoted(source)}'
+        message = text("syntax.unexpected_character", char=char, position=pos, source=source)
     return ExpressionError(message, code="syntax", position=pos, source=source)
 
 

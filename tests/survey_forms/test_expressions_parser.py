@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import string
 
 import pytest
 
@@ -25,6 +26,7 @@ from survey_forms.expressions.syntax import (
     String,
 )
 from survey_forms.expressions.testing import DictContext
+from survey_forms.expressions.texts import CATALOG
 
 
 def value(source: str, **answers: object) -> object:
@@ -289,6 +291,11 @@ def test_errors_name_what_and_where(source: str, code: str, position: int, messa
     assert error.code == code
     assert error.position == position
     assert error.source == source
+    texts = error.messages()
+    assert texts["en"] == str(error)
+    assert texts["id"] and texts["id"] != texts["en"]
+    if f"position {position}" in texts["en"]:
+        assert f"posisi {position}" in texts["id"]
 
 
 def test_syntax_error_quotes_the_expression() -> None:
@@ -337,3 +344,40 @@ def test_nesting_is_limited_with_a_clear_error() -> None:
     for deep in ["(" * 100 + "1" + ")" * 100, "-" * 100 + "1", "not(" * 100 + "1" + ")" * 100]:
         with pytest.raises(ExpressionError, match=r"nested too deeply \(more than 100 levels\)"):
             parse(deep)
+
+
+# --- bilingual messages -------------------------------------------------------------------------
+
+
+def test_catalog_entries_have_both_languages_with_the_same_placeholders() -> None:
+    formatter = string.Formatter()
+    for key, entry in CATALOG.items():
+        assert set(entry) == {"id", "en"}, key
+        fields = {
+            language: {name for _, name, _, _ in formatter.parse(template) if name}
+            for language, template in entry.items()
+        }
+        assert fields["id"] == fields["en"], key
+
+
+def test_error_messages_in_indonesian() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse("if(${a}, 1)")
+    assert caught.value.messages() == {
+        "id": 'if() memerlukan 3 argumen, bukan 2, pada posisi 0 dalam "if(${a}, 1)"',
+        "en": 'if() takes 3 arguments, not 2, at position 0 in "if(${a}, 1)"',
+    }
+    with pytest.raises(ExpressionError) as caught:
+        parse("/data/umur > 17")
+    assert caught.value.messages()["id"] == (
+        'konstruksi XPath "/" tidak didukung pada posisi 0: gunakan rujukan ${nama}'
+    )
+    with pytest.raises(ExpressionError) as caught:
+        parse("${a} = 'x' 'y'")
+    assert caught.value.messages()["id"] == (
+        "diharapkan operator atau akhir ekspresi pada posisi 11 dalam "
+        "\"${a} = 'x' 'y'\", tetapi ditemukan teks 'y'"
+    )
+    with pytest.raises(ExpressionError) as caught:
+        parse("regex(${a}, ${p})").evaluate(DictContext({"p": "[z-a]"}))
+    assert caught.value.messages()["id"].startswith("ekspresi reguler '[z-a]' tidak valid: ")

@@ -191,10 +191,13 @@ def test_comparing_answers_compares_their_numbers(x: float, y: float, op: str) -
     python = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
               ">": operator.gt, ">=": operator.ge}[op]  # fmt: skip
     ctx = DictContext({"x": to_string(x), "y": to_string(y)})
+    x, y = to_number(to_string(x)), to_number(to_string(y))  # as the answers are written
     # "=" between two answers compares text; relations compare numbers; against a number
     # literal, "=" compares numbers too.
     if op in ("=", "!="):
-        assert parse(f"${{x}} {op} ${{y}}").evaluate(ctx) is python(to_string(x), to_string(y))
+        assert parse(f"${{x}} {op} ${{y}}").evaluate(ctx) is python(
+            ctx.values["x"], ctx.values["y"]
+        )
         close = x == y or abs(x - y) < 1e-12  # JavaRosa's numeric equality
         assert parse(f"${{x}} {op} number(${{y}})").evaluate(ctx) is (
             close if op == "=" else not close
