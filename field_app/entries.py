@@ -50,6 +50,9 @@ NEEDS_CORRECTION = "needs_correction"
 CONFLICT = "conflict"
 STATUSES = (DRAFT, FINALIZED, SENT, NEEDS_CORRECTION, CONFLICT)
 
+#: The meta fields the push API accepts (others stay on the tablet).
+PUSHED_META = ("officer", "device_id", "started_at", "finalized_at", "app_version")
+
 #: Push result statuses that mean "the server has this revision".
 ACKNOWLEDGED = ("stored", "duplicate", "merged", "conflict")
 
@@ -174,7 +177,8 @@ def push_payload(entry: dict[str, Any]) -> dict[str, Any]:
         "form_version": entry["form_version"],
         "region": entry["region"],
         "answers": clone(entry["answers"]),
-        "meta": clone(entry["meta"]),
+        "meta": {key: value for key, value in entry["meta"].items()
+                 if key in PUSHED_META and isinstance(value, str)},
         "attachments": attachments_of(entry["answers"]),
     }
 
@@ -261,13 +265,22 @@ def apply_pull_change(
         return updated  # the officer's work in progress is kept; its parent stays
     if entry["status"] == FINALIZED and change["rev"] != entry["rev"]:
         return updated  # still to be pushed; the server merges it against its head
+    status = _status_from_review(review_status)
+    answered = entry.get("correction") or {}
+    if (status == NEEDS_CORRECTION and answered
+            and change["rev"] != answered.get("flagged_rev")
+            and change.get("review_comment") == answered.get("comment")):
+        # The server keeps the old flag until a supervisor reviews again, but the head has
+        # moved past the flagged revision with the officer's correction: it is sent, awaiting
+        # review, not a new request for correction.
+        status = SENT
     updated["answers"] = clone(change.get("answers") or {})
     updated["form_id"] = change.get("form_id", entry["form_id"])
     updated["form_version"] = change.get("form_version", entry["form_version"])
     updated["region"] = change.get("region", entry["region"])
     updated["rev"] = change["rev"]
     updated["parent_rev"] = change.get("parent_rev")
-    updated["status"] = _status_from_review(review_status)
+    updated["status"] = status
     updated["rejection"] = None
     return updated
 
@@ -282,6 +295,8 @@ def start_correction(entry: dict[str, Any], now: str) -> dict[str, Any]:
     updated["status"] = DRAFT
     updated["parent_rev"] = entry["sent_rev"]
     updated["rev"] = None
+    updated["correction"] = {"flagged_rev": entry["sent_rev"],
+                             "comment": entry.get("review_comment")}
     updated["meta"] = {**updated["meta"], "correction_started_at": now}
     updated["meta"].pop("finalized_at", None)
     updated["updated_at"] = now

@@ -156,7 +156,7 @@ class ApiClient:
                 response = self.session.request(
                     method, url, data=data, headers=headers, timeout=timeout or self.timeout
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.RequestException as exc:  # refused, reset, cut, timed out
                 last_failure = SyncError("no_connection", f"{method} {path}: {exc}")
             else:
                 if self.on_bytes is not None:

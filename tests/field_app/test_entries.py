@@ -127,3 +127,23 @@ def test_finalized_revision_seen_in_pull_counts_as_acknowledged() -> None:
     assert e.apply_pull_change(record, change, LATER)["status"] == e.SENT
     other = dict(change, rev="2-zzz")
     assert e.apply_pull_change(record, other, LATER)["status"] == e.FINALIZED
+
+
+def test_answered_correction_is_not_flagged_again_but_a_new_request_is() -> None:
+    sent = e.apply_push_result(finalized(), {"entry_id": "e-1", "rev": finalized()["rev"],
+                                             "status": "stored"}, LATER)
+    flag = {"kind": "entry", "entry_id": "e-1", "rev": sent["sent_rev"], "parent_rev": None,
+            "form_id": "kunjungan_uji", "form_version": "2024110101", "region": "16.71",
+            "answers": sent["answers"], "review_status": "needs_correction",
+            "review_comment": "Lengkapi OPD"}
+    editing = e.start_correction(e.apply_pull_change(sent, flag, LATER), LATER)
+    corrected = e.finalize(e.set_answers(editing, {"opd": "Dinas Y"}, LATER), [], LATER)
+    acked = e.apply_push_result(corrected, {"entry_id": "e-1", "rev": corrected["rev"],
+                                            "status": "stored"}, LATER)
+    # the server still shows the old flag on the new head: sent, awaiting review
+    same_flag = dict(flag, rev=corrected["rev"], parent_rev=sent["sent_rev"],
+                     answers={"opd": "Dinas Y"})
+    assert e.apply_pull_change(acked, same_flag, LATER)["status"] == e.SENT
+    # the supervisor asks again, with a new comment: needs correction again
+    again = dict(same_flag, review_comment="Masih kurang bukti")
+    assert e.apply_pull_change(acked, again, LATER)["status"] == e.NEEDS_CORRECTION
