@@ -1,0 +1,75 @@
+"""Background sync against the live server: progress, cancel, and sync when the network is back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from field_app.background import BackgroundSync
+from field_app.sync_client import Progress, SyncOutcome
+from tests.field_app.test_sync_live import KUN, finalized_entries, signed_in
+from tests.support.server import LiveServer
+from tests.support.tcp_proxy import FaultyProxy
+
+
+def test_background_sync_reports_progress_and_can_be_cancelled(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url, batch_size=5)
+    assert client.sync().ok
+    finalized_entries(store, client.form(*KUN), 40)
+    events: list[Progress] = []
+    done: list[SyncOutcome] = []
+
+    def on_progress(progress: Progress) -> None:
+        events.append(progress)
+        if progress.phase == "push" and progress.done >= 10 and not done:
+            worker.cancel()  # the officer taps "cancel" during the first sync
+
+    worker = BackgroundSync(client, on_progress=on_progress, on_done=done.append)
+    started = time.monotonic()
+    assert worker.sync_now()
+    assert time.monotonic() - started < 0.2  # the caller (the UI) is not blocked
+    outcome = worker.wait(60)
+    assert outcome is not None and done == [outcome]
+    assert outcome.reason == "cancelled"
+    assert outcome.message["id"].startswith("Sinkronisasi dibatalkan")
+    counts = store.counts()
+    assert (counts["sent"], counts["finalized"]) == (10, 30)  # acknowledged batches stay sent
+    push_events = [e for e in events if e.phase == "push"]
+    events.clear()
+    assert [(e.done, e.total) for e in push_events] == [(0, 40), (5, 40), (10, 40)]
+    assert push_events[-1].bytes_sent > push_events[1].bytes_sent > 0
+    assert push_events[1].message["en"] == "Sending entry 5 of 40"
+    assert worker.sync_now()
+    assert worker.wait(60).ok
+    assert store.counts()["sent"] == 40
+    assert [(e.done, e.total) for e in events if e.phase == "push"][-1] == (30, 30)
+
+
+def test_syncs_by_itself_when_the_network_comes_back(server: LiveServer, tmp_path: Path) -> None:
+    with FaultyProxy(("127.0.0.1", server.port), seed=5) as proxy:
+        store, client = signed_in(tmp_path / "tab", proxy.url)
+        assert client.sync().ok
+        finalized_entries(store, client.form(*KUN), 3)
+        proxy.set_faults(drop=1.0)  # the network is gone
+        done: list[SyncOutcome] = []
+        worker = BackgroundSync(client, on_done=done.append, probe_interval=0.05,
+                                max_probe_interval=0.2)
+        worker.start_auto()
+        try:
+            time.sleep(0.6)
+            assert worker.auto_syncs == 0 and store.has_unsent()
+            assert proxy.stats.dropped >= 2  # it kept probing /health
+            proxy.clear()
+            deadline = time.monotonic() + 15
+            while store.has_unsent() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            worker.wait(15)
+        finally:
+            worker.stop()
+        assert not store.has_unsent()
+        assert worker.auto_syncs >= 1 and done and done[-1].ok
+        probes_after = proxy.stats.connections
+        time.sleep(0.3)
+        assert proxy.stats.connections == probes_after  # nothing waits: no more probes
