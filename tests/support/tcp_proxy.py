@@ -70,6 +70,7 @@ class FaultyProxy:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
+        self._listener.settimeout(0.1)  # lets the accept loop notice stop()
         self.port: int = self._listener.getsockname()[1]
         self._stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -122,8 +123,11 @@ class FaultyProxy:
         while not self._stopping.is_set():
             try:
                 client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(None)
             faults = self.faults
             with self.stats.lock:
                 self.stats.connections += 1
