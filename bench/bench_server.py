@@ -141,8 +141,30 @@ def _revision(n: int, version: str) -> dict[str, Any]:
     }
 
 
-def bench_push_and_pull(instance: Path, entries: int) -> list[dict[str, Any]]:
-    """Push ``entries`` entries in batches of 100, then time pull pages of 500."""
+def _push_all(url: str, session: requests.Session, bodies: list[bytes], clients: int) -> float:
+    """Push the batches with ``clients`` concurrent connections; entries stored per second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {"Content-Type": "application/json", **session.headers}
+
+    def send(body: bytes) -> int:
+        resp = requests.post(url + "/api/v1/sync/push", data=body, headers=headers, timeout=300)
+        resp.raise_for_status()
+        return sum(r["status"] == "stored" for r in resp.json()["results"])
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        stored = sum(pool.map(send, bodies))
+    elapsed = time.perf_counter() - began
+    expected = sum(len(json.loads(b)["revisions"]) for b in bodies)
+    if stored != expected:
+        raise RuntimeError(f"only {stored} of {expected} entries stored")
+    return stored / elapsed
+
+
+def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[dict[str, Any]]:
+    """Push ``entries`` entries in batches of 100 (first half from one client, second half from
+    ``clients`` concurrent clients, like several tablets), then time pull pages of 500."""
     version = _form_version()
     bodies = []
     for start in range(0, entries, 100):
@@ -153,42 +175,40 @@ def bench_push_and_pull(instance: Path, entries: int) -> list[dict[str, Any]]:
         session = _session(server.url)
         headers = {"Content-Type": "application/json"}
         session.post(server.url + "/api/v1/sync/push", data=bodies[0], headers=headers)  # warm
-        began = time.perf_counter()
-        stored = 0
-        for body in bodies[1:]:
-            resp = session.post(
-                server.url + "/api/v1/sync/push", data=body, headers=headers, timeout=120
-            )
-            resp.raise_for_status()
-            stored += sum(r["status"] == "stored" for r in resp.json()["results"])
-        elapsed = time.perf_counter() - began
-        if stored != entries - 100:
-            raise RuntimeError(f"only {stored} of {entries - 100} entries stored")
-        rate = stored / elapsed
+        half = 1 + (len(bodies) - 1) // 2
+        sequential_rate = _push_all(server.url, session, bodies[1:half], clients=1)
+        rate = _push_all(server.url, session, bodies[half:], clients=clients)
+        stored = entries - 100
         # Pull pages of 500 changes at several cursors.
         timings = []
         cursor = ""
-        for _ in range(max(1, min(10, entries // 500))):
+        for _ in range(3 * max(1, min(10, entries // 500))):
             t0 = time.perf_counter()
             resp = session.get(
                 server.url + "/api/v1/sync/pull", params={"since": cursor, "limit": 500}, timeout=60
             )
             timings.append((time.perf_counter() - t0) * 1000)
             page = resp.json()
-            if len(page["changes"]) < 500:
-                break
-            cursor = page["next"]
+            cursor = page["next"] if page["more"] else ""
         rss, peak = server.rss_mb()
     finally:
         server.stop()
     return [
         result(
-            "server push throughput (batches of 100, HTTP, SQLite)",
+            f"server push throughput, {clients} concurrent clients (batches of 100, HTTP, SQLite)",
             rate,
             "entries/s",
             1000,
             higher_is_better=True,
-            note=f"{stored} entries, validation included",
+            note="validation included",
+        ),
+        result(
+            "server push throughput, one client (batches of 100, HTTP, SQLite)",
+            sequential_rate,
+            "entries/s",
+            1000,
+            higher_is_better=True,
+            note=f"{stored} entries in all, validation included",
         ),
         result(
             "server pull page of 500 changes (HTTP)",

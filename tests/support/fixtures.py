@@ -1,8 +1,7 @@
 """Pytest fixtures for tests that need a database or a running sync server.
 
-Enable them in a test package's ``conftest.py``::
-
-    pytest_plugins = ["tests.support.fixtures"]
+They are enabled for the whole suite by ``pytest_plugins`` in the top-level ``tests/conftest.py``
+(pytest accepts ``pytest_plugins`` only there).
 
 ``database_url`` and ``live_server`` are parametrised over ``sqlite`` and ``postgres``. The
 PostgreSQL variants need ``SURVEY_TEST_DATABASE_URL`` (``make test`` and ``.ci/run`` set it via
