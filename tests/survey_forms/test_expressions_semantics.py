@@ -426,6 +426,9 @@ def test_if_and_logic_evaluate_only_what_they_need() -> None:
     ("min(3, ${a})", {}, 3.0),  # empty answers are skipped
     ("max(3, 'x')", {}, 3.0),
     ("max(${a}, ${b})", {}, NAN),  # nothing left
+    ("min(${a}, 3)", {}, 3.0),  # NaN first: must be skipped, not compared
+    ("max('', 5, 2)", {}, 5.0),
+    ("min(${umur})", {"umur": ["", "30", "7"]}, 7.0),
     ("exp10(2)", {}, 100.0),
     ("round(sin(pi() div 2), 6)", {}, 1.0),
     ("round(atan2(1, 1) * 4, 6)", {}, 3.141593),
