@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from .values import NodeSet, to_string
 
@@ -79,9 +79,3 @@ class DictContext:
     def now(self) -> datetime.datetime:
         """The fixed ``moment`` (13 Aug 2024, 09:30 WIB unless set)."""
         return self.moment
-
-    def with_values(self, values: Iterable[tuple[str, object]]) -> DictContext:
-        """A copy with ``values`` added."""
-        merged = dict(self.values)
-        merged.update(values)
-        return replace(self, values=merged, resolved=[])

@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from survey_forms.expressions import ExpressionError, NodeSet, parse, to_number, to_string
+from survey_forms.expressions.functions import FUNCTIONS
 from survey_forms.expressions.parser import parse_tree
 from survey_forms.expressions.syntax import (
     Binary,
@@ -51,8 +52,42 @@ leaves = st.one_of(numbers, strings, references)
 OPERATORS = ["or", "and", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "div", "mod"]
 
 
+# Library functions called with evaluated arguments: (name, argument counts to try).
+LIBRARY = [
+    ("selected", [2]),
+    ("count-selected", [1]),
+    ("selected-at", [2]),
+    ("substr", [2, 3]),
+    ("contains", [2]),
+    ("starts-with", [2]),
+    ("translate", [3]),
+    ("round", [1, 2]),
+    ("int", [1]),
+    ("floor", [1]),
+    ("abs", [1]),
+    ("min", [1, 2, 3]),
+    ("max", [1, 2, 3]),
+    ("number", [1]),
+    ("string", [1]),
+    ("boolean", [1]),
+    ("join", [1, 2, 4]),
+    ("date", [1]),
+    ("true", [0]),
+]
+
+
+def _library_call(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
+    def build(draw: st.DrawFn) -> Node:
+        name, counts = draw(st.sampled_from(LIBRARY))
+        count = draw(st.sampled_from(counts))
+        return Call(name, tuple(draw(children) for _ in range(count)))
+
+    return st.composite(lambda draw: build(draw))()
+
+
 def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
     return st.one_of(
+        _library_call(children),
         st.builds(Binary, st.sampled_from(OPERATORS), children, children),
         st.builds(Negate, children),
         st.builds(lambda c, t, f: Call("if", (c, t, f)), children, children, children),
@@ -109,6 +144,10 @@ def walk(node: Node, ctx: DictContext) -> object:
         first = walk(args[0], ctx)
         empty = to_string(first) == "" or (isinstance(first, float) and math.isnan(first))
         return walk(args[1], ctx) if empty else first
+    if node.name in LIBRARY_NAMES:
+        impl = FUNCTIONS[node.name].impl
+        assert impl is not None
+        return impl(*(walk(arg, ctx) for arg in args))
     value = walk(args[0], ctx)
     items = list(value) if isinstance(value, NodeSet) else [value]
     if node.name == "count":
@@ -116,6 +155,9 @@ def walk(node: Node, ctx: DictContext) -> object:
     assert node.name == "sum"
     numbers = [to_number(item) for item in items]
     return float(math.fsum(n for n in numbers if not math.isnan(n)))
+
+
+LIBRARY_NAMES = frozenset(name for name, _ in LIBRARY)
 
 
 def same(left: object, right: object) -> bool:
