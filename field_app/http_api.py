@@ -31,7 +31,8 @@ class SyncError(Exception):
     """A sync step failed; ``reason`` is one of the ``sync.error.*`` message keys' suffixes.
 
     Reasons: ``no_connection``, ``wrong_password``, ``token_revoked``, ``not_signed_in``,
-    ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``unexpected``.
+    ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``busy``,
+    ``unexpected``.
     """
 
     def __init__(self, reason: str, detail: str = "", **params: Any) -> None:

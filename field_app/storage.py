@@ -93,13 +93,18 @@ class AtomicJSONStorage(Storage):
     ``durable=False`` skips the fsyncs (tests of logic only; never on a device).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
-        """Open (and create the folder of) the store file at ``path``."""
+    def __init__(
+        self, path: str | os.PathLike[str], *, durable: bool = True, clean_temps: bool = True
+    ) -> None:
+        """Open (and create the folder of) the store file at ``path``.
+
+        ``clean_temps=False`` when the caller already cleaned the folder (many small files).
+        """
         super().__init__()
         self.path = Path(path)
         self.durable = durable
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.removed_temps = remove_leftover_temps(self.path)
+        self.removed_temps = remove_leftover_temps(self.path) if clean_temps else []
         self._cache: dict[str, dict[str, Any]] | None = None
         self._loaded = False
         self._batch_depth = 0

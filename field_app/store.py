@@ -101,8 +101,9 @@ class Store:
         """The store's lock (held by every method)."""
         return self._lock
 
-    def _open_db(self, path: Path) -> TinyDB:
-        return TinyDB(path, storage=AtomicJSONStorage, durable=self.durable)
+    def _open_db(self, path: Path, clean_temps: bool = True) -> TinyDB:
+        return TinyDB(path, storage=AtomicJSONStorage, durable=self.durable,
+                      clean_temps=clean_temps)
 
     def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
         return self._dbs[name].table(table)
@@ -111,7 +112,8 @@ class Store:
         if shelf == DRAFTS:
             db = self._drafts.get(entry_id)
             if db is None:
-                db = self._drafts[entry_id] = self._open_db(self._draft_path(entry_id))
+                db = self._drafts[entry_id] = self._open_db(self._draft_path(entry_id),
+                                                            clean_temps=False)
             return db.table(ENTRY_TABLE)
         return self._table(shelf)
 
@@ -156,7 +158,7 @@ class Store:
     def _load_index(self) -> None:
         """Index entries by id; drop the older copy of an entry a crash left in two files."""
         for path in sorted(self._drafts_folder.glob("*.json")):
-            self._drafts[path.stem] = self._open_db(path)
+            self._drafts[path.stem] = self._open_db(path, clean_temps=False)
         seen: dict[str, tuple[str, int, int]] = {}
         stale: list[tuple[str, str, int]] = []
         for shelf in SHELVES:

@@ -190,10 +190,12 @@ class SyncClient:
     ) -> SyncOutcome:
         """Run one sync (push, forms, pull) and return its outcome; never raises."""
         if not self._running.acquire(blocking=False):
-            return SyncOutcome(False, "busy", bilingual("sync.error.unexpected"),
-                               detail="a sync is already running")
+            return _failed(SyncError("busy", "a sync is already running"))
         try:
             return self._sync(progress, cancel or threading.Event(), push, pull)
+        except Exception as exc:  # e.g. a full disk: report it, never a traceback to people
+            log.exception("sync failed")
+            return _failed(SyncError("unexpected", repr(exc)))
         finally:
             self._running.release()
 

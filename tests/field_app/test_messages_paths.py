@@ -12,7 +12,7 @@ from field_app.http_api import SyncError
 
 SYNC_REASONS = ("no_connection", "wrong_password", "token_revoked", "not_signed_in",
                 "rate_limited", "server_error", "entry_rejected", "attachment_missing",
-                "cancelled", "unexpected")
+                "cancelled", "busy", "unexpected")
 
 
 def test_catalogs_have_the_same_keys_and_placeholders() -> None:
