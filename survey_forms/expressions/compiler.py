@@ -1,9 +1,10 @@
 """Compiling a syntax tree into nested Python closures, one per node.
 
 Calling the root closure with an evaluation context gives the expression's value. This is not
-``eval``: every closure is one of the fixed functions below, bound to its children. It is several
-times faster than walking the tree, because each node's kind and operator are looked at once, at
-compile time, rather than at every evaluation.
+``eval``: every closure is one of the fixed functions below, bound to its children. It is faster
+than walking the tree (2-4x on the pilot form, see ``bench/bench_expressions.py``), because each
+node's kind and operator are looked at once, at compile time, rather than at every evaluation, and
+left-leaning chains (``a + b + c``, ``a and b and c``) run as one loop.
 
 Sub-trees without references, ``.``, bare names or clock functions are evaluated once here
 (constant folding), so ``${a} > 10 * 60`` compares with ``600`` directly.

@@ -25,7 +25,7 @@ from .dates import (
     temporal_from_value,
 )
 from .errors import ExpressionError
-from .texts import Text, text
+from .texts import Text
 from .values import NodeSet, Value, string_to_number, to_boolean, to_number, to_string
 
 __all__ = ["FUNCTIONS", "KNOWN_FUNCTIONS", "UNSUPPORTED_FUNCTIONS", "FunctionSpec"]
@@ -50,12 +50,12 @@ class FunctionSpec:
         """``"1 argument"``, ``"2 or 3 arguments"``, ``"at least 1 argument"``..."""
         low, high = self.min_args, self.max_args
         if high is None:
-            return text("arity.at_least_one") if low == 1 else text("arity.at_least", low=low)
+            return Text("arity.at_least_one") if low == 1 else Text("arity.at_least", {"low": low})
         if low == high:
-            return text("arity.exact_one") if low == 1 else text("arity.exact", low=low)
+            return Text("arity.exact_one") if low == 1 else Text("arity.exact", {"low": low})
         if high == low + 1:
-            return text("arity.either", low=low, high=high)
-        return text("arity.range", low=low, high=high)
+            return Text("arity.either", {"low": low, "high": high})
+        return Text("arity.range", {"low": low, "high": high})
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as error:
-        message = text("argument.regex", pattern=repr(pattern), detail=str(error))
+        message = Text("argument.regex", {"pattern": repr(pattern), "detail": str(error)})
         raise ExpressionError(message, code="argument") from None
 
 
@@ -409,7 +409,6 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         # strings
         _spec("string-length", 0, 1, build=_build_of_current(_string_length), needs_ctx=True),
         _spec("substr", 2, 3, _substr),
-        _spec("substring", 2, 3, _substr),
         _spec("concat", 0, None, _concat),
         _spec("join", 1, None, _join),
         _spec("contains", 2, 2, lambda a, b: to_string(b) in to_string(a)),

@@ -80,20 +80,17 @@ def string_to_number(text: str) -> float:
     return days_from_string(text)
 
 
-_string_to_number = string_to_number
-
-
 def to_number(value: object) -> float:
     """XPath ``number()``: ``""`` and non-numbers are NaN; dates are days since 1970-01-01."""
     kind = type(value)
     if kind is float:
         return value  # type: ignore[return-value]
     if kind is str:
-        return _string_to_number(value)  # type: ignore[arg-type]
+        return string_to_number(value)  # type: ignore[arg-type]
     if kind is bool:
         return 1.0 if value else 0.0
     if kind is NodeSet:
-        return _string_to_number(value[0]) if value else NAN  # type: ignore[index]
+        return string_to_number(value[0]) if value else NAN  # type: ignore[index]
     if kind is int:
         return float(value)  # type: ignore[arg-type]
     raise TypeError(f"not an expression value: {value!r}")
@@ -125,18 +122,18 @@ def _nodeset_compare(
         return test(to_boolean(left), to_boolean(right))
     if type(left) is NodeSet and type(right) is NodeSet:
         if by_number:
-            rights = [_string_to_number(item) for item in right]  # type: ignore[attr-defined]
-            return any(test(_string_to_number(a), b) for a in left for b in rights)  # type: ignore[attr-defined]
+            rights = [string_to_number(item) for item in right]  # type: ignore[attr-defined]
+            return any(test(string_to_number(a), b) for a in left for b in rights)  # type: ignore[attr-defined]
         return any(test(a, b) for a in left for b in right)  # type: ignore[attr-defined]
     if type(left) is NodeSet:
         if by_number or _is_number(type(right)):
             other = to_number(right)
-            return any(test(_string_to_number(item), other) for item in left)  # type: ignore[attr-defined]
+            return any(test(string_to_number(item), other) for item in left)  # type: ignore[attr-defined]
         other_text = to_string(right)
         return any(test(item, other_text) for item in left)  # type: ignore[attr-defined]
     if by_number or _is_number(type(left)):
         other = to_number(left)
-        return any(test(other, _string_to_number(item)) for item in right)  # type: ignore[attr-defined]
+        return any(test(other, string_to_number(item)) for item in right)  # type: ignore[attr-defined]
     other_text = to_string(left)
     return any(test(other_text, item) for item in right)  # type: ignore[attr-defined]
 

@@ -262,6 +262,7 @@ def test_to_source(source: str, printed: str) -> None:
         ("pulldata('f', 'c', 'k', ${a})", "unsupported", 0, "external data"),
         ("1 + foo(2)", "unknown_function", 4, 'unknown function "foo" at position 4'),
         ("jr:foo(1)", "unknown_function", 0, 'unknown function "jr:foo"'),
+        ("substring('abc', 1, 2)", "unknown_function", 0, 'unknown function "substring"'),
         ("jr:x + 1", "unsupported", 0, 'construct "jr:x"'),
         ("..", "unsupported", 0, "only allowed in position(..)"),
         ("position(.)", "argument", 9, 'position() needs ".."'),
