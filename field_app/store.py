@@ -94,6 +94,13 @@ class Store:
         if not self._device_doc().get("device_id"):
             self._set_device(device_id=str(uuid.uuid4()))
 
+    @classmethod
+    def open_default(cls, data_folder: Path | None = None) -> Store:
+        """Open the store in the platform's data folder (see :mod:`field_app.paths`)."""
+        from field_app.paths import data_dir, store_dir
+
+        return cls(store_dir(data_folder or data_dir()))
+
     # ----------------------------------------------------------------- plumbing
 
     @property

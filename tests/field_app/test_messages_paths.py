@@ -47,3 +47,10 @@ def test_data_folder_per_platform(tmp_path: Path) -> None:
     assert desktop == platformdirs.user_data_path(paths.APP_NAME, paths.APP_AUTHOR)
     assert paths.store_dir(tmp_path) == tmp_path / "store"
     assert paths.attachments_dir(tmp_path) == tmp_path / "attachments"
+
+
+def test_store_opens_in_the_data_folder(tmp_path: Path) -> None:
+    from field_app.store import Store
+
+    store = Store.open_default(tmp_path)
+    assert store.folder == tmp_path / "store" and (tmp_path / "store" / "device.json").exists()

@@ -308,3 +308,54 @@ def test_sign_out_forgets_the_token_never_the_unsent_entries(
     client.sign_in("petugas", PASSWORD)
     assert client.sync().sent == 2
     assert all(store.get_entry(i)["status"] == entries.SENT for i in ids)
+
+
+def test_merged_head_is_applied_after_a_concurrent_edit(server: LiveServer, tmp_path: Path) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url)
+    assert client.sync().ok
+    form = client.form(*KUN)
+    [entry_id] = finalized_entries(store, form, 1)
+    assert client.sync().ok
+    first_rev = store.get_entry(entry_id)["rev"]
+    spv = Staff(server.url, "spv")
+    spv.post(f"/entries/{entry_id}/review", {"status": "needs_correction", "comment": "catatan?"})
+    assert client.sync().ok
+    store.start_correction(entry_id)
+    base = store.get_entry(entry_id)["answers"]
+    store.save_answers(entry_id, {**base, "catatan": "ditambah petugas"})
+    spv.post(f"/entries/{entry_id}/revisions",
+             {"parent_rev": first_rev, "answers": {**base, "opd": "Dinas (dikoreksi)"}})
+    assert store.finalize_entry(entry_id, form) == []
+    outcome = client.sync()
+    assert outcome.ok, outcome
+    record = store.get_entry(entry_id)
+    assert record["status"] == entries.SENT
+    # the server's three-way merge keeps both edits; the pull brings the merged head
+    assert record["answers"]["catatan"] == "ditambah petugas"
+    assert record["answers"]["opd"] == "Dinas (dikoreksi)"
+    assert record["sent_rev"] == spv.get(f"/entries/{entry_id}")["rev"]
+
+
+def test_pull_cut_off_keeps_the_cursor_and_resumes(server: LiveServer, tmp_path: Path) -> None:
+    with FaultyProxy(("127.0.0.1", server.port), seed=9) as proxy:
+        store, client = signed_in(tmp_path / "tab", proxy.url, pull_limit=2,
+                                  api_options={"max_retries": 0})
+        assert client.sync().ok
+        ids = finalized_entries(store, client.form(*KUN), 5)
+        assert client.sync().ok
+        cursor = store.pull_cursor()
+        spv = Staff(server.url, "spv")
+        for entry_id in ids:
+            spv.post(f"/entries/{entry_id}/review",
+                     {"status": "needs_correction", "comment": f"cek {entry_id[:4]}"})
+        proxy.set_faults(cut_after=200, direction="response")
+        outcome = client.sync()
+        assert outcome.reason == "no_connection"
+        assert store.pull_cursor() == cursor  # no page stored, so no cursor moved
+        assert store.counts()["needs_correction"] == 0
+        proxy.clear()
+        outcome = client.sync()
+        assert outcome.ok and outcome.received == 5
+        assert store.counts()["needs_correction"] == 5
+        assert store.pull_cursor() != cursor
+        assert client.sync().received == 0  # the same cursor never gives the changes twice
