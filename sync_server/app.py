@@ -49,8 +49,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .export.views import bp as export_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(export_bp)
     register_error_handlers(app)
     return app

@@ -24,6 +24,7 @@ from flask import Flask
 
 from . import create_app
 from .db import read_tx, write_tx
+from .export.command import export_cmd
 from .migrate import current_revision, head_revision, upgrade
 
 __all__ = ["DEMO_ACCOUNTS", "cli", "main"]
@@ -257,6 +258,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
         waitress.serve(app, host=host, port=port, threads=threads, ident="survey-server")
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+
+
+cli.add_command(export_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
