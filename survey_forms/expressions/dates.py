@@ -1,11 +1,13 @@
 """Dates, times and dateTimes inside expressions.
 
 Answers hold dates as ``"YYYY-MM-DD"``, times as ``"HH:MM[:SS[.fff]][offset]"`` and dateTimes as
-ISO 8601 strings. Like JavaRosa, expressions compare and add them as numbers: a date is a whole
-number of days since 1970-01-01, a dateTime a fractional number of days (measured in UTC when the
-string has an offset; a dateTime without an offset is read as UTC), a time a fraction of a day.
-``format-date()`` keeps the wall-clock time written in the string (it does not convert to the
-device's zone).
+ISO 8601 strings. Like JavaRosa, expressions compare and add them as numbers of days since
+1970-01-01 on the local calendar: a date is a whole number, a dateTime a fractional number taken
+from the wall-clock time written (``"2024-08-13T06:00:00+07:00"`` is 19948.25, whatever its
+offset), a time a fraction of a day. So dates and dateTimes written in the same zone compare as
+people read them (a WIB dateTime at 05:00 is on the same day as ``today()``; in UTC it would be
+the day before). ``decimal-date-time()`` alone measures in UTC, as JavaRosa does, and
+``format-date()`` shows the wall-clock time written (it does not convert to the device's zone).
 """
 
 from __future__ import annotations
@@ -116,20 +118,25 @@ def _days_since_epoch(moment: datetime) -> float:
     return (moment - epoch).total_seconds() / _SECONDS_PER_DAY
 
 
-def days_from_string(text: str) -> float:
-    """Days since 1970-01-01 for a date, dateTime or time string; NaN for anything else."""
+def days_from_string(text: str, *, utc: bool = False) -> float:
+    """Days since 1970-01-01 for a date, dateTime or time string; NaN for anything else.
+
+    A dateTime or time counts from its wall-clock time; with ``utc`` (for
+    ``decimal-date-time()``) one with an offset is first converted to UTC.
+    """
     stripped = text.strip()
     if len(stripped) >= 10 and stripped[4] == "-":
         if len(stripped) == 10:
             day = parse_date(stripped)
             return float((day - EPOCH_DATE).days) if day is not None else math.nan
         moment = parse_datetime(stripped)
-        return _days_since_epoch(moment) if moment is not None else math.nan
-    if len(stripped) >= 5 and stripped[2] == ":":
+    elif len(stripped) >= 5 and stripped[2] == ":":
         moment = parse_time(stripped)
-        if moment is not None:
-            return _days_since_epoch(moment)
-    return math.nan
+    else:
+        return math.nan
+    if moment is None:
+        return math.nan
+    return _days_since_epoch(moment if utc else moment.replace(tzinfo=None))
 
 
 def datetime_from_days(days: float) -> datetime | None:

@@ -313,10 +313,10 @@ def _date(value: Value) -> str:
 
 
 def _decimal_date_time(value: Value) -> Value:
-    """Days since 1970-01-01T00:00Z as a fraction; ``""`` stays ``""`` (as JavaRosa)."""
+    """Days since 1970-01-01T00:00Z (UTC) as a fraction; ``""`` stays ``""`` (as JavaRosa)."""
     text = to_string(value) if type(value) is NodeSet else value
     if type(text) is str:
-        return days_from_string(text) if text.strip() else ""
+        return days_from_string(text, utc=True) if text.strip() else ""
     return to_number(text)
 
 
