@@ -32,7 +32,9 @@ __all__ = [
     "resolve_token",
     "revoke_token",
     "revoke_user_tokens",
+    "set_password",
     "token_hash",
+    "update_user",
 ]
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -228,3 +230,61 @@ def revoke_user_tokens(conn: Connection, username: str, actor: str) -> int:
     )
     audit.record(conn, actor, "tokens.revoke", "user", username, {"count": result.rowcount})
     return result.rowcount
+
+
+def update_user(
+    conn: Connection,
+    username: str,
+    *,
+    role: str,
+    regions: list[str] | tuple[str, ...],
+    full_name: str,
+    active: bool,
+    actor: str,
+) -> User:
+    """Change an account's role, regions, full name and active flag (same checks as
+    :func:`create_user`). Raises :class:`UserError`."""
+    user = get_user(conn, username)
+    if user is None:
+        raise UserError(f"no user {username!r}")
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: must be one of {', '.join(ROLES)}")
+    bad = [r for r in regions if not REGION_RE.match(r)]
+    if bad:
+        raise UserError(f"region code {bad[0]!r}: use Kemendagri codes such as 16.71")
+    if role in ("officer", "supervisor") and not regions:
+        raise UserError(f"a {role} needs at least one region (--region)")
+    conn.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(role=role, full_name=full_name, active=active)
+    )
+    unique_regions = sorted(set(regions))
+    conn.execute(user_regions.delete().where(user_regions.c.user_id == user.id))
+    if unique_regions:
+        conn.execute(
+            user_regions.insert(), [{"user_id": user.id, "region": r} for r in unique_regions]
+        )
+    audit.record(
+        conn,
+        actor,
+        "user.update",
+        "user",
+        username,
+        {"role": role, "regions": unique_regions, "active": active},
+    )
+    return User(user.id, username, full_name, role, tuple(unique_regions), active)
+
+
+def set_password(conn: Connection, username: str, password: str, actor: str) -> None:
+    """Reset an account's password (at least 8 characters). Raises :class:`UserError`."""
+    if len(password) < 8:
+        raise UserError("password: at least 8 characters")
+    result = conn.execute(
+        update(users)
+        .where(users.c.username == username)
+        .values(password_hash=generate_password_hash(password, method="scrypt"))
+    )
+    if not result.rowcount:
+        raise UserError(f"no user {username!r}")
+    audit.record(conn, actor, "user.password_reset", "user", username, {})
