@@ -27,7 +27,7 @@ from . import audit
 from .clock import now_iso
 from .db import is_sqlite, lock_feed, read_tx, write_tx
 from .forms_store import FormCache
-from .merge import nodes_from, plan_head
+from .merge import nodes_from, plan_head, unresolved_conflicts
 from .messages import message
 from .payload import (
     Limits,
@@ -159,24 +159,27 @@ def _load_nodes(conn: Connection, entry_id: str) -> tuple[dict[str, Any], dict[s
             revisions.c.region,
             revisions.c.answers,
             revisions.c.meta,
+            revisions.c.conflicts,
         ).where(revisions.c.entry_id == entry_id)
     ).mappings()
     decoded = []
     metas = {}
+    conflicts = {}
     for row in rows:
         item = dict(row)
         item["answers"] = json.loads(item["answers"])
         metas[item["rev"]] = item.pop("meta")
+        conflicts[item["rev"]] = json.loads(item.pop("conflicts"))
         decoded.append(item)
-    return nodes_from(decoded), metas
+    return nodes_from(decoded), metas, conflicts
 
 
 def _advance_head(
     conn: Connection, entry: dict[str, Any], actor: str, now: str, tx: _Tx
 ) -> tuple[str, list[dict[str, Any]], bool]:
     """Recompute the head from all revisions; store new merge revisions. Returns
-    ``(head_rev, conflicts_of_this_plan, merged)``."""
-    nodes, metas = _load_nodes(conn, entry["entry_id"])
+    ``(head_rev, open_conflicts_at_the_head, merged)``."""
+    nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
     plan = plan_head(nodes)
     for node, step_conflicts in plan.merges:
         if node.rev in nodes:
@@ -203,6 +206,7 @@ def _advance_head(
         )
         nodes[node.rev] = node
         metas[node.rev] = first_parent_meta
+        conflicts_by_rev[node.rev] = step_conflicts
         tx.audit.append(
             (
                 actor,
@@ -212,7 +216,8 @@ def _advance_head(
                 {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
             )
         )
-    return plan.head, plan.conflicts, bool(plan.merges)
+    open_conflicts = unresolved_conflicts(plan.head, nodes, conflicts_by_rev)
+    return plan.head, open_conflicts, bool(plan.merges)
 
 
 def _head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]:
@@ -282,7 +287,9 @@ def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> di
         )
     )
     if rev.parent_rev == entry["head_rev"]:
-        head_rev, plan_conflicts, merged = rev.rev, [], False
+        # A device edit on top of the head adds no conflict and resolves none.
+        head_rev, merged = rev.rev, False
+        plan_conflicts = json.loads(entry["conflicts"])
     else:
         head_rev, plan_conflicts, merged = _advance_head(conn, entry, user.username, now, tx)
     head = _head_fields(conn, rev.entry_id, head_rev)
@@ -292,10 +299,11 @@ def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> di
         "region": head["region"],
         "updated_at": now,
     }
-    if plan_conflicts:
-        values["conflicts"] = json.dumps(plan_conflicts, ensure_ascii=False)
-        values["review_status"] = "conflict"
-        values["review_comment"] = None
+    # The open conflicts follow from the revisions (whatever order they came in): the status is
+    # "conflict" while there are any; otherwise new content from the field needs a new review
+    # (e.g. the fix after needs_correction), the supervisor's last comment kept for reference.
+    values["conflicts"] = json.dumps(plan_conflicts, ensure_ascii=False)
+    values["review_status"] = "conflict" if plan_conflicts else "received"
     if head_rev != entry["head_rev"]:
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
@@ -303,7 +311,7 @@ def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> di
         _set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
         tx.feed.append(_feed_row(entry, head, now))
     result = {**base, "head_rev": head_rev}
-    if plan_conflicts:
+    if plan_conflicts and merged:
         return {**result, "status": "conflict", "conflicts": plan_conflicts}
     if merged and head_rev != rev.rev:
         return {**result, "status": "merged"}

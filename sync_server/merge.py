@@ -49,6 +49,7 @@ __all__ = [
     "merge3",
     "merge_revision_id",
     "plan_head",
+    "unresolved_conflicts",
 ]
 
 Conflict = dict[str, Any]
@@ -259,6 +260,36 @@ def plan_head(nodes: Mapping[str, RevisionNode]) -> HeadPlan:
             all_conflicts[conflict["path"]] = conflict
         acc = node
     return HeadPlan(acc.rev, merges, [all_conflicts[p] for p in sorted(all_conflicts)])
+
+
+def unresolved_conflicts(
+    head: str,
+    nodes: Mapping[str, RevisionNode],
+    conflicts_by_rev: Mapping[str, list[Conflict]],
+) -> list[Conflict]:
+    """The conflicts still open at ``head``: those recorded by the merge revisions it descends
+    from, not counting anything behind a supervisor's revision (a supervisor resolves every
+    conflict before it). Depends only on the revision graph, never on arrival order.
+    """
+    merges: list[str] = []
+    seen: set[str] = set()
+    stack = [head]
+    while stack:
+        rev = stack.pop()
+        if rev in seen or rev not in nodes:
+            continue
+        seen.add(rev)
+        node = nodes[rev]
+        if node.kind == "supervisor":
+            continue
+        if node.kind == "merge":
+            merges.append(rev)
+        stack.extend(node.parents)
+    found: dict[str, Conflict] = {}
+    for rev in sorted(merges, key=_order):
+        for conflict in conflicts_by_rev.get(rev, []):
+            found[conflict["path"]] = conflict
+    return [found[path] for path in sorted(found)]
 
 
 def nodes_from(rows: Iterable[Mapping[str, Any]]) -> dict[str, RevisionNode]:

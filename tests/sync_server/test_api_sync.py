@@ -136,6 +136,10 @@ def test_needs_correction_round_trip(server):
     fixed = observation_answers()
     fixed["catatan_i14"] = "Foto diulang; deklarasi benturan kepentingan belum ada."
     assert tab.push(child(rev, fixed))[0]["status"] == "stored"
+    # The fix is back in the supervisor's queue, with the last comment kept.
+    detail = spv.get(f"/entries/{rev['entry_id']}").json()
+    assert detail["review_status"] == "received"
+    assert detail["review_comment"] == "Foto bukti I14 kurang jelas."
     resp = spv.post(f"/entries/{rev['entry_id']}/review", json={"status": "approved"})
     assert resp.json()["review_status"] == "approved"
     page = tab.pull(page["next"])

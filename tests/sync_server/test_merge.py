@@ -173,3 +173,26 @@ def test_plan_head_does_not_depend_on_dict_order(base: dict[str, Any], data: st.
     second = plan_head({n.rev: n for n in order})
     assert first.head == second.head
     assert first.conflicts == second.conflicts
+
+
+def test_open_conflicts_survive_device_edits_and_end_at_a_supervisor_revision() -> None:
+    from sync_server.merge import unresolved_conflicts
+
+    a = _node(None, {"x": 1})
+    b = _node(a.rev, {"x": 2})
+    c = _node(a.rev, {"x": 3})
+    nodes = {n.rev: n for n in (a, b, c)}
+    plan = plan_head(nodes)
+    merge_node, step = plan.merges[0]
+    assert [c_["path"] for c_ in step] == ["x"]
+    nodes[merge_node.rev] = merge_node
+    conflicts = {merge_node.rev: step}
+    assert unresolved_conflicts(merge_node.rev, nodes, conflicts) == step
+    device_edit = _node(merge_node.rev, {"x": 2, "y": 1})
+    nodes[device_edit.rev] = device_edit
+    assert unresolved_conflicts(device_edit.rev, nodes, conflicts) == step
+    resolution = _node(device_edit.rev, {"x": 3, "y": 1}, kind="supervisor")
+    nodes[resolution.rev] = resolution
+    assert unresolved_conflicts(resolution.rev, nodes, conflicts) == []
+    # An orphaned merge (not behind the head) does not count.
+    assert unresolved_conflicts(b.rev, nodes, conflicts) == []
