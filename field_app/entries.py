@@ -245,6 +245,8 @@ def apply_pull_change(
         "review_comment": change.get("review_comment"),
         "conflicts": clone(change.get("conflicts") or []),
         "server": {"status": "pulled", "seq": change.get("seq"), "at": now},
+        # an admin's soft delete on the server: shown, never deleted here (sync never deletes)
+        "server_deleted": bool(change.get("deleted")),
     }
     if entry is None:
         record = new_draft(

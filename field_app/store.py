@@ -394,7 +394,7 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Return entry summaries (no answers), the most recently changed first."""
         keys = ("entry_id", "form_id", "form_version", "region", "status", "review_status",
-                "review_comment", "created_at", "updated_at", "sent_rev")
+                "review_comment", "created_at", "updated_at", "sent_rev", "server_deleted")
         with self._lock:
             summaries = []
             for shelf in SHELVES:

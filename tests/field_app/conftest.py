@@ -1,4 +1,7 @@
-"""Fixtures of the field_app tests: a real sync server on loopback, seeded for the tablet."""
+"""Fixtures of the field_app tests: a real sync server on loopback, seeded for the tablet.
+
+``live_server`` comes from ``tests.support.fixtures`` (registered in ``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,7 @@ import pytest
 
 from survey_forms import pilot_form_path
 from tests.field_app.helpers import KUNJUNGAN
-from tests.support.fixtures import database_url, live_server, postgres_schema_url
 from tests.support.server import LiveServer, create_user, publish_form
-
-__all__ = ["database_url", "live_server", "postgres_schema_url"]
 
 PASSWORD = "rahasia-123"
 

@@ -359,3 +359,20 @@ def test_pull_cut_off_keeps_the_cursor_and_resumes(server: LiveServer, tmp_path:
         assert store.counts()["needs_correction"] == 5
         assert store.pull_cursor() != cursor
         assert client.sync().received == 0  # the same cursor never gives the changes twice
+
+
+def test_entry_soft_deleted_on_the_server_is_flagged_never_deleted(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url)
+    assert client.sync().ok
+    [entry_id] = finalized_entries(store, client.form(*KUN), 1)
+    assert client.sync().ok
+    admin = Staff(server.url, "admin")
+    response = requests.delete(f"{server.url}/api/v1/entries/{entry_id}", headers=admin.headers,
+                               timeout=10)
+    assert response.status_code == 200
+    assert client.sync().ok
+    assert store.has_entry(entry_id)  # the sync never deletes
+    [summary] = store.list_entries()
+    assert summary["server_deleted"] is True
