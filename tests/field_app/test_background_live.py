@@ -73,3 +73,23 @@ def test_syncs_by_itself_when_the_network_comes_back(server: LiveServer, tmp_pat
         probes_after = proxy.stats.connections
         time.sleep(0.3)
         assert proxy.stats.connections == probes_after  # nothing waits: no more probes
+
+
+def test_autosave_while_the_sync_thread_writes(server: LiveServer, tmp_path: Path) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url, batch_size=10)
+    assert client.sync().ok
+    form = client.form(*KUN)
+    finalized_entries(store, form, 60)
+    draft = store.create_draft(form.form_id, form.version, "16.71")
+    worker = BackgroundSync(client)
+    assert worker.sync_now()
+    saves = 0
+    while worker.running or saves < 20:  # the officer keeps typing during the sync
+        saves += 1
+        store.save_answers(draft, {"opd": f"ketikan {saves}"})
+    assert worker.wait(60).ok
+    assert store.counts()["sent"] == 60
+    reopened = type(store)(store.folder, durable=False)
+    assert reopened.get_entry(draft)["answers"] == {"opd": f"ketikan {saves}"}
+    assert reopened.counts() == {"draft": 1, "finalized": 0, "sent": 60,
+                                 "needs_correction": 0, "conflict": 0}
