@@ -341,5 +341,24 @@ def test_arbitrary_text_parses_or_raises_expression_error(text: str) -> None:
         assert 0 <= error.position <= len(text)
         assert str(error)
         return
+    assert parse_tree(to_source(expr.tree)) == expr.tree  # whatever parsed prints back
     with contextlib.suppress(ExpressionError):
         expr.evaluate(DictContext({"a": "1", "x": ["2", "3"]}, row={"abxy": "q"}))
+
+
+NAME_START = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_éèñüÀÿ"
+ncnames = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(NAME_START),
+    st.text(st.sampled_from(NAME_START + "0123456789.-"), max_size=12),
+)
+
+
+@given(ncnames)
+def test_any_ncname_is_a_reference_and_a_bare_name(name: str) -> None:
+    assume(name not in {"and", "or", "div", "mod"})
+    expr = parse(f"${{{name}}} = {name}")
+    assert expr.references == {name}
+    assert expr.bare_names == {name}
+    ctx = DictContext({name: "v"}, row={name: "v"})
+    assert expr.evaluate(ctx) is True
