@@ -334,6 +334,7 @@ def push(
     results: list[dict[str, Any] | None] = [None] * len(items)
     accepted: list[tuple[int, Revision]] = []
     with read_tx(engine) as conn:
+        checked: list[tuple[int, Revision, Any]] = []
         for i, item in enumerate(items):
             try:
                 rev = parse_revision(item, limits)
@@ -349,17 +350,37 @@ def push(
                     item, "unknown_form", form_id=rev.form_id, version=rev.form_version
                 )
                 continue
-            issues = form.validate(rev.answers)
-            if issues:
-                result = _rejected(item, "invalid", count=len(issues))
-                result["issues"] = [_issue_dict(issue) for issue in issues]
-                results[i] = result
-                continue
+            checked.append((i, rev, form))
+        # A revision the server already holds was validated when it was stored: resends after
+        # a cut connection (common in the field) skip the costly validation.
+        held = _held_revisions(conn, [rev for _, rev, _ in checked])
+        for i, rev, form in checked:
+            if (rev.entry_id, rev.rev) not in held:
+                issues = form.validate(rev.answers)
+                if issues:
+                    result = _rejected(rev.__dict__, "invalid", count=len(issues))
+                    result["issues"] = [_issue_dict(issue) for issue in issues]
+                    results[i] = result
+                    continue
             accepted.append((i, rev))
     if accepted:
         _store_accepted(engine, user, accepted, results)
         _add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
+
+
+def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, str]]:
+    """The (entry_id, rev) pairs among ``revs`` that the server already stores."""
+    ids = sorted({rev.entry_id for rev in revs})
+    held: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(revisions.c.entry_id, revisions.c.rev).where(
+                revisions.c.entry_id.in_(ids[start : start + 500])
+            )
+        )
+        held.update((row.entry_id, row.rev) for row in rows)
+    return held
 
 
 def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
