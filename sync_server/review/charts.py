@@ -1,0 +1,77 @@
+"""Charts drawn on the server as SVG (no JavaScript, no chart library, works offline).
+
+:func:`bar_chart` returns an SVG document as a string; labels are XML-escaped here, so the
+template can insert it with ``|safe``.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+__all__ = ["bar_chart"]
+
+
+def _nice_max(value: float) -> float:
+    """The smallest 1/2/5 x 10^n at or above ``value`` (at least 1)."""
+    if value <= 1:
+        return 1
+    magnitude = 1
+    while magnitude * 10 <= value:
+        magnitude *= 10
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    bars: list[tuple[str, float]],
+    *,
+    title: str,
+    width: int = 720,
+    height: int = 220,
+    label_every: int = 1,
+) -> str:
+    """A vertical bar chart of ``(label, value)`` pairs, with a y axis from 0 to a round maximum.
+
+    Every bar carries a ``<title>`` (its label and value) so a pointer shows the exact figure.
+    ``label_every`` thins the x labels when there are many bars.
+    """
+    left, right, top, bottom = 44, 8, 12, 40
+    plot_w = width - left - right
+    plot_h = height - top - bottom
+    peak = _nice_max(max((v for _, v in bars), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i in range(5):
+        value = peak * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">{value:g}</text>'
+        )
+    if bars:
+        slot = plot_w / len(bars)
+        bar_w = max(1.0, slot * 0.72)
+        for i, (label, value) in enumerate(bars):
+            h = plot_h * value / peak
+            x = left + slot * i + (slot - bar_w) / 2
+            y = top + plot_h - h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" class="bar">'
+                f"<title>{escape(label)}: {value:g}</title></rect>"
+            )
+            if i % label_every == 0:
+                cx = left + slot * i + slot / 2
+                parts.append(
+                    f'<text x="{cx:.1f}" y="{height - bottom + 14}" class="axis" '
+                    f'text-anchor="middle">{escape(label)}</text>'
+                )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        'class="baseline"/></svg>'
+    )
+    return "".join(parts)

@@ -1,0 +1,280 @@
+"""The forms list, the entries table, the entry page, review (one or many) and supervisor edits."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from .. import attachments as files
+from .. import audit
+from .. import entries as entries_mod
+from ..db import read_tx
+from ..entry_filters import EntryFilter, FilterError, apply_user_scope, from_args, to_args
+from ..schema import entries, revisions
+from ..service_errors import ServiceError
+from ..state import state
+from . import bp
+from .answer_input import EDITABLE_TYPES, parse_answer, raw_text
+from .auth import current_web_user, web_login_required
+from .common import (
+    engine,
+    flash_service_error,
+    form_versions,
+    get_form,
+    latest_versions,
+    status_label,
+)
+from .diffs import history_with_diffs, human_path
+from .entry_display import answer_blocks, display_value, meta_fields
+from .i18n import current_language
+from .table import SORTS, fetch_page, status_counts
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {
+        "web_user": current_web_user,
+        "status_label": status_label,
+        "lang": current_language,
+        "human_path": human_path,
+    }
+
+
+@bp.get("/")
+@web_login_required()
+def index() -> str:
+    """The published forms with how many entries the user can see in each."""
+    user = current_web_user()
+    with read_tx(engine()) as conn:
+        forms = latest_versions(conn)
+        stmt = select(entries.c.form_id, func.count()).where(entries.c.deleted_at.is_(None))
+        stmt = apply_user_scope(stmt, user).group_by(entries.c.form_id)
+        counts = dict(conn.execute(stmt).all())
+    return render_template("review/index.html", forms=forms, counts=counts)
+
+
+def _export_links(form_id: str, flt: EntryFilter) -> dict[str, str]:
+    args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
+    query = ("?" + urlencode(args)) if args else ""
+    return {"csv": f"/export/{form_id}.csv{query}", "zip": f"/export/{form_id}.zip{query}"}
+
+
+@bp.get("/forms/<form_id>/entries")
+@web_login_required()
+def entries_table(form_id: str) -> str | tuple[str, int]:
+    """The entries of one form: filters, counts per status, sorting and keyset pages."""
+    user = current_web_user()
+    versions = []
+    error = None
+    try:
+        flt = from_args(request.args, form_id=form_id)
+    except FilterError as exc:
+        error = exc.messages[current_language()]
+        flt = EntryFilter(form_id=form_id)
+    sort = request.args.get("sort", "submitted")
+    descending = request.args.get("dir", "desc") != "asc"
+    with read_tx(engine()) as conn:
+        versions = form_versions(conn, form_id)
+        if not versions:
+            abort(404)
+        form = get_form(conn, form_id, versions[0]["version"])
+        page = fetch_page(
+            conn,
+            user,
+            flt,
+            sort=sort,
+            descending=descending,
+            cursor=request.args.get("after") or None,
+        )
+        counts = status_counts(conn, user, flt)
+    lang = current_language()
+    kecamatan = form.question("kecamatan") if form.has_question("kecamatan") else None
+    summaries = {}
+    for row in page.rows:
+        answers = page.answers.get(row["entry_id"], {})
+        if kecamatan is not None and "kecamatan" in answers:
+            summaries[row["entry_id"]] = display_value(form, kecamatan, answers["kecamatan"], lang)
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    regions = sorted(user.regions) if user.role != "admin" else []
+    return render_template(
+        "review/entries.html",
+        form=form,
+        form_id=form_id,
+        flt=flt,
+        page=page,
+        counts=counts,
+        total=sum(counts.values()),
+        summaries=summaries,
+        args=args,
+        sorts=list(SORTS),
+        error=error,
+        regions=regions,
+        export=_export_links(form_id, flt),
+    ), (400 if error else 200)
+
+
+def _revision_answers(entry_id: str) -> dict[str, dict[str, Any]]:
+    with read_tx(engine()) as conn:
+        rows = conn.execute(
+            select(revisions.c.rev, revisions.c.answers).where(revisions.c.entry_id == entry_id)
+        )
+        return {row.rev: json.loads(row.answers) for row in rows}
+
+
+@bp.get("/entries/<entry_id>")
+@web_login_required()
+def entry_page(entry_id: str) -> str:
+    """One entry: answers grouped as in the form, photos, GPS, metadata, history, review."""
+    user = current_web_user()
+    lang = current_language()
+    with read_tx(engine()) as conn:
+        entry = entries_mod.get_entry(conn, user, entry_id)
+        form = get_form(conn, entry["form_id"], entry["form_version"])
+        comments = [
+            row for row in audit.history(conn, "entry", entry_id) if row["details"].get("comment")
+        ]
+    if form is None:
+        abort(404)
+    history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
+    editable = [
+        {
+            "name": q.name,
+            "label": q.label(lang, form.default_language) or q.name,
+            "type": q.type,
+            "value": raw_text(q.type, entry["answers"].get(q.name)),
+        }
+        for q in form.questions_in_order()
+        if q.type in EDITABLE_TYPES and not q.repeat_path
+    ]
+    return render_template(
+        "review/entry.html",
+        entry=entry,
+        form=form,
+        blocks=answer_blocks(form, entry["answers"], lang),
+        meta_answers=meta_fields(form, entry["answers"]),
+        history=list(reversed(history)),
+        editable=editable,
+        settable=entries_mod.SETTABLE_STATUSES,
+        comments=list(reversed(comments)),
+    )
+
+
+@bp.post("/entries/<entry_id>/review")
+@web_login_required()
+def entry_review(entry_id: str) -> Response:
+    """Set the review status (with a comment that goes back to the officer's tablet)."""
+    status = request.form.get("status", "")
+    comment = request.form.get("comment", "").strip()[:5000] or None
+    if status == "needs_correction" and not comment:
+        flash(_("Write what the officer must correct."), "error")
+        return redirect(url_for("review.entry_page", entry_id=entry_id))
+    try:
+        entries_mod.set_review(engine(), current_web_user(), entry_id, status, comment)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash_service_error(exc)
+    else:
+        flash(_("Review saved: %(status)s.", status=status_label(status)), "success")
+    return redirect(url_for("review.entry_page", entry_id=entry_id))
+
+
+@bp.post("/forms/<form_id>/entries/review")
+@web_login_required()
+def bulk_review(form_id: str) -> Response:
+    """Review the selected entries at once; reports how many were saved and which failed."""
+    status = request.form.get("status", "")
+    comment = request.form.get("comment", "").strip()[:5000] or None
+    ids = request.form.getlist("entry_id")[:500]
+    back = request.form.get("back") or url_for("review.entries_table", form_id=form_id)
+    if not ids:
+        flash(_("Select at least one entry."), "error")
+        return redirect(back)
+    if status == "needs_correction" and not comment:
+        flash(_("Write what the officer must correct."), "error")
+        return redirect(back)
+    done, failed = 0, []
+    for entry_id in ids:
+        try:
+            entries_mod.set_review(engine(), current_web_user(), entry_id, status, comment)
+            done += 1
+        except ServiceError as exc:
+            failed.append(f"{entry_id[:8]}: {exc.code}")
+    if done:
+        flash(_("%(n)s entries set to %(status)s.", n=done, status=status_label(status)), "success")
+    if failed:
+        flash(_("Not changed: %(list)s", list=", ".join(failed)), "error")
+    return redirect(back if back.startswith("/") else url_for("review.index"))
+
+
+@bp.post("/entries/<entry_id>/edit")
+@web_login_required()
+def entry_edit(entry_id: str) -> Response:
+    """A supervisor edit of one answer: a new revision, validated against the form."""
+    user = current_web_user()
+    name = request.form.get("name", "")
+    raw = request.form.get("value", "")
+    comment = request.form.get("comment", "").strip()[:5000] or None
+    with read_tx(engine()) as conn:
+        entry = entries_mod.get_entry(conn, user, entry_id)
+        form = get_form(conn, entry["form_id"], entry["form_version"])
+    target = url_for("review.entry_page", entry_id=entry_id)
+    if form is None or not form.has_question(name) or form.question(name).repeat_path:
+        flash(_("Unknown question."), "error")
+        return redirect(target)
+    question = form.question(name)
+    try:
+        value = parse_answer(question.type, raw)
+    except ValueError:
+        flash(_("“%(value)s” is not a valid value for this question.", value=raw[:80]), "error")
+        return redirect(target)
+    answers = dict(entry["answers"])
+    if value is None:
+        answers.pop(name, None)
+    else:
+        answers[name] = value
+    try:
+        entries_mod.edit_entry(
+            engine(),
+            state().forms,
+            user,
+            entry_id,
+            request.form.get("parent_rev") or None,
+            answers,
+            comment,
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash_service_error(exc)
+    else:
+        flash(_("Answer changed; a new revision was made."), "success")
+    return redirect(target)
+
+
+@bp.get("/entries/<entry_id>/files/<sha256>")
+@web_login_required()
+def entry_file(entry_id: str, sha256: str) -> Response:
+    """A photo of an entry, with its media type; only for users who can read the entry."""
+    with read_tx(engine()) as conn:
+        entry = entries_mod.get_entry(conn, current_web_user(), entry_id)
+    refs = {ref["sha256"]: ref for ref in entry["attachments"]}
+    if sha256 not in refs or not files.SHA256_RE.match(sha256):
+        abort(404)
+    path = files.file_path(Path(state().config["ATTACHMENTS_DIR"]), sha256)
+    if not path.exists():
+        abort(404)
+    ref = refs[sha256]
+    media = ref.get("media_type") or mimetypes.guess_type(ref.get("filename", ""))[0]
+    resp = send_file(path, mimetype=media or "application/octet-stream", max_age=3600)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    return resp
