@@ -55,4 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(export_bp)
     register_error_handlers(app)
+
+    from .review import init_app as init_review_pages
+
+    init_review_pages(app)
     return app

@@ -34,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
     "DB_POOL_SIZE": 10,
     "JSON_SORT_KEYS": False,
+    # Web pages' session cookie: not readable by scripts, not sent on cross-site posts. Secure
+    # (HTTPS only) by default; set SESSION_COOKIE_SECURE = False in the instance config only for
+    # plain-HTTP loopback use such as `make run` and tests.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a web sign-in lasts
 }
 
 ENV_VARS: dict[str, tuple[str, type]] = {
