@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from survey_forms.expressions import NodeSet, to_string
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from survey_forms.graph import Node
     from survey_forms.model import Choice, Form
 
-__all__ = ["FormSession", "Instance"]
+__all__ = ["WIB", "FormSession", "Instance"]
+
+#: Western Indonesia Time (UTC+7), the default time zone of entries
+WIB = timezone(timedelta(hours=7), "WIB")
 
 Path = tuple[int, ...]
 
@@ -160,11 +163,17 @@ class FormSession:
     # -- time and metadata ---------------------------------------------------------------------
 
     def now(self) -> datetime:
-        """The current time (``meta["now"]`` when given, for reproducible tests)."""
+        """The current time in the entry's time zone.
+
+        ``meta["now"]`` fixes the clock (tests); ``meta["tz"]`` (a ``tzinfo``) sets the zone,
+        which is otherwise WIB, the zone of Sumatera Selatan: ``today()`` must be the officer's
+        date, also on a server whose clock runs in UTC (before 07:00 WIB, UTC is still on
+        the previous day).
+        """
         fixed = self.meta.get("now")
         if isinstance(fixed, datetime):
             return fixed
-        return datetime.now(UTC).astimezone()
+        return datetime.now(UTC).astimezone(self.meta.get("tz") or WIB)
 
     def _start_new(self) -> None:
         now = self.now()

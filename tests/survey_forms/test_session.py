@@ -214,3 +214,24 @@ def test_unknown_question_and_bad_instance_are_clear_errors() -> None:
         s.set_answer("usia", 1, (4,))
     with pytest.raises(ValueError, match="does not take an answer"):
         s.set_answer("jumlah", "5")
+
+
+def test_today_is_the_officers_date_in_wib_even_on_a_utc_clock() -> None:
+    from datetime import UTC, datetime
+
+    from survey_forms.session import WIB
+
+    form = md_form("""
+| survey |
+| | type | name | label | constraint |
+| | today | today | | |
+| | date | tgl | Tanggal | . <= today() |
+""")
+    # 05:30 WIB on 14 Aug is still 13 Aug in UTC
+    early = datetime(2024, 8, 13, 22, 30, tzinfo=UTC).astimezone(WIB)
+    s = form.new_session(meta={"now": early})
+    assert s.value("today") == "2024-08-14"
+    s.set_answer("tgl", "2024-08-14")
+    assert s.errors() == []
+    default = form.new_session()
+    assert default.now().utcoffset().total_seconds() == 7 * 3600
