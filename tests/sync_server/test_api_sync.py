@@ -315,3 +315,41 @@ def test_forms_list_and_detail_with_etags(server):
     assert cached.status_code == 304 and cached.content == b""
     missing = tab.get(f"/forms/{OBS_FORM}/1999")
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_form"
+
+
+def test_a_tablet_edit_on_a_conflicted_head_keeps_the_conflict_open(server):
+    tab = Client(server.url, "petugas_plg")
+    base = make_revision(observation_answers())
+    tab.push(base)
+    a1 = observation_answers()
+    a1["jumlah_petugas"] = 6
+    a2 = observation_answers()
+    a2["jumlah_petugas"] = 7
+    tab.push(child(base, a1))
+    conflict = tab.push(child(base, a2))[0]
+    assert conflict["status"] == "conflict"
+    head = [c for c in tab.pull_all()[0] if c["kind"] == "entry"][-1]
+    assert head["review_status"] == "conflict"
+    edited = copy.deepcopy(head["answers"])
+    edited["catatan_i01"] = "diubah di tablet setelah konflik"
+    on_top = make_revision(edited, entry_id=base["entry_id"], parent_rev=head["rev"])
+    result = tab.push(on_top)[0]
+    assert result["status"] == "stored"
+    detail = Client(server.url, "spv_plg").get(f"/entries/{base['entry_id']}").json()
+    assert detail["rev"] == on_top["rev"]
+    assert detail["review_status"] == "conflict"
+    assert [c["path"] for c in detail["conflicts"]] == ["jumlah_petugas"]
+
+
+def test_supervisors_download_attachments_officers_cannot(server):
+    import hashlib
+
+    tab = Client(server.url, "petugas_plg")
+    spv = Client(server.url, "spv_plg")
+    data = b"\x89PNG fake"
+    sha = hashlib.sha256(data).hexdigest()
+    assert tab.session.put(f"{tab.base}/attachments/{sha}", data=data).status_code == 201
+    got = spv.get(f"/attachments/{sha}")
+    assert got.status_code == 200 and got.content == data
+    assert tab.get(f"/attachments/{sha}").status_code == 403
+    assert spv.get(f"/attachments/{'2' * 64}").status_code == 404
