@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from field_app.attachments import read_verified
+from field_app.attachments import attachment_path, read_verified
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
@@ -216,7 +216,7 @@ class SyncClient:
         api = self.api(creds["token"], cancel, traffic)
         try:
             if push:
-                self._push(api, report, outcome, creds)
+                self._push(api, report, outcome)
             if pull:
                 self._download_forms(api, report)
                 outcome.received = self._pull(api, report)
@@ -253,7 +253,6 @@ class SyncClient:
         api: ApiClient,
         report: Callable[[str, int, int | None], None],
         outcome: SyncOutcome,
-        creds: dict[str, Any],
     ) -> None:
         pending = self.store.pending_revisions()
         ready = []
@@ -294,11 +293,11 @@ class SyncClient:
             report("push", done, total)
 
     def _have_file(self, sha256: str) -> bool:
+        # existence only: the bytes are checked against the hash when uploaded
         try:
-            read_verified(self.attachments_folder, sha256)
-        except (OSError, ValueError):
+            return attachment_path(self.attachments_folder, sha256).is_file()
+        except ValueError:
             return False
-        return True
 
     def _upload_attachments(
         self,

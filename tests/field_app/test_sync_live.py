@@ -376,3 +376,27 @@ def test_entry_soft_deleted_on_the_server_is_flagged_never_deleted(
     assert store.has_entry(entry_id)  # the sync never deletes
     [summary] = store.list_entries()
     assert summary["server_deleted"] is True
+
+
+def test_entry_whose_photo_file_is_gone_waits_and_the_rest_is_sent(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url)
+    assert client.sync().ok
+    form = client.form(*KUN)
+    photo = tmp_path / "bukti.jpg"
+    photo.write_bytes(os.urandom(2000))
+    answer = import_photo(tmp_path / "tab" / "attachments", photo)
+    with_photo = store.create_draft(form.form_id, form.version, "16.71",
+                                    {**valid_answers(1), "foto": answer})
+    assert store.finalize_entry(with_photo, form) == []
+    [plain] = finalized_entries(store, form, 1, start=2)
+    (tmp_path / "tab" / "attachments" / answer["sha256"]).unlink()  # lost from the device
+    outcome = client.sync()
+    assert not outcome.ok and outcome.reason == "attachment_missing"
+    assert "bukti.jpg" in outcome.message["id"] and "bukti.jpg" in outcome.message["en"]
+    assert store.get_entry(plain)["status"] == entries.SENT
+    assert store.get_entry(with_photo)["status"] == entries.FINALIZED
+    import_photo(tmp_path / "tab" / "attachments", photo)  # the photo is found again
+    assert client.sync().ok
+    assert store.get_entry(with_photo)["status"] == entries.SENT
