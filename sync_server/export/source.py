@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from ..db import read_tx
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope, matches_answers
 from ..schema import attachments, entries, entry_attachments, forms, revisions, users
-from .rows import EntryRecord
+from .rows import EntryRecord, decode_answers
 
 __all__ = ["count_entries", "iter_records", "load_forms", "region_names"]
 
@@ -124,7 +124,7 @@ def iter_records(
             ids = [row.entry_id for row in rows]
             revs, files = _counts(conn, ids)
         for row in rows:
-            answers = json.loads(row.answers)
+            answers = decode_answers(row.answers)
             if not matches_answers(flt, answers):
                 continue
             meta = json.loads(row.meta) if row.meta else {}

@@ -1,8 +1,8 @@
 """Streaming CSV and ZIP writers: rows in, byte chunks out, memory bounded.
 
 CSV: UTF-8 with a byte-order mark (so Excel reads Indonesian text correctly), RFC 4180 quoting
-(``csv`` module, ``QUOTE_MINIMAL``, ``\\r\\n`` line ends). Rows are written into a small text
-buffer that is encoded and handed on every ``flush_bytes`` bytes, so memory does not grow with
+(:func:`~sync_server.export.rows.encode_row`: quotes only where needed, ``\\r\\n`` line ends).
+Lines are collected and handed on, encoded, about every 256 KiB, so memory does not grow with
 the number of rows.
 
 ZIP: the root CSV is compressed straight into the ZIP stream as entries arrive; the repeat CSVs
@@ -13,14 +13,13 @@ non-seekable sink (data descriptors), so its bytes stream out as they are made.
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
-from .rows import EntryRecord, ExportLayout
+from .rows import EntryRecord, ExportLayout, encode_row
 
 __all__ = ["BOM", "SPOOL_MAX", "CsvSink", "csv_chunks", "zip_chunks"]
 
@@ -30,34 +29,33 @@ _FLUSH = 256 * 1024
 
 
 class CsvSink:
-    """One CSV being written: rows go to a text buffer, full buffers to ``emit`` as bytes."""
+    """One CSV being written: lines are collected and handed to ``emit`` as UTF-8 bytes."""
 
     def __init__(self, headers: Sequence[str], emit: Any, flush_bytes: int = _FLUSH) -> None:
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._lines: list[str] = [BOM + encode_row(headers)]
+        self._size = 0
         self._emit = emit
-        self._flush_bytes = flush_bytes
-        self._buffer.write(BOM)
-        self._writer.writerow(headers)
+        self._flush_chars = flush_bytes
         self.rows = 0
 
     def write(self, row: Sequence[Any]) -> None:
         """Add one row."""
-        self._writer.writerow(row)
+        line = encode_row(row)
+        self._lines.append(line)
+        self._size += len(line)
         self.rows += 1
 
     def maybe_flush(self) -> None:
-        """Hand the buffer on when it is big enough."""
-        if self._buffer.tell() >= self._flush_bytes:
+        """Hand the collected lines on when they are big enough."""
+        if self._size >= self._flush_chars:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the buffer on now."""
-        text = self._buffer.getvalue()
-        if text:
-            self._emit(text.encode("utf-8"))
-        self._buffer.seek(0)
-        self._buffer.truncate()
+        """Hand the collected lines on now."""
+        if self._lines:
+            self._emit("".join(self._lines).encode("utf-8"))
+        self._lines = []
+        self._size = 0
 
 
 def csv_chunks(
