@@ -67,13 +67,14 @@ def fetch_page(
     sort: str = "submitted",
     descending: bool = True,
     cursor: str | None = None,
-    limit: int = PAGE_SIZE,
+    limit: int | None = None,
 ) -> Page:
     """One page of the entries ``user`` may read that match ``flt``.
 
-    Each row also gets the head revision's answers in ``Page.answers`` (one extra query for the
+    ``limit`` defaults to :data:`PAGE_SIZE`. Each row also gets the head revision's answers in ``Page.answers`` (one extra query for the
     page's rows only), for summary columns such as the kecamatan.
     """
+    limit = limit or PAGE_SIZE
     key = SORTS.get(sort, SORTS["submitted"])
     sort = sort if sort in SORTS else "submitted"
     stmt = select(

@@ -69,7 +69,7 @@ class WebClient:
 
     def get(self, url: str, **kwargs: Any) -> Any:
         resp = self.client.get(url, **kwargs)
-        if resp.status_code == 200 and "csrf_token" in resp.text:
+        if resp.status_code == 200 and resp.mimetype == "text/html" and "csrf_token" in resp.text:
             self.token = csrf_of(resp.text)
         return resp
 
