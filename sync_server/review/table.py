@@ -71,8 +71,9 @@ def fetch_page(
 ) -> Page:
     """One page of the entries ``user`` may read that match ``flt``.
 
-    ``limit`` defaults to :data:`PAGE_SIZE`. Each row also gets the head revision's answers in ``Page.answers`` (one extra query for the
-    page's rows only), for summary columns such as the kecamatan.
+    ``limit`` defaults to :data:`PAGE_SIZE`. Each row also gets the head revision's answers in
+    ``Page.answers`` (one extra query for the page's rows only), for summary columns such as the
+    kecamatan.
     """
     limit = limit or PAGE_SIZE
     key = SORTS.get(sort, SORTS["submitted"])
