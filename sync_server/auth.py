@@ -82,6 +82,7 @@ def sign_in() -> tuple[Response, int]:
             addr,
             max_failures=cfg["SIGNIN_MAX_FAILURES"],
             window_seconds=cfg["SIGNIN_WINDOW_SECONDS"],
+            max_failures_per_address=cfg.get("SIGNIN_MAX_FAILURES_PER_ADDRESS"),
         )
     if wait is not None:
         raise ApiError(429, "rate_limited", headers={"Retry-After": str(wait)}, seconds=wait)

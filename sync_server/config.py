@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "PULL_LIMIT_DEFAULT": 200,
     "PULL_LIMIT_MAX": 1000,
     "TOKEN_LIFETIME_DAYS": 180,
-    "SIGNIN_MAX_FAILURES": 10,  # failed sign-ins per user name or address ...
+    "SIGNIN_MAX_FAILURES": 10,  # failed sign-ins per user name ...
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 50,  # ... or per client address ...
     "SIGNIN_WINDOW_SECONDS": 300,  # ... within this window before 429
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
     "DB_POOL_SIZE": 10,

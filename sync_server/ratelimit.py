@@ -1,7 +1,7 @@
 """Sign-in rate limiting, kept in the database so that every server process sees it.
 
 Failed attempts are counted per user name and per client address over a sliding window; once
-either count reaches the limit, further attempts are refused (429) until the oldest failure in the
+either count reaches its limit, further attempts are refused (429) until the oldest failure in the
 window has aged out. A successful sign-in clears nothing: the window simply moves on.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import Connection, delete, func, select
 
 from .schema import signin_attempts
 
@@ -23,14 +23,20 @@ def retry_after(
     *,
     max_failures: int,
     window_seconds: float,
+    max_failures_per_address: int | None = None,
     now: float | None = None,
 ) -> int | None:
-    """Seconds to wait before another attempt is allowed, or ``None`` when allowed now."""
+    """Seconds to wait before another attempt is allowed, or ``None`` when allowed now.
+
+    ``max_failures`` applies per user name; ``max_failures_per_address`` (default five times
+    as many: tablets of one office often share an address) per client address.
+    """
     now = time.time() if now is None else now
     since = now - window_seconds
-    for column, value in (
-        (signin_attempts.c.username, username),
-        (signin_attempts.c.remote_addr, remote_addr),
+    per_address = max_failures_per_address or 5 * max_failures
+    for column, value, limit in (
+        (signin_attempts.c.username, username, max_failures),
+        (signin_attempts.c.remote_addr, remote_addr, per_address),
     ):
         count, oldest = conn.execute(
             select(func.count(), func.min(signin_attempts.c.at_epoch))
@@ -38,7 +44,7 @@ def retry_after(
             .where(signin_attempts.c.at_epoch > since)
             .where(signin_attempts.c.success.is_(False))
         ).one()
-        if count >= max_failures:
+        if count >= limit:
             return max(1, int(oldest + window_seconds - now) + 1)
     return None
 
@@ -60,5 +66,5 @@ def record_attempt(
         )
     )
     conn.execute(
-        delete(signin_attempts).where(or_(signin_attempts.c.at_epoch < now - 2 * window_seconds))
+        delete(signin_attempts).where(signin_attempts.c.at_epoch < now - 2 * window_seconds)
     )
