@@ -76,6 +76,12 @@ def store(
     """
     _check_sha(sha256)
     target = file_path(root, sha256)
+    with engine.connect() as conn:
+        already = has_attachment(conn, sha256)
+    if already and target.exists():
+        while stream.read(CHUNK):  # drain the body; the file is not touched again
+            pass
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
