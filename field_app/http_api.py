@@ -134,8 +134,12 @@ class ApiClient:
         ok: Iterable[int] = (200,),
         timeout: tuple[float, float] | None = None,
         retries: int | None = None,
+        retry_rate_limited: bool = True,
     ) -> requests.Response:
-        """Send one API call, retrying what is worth retrying; return the response."""
+        """Send one API call, retrying what is worth retrying; return the response.
+
+        ``retry_rate_limited=False`` reports a 429 at once (a person is waiting at sign-in).
+        """
         headers: dict[str, str] = {}
         if body is not None:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -164,7 +168,9 @@ class ApiClient:
                     self.on_bytes(len(data or b""), len(response.content))
                 if response.status_code in ok:
                     return response
-                if response.status_code not in RETRY_STATUSES:
+                if response.status_code not in RETRY_STATUSES or (
+                    response.status_code == 429 and not retry_rate_limited
+                ):
                     raise self._failure(response, method, path, auth)
                 last_failure = self._failure(response, method, path, auth)
                 retry_after = _retry_after(response)
@@ -203,7 +209,7 @@ class ApiClient:
     def sign_in(self, username: str, password: str, device_id: str) -> dict[str, Any]:
         """Exchange username and password for a token; return ``{"token", "user"}``."""
         response = self.request(
-            "POST", "/sessions", auth=False, ok=(200, 201),
+            "POST", "/sessions", auth=False, ok=(200, 201), retry_rate_limited=False,
             body={"username": username, "password": password, "device_id": device_id},
         )
         return response.json()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import requests
 
 from field_app import entries
 from field_app.attachments import import_photo
-from field_app.http_api import ApiClient
+from field_app.http_api import ApiClient, SyncError
 from tests.field_app.helpers import KUNJUNGAN, kunjungan_form, valid_answers
 from tests.field_app.live import PASSWORD, Staff, observation_answers, tablet
 from tests.support.server import LiveServer
@@ -97,7 +98,7 @@ def test_wrong_password_is_reported_in_both_languages(server: LiveServer, tmp_pa
     store, client = tablet(tmp_path / "tab", server.url)
     try:
         client.sign_in("petugas", "salah-sekali")
-    except Exception as exc:  # SyncError
+    except SyncError as exc:
         assert exc.reason == "wrong_password"
         assert exc.message["id"] == "Nama pengguna atau kata sandi salah."
         assert exc.message["en"] == "Wrong username or password."
@@ -105,6 +106,20 @@ def test_wrong_password_is_reported_in_both_languages(server: LiveServer, tmp_pa
         raise AssertionError("sign-in with a wrong password succeeded")
     assert store.credentials() is None
     assert client.sync().reason == "not_signed_in"
+
+
+def test_too_many_wrong_passwords_says_wait_at_once(server: LiveServer, tmp_path: Path) -> None:
+    _, client = tablet(tmp_path / "tab", server.url)
+    reasons = []
+    started = time.monotonic()
+    for _ in range(11):
+        try:
+            client.sign_in("petugas", "tebak-tebakan")
+        except SyncError as exc:
+            reasons.append(exc.reason)
+    assert reasons == ["wrong_password"] * 10 + ["rate_limited"]
+    assert time.monotonic() - started < 10  # the officer is told at once, not kept waiting
+    assert "Terlalu banyak percobaan" in SyncError("rate_limited").message["id"]
 
 
 def test_sync_resumes_after_the_connection_drops_mid_batch(
