@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from field_app.attachments import import_photo
 from field_app.http_api import ApiClient, SyncError
 from tests.field_app.helpers import KUNJUNGAN, kunjungan_form, valid_answers
 from tests.field_app.live import PASSWORD, Staff, observation_answers, tablet
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, publish_form
 from tests.support.tcp_proxy import FaultyProxy
 
 OBS = ("observasi_kabkota_antikorupsi", "2024110101")
@@ -415,3 +416,19 @@ def test_entry_whose_photo_file_is_gone_waits_and_the_rest_is_sent(
     import_photo(tmp_path / "tab" / "attachments", photo)  # the photo is found again
     assert client.sync().ok
     assert store.get_entry(with_photo)["status"] == entries.SENT
+
+
+def test_new_form_version_arrives_with_the_next_sync(server: LiveServer, tmp_path: Path) -> None:
+    store, client = signed_in(tmp_path / "tab", server.url)
+    assert client.sync().ok
+    assert KUN in {(f["form_id"], f["version"]) for f in store.list_forms()}
+    newer = tmp_path / "kunjungan_uji_v2.md"
+    newer.write_text(textwrap.dedent(KUNJUNGAN).replace("2024110101", "2024120101")
+                     .replace("| Catatan | Notes |", "| Catatan akhir | Final notes |"),
+                     encoding="utf-8")
+    publish_form(server.app, newer)
+    assert client.sync().ok
+    assert ("kunjungan_uji", "2024120101") in {(f["form_id"], f["version"])
+                                              for f in store.list_forms()}
+    form = client.form("kunjungan_uji", "2024120101")
+    assert form.question("catatan").label("en") == "Final notes"
