@@ -6,6 +6,7 @@ Anything else is an :class:`~sync_server.errors.ApiError` (400/415), never a cra
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import request
@@ -13,6 +14,9 @@ from flask import request
 from .errors import ApiError
 
 __all__ = ["check_no_unknown", "parse_json_bytes", "read_json_object", "require_fields"]
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _reject_constant(name: str) -> Any:
@@ -26,9 +30,17 @@ def parse_json_bytes(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "not_utf8") from exc
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json") from exc
+    if _SURROGATE_ESCAPE.search(text):
+        # "\ud800" escapes can smuggle lone surrogates, which are not text: refuse them here
+        # rather than fail later when the value is hashed or stored.
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ApiError(400, "not_utf8") from exc
+    return value
 
 
 def read_json_object() -> dict[str, Any]:

@@ -62,6 +62,10 @@ def test_bad_requests_get_json_4xx_and_change_nothing(small: LiveServer) -> None
     assert_json_error(post(push_url, data=b"{not json", headers=headers), 400, "malformed_json")
     assert_json_error(post(push_url, data=b"\xff\xfe{}", headers=headers), 400, "not_utf8")
     assert_json_error(post(push_url, data=b'{"revisions": NaN}', headers=headers), 400)
+    lone = b'{"revisions": [{"answers": {"a": "\\ud800"}}]}'
+    assert_json_error(post(push_url, data=lone, headers=headers), 400, "not_utf8")
+    sign_in = b'{"username": "\\udfff", "password": "x", "device_id": "d"}'
+    assert_json_error(post(tab.base + "/sessions", data=sign_in, headers=headers), 400, "not_utf8")
     assert_json_error(post(push_url, data=b"[" * 50_000, headers=headers), 400)
     assert_json_error(post(push_url, json=[1, 2]), 400, "bad_request")
     assert_json_error(post(push_url, json={"revisions": "semua"}), 400, "bad_request")
