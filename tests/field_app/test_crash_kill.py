@@ -6,12 +6,15 @@ form). Here: 200 kills, plus a check that the harness does catch a store that wr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from field_app import storage
 from stress import store_kill
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
 
 def test_200_random_kills_lose_no_acknowledged_save(tmp_path: Path) -> None:
