@@ -76,10 +76,24 @@ def finalise(config: dict[str, Any], instance_path: Path) -> None:
     if not config.get("ATTACHMENTS_DIR"):
         config["ATTACHMENTS_DIR"] = str(instance_path / "attachments")
     if not config.get("SECRET_KEY"):
-        key_file = instance_path / "secret_key"
-        if not key_file.exists():
-            import secrets
+        config["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
 
-            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
-            key_file.chmod(0o600)
-        config["SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()
+
+def _instance_secret(key_file: Path) -> str:
+    """Read the instance's secret key, creating it once (safe when several workers start)."""
+    import secrets
+    import time
+
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            key = key_file.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{key_file} is empty: delete it or set SURVEY_SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
