@@ -1,0 +1,42 @@
+"""``field-app``: start the tablet app (also on a laptop, with typed-in GPS and a file chooser).
+
+Options: ``--server URL`` pre-fills the server address on first run; ``--data-dir DIR`` keeps
+the data there instead of the platform's folder (see :mod:`field_app.paths`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main", "parse_args"]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="field-app",
+                                     description="KPK field survey tablet app")
+    parser.add_argument("--server", metavar="URL", help="server address to pre-fill on first run")
+    parser.add_argument("--data-dir", metavar="DIR", type=Path,
+                        help="folder of the app's data (default: the platform's)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app until its window is closed."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not read our options
+    from field_app.paths import data_dir
+
+    folder = args.data_dir or data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    from field_app.ui.app import FieldApp
+
+    FieldApp(folder, server_url=args.server).run()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""GPS and camera behind a small interface, with desktop fallbacks.
+
+On Android (python-for-android sets ``ANDROID_ARGUMENT``) :class:`AndroidDevice` uses plyer's
+GPS and camera. Elsewhere :class:`DesktopDevice` has neither: the form screen then asks for
+latitude and longitude typed in, and offers a file chooser instead of the camera, so the app
+runs on a laptop too. Screens only call :func:`get_device`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AndroidDevice", "DesktopDevice", "Device", "get_device", "on_android"]
+
+LocationCallback = Callable[[dict[str, float] | None], None]
+PhotoCallback = Callable[[Path | None], None]
+
+
+def on_android(env: dict[str, str] | None = None) -> bool:
+    """Whether the app runs inside python-for-android."""
+    env = dict(os.environ) if env is None else env
+    return "ANDROID_ARGUMENT" in env or "ANDROID_PRIVATE" in env
+
+
+class Device:
+    """What the form screen needs from the hardware."""
+
+    has_gps = False
+    has_camera = False
+
+    def locate(self, callback: LocationCallback, timeout: float = 60.0) -> None:
+        """Call ``callback`` once with ``{"latitude", "longitude", "altitude", "accuracy"}``."""
+        callback(None)
+
+    def take_photo(self, target: Path, callback: PhotoCallback) -> None:
+        """Take a photo into ``target``; ``callback(path or None)`` when done or cancelled."""
+        callback(None)
+
+
+class DesktopDevice(Device):
+    """A laptop: coordinates are typed in, photos come from a file chooser."""
+
+
+class AndroidDevice(Device):  # pragma: no cover - runs only on a tablet
+    """A tablet: plyer's GPS and camera."""
+
+    has_gps = True
+    has_camera = True
+
+    def __init__(self) -> None:
+        from plyer import camera, gps  # type: ignore[import-not-found]
+
+        self._gps = gps
+        self._camera = camera
+
+    def locate(self, callback: LocationCallback, timeout: float = 60.0) -> None:
+        """Start the GPS and report the first fix (then stop it)."""
+        done = {"called": False}
+
+        def on_location(**fix: Any) -> None:
+            if done["called"]:
+                return
+            done["called"] = True
+            self._gps.stop()
+            callback({
+                "latitude": float(fix.get("lat", 0.0)),
+                "longitude": float(fix.get("lon", 0.0)),
+                "altitude": float(fix.get("altitude", 0.0)),
+                "accuracy": float(fix.get("accuracy", 0.0)),
+            })
+
+        def on_status(stype: str, status: Any) -> None:
+            if stype == "provider-disabled" and not done["called"]:
+                done["called"] = True
+                callback(None)
+
+        try:
+            self._gps.configure(on_location=on_location, on_status=on_status)
+            self._gps.start(minTime=1000, minDistance=0)
+        except (NotImplementedError, OSError):
+            callback(None)
+
+    def take_photo(self, target: Path, callback: PhotoCallback) -> None:
+        """Open the camera app; the photo is written to ``target``."""
+        def on_complete(path: str) -> bool:
+            callback(Path(path) if path and Path(path).exists() else None)
+            return False
+
+        try:
+            self._camera.take_picture(filename=str(target), on_complete=on_complete)
+        except (NotImplementedError, OSError):
+            callback(None)
+
+
+def get_device() -> Device:
+    """The hardware of this machine."""
+    if on_android():  # pragma: no cover
+        try:
+            return AndroidDevice()
+        except ImportError:
+            return DesktopDevice()
+    return DesktopDevice()

@@ -1,0 +1,245 @@
+"""What the screens ask of the app, as plain Python over the field_app core (no Kivy import).
+
+:class:`AppController` owns the store, the sync client and the background sync of one data
+folder. Screens call it for everything they show (home summary, entry lists, forms) and every
+action they take (sign in, sync, open an entry); it turns records into plain rows for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from field_app import __version__, entries
+from field_app.background import BackgroundSync
+from field_app.form_session import EntryEditor
+from field_app.paths import store_dir
+from field_app.store import Store, local_now
+from field_app.sync_client import Progress, SyncClient, SyncOutcome
+from field_app.ui.editing import ReadOnlyEntry
+from field_app.ui.texts import tr
+
+__all__ = ["AppController", "folder_size", "format_size", "short_time"]
+
+#: The pilot's regions (BPS codes), named through the catalogs (``region.<code>``).
+PILOT_REGIONS = ("16.71", "16.05")
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes used by the files under ``folder``."""
+    if not folder.exists():
+        return 0
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def format_size(size: int) -> str:
+    """``1.2 MB`` style size."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"  # pragma: no cover
+
+
+def short_time(iso: str | None) -> str:
+    """``2024-08-13 09:41`` from an ISO timestamp (``""`` when there is none)."""
+    if not iso:
+        return ""
+    return iso[:16].replace("T", " ")
+
+
+class AppController:
+    """The app's model: one store, one sync client, one background sync."""
+
+    def __init__(self, data_folder: Path, *, server_url: str | None = None,
+                 durable: bool = True) -> None:
+        """Open the store in ``data_folder``; ``server_url`` pre-fills the first run."""
+        self.data_folder = Path(data_folder)
+        self.store = Store(store_dir(self.data_folder), durable=durable)
+        if server_url and not self.store.get_setting("server_url"):
+            self.store.set_setting("server_url", server_url)
+        self.client = SyncClient(self.store, attachments_folder=self.data_folder / "attachments")
+        self.background: BackgroundSync | None = None
+        self._names: dict[str, tuple[str, str]] = {}
+
+    # ----------------------------------------------------------------- settings
+
+    @property
+    def language(self) -> str:
+        """The interface language (``id`` by default)."""
+        return self.store.get_setting("language") or "id"
+
+    def set_language(self, lang: str) -> None:
+        """Remember the interface language."""
+        self.store.set_setting("language", lang)
+
+    @property
+    def server_url(self) -> str:
+        """The server address (saved at sign-in or in the settings)."""
+        return self.client.server_url or ""
+
+    def set_server_url(self, url: str) -> None:
+        """Change the server address (used by the next sign-in and sync)."""
+        url = url.strip().rstrip("/")
+        self.store.set_setting("server_url", url)
+        creds = self.store.credentials()
+        if creds:
+            self.store.set_credentials(creds["token"], creds["user"], url)
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a token is saved."""
+        return self.store.credentials() is not None
+
+    def user(self) -> dict[str, Any]:
+        """The signed-in officer (``{}`` if none)."""
+        return (self.store.credentials() or {}).get("user") or {}
+
+    def sign_in(self, server_url: str, username: str, password: str) -> dict[str, Any]:
+        """Sign in (network; raises ``SyncError``) and pick the officer's first region."""
+        user = self.client.sign_in(username.strip(), password, server_url.strip().rstrip("/"))
+        regions = self.regions()
+        if regions and self.current_region() not in regions:
+            self.store.set_setting("region", regions[0])
+        return user
+
+    def sign_out(self) -> None:
+        """Forget the token (the entries stay on the tablet)."""
+        if self.background is not None:
+            self.background.stop(timeout=2)
+        self.client.sign_out()
+
+    def regions(self) -> list[str]:
+        """Region codes the officer works in (from the sign-in), else the pilot's."""
+        return list(self.user().get("regions") or []) or list(PILOT_REGIONS)
+
+    def current_region(self) -> str:
+        """The region new entries are made for."""
+        region = self.store.get_setting("region")
+        return region if region in self.regions() else self.regions()[0]
+
+    def set_region(self, code: str) -> None:
+        """Choose the region of new entries."""
+        self.store.set_setting("region", code)
+
+    def storage_used(self) -> int:
+        """Bytes used by the app's data folder."""
+        return folder_size(self.data_folder)
+
+    @staticmethod
+    def version() -> str:
+        """The app's version."""
+        return __version__
+
+    # -------------------------------------------------------------------- forms
+
+    def available_forms(self) -> list[dict[str, str]]:
+        """The newest cached version of each form, by title."""
+        newest: dict[str, dict[str, str]] = {}
+        for form in self.store.list_forms():
+            known = newest.get(form["form_id"])
+            if known is None or str(form["version"]) > str(known["version"]):
+                newest[form["form_id"]] = form
+        return sorted(newest.values(), key=lambda f: (f.get("title") or f["form_id"]))
+
+    def form(self, form_id: str, version: str) -> Any:
+        """The compiled form (cached in memory); ``None`` if not on the tablet."""
+        return self.client.form(form_id, version)
+
+    # -------------------------------------------------------------------- home
+
+    def counts(self) -> dict[str, int]:
+        """Entries per status."""
+        return self.store.counts()
+
+    def last_sync(self) -> str:
+        """When the last successful sync ended (``""`` if never)."""
+        return self.store.get_setting("last_sync_at") or ""
+
+    def start_sync(self, on_progress: Callable[[Progress], None],
+                   on_done: Callable[[SyncOutcome], None]) -> bool:
+        """Start a sync in the background; ``False`` when one is already running."""
+        def done(outcome: SyncOutcome) -> None:
+            if outcome.ok:
+                self.store.set_setting("last_sync_at", local_now())
+            on_done(outcome)
+
+        if self.background is None:
+            self.background = BackgroundSync(self.client)
+        if self.background.running:
+            return False
+        self.background.on_progress = on_progress
+        self.background.on_done = done
+        return self.background.sync_now()
+
+    def stop(self) -> None:
+        """Stop the background sync and close the store (the app is closing)."""
+        if self.background is not None:
+            self.background.stop(timeout=2)
+        self.store.close()
+
+    # ----------------------------------------------------------------- entries
+
+    def entry_name(self, record: dict[str, Any], lang: str) -> str:
+        """The entry's instance_name, or a readable summary (form title and start time)."""
+        key = record["entry_id"]
+        cached = self._names.get(key)
+        if cached and cached[0] == record.get("updated_at"):
+            return cached[1]
+        name = ""
+        form = self.form(record["form_id"], record["form_version"])
+        if form is not None:
+            full = self.store.get_entry(key)
+            try:
+                name = form.new_session(full["answers"]).instance_name()
+            except Exception:  # a damaged or odd entry must still be listed
+                name = ""
+            if not name:
+                name = tr("entries.summary", lang, form=form.title,
+                          date=short_time(record.get("created_at")))
+        self._names[key] = (record.get("updated_at") or "", name or key[:8])
+        return self._names[key][1]
+
+    def entry_rows(self, status: str, lang: str, limit: int = 60) -> list[dict[str, Any]]:
+        """Rows of the entries list for one status: name, date, region, comment."""
+        rows = []
+        for record in self.store.list_entries(status=status)[:limit]:
+            rows.append({
+                "entry_id": record["entry_id"],
+                "status": record["status"],
+                "name": self.entry_name(record, lang),
+                "date": short_time(record.get("updated_at")),
+                "region": tr(f"region.{record.get('region')}", lang),
+                "comment": record.get("review_comment") or "",
+                "rejected": record.get("rejected", False),
+            })
+        return rows
+
+    def new_entry(self, form_id: str, version: str) -> EntryEditor:
+        """Start a draft of a form for the current region (its region question pre-filled)."""
+        form = self.form(form_id, version)
+        region = self.current_region()
+        answers = {}
+        list_name = form.question("kabkota").list_name if form.has_question("kabkota") else None
+        if list_name and form.choice(list_name, region) is not None:
+            answers["kabkota"] = region
+        return EntryEditor.new(self.store, form, region, answers)
+
+    def open_entry(self, entry_id: str) -> EntryEditor | ReadOnlyEntry:
+        """Open an entry: drafts and entries needing correction for editing, others read-only."""
+        record = self.store.get_entry(entry_id)
+        form = self.form(record["form_id"], record["form_version"])
+        if form is None:
+            raise LookupError(record["form_id"])
+        if record["status"] == entries.NEEDS_CORRECTION:
+            self.store.start_correction(entry_id)
+            record = self.store.get_entry(entry_id)
+        if record["status"] == entries.DRAFT:
+            return EntryEditor(self.store, form, entry_id)
+        return ReadOnlyEntry(form, record)
+
+    def delete_draft(self, entry_id: str) -> None:
+        """Delete a draft never sent."""
+        self.store.delete_draft(entry_id)

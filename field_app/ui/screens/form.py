@@ -1,0 +1,488 @@
+"""Filling a form: one page per question or field-list group, a navigator, repeat controls.
+
+The page logic lives in :mod:`field_app.ui.navigation` (no Kivy); answers go through the core's
+autosaving :class:`~field_app.form_session.EntryEditor`, so leaving at any moment keeps the
+draft. After the last page comes a summary page that lists what still blocks finalizing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.filechooser import FileChooserListView
+from kivy.uix.popup import Popup
+from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
+
+from field_app.ui import navigation
+from field_app.ui.editing import ReadOnlyEntry, comment_of, move_repeat
+from field_app.ui.question_widgets import QuestionWidget, make_question_widget
+from field_app.ui.texts import issue_message, tr
+from field_app.ui.widgets import (
+    BodyLabel,
+    Card,
+    ErrorLabel,
+    HintLabel,
+    PrimaryButton,
+    TitleLabel,
+    TouchButton,
+    confirm,
+)
+
+__all__ = ["FormScreen", "issue_location"]
+
+log = logging.getLogger(__name__)
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def issue_location(path: str) -> tuple[str, tuple[int, ...]]:
+    """``("temuan_teks", (0,))`` from an issue path ``"temuan[0]/temuan_teks"``."""
+    name = _INDEX.sub("", path.split("/")[-1])
+    return name, tuple(int(i) for i in _INDEX.findall(path))
+
+
+class FormScreen(Screen):
+    """The page being filled; ``index == len(pages)`` is the summary page."""
+
+    title = StringProperty("")
+    position = StringProperty("")
+    fraction = NumericProperty(0)
+    banner = StringProperty("")
+    read_only = BooleanProperty(False)
+    on_summary = BooleanProperty(False)
+
+    def prepare(self, new: tuple[str, str] | None = None, entry_id: str | None = None) -> None:
+        """Open a new draft of form ``new`` or the entry ``entry_id``."""
+        self.app = App.get_running_app()
+        controller = self.app.controller
+        if new is not None:
+            self.editor = controller.new_entry(*new)
+        else:
+            self.editor = controller.open_entry(entry_id)
+        self.form = self.editor.form
+        self.session = self.editor.session
+        self.read_only = isinstance(self.editor, ReadOnlyEntry)
+        self.device = self.app.device
+        self.attachments_folder = controller.data_folder / "attachments"
+        self.title = self.form.title
+        self.touched: set[tuple[str, tuple[int, ...]]] = set()
+        self.checked_pages: set[tuple[str, str, tuple[int, ...]]] = set()
+        self.finalize_tried = False
+        self.widgets: list[QuestionWidget] = []
+        self.banner = self._banner_text()
+        self.pages = navigation.build_pages(self.form, self.session)
+        self.index = 0
+        self.show_page(0)
+
+    # ------------------------------------------------------------------ language
+
+    @property
+    def lang(self) -> str:
+        """The interface language."""
+        return self.app.lang
+
+    @property
+    def form_lang(self) -> str:
+        """The form language matching the interface one (else the form's default)."""
+        codes = self.form.language_codes
+        return self.lang if self.lang in codes else self.form.default_language
+
+    def _banner_text(self) -> str:
+        record = self.app.controller.store.get_entry(self.editor.entry_id)
+        lines = []
+        comment = comment_of(record) if record.get("correction") or record.get(
+            "review_status") == "needs_correction" else ""
+        if comment:
+            lines.append(tr("form.banner.comment", self.lang, comment=comment))
+        if record.get("rejection"):
+            rejection = record["rejection"]
+            reason = (rejection.get("message_id") if self.lang == "id"
+                      else rejection.get("message")) or ""
+            lines.append(tr("form.banner.rejected", self.lang, reason=reason))
+        if record["status"] == "conflict":
+            lines.append(tr("form.banner.conflict", self.lang))
+            for conflict in record.get("conflicts") or []:
+                name, _ = issue_location(conflict.get("path", ""))
+                label = (self.form.question(name).label(self.form_lang,
+                                                        self.form.default_language)
+                         if self.form.has_question(name) else name)
+                lines.append(tr("form.banner.conflict_item", self.lang, field=label,
+                                ours=_plain(conflict.get("ours")),
+                                theirs=_plain(conflict.get("theirs"))))
+        elif self.read_only:
+            lines.append(tr("form.banner.read_only", self.lang,
+                            status=tr(f"entry.status.{record['status']}", self.lang)))
+        return "\n".join(lines)
+
+    # --------------------------------------------------------------------- pages
+
+    def show_page(self, index: int) -> None:
+        """Build the widgets of page ``index`` (or the summary page)."""
+        self.index = max(0, min(index, len(self.pages)))
+        body = self.ids.body
+        body.clear_widgets()
+        self.widgets = []
+        self.on_summary = self.index == len(self.pages)
+        total = len(self.pages)
+        if self.on_summary:
+            self.position = tr("form.position.summary", self.lang)
+            self.fraction = 1
+            self._build_summary(body)
+        else:
+            page = self.pages[self.index]
+            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
+            self.fraction = (self.index + 1) / (total + 1)
+            if page.kind == navigation.REPEAT:
+                self._build_repeat(body, page)
+            else:
+                self._build_questions(body, page)
+        self.ids.scroll.scroll_y = 1
+
+    def _page_title(self, page: navigation.Page) -> str:
+        question = self.form.question(page.key)
+        if not question.is_group:
+            return ""
+        label = navigation.render_text(
+            question.label(self.form_lang, self.form.default_language), self.session,
+            page.instance)
+        if question.is_repeat and page.kind != navigation.REPEAT:
+            label = tr("form.repeat.item", self.lang, label=label, number=page.instance[-1] + 1)
+        return label
+
+    def _build_questions(self, body: BoxLayout, page: navigation.Page) -> None:
+        heading = self._page_title(page)
+        if heading:
+            body.add_widget(TitleLabel(text=heading))
+        for name in page.questions:
+            widget = make_question_widget(self, self.form.question(name), page.instance)
+            self.widgets.append(widget)
+        self._refresh_widgets()
+
+    def _shows_error(self, widget: QuestionWidget) -> bool:
+        key = (widget.name, widget.instance)
+        page = self.pages[self.index] if self.index < len(self.pages) else None
+        return (key in self.touched or self.finalize_tried
+                or (page is not None and page.ident in self.checked_pages))
+
+    def _refresh_widgets(self) -> None:
+        """Show relevant questions in form order, hide the others, redraw each."""
+        body = self.ids.body
+        page = self.pages[self.index]
+        visible = set(navigation.visible_questions(self.session, page))
+        wanted = [w for w in self.widgets if w.name in visible]
+        current = [w for w in reversed(body.children) if isinstance(w, QuestionWidget)]
+        if wanted != current:
+            for widget in current:
+                body.remove_widget(widget)
+            for widget in wanted:
+                body.add_widget(widget)
+        for widget in wanted:
+            widget.refresh(self._shows_error(widget))
+
+    def answer(self, name: str, instance: tuple[int, ...], value: Any) -> None:
+        """An answer from a question widget: save it, then apply skip logic live."""
+        if self.read_only:
+            return
+        try:
+            self.editor.set_answer(name, value, instance)
+        except Exception:
+            log.exception("cannot save answer %s", name)
+            self.app.notify(tr("form.error.save", self.lang))
+            return
+        self.touched.add((name, instance))
+        self._recompute_pages()
+        if not self.on_summary and self.pages[self.index].kind == navigation.QUESTIONS:
+            self._refresh_widgets()
+
+    def _recompute_pages(self) -> None:
+        ident = self.pages[self.index].ident if self.index < len(self.pages) else None
+        self.pages = navigation.build_pages(self.form, self.session)
+        if ident is not None:
+            found = navigation.page_index_of(self.pages, ident)
+            if found is not None:
+                self.index = found
+        total = len(self.pages)
+        if self.index < total:
+            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
+
+    # ---------------------------------------------------------------- moving
+
+    def next_page(self) -> None:
+        """Go on; a page with errors stays and shows them (required, constraint)."""
+        if self.on_summary:
+            return
+        page = self.pages[self.index]
+        if not self.read_only and page.kind == navigation.QUESTIONS:
+            self.checked_pages.add(page.ident)
+            errors = navigation.page_errors(self.session, page)
+            if errors:
+                self._refresh_widgets()
+                first = next(w for w in self.widgets if w.name in errors)
+                self.ids.scroll.scroll_to(first, padding=dp(16), animate=False)
+                return
+        self.show_page(self.index + 1)
+
+    def previous_page(self) -> None:
+        """Go back one page."""
+        if self.index > 0:
+            self.show_page(self.index - 1)
+
+    def jump(self, index: int, *_args: Any) -> None:
+        """Go to any page (from the navigator or the summary)."""
+        if getattr(self, "_navigator", None) is not None:
+            self._navigator.dismiss()
+            self._navigator = None
+        self.show_page(index)
+
+    def leave(self) -> None:
+        """Back to home; the draft is already saved."""
+        if not self.read_only:
+            self.app.notify(tr("form.draft_saved", self.lang))
+        self.app.show("home")
+
+    def open_navigator(self) -> None:
+        """A list of every page, the ones with errors marked, to jump to."""
+        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        box.bind(minimum_height=box.setter("height"))
+        for index, page in enumerate(self.pages):
+            errors = (navigation.page_errors(self.session, page)
+                      if page.kind == navigation.QUESTIONS and not self.read_only else {})
+            marked = errors and (page.ident in self.checked_pages or self.finalize_tried
+                                 or any((n, page.instance) in self.touched for n in errors))
+            text = f"{index + 1}. {self._page_name(page)}"
+            if marked:
+                text = tr("form.navigator.error", self.lang, page=text)
+            button = TouchButton(text=text)
+            if marked:
+                button.background_color = (0.98, 0.85, 0.83, 1)
+            if index == self.index:
+                button.bold = True
+            button.bind(on_release=partial(self.jump, index))
+            box.add_widget(button)
+        summary = PrimaryButton(text=tr("form.position.summary", self.lang))
+        summary.bind(on_release=partial(self.jump, len(self.pages)))
+        box.add_widget(summary)
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(box)
+        self._navigator = Popup(title=tr("form.navigator", self.lang), content=scroll,
+                                size_hint=(0.9, 0.9), title_size="20sp")
+        self._navigator.open()
+
+    def _page_name(self, page: navigation.Page) -> str:
+        if page.kind == navigation.REPEAT:
+            question = self.form.question(page.key)
+            return tr("form.repeat.control", self.lang,
+                      label=question.label(self.form_lang, self.form.default_language))
+        title = self._page_title(page)
+        if title:
+            return title
+        question = self.form.question(page.questions[0])
+        return navigation.render_text(
+            question.label(self.form_lang, self.form.default_language), self.session,
+            page.instance)
+
+    # --------------------------------------------------------------- repeats
+
+    def _build_repeat(self, body: BoxLayout, page: navigation.Page) -> None:
+        question = self.form.question(page.key)
+        label = question.label(self.form_lang, self.form.default_language)
+        count = self.session.repeat_count(page.key, page.instance)
+        body.add_widget(TitleLabel(text=label))
+        body.add_widget(BodyLabel(text=tr("form.repeat.count", self.lang, count=count)))
+        fixed = question.repeat_count is not None or self.read_only
+        for index in range(count):
+            card = Card()
+            card.add_widget(BodyLabel(text=self._instance_summary(question, page, index),
+                                      bold=True))
+            row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+            actions = [("form.repeat.open", self._open_instance)]
+            if not fixed:
+                actions += [("form.repeat.up", self._move_up), ("form.repeat.down",
+                                                                self._move_down),
+                            ("form.repeat.remove", self._remove)]
+            for key, action in actions:
+                button = TouchButton(text=tr(key, self.lang))
+                button.action = key
+                button.disabled = ((key == "form.repeat.up" and index == 0)
+                                   or (key == "form.repeat.down" and index == count - 1))
+                button.bind(on_release=partial(action, page, index))
+                row.add_widget(button)
+            card.add_widget(row)
+            body.add_widget(card)
+        if not fixed:
+            add = PrimaryButton(text=tr("form.repeat.add", self.lang, label=label))
+            add.action = "form.repeat.add"
+            add.bind(on_release=partial(self._add, page))
+            body.add_widget(add)
+
+    def _instance_summary(self, question: Any, page: navigation.Page, index: int) -> str:
+        instance = (*page.instance, index)
+        for child in question.children:
+            if child.type == "text":
+                value = self.session.value(child.name, instance)
+                if value:
+                    text = str(value)
+                    return f"#{index + 1}: {text[:60]}{'…' if len(text) > 60 else ''}"
+        return f"#{index + 1}"
+
+    def _first_page_of(self, key: str, instance: tuple[int, ...]) -> int | None:
+        for number, page in enumerate(self.pages):
+            if page.kind == navigation.QUESTIONS and page.instance == instance and (
+                    page.key == key or key in self._ancestors(page)):
+                return number
+        return None
+
+    def _ancestors(self, page: navigation.Page) -> set[str]:
+        names = set()
+        question = self.form.question(page.questions[0]) if page.questions else None
+        while question is not None:
+            names.add(question.name)
+            question = question.parent
+        return names
+
+    def _add(self, page: navigation.Page, *_args: Any) -> None:
+        index = self.editor.add_repeat(page.key, page.instance)
+        self._recompute_pages()
+        target = self._first_page_of(page.key, (*page.instance, index))
+        self.show_page(target if target is not None else self.index)
+
+    def _open_instance(self, page: navigation.Page, index: int, *_args: Any) -> None:
+        target = self._first_page_of(page.key, (*page.instance, index))
+        if target is not None:
+            self.show_page(target)
+
+    def _move(self, page: navigation.Page, index: int, new_index: int) -> None:
+        move_repeat(self.editor, page.key, index, new_index, page.instance)
+        self._recompute_pages()
+        self.show_page(self.index)
+
+    def _move_up(self, page: navigation.Page, index: int, *_args: Any) -> None:
+        self._move(page, index, index - 1)
+
+    def _move_down(self, page: navigation.Page, index: int, *_args: Any) -> None:
+        self._move(page, index, index + 1)
+
+    def _remove(self, page: navigation.Page, index: int, *_args: Any) -> None:
+        def remove() -> None:
+            self.editor.remove_repeat(page.key, index, page.instance)
+            self._recompute_pages()
+            self.show_page(self.index)
+
+        self.confirm_popup = confirm(tr("form.repeat.remove_confirm", self.lang,
+                                        number=index + 1),
+                                     tr("form.repeat.remove", self.lang), remove)
+
+    # --------------------------------------------------------------- summary
+
+    def _issues(self) -> list[Any]:
+        return list(self.form.validate(self.editor.answers()))
+
+    def _build_summary(self, body: BoxLayout) -> None:
+        body.add_widget(TitleLabel(text=tr("form.summary.title", self.lang)))
+        if self.read_only:
+            body.add_widget(BodyLabel(text=self.banner or ""))
+            return
+        issues = self._issues()
+        if not issues:
+            body.add_widget(BodyLabel(text=tr("form.summary.ready", self.lang)))
+        else:
+            body.add_widget(ErrorLabel(text=tr("form.summary.blocked", self.lang,
+                                               count=len(issues))))
+            for issue in issues[:40]:
+                name, instance = issue_location(issue.path)
+                label = (self.form.question(name).label(self.form_lang,
+                                                        self.form.default_language)
+                         if self.form.has_question(name) else name)
+                if instance:
+                    label += " " + " ".join(f"#{i + 1}" for i in instance)
+                button = TouchButton(text=f"{label}: {issue_message(issue, self.lang)}")
+                button.issue_path = issue.path
+                target = self._page_of_question(name, instance)
+                if target is not None:
+                    button.bind(on_release=partial(self.jump, target))
+                body.add_widget(button)
+        finalize = PrimaryButton(text=tr("form.finalize", self.lang))
+        finalize.bind(on_release=lambda *_: self.finalize())
+        self.ids["finalize_button"] = finalize
+        body.add_widget(finalize)
+        body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
+
+    def _page_of_question(self, name: str, instance: tuple[int, ...]) -> int | None:
+        for number, page in enumerate(self.pages):
+            if name in page.questions and page.instance == instance:
+                return number
+        return None
+
+    def finalize(self) -> None:
+        """Finalize if the form validates; otherwise list what blocks it."""
+        self.finalize_tried = True
+        try:
+            issues = self.editor.finalize()
+        except Exception:
+            log.exception("finalize failed")
+            self.app.notify(tr("error.unexpected", self.lang))
+            return
+        if issues:
+            self.show_page(len(self.pages))
+            return
+        self.app.notify(tr("form.finalized", self.lang))
+        self.app.show("home")
+
+    # ----------------------------------------------------------------- photos
+
+    def pick_photo(self, widget: QuestionWidget) -> None:
+        """Camera on a tablet; a file chooser on a desktop."""
+        if self.device.has_camera:
+            target = self.app.controller.data_folder / "camera.jpg"
+            self.device.take_photo(target, lambda path: self.app.on_main_thread(
+                self._photo_taken, widget, path))
+            return
+        content = BoxLayout(orientation="vertical", spacing=dp(8))
+        chooser = FileChooserListView(path=str(Path.home()),
+                                      filters=["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.PNG"])
+        content.add_widget(chooser)
+        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+        cancel = TouchButton(text=tr("common.cancel", self.lang))
+        choose = PrimaryButton(text=tr("form.image.use", self.lang))
+        row.add_widget(cancel)
+        row.add_widget(choose)
+        content.add_widget(row)
+        popup = Popup(title=tr("form.image.choose", self.lang), content=content,
+                      size_hint=(0.9, 0.9))
+        cancel.bind(on_release=lambda *_: popup.dismiss())
+
+        def use(*_args: Any) -> None:
+            popup.dismiss()
+            if chooser.selection:
+                self._photo_taken(widget, Path(chooser.selection[0]))
+
+        choose.bind(on_release=use)
+        self.photo_popup = (popup, chooser, choose)
+        popup.open()
+
+    def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            self.editor.attach_photo(widget.name, path, widget.instance)
+        except OSError:
+            self.app.notify(tr("form.image.failed", self.lang))
+            return
+        self.touched.add((widget.name, widget.instance))
+        self._refresh_widgets()
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

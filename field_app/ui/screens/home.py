@@ -1,0 +1,122 @@
+"""Home: the officer, the region, the forms available offline, entry counts and sync."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from field_app import entries
+from field_app.sync_client import Progress, SyncOutcome
+from field_app.ui.controller import short_time
+from field_app.ui.texts import tr
+from field_app.ui.widgets import HintLabel, PrimaryButton, TouchButton
+
+__all__ = ["HomeScreen"]
+
+
+class HomeScreen(Screen):
+    """State in properties; the .kv file lays it out (two columns in landscape)."""
+
+    officer = StringProperty("")
+    region = StringProperty("")
+    counts = DictProperty(dict.fromkeys(entries.STATUSES, 0))
+    last_sync = StringProperty("")
+    syncing = BooleanProperty(False)
+    progress = NumericProperty(0)
+    sync_message = StringProperty("")
+    sync_ok = BooleanProperty(True)
+
+    def prepare(self) -> None:
+        """Refresh everything shown from the store."""
+        app = App.get_running_app()
+        controller = app.controller
+        user = controller.user()
+        self.officer = user.get("full_name") or user.get("username", "")
+        self.region = controller.current_region()
+        self.counts = controller.counts()
+        self.last_sync = short_time(controller.last_sync())
+        self._build_regions()
+        self._build_forms()
+
+    def _build_regions(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.regions
+        box.clear_widgets()
+        for code in app.controller.regions():
+            button = TouchButton(text=tr(f"region.{code}", app.lang))
+            if code == self.region:
+                button.background_color = (0.05, 0.36, 0.62, 1)
+                button.color = (1, 1, 1, 1)
+            button.bind(on_release=partial(self._choose_region, code))
+            box.add_widget(button)
+
+    def _choose_region(self, code: str, *_args: object) -> None:
+        App.get_running_app().controller.set_region(code)
+        self.prepare()
+
+    def _build_forms(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.forms
+        box.clear_widgets()
+        forms = app.controller.available_forms()
+        if not forms:
+            box.add_widget(HintLabel(text=tr("home.no_forms", app.lang)))
+        for form in forms:
+            button = PrimaryButton(text=tr("home.new_entry", app.lang,
+                                           title=form.get("title") or form["form_id"]))
+            button.form_key = (form["form_id"], form["version"])
+            button.bind(on_release=partial(self.new_entry, form["form_id"], form["version"]))
+            box.add_widget(button)
+
+    def on_enter(self, *_args: object) -> None:
+        """Labels follow a language switch made elsewhere."""
+        self._build_regions()
+        self._build_forms()
+
+    def new_entry(self, form_id: str, version: str, *_args: object) -> None:
+        """Start a new draft and open it."""
+        app = App.get_running_app()
+        app.show("form", new=(form_id, version))
+
+    def open_list(self, status: str) -> None:
+        """Open the entries list on one status."""
+        App.get_running_app().show("entries", status=status)
+
+    # --------------------------------------------------------------------- sync
+
+    def sync(self) -> None:
+        """Start a sync; progress and outcome come back through the app's main thread."""
+        app = App.get_running_app()
+        started = app.controller.start_sync(
+            lambda progress: app.on_main_thread(self._on_progress, progress),
+            lambda outcome: app.on_main_thread(self._on_done, outcome),
+        )
+        if started:
+            self.syncing = True
+            self.progress = 0
+            self.sync_ok = True
+            self.sync_message = tr("home.sync_started", app.lang)
+        else:
+            self.sync_message = tr("sync.error.busy", app.lang)
+
+    def _on_progress(self, progress: Progress) -> None:
+        app = App.get_running_app()
+        phases = {"attachments": 0, "push": 1, "forms": 2, "pull": 3}
+        step = phases.get(progress.phase, 0)
+        fraction = (progress.done / progress.total) if progress.total else 0.5
+        self.progress = min(100.0, (step + fraction) * 25)
+        self.sync_message = progress.message.get(app.lang) or progress.message.get("id", "")
+
+    def _on_done(self, outcome: SyncOutcome) -> None:
+        app = App.get_running_app()
+        self.syncing = False
+        self.sync_ok = outcome.ok
+        self.progress = 100 if outcome.ok else self.progress
+        message = outcome.message.get(app.lang) or outcome.message.get("id", "")
+        if outcome.reason == "token_revoked":
+            message = message + " " + tr("home.sign_in_again", app.lang)
+        self.sync_message = message
+        self.prepare()
