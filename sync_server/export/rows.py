@@ -122,6 +122,8 @@ def encode_row(cells: Sequence[Any]) -> str:
         ]
     except TypeError:
         return encode_row([_text(c) for c in cells])
+    if fixed == [""]:
+        return '""\r\n'  # a lone empty field, told apart from an empty line
     return ",".join(fixed) + "\r\n"
 
 
