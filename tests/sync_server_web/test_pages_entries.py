@@ -155,12 +155,19 @@ def test_supervisor_edit_makes_a_validated_revision_with_a_diff(app: Flask) -> N
     web.get(f"/entries/{rev['entry_id']}")
     resp = web.post(
         f"/entries/{rev['entry_id']}/edit",
-        {"name": "jumlah_petugas", "value": "6", "comment": "Sesuai daftar hadir", "parent_rev": rev["rev"]},
+        {
+            "name": "jumlah_petugas",
+            "value": "6",
+            "comment": "Sesuai daftar hadir",
+            "parent_rev": rev["rev"],
+        },
     )
     assert resp.status_code == 302
     page = web.get(f"/entries/{rev['entry_id']}").text
     assert "Jawaban diubah" in page
-    diff = re.search(r"<code>jumlah_petugas</code></td><td class=\"old\">(\d+)</td><td class=\"new\">(\d+)", page)
+    diff = re.search(
+        r"<code>jumlah_petugas</code></td><td class=\"old\">(\d+)</td><td class=\"new\">(\d+)", page
+    )
     assert diff and diff.groups() == ("4", "6")
     assert "(supervisor)" in page
     # An invalid value is refused with the form's message, and nothing changes.
@@ -183,7 +190,9 @@ def test_photo_is_served_to_readers_only_with_its_media_type(app: Flask) -> None
     assert resp.status_code == 200 and resp.data == data
     assert resp.headers["Content-Type"] == "image/jpeg"
     assert f"/entries/{rev['entry_id']}/files/{sha}" in web.get(f"/entries/{rev['entry_id']}").text
-    assert as_user(app, "spv_mura").get(f"/entries/{rev['entry_id']}/files/{sha}").status_code == 404
+    assert (
+        as_user(app, "spv_mura").get(f"/entries/{rev['entry_id']}/files/{sha}").status_code == 404
+    )
     assert web.get(f"/entries/{rev['entry_id']}/files/{'0' * 64}").status_code == 404
 
 
