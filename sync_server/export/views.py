@@ -3,13 +3,12 @@
 Query string: the entries-table filters (:mod:`sync_server.entry_filters`) and the options
 ``labels``, ``lang``, ``split_select_multiple``, ``group_prefix``. Who may export: a supervisor
 (their regions) or an admin, signed in with ``Authorization: Bearer <token>`` (scripts) or with
-the review pages' session cookie (when the review pages provide ``current_web_user``).
+the review pages' session cookie (:func:`sync_server.review.auth.current_web_user`).
 Errors are JSON ``{"error", "message", "message_id"}`` like the API, before any CSV byte is sent.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
@@ -43,13 +42,10 @@ def _error(status: int, code: str, messages: dict[str, str]) -> Response:
 
 
 def _session_user() -> Any:
-    """The user signed in to the review pages, if that module provides a helper."""
-    try:
-        module = importlib.import_module("sync_server.review.auth")
-    except ImportError:
-        return None
-    helper = getattr(module, "current_web_user", None)
-    return helper() if callable(helper) else None
+    """The supervisor or admin signed in to the review pages (session cookie), or ``None``."""
+    from ..review.auth import current_web_user
+
+    return current_web_user()
 
 
 def _current_user() -> tuple[Any, str | None]:

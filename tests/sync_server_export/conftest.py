@@ -148,8 +148,8 @@ def seeded(live_server: LiveServer) -> Seeded:
 
 @pytest.fixture
 def sqlite_seeded(tmp_path: Path) -> Iterator[Seeded]:
-    """The same on SQLite only."""
-    live = start_live_server(tmp_path / "instance-export")
+    """The same on SQLite only (session cookies without the Secure flag, for the test client)."""
+    live = start_live_server(tmp_path / "instance-export", SESSION_COOKIE_SECURE=False)
     try:
         yield seed(live)
     finally:

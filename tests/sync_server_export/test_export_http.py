@@ -300,3 +300,27 @@ def test_deleted_entries_are_left_out_unless_asked(seeded: Seeded) -> None:
         get(seeded, "admin", f"/export/{FORM_ID}.csv", include_deleted="1").content
     )
     assert len(everything) == len(seeded.pushed)
+
+
+def test_review_pages_session_cookie_can_export(sqlite_seeded: Seeded) -> None:
+    import re
+
+    def signed_in(username: str):
+        client = sqlite_seeded.server.app.test_client()
+        page = client.get("/signin")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        resp = client.post(
+            "/signin",
+            data={"username": username, "password": "rahasia-123", "csrf_token": token},
+        )
+        assert resp.status_code == 302, resp.text
+        return client
+
+    anonymous = sqlite_seeded.server.app.test_client()
+    assert anonymous.get(f"/export/{FORM_ID}.csv").status_code == 401
+    supervisor = signed_in("spv_plg")
+    resp = supervisor.get(f"/export/{FORM_ID}.csv")
+    assert resp.status_code == 200
+    rows = read_csv_bytes(resp.data)
+    assert rows and {row["RegionCode"] for row in rows} == {"16.71"}
+    assert supervisor.get(f"/export/{FORM_ID}.zip?region=16.05").status_code == 403
