@@ -11,10 +11,8 @@ from xml.sax.saxutils import escape
 __all__ = ["bar_chart"]
 
 
-def _nice_max(value: float) -> float:
-    """The smallest 1/2/5 x 10^n at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1
+def _nice_step(value: float) -> float:
+    """The smallest 1, 2 or 5 x 10^n at or above ``value`` (at least 1): a whole-number tick."""
     magnitude = 1
     while magnitude * 10 <= value:
         magnitude *= 10
@@ -32,7 +30,7 @@ def bar_chart(
     height: int = 220,
     label_every: int = 1,
 ) -> str:
-    """A vertical bar chart of ``(label, value)`` pairs, with a y axis from 0 to a round maximum.
+    """A vertical bar chart of ``(label, value)`` pairs; the y axis has four whole-number steps.
 
     Every bar carries a ``<title>`` (its label and value) so a pointer shows the exact figure.
     ``label_every`` thins the x labels when there are many bars.
@@ -40,7 +38,7 @@ def bar_chart(
     left, right, top, bottom = 44, 8, 12, 40
     plot_w = width - left - right
     plot_h = height - top - bottom
-    peak = _nice_max(max((v for _, v in bars), default=0))
+    peak = 4 * _nice_step(max((v for _, v in bars), default=0) / 4)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
@@ -64,7 +62,7 @@ def bar_chart(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" class="bar">'
                 f"<title>{escape(label)}: {value:g}</title></rect>"
             )
-            if i % label_every == 0:
+            if (len(bars) - 1 - i) % label_every == 0:  # the latest bar always has a label
                 cx = left + slot * i + slot / 2
                 parts.append(
                     f'<text x="{cx:.1f}" y="{height - bottom + 14}" class="axis" '
