@@ -58,6 +58,16 @@ class ErrorLabel(BodyLabel):
 class FieldInput(TextInput):
     """A one-line text field sized for touch."""
 
+    def insert_text(self, substring: str, from_undo: bool = False) -> None:
+        """Insert typed text, even before the field's first layout pass.
+
+        Kivy lays out a field's lines on the next frame; until then an empty field drops
+        what is inserted (seen with numeric filters on a page just built).
+        """
+        if not self._lines:
+            self._refresh_text(self.text)
+        super().insert_text(substring, from_undo=from_undo)
+
 
 class ChoiceRow(ButtonBehavior, BoxLayout):
     """A large tappable row with a checkbox (or radio button when ``group`` is set)."""

@@ -25,14 +25,14 @@ from typing import Any
 STEP_TIMEOUT = 30.0
 
 
-class ScenarioFailed(AssertionError):
+class ScenarioFailedError(AssertionError):
     """A check of the scenario failed."""
 
 
 def check(condition: Any, message: str) -> None:
     """Fail the scenario when ``condition`` is false."""
     if not condition:
-        raise ScenarioFailed(message)
+        raise ScenarioFailedError(message)
 
 
 class Driver:
@@ -149,7 +149,7 @@ class Driver:
                 rows = list(widget.rows.values())
                 self.press(rows[0])
             elif kind == "select_multiple" and widget.rows:
-                list(widget.rows.values())[0].ids.box.active = True
+                next(iter(widget.rows.values())).ids.box.active = True
             elif kind in ("integer", "decimal"):
                 self.type_into(widget.field, "80")
             elif kind == "text":
@@ -190,7 +190,7 @@ def run(scenario: Callable[[Driver], Iterator[Any]], data_dir: Path, out: Path,
             if callable(wait):
                 if not wait():
                     if time.monotonic() > state["deadline"]:
-                        raise ScenarioFailed(f"timed out waiting ({wait.__name__})")
+                        raise ScenarioFailedError(f"timed out waiting ({wait.__name__})")
                     return
             elif isinstance(wait, (int, float)) and time.monotonic() < state["deadline"]:
                 return
@@ -200,7 +200,7 @@ def run(scenario: Callable[[Driver], Iterator[Any]], data_dir: Path, out: Path,
                 step if isinstance(step, (int, float)) else STEP_TIMEOUT)
         except StopIteration:
             finish()
-        except Exception as exc:  # noqa: BLE001 - reported in the result file
+        except Exception as exc:
             finish(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
 
     def first_screen() -> None:

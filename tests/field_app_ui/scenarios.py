@@ -26,6 +26,7 @@ def first_run(d: Driver, username: str = "petugas", password: str = "rahasia-123
     yield on_screen(d, "first_run")
     screen = d.screen
     d.result["server_prefilled"] = screen.ids.server.text
+    yield 0.05
     d.shot("first_run")
     if wrong == "1":
         d.type_into(screen.ids.username, username)
@@ -33,6 +34,7 @@ def first_run(d: Driver, username: str = "petugas", password: str = "rahasia-123
         d.press(screen.ids.sign_in)
         yield lambda: not screen.busy and bool(screen.status)
         d.result["wrong_password_message"] = screen.status
+        yield 0.05
         d.shot("first_run_error")
     d.press(screen.ids.lang_en)
     d.result["english_title"] = d.find("TitleLabel")[0].text
@@ -48,6 +50,7 @@ def first_run(d: Driver, username: str = "petugas", password: str = "rahasia-123
     d.result["officer"] = home.officer
     d.result["sync_message"] = home.sync_message
     d.result["forms"] = [b.text for b in home.ids.forms.children]
+    yield 0.05
     d.shot("home")
 
 
@@ -55,23 +58,242 @@ def tour(d: Driver) -> Iterator[Any]:
     """Screenshots of every main screen (signed in already)."""
     yield on_screen(d, "home")
     yield 0.1
+    yield 0.05
     d.shot("home")
     d.press(d.screen.ids.entries_button)
     yield on_screen(d, "entries")
     yield 0.1
+    yield 0.05
     d.shot("entries")
     d.press(d.screen.ids.back)
     yield on_screen(d, "home")
     d.press(d.screen.ids.settings_button)
     yield on_screen(d, "settings")
     yield 0.1
+    yield 0.05
     d.shot("settings")
     d.press(d.screen.ids.back)
     yield on_screen(d, "home")
     d.press(d.find("PrimaryButton", "Observasi", contains=True)[0])
     yield on_screen(d, "form")
     yield 0.1
+    yield 0.05
     d.shot("form_first_page")
     d.press(d.screen.ids.next)
     yield 0.1
+    yield 0.05
     d.shot("form_required_errors")
+
+
+def _store(d: Driver) -> Any:
+    return d.app.controller.store
+
+
+def _error_of(d: Driver, name: str) -> str:
+    widget = d.question(name)
+    return widget.error_label.text if widget is not None else ""
+
+
+def fill_observation(d: Driver) -> Iterator[Any]:
+    """Fill and finalize an observation: required error, skip logic, a repeat group."""
+    yield on_screen(d, "home")
+    d.press(d.find("PrimaryButton", "Observasi", contains=True)[0])
+    yield on_screen(d, "form")
+    form = d.screen
+    d.result["entry_id"] = form.editor.entry_id
+    start_position = form.position
+    # 1. a required-field error: Next on the empty first page stays and says why
+    d.press(form.ids.next)
+    yield 0.05
+    d.result["blocked"] = form.position == start_position
+    d.result["required_error"] = _error_of(d, "nama_unit")
+    yield 0.05
+    d.shot("form_required_error")
+    # 2. skip logic, live: "lainnya" shows the free-text question; 0 officers hides the names
+    d.result["other_shown_before"] = d.question("jenis_unit_lain") is not None
+    d.choose("kecamatan", next(iter(d.question("kecamatan").rows)))
+    d.choose("jenis_unit", "lainnya")
+    d.result["other_shown_after"] = d.question("jenis_unit_lain") is not None
+    d.type_into(d.question("jenis_unit_lain").field, "Kantor kelurahan")
+    d.type_into(d.question("nama_unit").field, "Kelurahan Uji Coba")
+    d.result["required_error_after"] = _error_of(d, "nama_unit")
+    d.press(d.question("tanggal_kunjungan").today)
+    d.type_into(d.question("jumlah_petugas").field, "0")
+    d.result["names_shown_for_0"] = d.question("nama_petugas") is not None
+    d.type_into(d.question("jumlah_petugas").field, "2")
+    d.result["names_shown_for_2"] = d.question("nama_petugas") is not None
+    d.type_into(d.question("nama_petugas").field, "Budi (Kepala), Sari (Staf)")
+    yield 0.05
+    d.shot("form_first_page_filled")
+    d.press(form.ids.next)
+    yield 0.05
+    # 3. indicator 1: a constraint message, then "not applicable" hides the score and evidence
+    d.type_into(d.question("skor_mcp").field, "150")
+    d.result["constraint_error"] = _error_of(d, "skor_mcp")
+    d.type_into(d.question("skor_mcp").field, "70")
+    d.result["note_below_threshold"] = d.question("catatan_ambang_mcp") is not None
+    yield 0.05
+    d.shot("form_indicator")
+    d.choose("hasil_i01", "tidak_berlaku")
+    d.result["score_hidden_when_na"] = d.question("skor_mcp") is None
+    d.result["timings"]["next_page_ms"] = []
+    # 4. every other page up to the repeat's control page
+    while form.pages[form.index].kind != "repeat":
+        d.fill_page_defaults()
+        yield 0.01
+        before = form.index
+        import time
+
+        started = time.perf_counter()
+        d.press(form.ids.next)
+        d.result["timings"]["next_page_ms"].append((time.perf_counter() - started) * 1000)
+        check(form.index != before, f"stuck on page {form.position}: "
+              f"{[w.error_label.text for w in form.widgets if w.error_label.text]}")
+    yield 0.05
+    d.shot("form_repeat_empty")
+    # 5. repeat group: add two findings, move, remove one with confirmation
+    for number, text in ((1, "Temuan pertama: SOP belum dipajang"),
+                         (2, "Temuan kedua: kotak saran rusak")):
+        d.press(d.button(d.t("form.repeat.add", label="Temuan dan rekomendasi")))
+        yield 0.05
+        d.type_into(d.question("temuan_teks").field, text)
+        d.choose("temuan_komponen", "k3")
+        d.type_into(d.question("rekomendasi").field, f"Rekomendasi {number}")
+        d.choose("prioritas", "tinggi")
+        yield 0.05
+        d.shot(f"form_repeat_item_{number}")
+        d.press(form.ids.next)
+        yield 0.05
+    yield 0.05
+    d.shot("form_repeat_two")
+    ups = [b for b in d.find("TouchButton", d.t("form.repeat.up")) if not b.disabled]
+    d.press(ups[0])  # the second finding becomes the first
+    yield 0.05
+    d.result["after_move"] = [v.get("temuan_teks") for v in form.editor.answers()["temuan"]]
+    removes = d.find("TouchButton", d.t("form.repeat.remove"))
+    d.press(removes[1])
+    yield 0.05
+    popup = d.popups()[0]
+    yield 0.05
+    d.shot("form_repeat_remove_confirm")
+    d.press(popup.ids.yes)
+    yield 0.05
+    d.result["after_remove"] = [v.get("temuan_teks") for v in form.editor.answers()["temuan"]]
+    yield 0.05
+    d.shot("form_repeat_one")
+    d.press(form.ids.next)
+    yield 0.05
+    # 6. location typed in (desktop), then the summary page
+    geo = d.question("lokasi")
+    d.type_into(geo.latitude, "-2.9761")
+    d.type_into(geo.longitude, "104.7754")
+    while not form.on_summary:
+        d.press(form.ids.next)
+        yield 0.02
+    yield 0.05
+    d.shot("form_summary")
+    d.result["summary_ready"] = bool(d.find("BodyLabel", d.t("form.summary.ready")))
+    d.press(form.ids.finalize_button)
+    yield on_screen(d, "home")
+    yield 0.05
+    record = _store(d).get_entry(d.result["entry_id"])
+    d.result["status"] = record["status"]
+    d.result["answers"] = record["answers"]
+    yield 0.05
+    d.shot("home_after_finalize")
+
+
+def draft_resume(d: Driver, phase: str = "start") -> Iterator[Any]:
+    """Leave a draft half-filled (``phase=start``), then continue it (``phase=resume``)."""
+    yield on_screen(d, "home")
+    if phase == "start":
+        d.press(d.find("PrimaryButton", "Observasi", contains=True)[0])
+        yield on_screen(d, "form")
+        d.result["entry_id"] = d.screen.editor.entry_id
+        d.type_into(d.question("nama_unit").field, "Dinas Draf")
+        d.choose("jenis_unit", "opd")
+        d.press(d.screen.ids.leave)
+        yield on_screen(d, "home")
+        yield 0.05
+        d.result["drafts"] = d.screen.counts["draft"]
+        d.press(d.popups()[0].ids.box.children[0])  # OK of "draft saved"
+        return
+    d.result["drafts"] = d.screen.counts["draft"]
+    d.press(d.screen.ids.count_draft)
+    yield on_screen(d, "entries")
+    yield 0.05
+    yield 0.05
+    d.shot("entries_drafts")
+    rows = d.find("EntryRow")
+    d.result["rows"] = [row.name for row in rows]
+    d.press(rows[0].ids.open)
+    yield on_screen(d, "form")
+    yield 0.05
+    d.result["entry_id"] = d.screen.editor.entry_id
+    d.result["nama_unit"] = d.question("nama_unit").field.text
+    d.result["jenis_unit_active"] = d.question("jenis_unit").rows["opd"].active
+    yield 0.05
+    d.shot("form_resumed")
+
+
+def sync(d: Driver) -> Iterator[Any]:
+    """Press Sync; record the progress seen and the outcome in words."""
+    yield on_screen(d, "home")
+    home = d.screen
+    seen: list[float] = []
+    messages: list[str] = []
+    home.bind(progress=lambda _w, value: seen.append(value))
+    home.bind(sync_message=lambda _w, value: messages.append(value))
+    d.result["before"] = dict(home.counts)
+    d.press(home.ids.sync_button)
+    d.result["button_disabled_while_syncing"] = home.ids.sync_button.disabled
+    yield lambda: not home.syncing
+    yield 0.1
+    d.result["progress"] = seen
+    d.result["messages"] = messages
+    d.result["outcome"] = home.sync_message
+    d.result["after"] = dict(home.counts)
+    yield 0.05
+    d.shot("home_after_sync")
+
+
+def correction(d: Driver, comment: str = "") -> Iterator[Any]:
+    """Sync, open the entry needing correction, see the comment, fix it, finalize, send."""
+    yield on_screen(d, "home")
+    home = d.screen
+    d.press(home.ids.sync_button)
+    yield lambda: not home.syncing
+    yield 0.05
+    d.result["needs_correction"] = home.counts["needs_correction"]
+    d.press(home.ids.count_needs_correction)
+    yield on_screen(d, "entries")
+    yield 0.05
+    yield 0.05
+    d.shot("entries_needs_correction")
+    rows = d.find("EntryRow")
+    check(rows, "no entry needing correction listed")
+    d.result["row_comment"] = d.find("ErrorLabel", root=rows[0])[0].text
+    d.press(rows[0].ids.open)
+    yield on_screen(d, "form")
+    yield 0.05
+    form = d.screen
+    d.result["banner"] = form.banner
+    d.result["read_only"] = form.read_only
+    yield 0.05
+    d.shot("form_correction")
+    d.type_into(d.question("nama_unit").field, "Kelurahan Uji Coba (diperbaiki)")
+    d.press(form.ids.navigator)
+    yield 0.05
+    yield 0.05
+    d.shot("form_navigator")
+    d.press(d.button(d.t("form.position.summary"), root=d.popups()[0]))
+    yield 0.05
+    d.press(form.ids.finalize_button)
+    yield on_screen(d, "home")
+    yield 0.05
+    d.press(d.popups()[0].ids.box.children[0])
+    d.press(d.screen.ids.sync_button)
+    yield lambda: not d.screen.syncing
+    yield 0.05
+    d.result["outcome"] = d.screen.sync_message
+    d.result["after"] = dict(d.screen.counts)
