@@ -206,7 +206,7 @@ def _day_start_utc(day: date) -> str:
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _head_answers_contain(fragment: str, *, case_insensitive: bool) -> Any:
+def _head_answers_contain(fragment: str, *, case_insensitive: bool, table: Any) -> Any:
     head = revisions.alias("flt_head")
     match = (
         head.c.answers.ilike(f"%{_escape_like(fragment)}%", escape="\\")
@@ -215,7 +215,7 @@ def _head_answers_contain(fragment: str, *, case_insensitive: bool) -> Any:
     )
     return exists(
         select(head.c.id).where(
-            head.c.entry_id == entries.c.entry_id, head.c.rev == entries.c.head_rev, match
+            head.c.entry_id == table.c.entry_id, head.c.rev == table.c.head_rev, match
         )
     )
 
@@ -229,40 +229,47 @@ def kecamatan_fragment(value: str) -> str:
     return '"kecamatan":' + json.dumps(value, ensure_ascii=False)
 
 
-def apply_filter(stmt: Select[Any], flt: EntryFilter) -> Select[Any]:
-    """Add the filter's ``WHERE`` clauses to a select over the ``entries`` table."""
+def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -> Select[Any]:
+    """Add the filter's ``WHERE`` clauses to a select over the ``entries`` table.
+
+    ``table`` may be an alias or subquery of ``entries`` with the same columns (the export
+    filters a block of entries read in primary-key order).
+    """
+    t = table
     clauses: list[Any] = []
     if flt.form_id is not None:
-        clauses.append(entries.c.form_id == flt.form_id)
+        clauses.append(t.c.form_id == flt.form_id)
     if flt.region is not None:
-        clauses.append(entries.c.region == flt.region)
+        clauses.append(t.c.region == flt.region)
     if flt.officer is not None:
-        clauses.append(entries.c.officer == flt.officer)
+        clauses.append(t.c.officer == flt.officer)
     if flt.review_status is not None:
-        clauses.append(entries.c.review_status == flt.review_status)
+        clauses.append(t.c.review_status == flt.review_status)
     if flt.date_from is not None:
-        clauses.append(entries.c.created_at >= _day_start_utc(flt.date_from))
+        clauses.append(t.c.created_at >= _day_start_utc(flt.date_from))
     if flt.date_to is not None:
-        clauses.append(entries.c.created_at < _day_start_utc(flt.date_to + timedelta(days=1)))
+        clauses.append(t.c.created_at < _day_start_utc(flt.date_to + timedelta(days=1)))
     if not flt.include_deleted:
-        clauses.append(entries.c.deleted_at.is_(None))
+        clauses.append(t.c.deleted_at.is_(None))
     if flt.kecamatan is not None:
         clauses.append(
-            _head_answers_contain(kecamatan_fragment(flt.kecamatan), case_insensitive=False)
+            _head_answers_contain(
+                kecamatan_fragment(flt.kecamatan), case_insensitive=False, table=t
+            )
         )
     if flt.text is not None:
         pattern = f"%{_escape_like(flt.text)}%"
         clauses.append(
             or_(
-                entries.c.entry_id.ilike(pattern, escape="\\"),
-                entries.c.officer.ilike(pattern, escape="\\"),
-                _head_answers_contain(flt.text, case_insensitive=True),
+                t.c.entry_id.ilike(pattern, escape="\\"),
+                t.c.officer.ilike(pattern, escape="\\"),
+                _head_answers_contain(flt.text, case_insensitive=True, table=t),
             )
         )
     return stmt.where(and_(*clauses)) if clauses else stmt
 
 
-def apply_user_scope(stmt: Select[Any], user: Any) -> Select[Any]:
+def apply_user_scope(stmt: Select[Any], user: Any, *, table: Any = entries) -> Select[Any]:
     """Restrict a select over ``entries`` to what ``user`` may read.
 
     Admins read everything, supervisors the entries of their regions, officers their own
@@ -271,8 +278,8 @@ def apply_user_scope(stmt: Select[Any], user: Any) -> Select[Any]:
     if user.role == "admin":
         return stmt
     if user.role == "officer":
-        return stmt.where(entries.c.officer == user.username)
-    return stmt.where(entries.c.region.in_(list(user.regions)))
+        return stmt.where(table.c.officer == user.username)
+    return stmt.where(table.c.region.in_(list(user.regions)))
 
 
 def matches_answers(flt: EntryFilter, answers: Mapping[str, Any]) -> bool:

@@ -2,9 +2,10 @@
 
 :func:`load_forms` gives every published version of a form (newest first).
 :func:`iter_records` reads the entries of one export as :class:`EntryRecord` objects in keyset
-pages (``ORDER BY entry_id LIMIT n`` with ``WHERE entry_id > last``), each page in its own short
-read transaction, so memory does not grow with the number of entries and no transaction stays
-open while a slow client downloads. Rows come in entry-id order (the primary key), which is
+blocks: the next ``n`` entry ids in primary-key order (``WHERE entry_id > last ORDER BY entry_id
+LIMIT n``), filtered, each block in its own short read transaction. Memory does not grow with the
+number of entries, no transaction stays open while a slow client downloads, and one export walks
+the entries table once, whatever the filter. Rows come in entry-id order (the primary key), which is
 stable between runs; sort by ``SubmissionDate`` in the spreadsheet if needed.
 """
 
@@ -57,30 +58,46 @@ def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
     return names
 
 
-def _page_query(flt: EntryFilter, user: Any, after: str | None, limit: int) -> Any:
+def _block_query(flt: EntryFilter, user: Any, after: str | None, block: int) -> Any:
+    """The entries of the next ``block`` entry ids (in primary-key order) that pass the filter.
+
+    The block is a ``LIMIT`` subquery, so the database walks the primary key and filters only
+    those rows: a plain ``WHERE <filters> ORDER BY entry_id LIMIT n`` lets SQLite pick the
+    region or form index and sort every matching row (with its answers) on every page.
+    """
+    inner = select(entries)
+    if after is not None:
+        inner = inner.where(entries.c.entry_id > after)
+    blk = inner.order_by(entries.c.entry_id).limit(block).subquery("blk")
     head = revisions.alias("head")
-    stmt = (
-        select(
-            entries.c.entry_id,
-            entries.c.created_at,
-            entries.c.officer,
-            entries.c.region,
-            entries.c.form_version,
-            entries.c.review_status,
-            entries.c.review_comment,
-            head.c.answers,
-            head.c.meta,
-            users.c.full_name,
-        )
-        .join(head, (head.c.entry_id == entries.c.entry_id) & (head.c.rev == entries.c.head_rev))
-        .outerjoin(users, users.c.username == entries.c.officer)
-        .order_by(entries.c.entry_id)
-        .limit(limit)
+    stmt = select(
+        blk.c.entry_id,
+        blk.c.created_at,
+        blk.c.officer,
+        blk.c.region,
+        blk.c.form_version,
+        blk.c.review_status,
+        blk.c.review_comment,
+        head.c.answers,
+        head.c.meta,
+        users.c.full_name,
+    ).select_from(
+        blk.join(
+            head, (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
+        ).outerjoin(users, users.c.username == blk.c.officer)
     )
+    stmt = apply_filter(stmt, flt, table=blk)
+    return apply_user_scope(stmt, user, table=blk) if user is not None else stmt
+
+
+def _block_end(conn: Any, after: str | None, block: int) -> str | None:
+    """The last entry id of the next block, ``None`` when the block reaches the end."""
+    stmt = select(entries.c.entry_id)
     if after is not None:
         stmt = stmt.where(entries.c.entry_id > after)
-    stmt = apply_filter(stmt, flt)
-    return apply_user_scope(stmt, user) if user is not None else stmt
+    return conn.execute(
+        stmt.order_by(entries.c.entry_id).limit(1).offset(block - 1)
+    ).scalar_one_or_none()
 
 
 def _counts(conn: Any, ids: list[str]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
@@ -114,15 +131,19 @@ def _counts(conn: Any, ids: list[str]) -> tuple[dict[str, int], dict[str, tuple[
 def iter_records(
     engine: Engine, flt: EntryFilter, user: Any = None, *, page_size: int = PAGE_SIZE
 ) -> Iterator[EntryRecord]:
-    """The entries an export covers, as records, page by page (``user=None``: no scope)."""
+    """The entries an export covers, as records, block by block (``user=None``: no scope).
+
+    Each block of ``page_size`` entry ids is read in its own short read transaction.
+    """
     after: str | None = None
     while True:
         with read_tx(engine) as conn:
-            rows = conn.execute(_page_query(flt, user, after, page_size)).all()
-            if not rows:
-                return
-            ids = [row.entry_id for row in rows]
-            revs, files = _counts(conn, ids)
+            end = _block_end(conn, after, page_size)
+            rows = sorted(
+                conn.execute(_block_query(flt, user, after, page_size)).all(),
+                key=lambda row: row.entry_id,
+            )
+            revs, files = _counts(conn, [row.entry_id for row in rows]) if rows else ({}, {})
         for row in rows:
             answers = decode_answers(row.answers)
             if not matches_answers(flt, answers):
@@ -139,14 +160,14 @@ def iter_records(
                 review_status=row.review_status,
                 review_comment=row.review_comment or "",
                 device_id=str(meta.get("device_id") or answers.get("deviceid") or ""),
-                edits=max(0, revs.get(row.entry_id, 1) - 1),
+                edits=max(0, int(revs.get(row.entry_id, 1)) - 1),
                 attachments_present=present,
                 attachments_expected=expected,
                 answers=answers,
             )
-        if len(rows) < page_size:
+        if end is None:
             return
-        after = rows[-1].entry_id
+        after = end
 
 
 def count_entries(engine: Engine, flt: EntryFilter, user: Any = None) -> int:
