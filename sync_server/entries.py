@@ -1,43 +1,34 @@
-"""Entries and their revisions: push, merge, review, conflict resolution, supervisor edits.
+"""Supervisor and admin actions on entries: read, review, edit, resolve a conflict, soft delete.
 
 Plain functions over an engine (or a connection); the API views and the review pages call them.
-
-Write transactions are :func:`sync_server.db.write_tx` (``BEGIN IMMEDIATE`` on SQLite, so writers
-queue instead of failing). On PostgreSQL the entry row is locked with ``SELECT ... FOR UPDATE``;
-storing the same revision twice is prevented by the unique constraints on ``entries.entry_id``
-and ``revisions(entry_id, rev)``: a concurrent insert that loses the race fails with an
-``IntegrityError``, its savepoint is rolled back and the revision is answered as a duplicate.
-
-Every change writes a row to the ``changes`` feed (the pull cursor) and to the audit log in the
-same transaction. Feed rows are written last, under a transaction-wide lock on PostgreSQL, so
-that sequence numbers become visible in order and a cursor never skips a change.
+Each action is one write transaction that also appends its feed row (so the tablet pulls the new
+state) and its audit row. Storing what tablets push lives in :mod:`sync_server.push`; ``push``
+and ``missing_attachments_by_entry`` are re-exported here for callers that use this module.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, select, update
 
-from . import audit
 from .clock import now_iso
-from .db import is_sqlite, lock_feed, read_tx, write_tx
-from .forms_store import FormCache
-from .merge import nodes_from, plan_head, unresolved_conflicts
-from .messages import message
-from .payload import (
-    Limits,
-    Rejected,
-    Revision,
-    attachment_refs,
-    check_answers,
-    parse_revision,
+from .db import write_tx
+from .entry_rows import (
+    PendingRows,
+    can_read,
+    feed_row,
+    flush_pending,
+    head_fields,
+    issue_dict,
+    lock_entry,
+    set_entry_attachments,
 )
-from .schema import attachments, changes, entries, entry_attachments, revisions
+from .forms_store import FormCache
+from .payload import Limits, Rejected, attachment_refs, check_answers
+from .push import missing_attachments_by_entry, push
+from .schema import entries, revisions
 from .service_errors import ServiceError
 from .users import User
 
@@ -56,505 +47,12 @@ __all__ = [
 SETTABLE_STATUSES = ("received", "approved", "needs_correction", "rejected")
 
 
-@dataclass
-class _Tx:
-    """What one write transaction will append at the end: feed rows and audit rows."""
-
-    feed: list[dict[str, Any]] = field(default_factory=list)
-    audit: list[audit.AuditRecord] = field(default_factory=list)
-
-
-def _flush(conn: Connection, tx: _Tx) -> None:
-    if tx.feed:
-        lock_feed(conn)
-        conn.execute(changes.insert(), tx.feed)
-    audit.record_many(conn, tx.audit)
-
-
-def _feed_row(entry: dict[str, Any], head: dict[str, Any], now: str) -> dict[str, Any]:
-    return {
-        "kind": "entry",
-        "entry_id": entry["entry_id"],
-        "rev": head["rev"],
-        "officer": entry["officer"],
-        "region": head["region"],
-        "form_id": head["form_id"],
-        "form_version": head["form_version"],
-        "review_status": entry["review_status"],
-        "review_comment": entry["review_comment"],
-        "conflicts": entry["conflicts"],
-        "deleted": entry["deleted_at"] is not None,
-        "created_at": now,
-    }
-
-
-def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
-    text_ = message(code, **params)
-    entry_id = item.get("entry_id") if isinstance(item, dict) else None
-    rev = item.get("rev") if isinstance(item, dict) else None
-    return {
-        "entry_id": entry_id if isinstance(entry_id, str) else None,
-        "rev": rev if isinstance(rev, str) else None,
-        "status": "rejected",
-        "error": code,
-        "message": text_["en"],
-        "message_id": text_["id"],
-    }
-
-
-def _issue_dict(issue: Any) -> dict[str, Any]:
-    return {"path": issue.path, "code": issue.code, "message": dict(issue.message)}
-
-
-def _lock_entry(conn: Connection, entry_id: str) -> dict[str, Any] | None:
-    query = select(entries).where(entries.c.entry_id == entry_id)
-    if not is_sqlite(conn):
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
-
-
-def _revision_row(
-    rev: Revision | dict[str, Any], author: str, author_kind: str, now: str
-) -> dict[str, Any]:
-    if isinstance(rev, Revision):
-        return {
-            "entry_id": rev.entry_id,
-            "rev": rev.rev,
-            "parent_rev": rev.parent_rev,
-            "merge_parent_rev": None,
-            "generation": int(rev.rev.split("-", 1)[0]),
-            "form_id": rev.form_id,
-            "form_version": rev.form_version,
-            "region": rev.region,
-            "answers": rev.answers_json,
-            "meta": json.dumps(rev.meta, ensure_ascii=False),
-            "attachments": json.dumps(rev.attachments, ensure_ascii=False),
-            "author": author,
-            "author_kind": author_kind,
-            "conflicts": "[]",
-            "created_at": now,
-        }
-    return {**rev, "author": author, "author_kind": author_kind, "created_at": now}
-
-
-def _set_entry_attachments(
-    conn: Connection, entry_id: str, refs: list[dict[str, str]], *, fresh: bool
-) -> None:
-    if not fresh:
-        conn.execute(delete(entry_attachments).where(entry_attachments.c.entry_id == entry_id))
-    if refs:
-        conn.execute(entry_attachments.insert(), [{"entry_id": entry_id, **r} for r in refs])
-
-
-def _load_nodes(conn: Connection, entry_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    rows = conn.execute(
-        select(
-            revisions.c.rev,
-            revisions.c.parent_rev,
-            revisions.c.merge_parent_rev,
-            revisions.c.author_kind,
-            revisions.c.form_id,
-            revisions.c.form_version,
-            revisions.c.region,
-            revisions.c.answers,
-            revisions.c.meta,
-            revisions.c.conflicts,
-        ).where(revisions.c.entry_id == entry_id)
-    ).mappings()
-    decoded = []
-    metas = {}
-    conflicts = {}
-    for row in rows:
-        item = dict(row)
-        item["answers"] = json.loads(item["answers"])
-        metas[item["rev"]] = item.pop("meta")
-        conflicts[item["rev"]] = json.loads(item.pop("conflicts"))
-        decoded.append(item)
-    return nodes_from(decoded), metas, conflicts
-
-
-def _advance_head(
-    conn: Connection, entry: dict[str, Any], actor: str, now: str, tx: _Tx
-) -> tuple[str, list[dict[str, Any]], bool]:
-    """Recompute the head from all revisions; store new merge revisions. Returns
-    ``(head_rev, open_conflicts_at_the_head, merged)``."""
-    nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
-    plan = plan_head(nodes)
-    for node, step_conflicts in plan.merges:
-        if node.rev in nodes:
-            continue
-        first_parent_meta = metas.get(node.parents[0], "{}")
-        conn.execute(
-            revisions.insert().values(
-                entry_id=entry["entry_id"],
-                rev=node.rev,
-                parent_rev=node.parents[0],
-                merge_parent_rev=node.parents[1],
-                generation=int(node.rev.split("-", 1)[0]),
-                form_id=node.form_id,
-                form_version=node.form_version,
-                region=node.region,
-                answers=json.dumps(node.answers, ensure_ascii=False, separators=(",", ":")),
-                meta=first_parent_meta,
-                attachments=json.dumps(attachment_refs(node.answers)),
-                author="server",
-                author_kind="merge",
-                conflicts=json.dumps(step_conflicts, ensure_ascii=False),
-                created_at=now,
-            )
-        )
-        nodes[node.rev] = node
-        metas[node.rev] = first_parent_meta
-        conflicts_by_rev[node.rev] = step_conflicts
-        tx.audit.append(
-            (
-                actor,
-                "entry.merge",
-                "entry",
-                entry["entry_id"],
-                {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
-            )
-        )
-    open_conflicts = unresolved_conflicts(plan.head, nodes, conflicts_by_rev)
-    return plan.head, open_conflicts, bool(plan.merges)
-
-
-def _head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]:
-    row = conn.execute(
-        select(revisions.c.attachments).where(
-            revisions.c.entry_id == entry_id, revisions.c.rev == rev
-        )
-    ).first()
-    return json.loads(row.attachments) if row else []
-
-
-def _head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            select(
-                revisions.c.rev, revisions.c.form_id, revisions.c.form_version, revisions.c.region
-            ).where(revisions.c.entry_id == entry_id, revisions.c.rev == rev)
-        )
-        .mappings()
-        .one()
-    )
-    return dict(row)
-
-
-def _apply(conn: Connection, user: User, rev: Revision, now: str, tx: _Tx) -> dict[str, Any]:
-    """Store one checked, valid revision; returns its result (stored/duplicate/merged/...)."""
-    base = {"entry_id": rev.entry_id, "rev": rev.rev}
-    entry = _lock_entry(conn, rev.entry_id)
-    if entry is None:
-        if rev.parent_rev is not None:
-            return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-        entry = _new_entry_row(rev, user.username, now)
-        conn.execute(entries.insert(), entry)
-        conn.execute(revisions.insert(), _revision_row(rev, user.username, "device", now))
-        _set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
-        tx.feed.append(_feed_row(entry, rev.__dict__, now))
-        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        return {**base, "status": "stored", "head_rev": rev.rev}
-
-    if entry["officer"] != user.username:
-        return _rejected(base, "not_owner")
-    known = (
-        conn.execute(
-            select(revisions.c.rev).where(
-                revisions.c.entry_id == rev.entry_id,
-                revisions.c.rev.in_([r for r in (rev.rev, rev.parent_rev) if r]),
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if rev.rev in known:
-        return {**base, "status": "duplicate", "head_rev": entry["head_rev"]}
-    if entry["deleted_at"] is not None:
-        return _rejected(base, "entry_deleted")
-    if rev.parent_rev is not None and rev.parent_rev not in known:
-        return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-
-    conn.execute(revisions.insert(), _revision_row(rev, user.username, "device", now))
-    tx.audit.append(
-        (
-            user.username,
-            "entry.revise",
-            "entry",
-            rev.entry_id,
-            {"rev": rev.rev, "parent_rev": rev.parent_rev},
-        )
-    )
-    if rev.parent_rev == entry["head_rev"]:
-        # A device edit on top of the head adds no conflict and resolves none.
-        head_rev, merged = rev.rev, False
-        plan_conflicts = json.loads(entry["conflicts"])
-    else:
-        head_rev, plan_conflicts, merged = _advance_head(conn, entry, user.username, now, tx)
-    head = _head_fields(conn, rev.entry_id, head_rev)
-    values: dict[str, Any] = {
-        "head_rev": head_rev,
-        "form_version": head["form_version"],
-        "region": head["region"],
-        "updated_at": now,
-    }
-    # The open conflicts follow from the revisions (whatever order they came in): the status is
-    # "conflict" while there are any; otherwise new content from the field needs a new review
-    # (e.g. the fix after needs_correction), the supervisor's last comment kept for reference.
-    values["conflicts"] = json.dumps(plan_conflicts, ensure_ascii=False)
-    values["review_status"] = "conflict" if plan_conflicts else "received"
-    if head_rev != entry["head_rev"]:
-        conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
-        entry.update(values)
-        refs = rev.attachments if head_rev == rev.rev else _head_refs(conn, rev.entry_id, head_rev)
-        _set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
-        tx.feed.append(_feed_row(entry, head, now))
-    result = {**base, "head_rev": head_rev}
-    if plan_conflicts and merged:
-        return {**result, "status": "conflict", "conflicts": plan_conflicts}
-    if merged and head_rev != rev.rev:
-        return {**result, "status": "merged"}
-    return {**result, "status": "stored"}
-
-
-def push(
-    engine: Engine,
-    forms: FormCache,
-    user: User,
-    items: list[Any],
-    limits: Limits | None = None,
-) -> list[dict[str, Any]]:
-    """Store a batch of pushed revisions; one result per item, in order.
-
-    Shape, region, form and validation checks run before the write transaction; each accepted
-    revision is then applied in its own savepoint, so one failure never affects the others.
-    """
-    limits = limits or Limits()
-    results: list[dict[str, Any] | None] = [None] * len(items)
-    accepted: list[tuple[int, Revision]] = []
-    with read_tx(engine) as conn:
-        checked: list[tuple[int, Revision, Any]] = []
-        for i, item in enumerate(items):
-            try:
-                rev = parse_revision(item, limits)
-            except Rejected as exc:
-                results[i] = _rejected(item, exc.code, **exc.params)
-                continue
-            if user.role != "admin" and rev.region not in user.regions:
-                results[i] = _rejected(item, "region_forbidden", region=rev.region)
-                continue
-            form = forms.get(conn, rev.form_id, rev.form_version)
-            if form is None:
-                results[i] = _rejected(
-                    item, "unknown_form", form_id=rev.form_id, version=rev.form_version
-                )
-                continue
-            checked.append((i, rev, form))
-        # A revision the server already holds was validated when it was stored: resends after
-        # a cut connection (common in the field) skip the costly validation.
-        held = _held_revisions(conn, [rev for _, rev, _ in checked])
-        for i, rev, form in checked:
-            if (rev.entry_id, rev.rev) not in held:
-                issues = form.validate(rev.answers)
-                if issues:
-                    result = _rejected(rev.__dict__, "invalid", count=len(issues))
-                    result["issues"] = [_issue_dict(issue) for issue in issues]
-                    results[i] = result
-                    continue
-            accepted.append((i, rev))
-    if accepted:
-        _store_accepted(engine, user, accepted, results)
-        _add_missing_attachments(engine, results)
-    return [r for r in results if r is not None]
-
-
-def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, str]]:
-    """The (entry_id, rev) pairs among ``revs`` that the server already stores."""
-    ids = sorted({rev.entry_id for rev in revs})
-    held: set[tuple[str, str]] = set()
-    for start in range(0, len(ids), 500):
-        rows = conn.execute(
-            select(revisions.c.entry_id, revisions.c.rev).where(
-                revisions.c.entry_id.in_(ids[start : start + 500])
-            )
-        )
-        held.update((row.entry_id, row.rev) for row in rows)
-    return held
-
-
-def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
-    return {
-        "entry_id": rev.entry_id,
-        "form_id": rev.form_id,
-        "form_version": rev.form_version,
-        "region": rev.region,
-        "officer": officer,
-        "head_rev": rev.rev,
-        "review_status": "received",
-        "review_comment": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "conflicts": "[]",
-        "created_at": now,
-        "updated_at": now,
-        "deleted_at": None,
-        "deleted_by": None,
-    }
-
-
-def _store_new_entries_in_bulk(
-    conn: Connection,
-    user: User,
-    candidates: list[tuple[int, Revision]],
-    results: list[dict[str, Any] | None],
-    now: str,
-    tx: _Tx,
-) -> bool:
-    """Insert first revisions of entries the server does not have, a few statements for all.
-
-    Returns False (and changes nothing) when another connection inserted one of them first;
-    the caller then stores them one by one.
-    """
-    entry_rows = [_new_entry_row(rev, user.username, now) for _, rev in candidates]
-    revision_rows = [_revision_row(rev, user.username, "device", now) for _, rev in candidates]
-    attachment_rows = [
-        {"entry_id": rev.entry_id, **ref} for _, rev in candidates for ref in rev.attachments
-    ]
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(entries.insert(), entry_rows)
-        conn.execute(revisions.insert(), revision_rows)
-        if attachment_rows:
-            conn.execute(entry_attachments.insert(), attachment_rows)
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    for (i, rev), entry in zip(candidates, entry_rows, strict=True):
-        tx.feed.append(_feed_row(entry, rev.__dict__, now))
-        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        results[i] = {
-            "entry_id": rev.entry_id,
-            "rev": rev.rev,
-            "status": "stored",
-            "head_rev": rev.rev,
-        }
-    return True
-
-
-def _store_accepted(
-    engine: Engine,
-    user: User,
-    accepted: list[tuple[int, Revision]],
-    results: list[dict[str, Any] | None],
-) -> None:
-    now = now_iso()
-    with write_tx(engine) as conn:
-        tx = _Tx()
-        # Fast path: first revisions of entries the server has never seen, all at once.
-        ids = list({rev.entry_id for _, rev in accepted})
-        existing: set[str] = set()
-        for start in range(0, len(ids), 500):
-            existing.update(
-                conn.execute(
-                    select(entries.c.entry_id).where(
-                        entries.c.entry_id.in_(ids[start : start + 500])
-                    )
-                ).scalars()
-            )
-        seen: set[str] = set()
-        fresh: list[tuple[int, Revision]] = []
-        rest: list[tuple[int, Revision]] = []
-        for i, rev in accepted:
-            if rev.parent_rev is None and rev.entry_id not in existing and rev.entry_id not in seen:
-                fresh.append((i, rev))
-            else:
-                rest.append((i, rev))
-            seen.add(rev.entry_id)
-        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx):
-            rest = sorted(fresh + rest, key=lambda pair: pair[0])
-        for i, rev in rest:
-            for attempt in range(3):
-                feed_mark, audit_mark = len(tx.feed), len(tx.audit)
-                savepoint = conn.begin_nested()
-                try:
-                    results[i] = _apply(conn, user, rev, now, tx)
-                    savepoint.commit()
-                    break
-                except IntegrityError:
-                    # Another connection stored this entry or revision first: look again.
-                    savepoint.rollback()
-                    del tx.feed[feed_mark:], tx.audit[audit_mark:]
-                    if attempt == 2:
-                        raise
-        _flush(conn, tx)
-
-
-def _add_missing_attachments(engine: Engine, results: list[dict[str, Any] | None]) -> None:
-    ids = {r["entry_id"] for r in results if r and r["status"] != "rejected"}
-    if not ids:
-        return
-    with read_tx(engine) as conn:
-        missing = _missing_for(conn, ids)
-    for r in results:
-        if r and r["status"] != "rejected" and r["entry_id"] in missing:
-            r["missing_attachments"] = missing[r["entry_id"]]
-
-
-def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, list[str]]:
-    query = (
-        select(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-        .select_from(
-            entry_attachments.outerjoin(
-                attachments, attachments.c.sha256 == entry_attachments.c.sha256
-            )
-        )
-        .where(attachments.c.sha256.is_(None))
-        .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-    )
-    out: dict[str, list[str]] = {}
-    ids = list(entry_ids) if entry_ids is not None else None
-    if ids is not None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(query.where(entry_attachments.c.entry_id.in_(chunk))):
-                out.setdefault(row.entry_id, []).append(row.sha256)
-    else:
-        for row in conn.execute(query):
-            out.setdefault(row.entry_id, []).append(row.sha256)
-    return out
-
-
-def missing_attachments_by_entry(conn: Connection, user: User) -> list[dict[str, Any]]:
-    """Entries (readable by ``user``) that reference files the server does not have."""
-    missing = _missing_for(conn, None)
-    if not missing:
-        return []
-    rows = conn.execute(
-        select(entries.c.entry_id, entries.c.region, entries.c.officer).where(
-            entries.c.entry_id.in_(list(missing)), entries.c.deleted_at.is_(None)
-        )
-    ).all()
-    out = []
-    for row in rows:
-        if _can_read(user, row.region, row.officer):
-            out.append({"entry_id": row.entry_id, "missing": missing[row.entry_id]})
-    return sorted(out, key=lambda r: r["entry_id"])
-
-
-def _can_read(user: User, region: str, officer: str) -> bool:
-    if user.role == "officer":
-        return officer == user.username
-    return user.can_read_region(region)
-
-
 def _require_entry(conn: Connection, entry_id: str, user: User, *, write: bool) -> dict[str, Any]:
-    entry = _lock_entry(conn, entry_id) if write else None
+    entry = lock_entry(conn, entry_id) if write else None
     if not write:
         row = conn.execute(select(entries).where(entries.c.entry_id == entry_id)).mappings().first()
         entry = dict(row) if row else None
-    if entry is None or not _can_read(user, entry["region"], entry["officer"]):
+    if entry is None or not can_read(user, entry["region"], entry["officer"]):
         raise ServiceError(404, "not_found")
     if write and user.role == "officer":
         raise ServiceError(403, "forbidden")
@@ -619,7 +117,7 @@ def set_review(
         raise ServiceError(400, "invalid_status", status=status)
     now = now_iso()
     with write_tx(engine) as conn:
-        tx = _Tx()
+        tx = PendingRows()
         entry = _require_entry(conn, entry_id, user, write=True)
         if entry["review_status"] == "conflict":
             raise ServiceError(409, "unresolved_conflict")
@@ -632,8 +130,8 @@ def set_review(
         }
         conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
         entry.update(values)
-        head = _head_fields(conn, entry_id, entry["head_rev"])
-        tx.feed.append(_feed_row(entry, head, now))
+        head = head_fields(conn, entry_id, entry["head_rev"])
+        tx.feed.append(feed_row(entry, head, now))
         tx.audit.append(
             (
                 user.username,
@@ -643,7 +141,7 @@ def set_review(
                 {"status": status, "comment": comment or ""},
             )
         )
-        _flush(conn, tx)
+        flush_pending(conn, tx)
     return {
         "entry_id": entry_id,
         "review_status": status,
@@ -668,7 +166,7 @@ def _new_edit(
 
     now = now_iso()
     with write_tx(engine) as conn:
-        tx = _Tx()
+        tx = PendingRows()
         entry = _require_entry(conn, entry_id, user, write=True)
         if entry["deleted_at"] is not None:
             raise ServiceError(409, "entry_deleted")
@@ -678,7 +176,7 @@ def _new_edit(
             raise ServiceError(409, "unresolved_conflict")
         if parent_rev is not None and parent_rev != entry["head_rev"]:
             raise ServiceError(409, "stale_parent", head_rev=entry["head_rev"])
-        head = _head_fields(conn, entry_id, entry["head_rev"])
+        head = head_fields(conn, entry_id, entry["head_rev"])
         form = forms.get(conn, head["form_id"], head["form_version"])
         if form is None:
             raise ServiceError(
@@ -692,7 +190,7 @@ def _new_edit(
         issues = form.validate(answers)
         if issues:
             raise ServiceError(
-                422, "invalid", details=[_issue_dict(i) for i in issues], count=len(issues)
+                422, "invalid", details=[issue_dict(i) for i in issues], count=len(issues)
             )
         rev_id = revision_id(
             entry["head_rev"], head["form_id"], head["form_version"], head["region"], answers
@@ -737,8 +235,8 @@ def _new_edit(
             values.update(review_comment=comment, reviewed_by=user.username, reviewed_at=now)
         conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
         entry.update(values)
-        _set_entry_attachments(conn, entry_id, refs, fresh=False)
-        tx.feed.append(_feed_row(entry, {**head, "rev": rev_id}, now))
+        set_entry_attachments(conn, entry_id, refs, fresh=False)
+        tx.feed.append(feed_row(entry, {**head, "rev": rev_id}, now))
         tx.audit.append(
             (
                 user.username,
@@ -748,7 +246,7 @@ def _new_edit(
                 {"rev": rev_id, "parent_rev": head["rev"], "comment": comment or ""},
             )
         )
-        _flush(conn, tx)
+        flush_pending(conn, tx)
     return {"entry_id": entry_id, "head_rev": rev_id, "review_status": entry["review_status"]}
 
 
@@ -787,7 +285,7 @@ def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> di
         raise ServiceError(403, "forbidden")
     now = now_iso()
     with write_tx(engine) as conn:
-        tx = _Tx()
+        tx = PendingRows()
         entry = _require_entry(conn, entry_id, user, write=True)
         values = (
             {"deleted_at": now, "deleted_by": user.username, "updated_at": now}
@@ -797,8 +295,8 @@ def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> di
         if (entry["deleted_at"] is not None) != deleted:
             conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
             entry.update(values)
-            head = _head_fields(conn, entry_id, entry["head_rev"])
-            tx.feed.append(_feed_row(entry, head, now))
+            head = head_fields(conn, entry_id, entry["head_rev"])
+            tx.feed.append(feed_row(entry, head, now))
             tx.audit.append(
                 (
                     user.username,
@@ -808,7 +306,7 @@ def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> di
                     {},
                 )
             )
-            _flush(conn, tx)
+            flush_pending(conn, tx)
     return {"entry_id": entry_id, "deleted": deleted}
 
 

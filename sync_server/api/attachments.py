@@ -10,8 +10,8 @@ from flask import Response, g, jsonify, request, send_file
 from .. import attachments as store_mod
 from ..auth import require_auth
 from ..db import read_tx
-from ..entries import missing_attachments_by_entry
 from ..errors import ApiError
+from ..push import missing_attachments_by_entry
 from ..requests_json import read_json_object, require_fields
 from ..state import state
 from . import bp

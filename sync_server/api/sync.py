@@ -6,10 +6,10 @@ from flask import Response, g, jsonify, request
 
 from ..auth import require_auth
 from ..db import read_tx
-from ..entries import push
 from ..errors import ApiError
 from ..feed import pull_json
 from ..payload import Limits
+from ..push import push
 from ..requests_json import read_json_object, require_fields
 from ..state import state
 from . import bp

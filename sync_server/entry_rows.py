@@ -1,0 +1,145 @@
+"""Row-level helpers shared by the push path (:mod:`.push`) and supervisor actions
+(:mod:`.entries`): locking an entry, revision and feed rows, and the rows a transaction appends
+at its end (feed and audit).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from . import audit
+from .db import is_sqlite, lock_feed
+from .payload import Revision
+from .schema import changes, entries, entry_attachments, revisions
+from .users import User
+
+__all__ = [
+    "PendingRows",
+    "can_read",
+    "feed_row",
+    "flush_pending",
+    "head_fields",
+    "head_refs",
+    "issue_dict",
+    "lock_entry",
+    "revision_row",
+    "set_entry_attachments",
+]
+
+
+@dataclass
+class PendingRows:
+    """What one write transaction will append at the end: feed rows and audit rows."""
+
+    feed: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[audit.AuditRecord] = field(default_factory=list)
+
+
+def flush_pending(conn: Connection, tx: PendingRows) -> None:
+    """Write the pending feed rows (under the feed lock) and audit rows."""
+    if tx.feed:
+        lock_feed(conn)
+        conn.execute(changes.insert(), tx.feed)
+    audit.record_many(conn, tx.audit)
+
+
+def feed_row(entry: dict[str, Any], head: dict[str, Any], now: str) -> dict[str, Any]:
+    """A ``changes`` row snapshotting the entry's head and review state."""
+    return {
+        "kind": "entry",
+        "entry_id": entry["entry_id"],
+        "rev": head["rev"],
+        "officer": entry["officer"],
+        "region": head["region"],
+        "form_id": head["form_id"],
+        "form_version": head["form_version"],
+        "review_status": entry["review_status"],
+        "review_comment": entry["review_comment"],
+        "conflicts": entry["conflicts"],
+        "deleted": entry["deleted_at"] is not None,
+        "created_at": now,
+    }
+
+
+def issue_dict(issue: Any) -> dict[str, Any]:
+    """A ``ValidationIssue`` as plain JSON."""
+    return {"path": issue.path, "code": issue.code, "message": dict(issue.message)}
+
+
+def lock_entry(conn: Connection, entry_id: str) -> dict[str, Any] | None:
+    """The entry row, locked for update on PostgreSQL (``None`` when unknown)."""
+    query = select(entries).where(entries.c.entry_id == entry_id)
+    if not is_sqlite(conn):
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def revision_row(
+    rev: Revision | dict[str, Any], author: str, author_kind: str, now: str
+) -> dict[str, Any]:
+    """The ``revisions`` row of a pushed revision (or a prepared row dict)."""
+    if isinstance(rev, Revision):
+        return {
+            "entry_id": rev.entry_id,
+            "rev": rev.rev,
+            "parent_rev": rev.parent_rev,
+            "merge_parent_rev": None,
+            "generation": int(rev.rev.split("-", 1)[0]),
+            "form_id": rev.form_id,
+            "form_version": rev.form_version,
+            "region": rev.region,
+            "answers": rev.answers_json,
+            "meta": json.dumps(rev.meta, ensure_ascii=False),
+            "attachments": json.dumps(rev.attachments, ensure_ascii=False),
+            "author": author,
+            "author_kind": author_kind,
+            "conflicts": "[]",
+            "created_at": now,
+        }
+    return {**rev, "author": author, "author_kind": author_kind, "created_at": now}
+
+
+def set_entry_attachments(
+    conn: Connection, entry_id: str, refs: list[dict[str, str]], *, fresh: bool
+) -> None:
+    """Replace the attachment references of an entry's head."""
+    if not fresh:
+        conn.execute(delete(entry_attachments).where(entry_attachments.c.entry_id == entry_id))
+    if refs:
+        conn.execute(entry_attachments.insert(), [{"entry_id": entry_id, **r} for r in refs])
+
+
+def head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]:
+    """The attachment references of one revision."""
+    row = conn.execute(
+        select(revisions.c.attachments).where(
+            revisions.c.entry_id == entry_id, revisions.c.rev == rev
+        )
+    ).first()
+    return json.loads(row.attachments) if row else []
+
+
+def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
+    """Identity fields (rev, form, version, region) of one revision."""
+    row = (
+        conn.execute(
+            select(
+                revisions.c.rev, revisions.c.form_id, revisions.c.form_version, revisions.c.region
+            ).where(revisions.c.entry_id == entry_id, revisions.c.rev == rev)
+        )
+        .mappings()
+        .one()
+    )
+    return dict(row)
+
+
+def can_read(user: User, region: str, officer: str) -> bool:
+    """Officers read their own entries; supervisors their regions; admins everything."""
+    if user.role == "officer":
+        return officer == user.username
+    return user.can_read_region(region)
