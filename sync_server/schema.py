@@ -148,6 +148,12 @@ entries = Table(
     Index(None, "region"),
     Index(None, "officer"),
     Index(None, "form_id", "form_version"),
+    # Review pages' table (migration 0002): one index per sort order, and the status counts.
+    Index(None, "form_id", "created_at", "entry_id"),
+    Index(None, "form_id", "officer", "entry_id"),
+    Index(None, "form_id", "region", "entry_id"),
+    Index(None, "form_id", "review_status", "entry_id"),
+    Index(None, "form_id", "region", "review_status", "deleted_at"),
 )
 
 revisions = Table(
