@@ -22,7 +22,6 @@ __all__ = ["SORTS", "Page", "decode_cursor", "encode_cursor", "fetch_page", "sta
 
 SORTS = {
     "submitted": entries.c.created_at,
-    "updated": entries.c.updated_at,
     "officer": entries.c.officer,
     "region": entries.c.region,
     "status": entries.c.review_status,
@@ -122,11 +121,17 @@ def _head_answers(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, dic
 
 
 def status_counts(conn: Connection, user: Any, flt: EntryFilter) -> dict[str, int]:
-    """How many readable entries match ``flt`` (ignoring its status) per review status."""
+    """How many readable entries match ``flt`` (ignoring its status) per review status.
+
+    Grouped by region and status so the count reads only the covering index
+    ``(form_id, region, review_status, deleted_at)`` in order.
+    """
     without_status = EntryFilter(**{**flt.__dict__, "review_status": None})
-    stmt = select(entries.c.review_status, func.count()).group_by(entries.c.review_status)
+    stmt = select(entries.c.region, entries.c.review_status, func.count()).group_by(
+        entries.c.region, entries.c.review_status
+    )
     stmt = apply_user_scope(apply_filter(stmt, without_status), user)
     counts = dict.fromkeys(REVIEW_STATUSES, 0)
-    for status, count in conn.execute(stmt):
-        counts[status] = count
+    for _region, status, count in conn.execute(stmt):
+        counts[status] = counts.get(status, 0) + count
     return counts
