@@ -52,7 +52,8 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: an acknowledged push survives a power cut (the tablet then forgets it was unsent).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -35,6 +35,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL: durable commits
     engine.dispose()
 
 
