@@ -101,6 +101,7 @@ def store(
         if digest.hexdigest() != sha256:
             raise ServiceError(400, "hash_mismatch", sha256=sha256)
         tmp.replace(target)
+        _fsync_dir(target.parent)  # the rename itself must survive a power cut
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -122,3 +123,11 @@ def store(
     except IntegrityError:
         return False  # the same file arrived over another connection at the same moment
     return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
