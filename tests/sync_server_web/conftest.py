@@ -35,10 +35,15 @@ def seed_accounts(app: Flask) -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """A migrated, seeded app (SQLite) with secure cookies off (the test client is plain HTTP)."""
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """A migrated, seeded app (SQLite, and PostgreSQL when ``SURVEY_TEST_DATABASE_URL`` is set)
+    with secure cookies off (the test client speaks plain HTTP)."""
     application = create_app(
-        {"INSTANCE_PATH": str(tmp_path / "instance"), "SESSION_COOKIE_SECURE": False}
+        {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+            "SESSION_COOKIE_SECURE": False,
+        }
     )
     upgrade(engine_of(application))
     seed_accounts(application)
