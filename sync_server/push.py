@@ -35,7 +35,7 @@ from .entry_rows import (
     set_entry_attachments,
 )
 from .forms_store import FormCache
-from .merge import nodes_from, plan_head, unresolved_conflicts
+from .merge import RevisionNode, nodes_from, plan_head, unresolved_conflicts
 from .messages import message
 from .payload import Limits, Rejected, Revision, attachment_refs, parse_revision
 from .schema import attachments, entries, entry_attachments, revisions
@@ -58,7 +58,10 @@ def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
     }
 
 
-def _load_nodes(conn: Connection, entry_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load_nodes(
+    conn: Connection, entry_id: str
+) -> tuple[dict[str, RevisionNode], dict[str, str], dict[str, list[dict[str, Any]]]]:
+    """Every revision of an entry as merge nodes, with their meta (JSON text) and conflicts."""
     rows = conn.execute(
         select(
             revisions.c.rev,
