@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..entry_filters import FilterError, from_args
 from .rows import EntryRecord
@@ -118,12 +119,14 @@ def export_cmd(
     except ExportError as exc:
         raise click.ClickException(exc.messages["en"]) from None
     show = sys.stderr.isatty() if progress is None else progress
-    if out_path is None:
-        count = write_export(prepared, sys.stdout.buffer, as_zip=as_zip, progress=show)
-    else:
-        try:
-            with out_path.open("wb") as handle:
-                count = write_export(prepared, handle, as_zip=as_zip, progress=show)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {out_path}: {exc}") from exc
-        click.echo(f"Exported {count} entries to {out_path}.", err=True)
+    try:
+        if out_path is None:
+            write_export(prepared, sys.stdout.buffer, as_zip=as_zip, progress=show)
+            return
+        with out_path.open("wb") as handle:
+            count = write_export(prepared, handle, as_zip=as_zip, progress=show)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out_path or 'stdout'}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database error during the export: {exc}") from exc
+    click.echo(f"Exported {count} entries to {out_path}.", err=True)

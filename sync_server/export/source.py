@@ -141,29 +141,40 @@ def iter_records(
             end = _block_end(conn, after, page_size)
             rows = sorted(
                 conn.execute(_block_query(flt, user, after, page_size)).all(),
-                key=lambda row: row.entry_id,
+                key=lambda row: row[0],
             )
-            revs, files = _counts(conn, [row.entry_id for row in rows]) if rows else ({}, {})
-        for row in rows:
-            answers = decode_answers(row.answers)
-            if not matches_answers(flt, answers):
+            revs, files = _counts(conn, [row[0] for row in rows]) if rows else ({}, {})
+        for (
+            entry_id,
+            created_at,
+            officer,
+            region,
+            form_version,
+            review_status,
+            review_comment,
+            answers_json,
+            meta_json,
+            full_name,
+        ) in rows:
+            answers = decode_answers(answers_json)
+            if flt.kecamatan is not None and not matches_answers(flt, answers):
                 continue
-            meta = json.loads(row.meta) if row.meta else {}
-            present, expected = files.get(row.entry_id, (0, 0))
+            meta = json.loads(meta_json) if meta_json else {}
+            present, expected = files.get(entry_id, (0, 0))
             yield EntryRecord(
-                entry_id=row.entry_id,
-                submission_date=row.created_at,
-                officer=row.officer,
-                officer_name=row.full_name or "",
-                region=row.region,
-                form_version=row.form_version,
-                review_status=row.review_status,
-                review_comment=row.review_comment or "",
-                device_id=str(meta.get("device_id") or answers.get("deviceid") or ""),
-                edits=max(0, int(revs.get(row.entry_id, 1)) - 1),
-                attachments_present=present,
-                attachments_expected=expected,
-                answers=answers,
+                entry_id,
+                created_at,
+                officer,
+                full_name or "",
+                region,
+                form_version,
+                review_status,
+                review_comment or "",
+                str(meta.get("device_id") or answers.get("deviceid") or ""),
+                max(0, int(revs.get(entry_id, 1)) - 1),
+                present,
+                expected,
+                answers,
             )
         if end is None:
             return
