@@ -35,7 +35,7 @@ from .common import (
 from .diffs import history_with_diffs, human_path
 from .entry_display import answer_blocks, display_value, meta_fields
 from .i18n import current_language
-from .table import SORTS, fetch_page, status_counts
+from .table import SORTS, counts_exclude, fetch_page, status_counts
 
 
 @bp.app_context_processor
@@ -112,6 +112,7 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         page=page,
         counts=counts,
         total=sum(counts.values()),
+        counts_partial=counts_exclude(flt),
         summaries=summaries,
         args=args,
         sorts=list(SORTS),

@@ -18,7 +18,15 @@ from sqlalchemy import Connection, func, select, tuple_
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope
 from ..schema import REVIEW_STATUSES, entries, revisions
 
-__all__ = ["SORTS", "Page", "decode_cursor", "encode_cursor", "fetch_page", "status_counts"]
+__all__ = [
+    "SORTS",
+    "Page",
+    "counts_exclude",
+    "decode_cursor",
+    "encode_cursor",
+    "fetch_page",
+    "status_counts",
+]
 
 SORTS = {
     "submitted": entries.c.created_at,
@@ -120,13 +128,24 @@ def _head_answers(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, dic
     return {row.entry_id: json.loads(row.answers) for row in found}
 
 
+def counts_exclude(flt: EntryFilter) -> bool:
+    """True when the counts leave out some of ``flt`` (its kecamatan or text filter)."""
+    return flt.kecamatan is not None or flt.text is not None
+
+
 def status_counts(conn: Connection, user: Any, flt: EntryFilter) -> dict[str, int]:
-    """How many readable entries match ``flt`` (ignoring its status) per review status.
+    """How many readable entries match ``flt`` per review status, ignoring its status, and also
+    its kecamatan and text filters (see :func:`counts_exclude`).
 
     Grouped by region and status so the count reads only the covering index
-    ``(form_id, region, review_status, deleted_at)`` in order.
+    ``(form_id, region, review_status, deleted_at)`` in order. The kecamatan and text filters
+    look inside every entry's answers JSON (no index can serve them), so counting with them
+    would read all answers of the supervisor's entries on every page view: over 100,000
+    entries that takes seconds, while the page itself stops after 50 matches.
     """
-    without_status = EntryFilter(**{**flt.__dict__, "review_status": None})
+    without_status = EntryFilter(
+        **{**flt.__dict__, "review_status": None, "kecamatan": None, "text": None}
+    )
     stmt = select(entries.c.region, entries.c.review_status, func.count()).group_by(
         entries.c.region, entries.c.review_status
     )

@@ -95,7 +95,10 @@ def sign_in(page: Any, username: str) -> None:
 def push_entries(live: LiveServer) -> tuple[Client, list[dict[str, Any]]]:
     officer = Client(live.url, "petugas_plg")
     revisions = []
-    for kecamatan, unit in (("16.71.04", "MPP Kota Palembang"), ("16.71.07", "Kantor Camat Sukarami")):
+    for kecamatan, unit in (
+        ("16.71.04", "MPP Kota Palembang"),
+        ("16.71.07", "Kantor Camat Sukarami"),
+    ):
         answers = dict(observation_answers(), kecamatan=kecamatan, nama_unit=unit)
         revisions.append(make_revision(answers))
     results = officer.push(*revisions)
@@ -185,8 +188,13 @@ def test_dashboard_language_switch_and_administration(page: Any, live: LiveServe
     page.goto("/admin/forms")
     page.set_input_files(
         "#form-upload input[type=file]",
-        files=[{"name": "rusak.md", "mimeType": "text/markdown",
-                "buffer": b"| survey |\n| | type | name | label |\n| | integr | n | N |\n"}],
+        files=[
+            {
+                "name": "rusak.md",
+                "mimeType": "text/markdown",
+                "buffer": b"| survey |\n| | type | name | label |\n| | integr | n | N |\n",
+            }
+        ],
     )
     page.click("#form-upload button")
     page.wait_for_selector("#load-error")
