@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from field_app import __version__, entries
-from field_app.background import BackgroundSync
 from field_app.form_session import EntryEditor
 from field_app.paths import store_dir
 from field_app.store import Store, local_now
-from field_app.sync_client import Progress, SyncClient, SyncOutcome
 from field_app.ui.editing import ReadOnlyEntry
 from field_app.ui.texts import tr
+
+if TYPE_CHECKING:  # the sync modules (and requests) are imported when first used
+    from field_app.background import BackgroundSync
+    from field_app.sync_client import Progress, SyncClient, SyncOutcome
 
 __all__ = ["AppController", "folder_size", "format_size", "short_time"]
 
@@ -60,9 +62,19 @@ class AppController:
         self.store = Store(store_dir(self.data_folder), durable=durable)
         if server_url and not self.store.get_setting("server_url"):
             self.store.set_setting("server_url", server_url)
-        self.client = SyncClient(self.store, attachments_folder=self.data_folder / "attachments")
+        self._client: SyncClient | None = None
         self.background: BackgroundSync | None = None
         self._names: dict[str, tuple[str, str]] = {}
+
+    @property
+    def client(self) -> SyncClient:
+        """The sync client (created, with its HTTP stack, the first time it is needed)."""
+        if self._client is None:
+            from field_app.sync_client import SyncClient
+
+            self._client = SyncClient(self.store,
+                                      attachments_folder=self.data_folder / "attachments")
+        return self._client
 
     # ----------------------------------------------------------------- settings
 
@@ -78,7 +90,8 @@ class AppController:
     @property
     def server_url(self) -> str:
         """The server address (saved at sign-in or in the settings)."""
-        return self.client.server_url or ""
+        creds = self.store.credentials() or {}
+        return creds.get("server_url") or self.store.get_setting("server_url") or ""
 
     def set_server_url(self, url: str) -> None:
         """Change the server address (used by the next sign-in and sync)."""
@@ -110,6 +123,7 @@ class AppController:
         if self.background is not None:
             self.background.stop(timeout=2)
         self.client.sign_out()
+        self.background = None
 
     def regions(self) -> list[str]:
         """Region codes the officer works in (from the sign-in), else the pilot's."""
@@ -167,6 +181,8 @@ class AppController:
             on_done(outcome)
 
         if self.background is None:
+            from field_app.background import BackgroundSync
+
             self.background = BackgroundSync(self.client)
         if self.background.running:
             return False

@@ -300,6 +300,9 @@ class DateWidget(QuestionWidget):
         except ValueError:
             date = None
         if date is None:
+            self.day.text = tr("form.date.day", self.owner.lang)
+            self.month.text = tr("form.date.month", self.owner.lang)
+            self.year.text = tr("form.date.year", self.owner.lang)
             return
         self.day.text = str(date.day)
         self.month.text = self.months[date.month - 1]
@@ -332,7 +335,10 @@ class TimeWidget(QuestionWidget):
             self.answer(f"{self.hour.text}:{self.minute.text}")
 
     def load(self, value: Any) -> None:
-        if value:
+        if not value:
+            self.hour.text = tr("form.time.hour", self.owner.lang)
+            self.minute.text = tr("form.time.minute", self.owner.lang)
+        else:
             hour, minute = str(value).split(":")[:2]
             self.hour.text, self.minute.text = hour, minute
             if minute not in self.minute.values:
@@ -395,8 +401,11 @@ class GeopointWidget(QuestionWidget):
             if not self.latitude.focus and not self.longitude.focus:
                 self.latitude.text = str(value["latitude"])
                 self.longitude.text = str(value["longitude"])
-        elif not self.shown.text.startswith(tr("form.geo.waiting", self.owner.lang)):
-            self.shown.text = ""
+        else:
+            if not self.shown.text.startswith(tr("form.geo.waiting", self.owner.lang)):
+                self.shown.text = ""
+            if not self.latitude.focus and not self.longitude.focus:
+                self.latitude.text = self.longitude.text = ""
 
     def set_locked(self, locked: bool) -> None:
         for widget in (self.latitude, self.longitude, self.gps):

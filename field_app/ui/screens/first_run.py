@@ -11,7 +11,6 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from field_app.http_api import SyncError
 from field_app.ui.texts import tr
 
 __all__ = ["FirstRunScreen"]
@@ -47,6 +46,8 @@ class FirstRunScreen(Screen):
                          daemon=True, name="sign-in").start()
 
     def _sign_in(self, server: str, username: str, password: str) -> None:
+        from field_app.http_api import SyncError
+
         app = App.get_running_app()
         try:
             app.controller.sign_in(server, username, password)

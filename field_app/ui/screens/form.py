@@ -7,6 +7,7 @@ draft. After the last page comes a summary page that lists what still blocks fin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from functools import partial
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -59,9 +61,25 @@ class FormScreen(Screen):
     read_only = BooleanProperty(False)
     on_summary = BooleanProperty(False)
 
+    #: question widgets already built, by form, language, instance and questions of a page
+    _built: dict[tuple[Any, ...], list[QuestionWidget]]
+    _prebuild_queue: list[tuple[Any, Any, navigation.Page]]
+    _prebuild_event: Any = None
+    editor: Any = None
+    form: Any = None
+    session: Any = None
+
+    def _attach(self) -> None:
+        self.app = App.get_running_app()
+        self.device = self.app.device
+        self.attachments_folder = self.app.controller.data_folder / "attachments"
+        if not hasattr(self, "_built"):
+            self._built = {}
+            self._prebuild_queue = []
+
     def prepare(self, new: tuple[str, str] | None = None, entry_id: str | None = None) -> None:
         """Open a new draft of form ``new`` or the entry ``entry_id``."""
-        self.app = App.get_running_app()
+        self._attach()
         controller = self.app.controller
         if new is not None:
             self.editor = controller.new_entry(*new)
@@ -70,8 +88,6 @@ class FormScreen(Screen):
         self.form = self.editor.form
         self.session = self.editor.session
         self.read_only = isinstance(self.editor, ReadOnlyEntry)
-        self.device = self.app.device
-        self.attachments_folder = controller.data_folder / "attachments"
         self.title = self.form.title
         self.touched: set[tuple[str, tuple[int, ...]]] = set()
         self.checked_pages: set[tuple[str, str, tuple[int, ...]]] = set()
@@ -161,10 +177,71 @@ class FormScreen(Screen):
         heading = self._page_title(page)
         if heading:
             body.add_widget(TitleLabel(text=heading))
-        for name in page.questions:
-            widget = make_question_widget(self, self.form.question(name), page.instance)
-            self.widgets.append(widget)
+        self.widgets = self._widgets_for(page)
         self._refresh_widgets()
+        self._schedule_prebuild()
+
+    # ------------------------------------------------------- building ahead of time
+
+    def _key(self, page: navigation.Page, form: Any = None) -> tuple[Any, ...]:
+        form = form or self.form
+        return (form.form_id, form.version, self.lang, page.instance, page.questions)
+
+    def _widgets_for(self, page: navigation.Page) -> list[QuestionWidget]:
+        """The page's question widgets: built ahead in idle time, or now."""
+        key = self._key(page)
+        built = self._built.get(key, [])
+        for name in page.questions[len(built):]:
+            built.append(make_question_widget(self, self.form.question(name), page.instance))
+        self._built[key] = built
+        return built
+
+    def _queue(self, form: Any, session: Any, pages: list[navigation.Page]) -> None:
+        for page in pages:
+            if (page.kind == navigation.QUESTIONS
+                    and len(self._built.get(self._key(page, form), [])) < len(page.questions)):
+                self._prebuild_queue.append((form, session, page))
+        if self._prebuild_queue and self._prebuild_event is None:
+            self._prebuild_event = Clock.schedule_interval(self._prebuild_step, 0)
+
+    def _schedule_prebuild(self) -> None:
+        """Build the next pages' widgets during idle frames (one question per frame)."""
+        self._prebuild_queue = []
+        self._queue(self.form, self.session, self.pages[self.index + 1:self.index + 3])
+
+    def _prebuild_step(self, _dt: float) -> bool:
+        while self._prebuild_queue:
+            form, session, page = self._prebuild_queue[0]
+            built = self._built.setdefault(self._key(page, form), [])
+            if len(built) >= len(page.questions):
+                self._prebuild_queue.pop(0)
+                continue
+            shown = (self.form, self.session)
+            self.form, self.session = form, session
+            try:
+                widget = make_question_widget(self, form.question(page.questions[len(built)]),
+                                              page.instance)
+                # lay it out at the page's width now, so its texts are not drawn twice
+                widget.width = self.ids.body.width
+                built.append(widget)
+                # choices and label textures now, not when the page opens
+                with contextlib.suppress(KeyError, IndexError, ValueError):
+                    widget.refresh(False)
+            finally:
+                self.form, self.session = shown
+            return True
+        self._prebuild_event = None
+        return False
+
+    def prewarm(self, forms: list[Any]) -> None:
+        """Build the first pages of ``forms`` while the officer is on the home screen."""
+        self._attach()
+        if self.manager is not None and self.manager.current == self.name:
+            return
+        self._prebuild_queue = []
+        for form in forms:
+            session = form.new_session()
+            self._queue(form, session, navigation.build_pages(form, session)[:2])
 
     def _shows_error(self, widget: QuestionWidget) -> bool:
         key = (widget.name, widget.instance)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from field_app import entries
-from field_app.sync_client import Progress, SyncOutcome
 from field_app.ui.controller import short_time
 from field_app.ui.texts import tr
 from field_app.ui.widgets import HintLabel, PrimaryButton, TouchButton
 
+if TYPE_CHECKING:
+    from field_app.sync_client import Progress, SyncOutcome
+
 __all__ = ["HomeScreen"]
+
+log = logging.getLogger(__name__)
 
 
 class HomeScreen(Screen):
@@ -72,9 +79,24 @@ class HomeScreen(Screen):
             box.add_widget(button)
 
     def on_enter(self, *_args: object) -> None:
-        """Labels follow a language switch made elsewhere."""
+        """Labels follow a language switch made elsewhere; the form screen is got ready."""
         self._build_regions()
         self._build_forms()
+        Clock.schedule_once(self._prewarm, 0.3)
+
+    def _prewarm(self, _dt: float) -> None:
+        """While the officer reads this screen, build the first pages of the first form."""
+        app = App.get_running_app()
+        if app.manager.current != self.name:
+            return
+        forms = app.controller.available_forms()
+        if not forms:
+            return
+        try:
+            loaded = [app.controller.form(f["form_id"], f["version"]) for f in forms]
+            app.screen("form").prewarm([form for form in loaded if form is not None])
+        except Exception:  # only a head start: opening the form still works without it
+            log.exception("prewarm failed")
 
     def new_entry(self, form_id: str, version: str, *_args: object) -> None:
         """Start a new draft and open it."""
