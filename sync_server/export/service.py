@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..entry_filters import EntryFilter, FilterError
+from ..entry_filters import EntryFilter
 from .columns import build_tables, merged_choices
 from .rows import EntryRecord, ExportLayout, ExportOptions
 from .source import count_entries, iter_records, load_forms, region_names
@@ -53,14 +53,6 @@ class ExportError(Exception):
         self.code = code
         self.messages = {lang: text.format(**params) for lang, text in _MESSAGES[code].items()}
         super().__init__(self.messages["en"])
-
-    @classmethod
-    def from_filter(cls, exc: FilterError) -> ExportError:
-        """A 400 error carrying a filter's own message."""
-        err = cls.__new__(cls)
-        err.status, err.code, err.messages = 400, exc.code, exc.messages
-        Exception.__init__(err, exc.messages["en"])
-        return err
 
 
 def _flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
