@@ -1,0 +1,1 @@
+"""Fault scripts: the system under bad networks, crashes, concurrency and bad input."""
