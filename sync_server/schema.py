@@ -153,7 +153,7 @@ entries = Table(
     Index(None, "form_id", "officer", "entry_id"),
     Index(None, "form_id", "region", "entry_id"),
     Index(None, "form_id", "review_status", "entry_id"),
-    Index(None, "form_id", "region", "review_status", "deleted_at"),
+    Index(None, "form_id", "region", "review_status", "deleted_at", "officer", "created_at"),
 )
 
 revisions = Table(

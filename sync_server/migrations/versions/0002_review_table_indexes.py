@@ -2,7 +2,8 @@
 
 Each sort of the table (submitted date, officer, region, review status) walks an index on
 ``(form_id, <sort column>, entry_id)`` instead of sorting every matching row, and the counts per
-status read only the covering index ``(form_id, region, review_status, deleted_at)``.
+status read only the covering index ``(form_id, region, review_status, deleted_at, officer,
+created_at)``: every filter that is a column of ``entries`` is in it.
 
 Revision ID: 0002
 Revises: 0001
@@ -23,11 +24,13 @@ INDEXES = {
     "ix_entries_form_id_officer_entry_id": ["form_id", "officer", "entry_id"],
     "ix_entries_form_id_region_entry_id": ["form_id", "region", "entry_id"],
     "ix_entries_form_id_review_status_entry_id": ["form_id", "review_status", "entry_id"],
-    "ix_entries_form_id_region_review_status_deleted_at": [
+    "ix_entries_form_id_region_review_status_deleted_at_officer_created_at": [
         "form_id",
         "region",
         "review_status",
         "deleted_at",
+        "officer",
+        "created_at",
     ],
 }
 
