@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash
+from flask import flash, g
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, func, select
 
@@ -93,14 +93,16 @@ def flash_service_error(exc: ServiceError) -> None:
 
 
 def status_label(status: str) -> str:
-    """The review status in the current language."""
-    labels = {
-        "received": _("Received"),
-        "approved": _("Approved"),
-        "needs_correction": _("Needs correction"),
-        "rejected": _("Rejected"),
-        "conflict": _("Conflict"),
-    }
+    """The review status in the current language (the labels are looked up once per request)."""
+    labels = g.get("status_labels")
+    if labels is None:
+        labels = g.status_labels = {
+            "received": _("Received"),
+            "approved": _("Approved"),
+            "needs_correction": _("Needs correction"),
+            "rejected": _("Rejected"),
+            "conflict": _("Conflict"),
+        }
     return labels.get(status, status)
 
 

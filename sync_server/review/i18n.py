@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import session
-from flask_babel import format_datetime
+from babel.dates import get_month_names
+from flask import g, session
+from flask_babel import get_locale
 
 __all__ = ["LANGUAGES", "WIB", "current_language", "parse_iso", "select_locale", "wib"]
 
@@ -40,10 +41,22 @@ def parse_iso(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def wib(value: str | None, fmt: str = "dd MMM yyyy HH:mm") -> str:
-    """Jinja filter: a stored time shown in WIB in the current language, e.g. ``13 Agu 2024 09:15
-    WIB``; ``""`` for none."""
+def _month_abbreviations() -> dict[int, str]:
+    names = g.get("month_abbreviations")
+    if names is None:
+        names = g.month_abbreviations = dict(
+            get_month_names("abbreviated", locale=get_locale() or "id")
+        )
+    return names
+
+
+def wib(value: str | None, seconds: bool = False) -> str:
+    """Jinja filter: a stored time shown in WIB with the month in the current language, e.g.
+    ``13 Agu 2024 09:15 WIB`` (``seconds`` adds ``:SS``); ``""`` for none."""
     moment = parse_iso(value)
     if moment is None:
         return value or ""
-    return f"{format_datetime(moment.astimezone(WIB), fmt)} WIB"
+    local = moment.astimezone(WIB)
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    month = _month_abbreviations().get(local.month, str(local.month))
+    return f"{local.day:02d} {month} {local.year} {clock} WIB"

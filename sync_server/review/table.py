@@ -119,13 +119,16 @@ def fetch_page(
 def _head_answers(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     if not rows:
         return {}
-    pairs = [(r["entry_id"], r["head_rev"]) for r in rows]
+    heads = {r["entry_id"]: r["head_rev"] for r in rows}
+    # ``entry_id IN (...)`` walks the (entry_id, rev) unique index; a row-value IN does not.
     found = conn.execute(
-        select(revisions.c.entry_id, revisions.c.answers).where(
-            tuple_(revisions.c.entry_id, revisions.c.rev).in_(pairs)
+        select(revisions.c.entry_id, revisions.c.rev, revisions.c.answers).where(
+            revisions.c.entry_id.in_(list(heads))
         )
     )
-    return {row.entry_id: json.loads(row.answers) for row in found}
+    return {
+        row.entry_id: json.loads(row.answers) for row in found if heads[row.entry_id] == row.rev
+    }
 
 
 def counts_exclude(flt: EntryFilter) -> bool:
@@ -138,7 +141,8 @@ def status_counts(conn: Connection, user: Any, flt: EntryFilter) -> dict[str, in
     its kecamatan and text filters (see :func:`counts_exclude`).
 
     Grouped by region and status so the count reads only the covering index
-    ``(form_id, region, review_status, deleted_at)`` in order. The kecamatan and text filters
+    ``(form_id, region, review_status, deleted_at, officer, created_at)`` in order. The
+    kecamatan and text filters
     look inside every entry's answers JSON (no index can serve them), so counting with them
     would read all answers of the supervisor's entries on every page view: over 100,000
     entries that takes seconds, while the page itself stops after 50 matches.
