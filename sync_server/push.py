@@ -14,6 +14,7 @@ that sequence numbers become visible in order and a cursor never skips a change.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,6 +43,8 @@ from .schema import attachments, entries, entry_attachments, revisions
 from .users import User
 
 __all__ = ["missing_attachments_by_entry", "push"]
+
+log = logging.getLogger(__name__)
 
 
 def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
@@ -250,7 +253,14 @@ def push(
         held = _held_revisions(conn, [rev for _, rev, _ in checked])
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
-                issues = form.validate(rev.answers)
+                try:
+                    issues = form.validate(rev.answers)
+                except Exception:  # a validator bug must not sink the rest of the batch
+                    log.exception("validation crashed on %s %s", rev.entry_id, rev.rev)
+                    results[i] = _rejected(
+                        rev.__dict__, "malformed", detail="the answers could not be validated"
+                    )
+                    continue
                 if issues:
                     result = _rejected(rev.__dict__, "invalid", count=len(issues))
                     result["issues"] = [issue_dict(issue) for issue in issues]
