@@ -96,6 +96,12 @@ class ServerProcess:
                 values[key] = int(rest.split()[0]) / 1024
         return values["VmRSS"], values["VmHWM"]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -176,8 +182,10 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
         headers = {"Content-Type": "application/json"}
         session.post(server.url + "/api/v1/sync/push", data=bodies[0], headers=headers)  # warm
         half = 1 + (len(bodies) - 1) // 2
+        cpu_before = server.cpu_seconds()
         sequential_rate = _push_all(server.url, session, bodies[1:half], clients=1)
         rate = _push_all(server.url, session, bodies[half:], clients=clients)
+        cpu_rate = (entries - 100) / (server.cpu_seconds() - cpu_before)
         stored = entries - 100
         # Pull pages of 500 changes at several cursors.
         timings = []
@@ -209,6 +217,14 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
             1000,
             higher_is_better=True,
             note=f"{stored} entries in all, validation included",
+        ),
+        result(
+            "server push capacity per CPU-second of the server process",
+            cpu_rate,
+            "entries/s",
+            1000,
+            higher_is_better=True,
+            note="entries / server CPU time: what one process can do on one free core",
         ),
         result(
             "server pull page of 500 changes (HTTP)",
