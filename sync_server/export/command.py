@@ -78,10 +78,14 @@ def write_export(prepared: PreparedExport, out: Any, *, as_zip: bool, progress: 
     show_default=True,
     help="Prefix column names with their group names (kunjungan-kabkota).",
 )
-@click.option("--region", default=None)
-@click.option("--kecamatan", default=None)
-@click.option("--officer", default=None)
-@click.option("--review-status", default=None)
+@click.option("--region", default=None, help="Region code, e.g. 16.71.")
+@click.option("--kecamatan", default=None, help="Kecamatan answer, e.g. 16.71.02.")
+@click.option("--officer", default=None, help="Officer user name.")
+@click.option(
+    "--review-status",
+    default=None,
+    help="received, approved, needs_correction, rejected or conflict.",
+)
 @click.option("--date-from", default=None, help="Submission date from (YYYY-MM-DD, WIB).")
 @click.option("--date-to", default=None, help="Submission date to (YYYY-MM-DD, WIB).")
 @click.option("--text", default=None, help="Text search in the answers.")
