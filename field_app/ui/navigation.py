@@ -25,6 +25,7 @@ __all__ = [
     "Page",
     "build_pages",
     "is_shown",
+    "issue_location",
     "page_errors",
     "page_index_of",
     "page_is_relevant",
@@ -40,6 +41,7 @@ HIDDEN_TYPES = frozenset(
 QUESTIONS = "questions"
 REPEAT = "repeat"
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}")
+_INDEX = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -173,3 +175,9 @@ def render_text(text: str, session: Any, instance: tuple[int, ...] = ()) -> str:
         return ""
 
     return _REFERENCE.sub(value, text)
+
+
+def issue_location(path: str) -> tuple[str, tuple[int, ...]]:
+    """``("temuan_teks", (0,))`` from an issue path ``"temuan[0]/temuan_teks"``."""
+    name = _INDEX.sub("", path.split("/")[-1])
+    return name, tuple(int(i) for i in _INDEX.findall(path))

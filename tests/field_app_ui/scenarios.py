@@ -80,9 +80,26 @@ def tour(d: Driver) -> Iterator[Any]:
     yield 0.05
     d.shot("form_first_page")
     d.press(d.screen.ids.next)
-    yield 0.1
-    yield 0.05
+    yield 0.15
     d.shot("form_required_errors")
+    d.press(d.screen.ids.navigator)
+    yield 0.15
+    d.shot("form_navigator")
+    d.press(d.button(d.t("form.position.summary"), root=d.popups()[0]))
+    yield 0.15
+    d.shot("form_summary_blocked")
+    d.result["summary_buttons"] = len(d.find("TouchButton", root=d.screen.ids.body))
+    d.press(d.screen.ids.leave)
+    yield on_screen(d, "home")
+    d.press(d.popups()[0].ids.box.children[0])
+    d.press(d.screen.ids.settings_button)
+    yield on_screen(d, "settings")
+    d.press(d.screen.ids.lang_en)
+    yield 0.15
+    d.shot("settings_english")
+    d.result["english_back"] = d.screen.ids.back.text
+    d.press(d.screen.ids.lang_id)
+    yield 0.05
 
 
 def _store(d: Driver) -> Any:

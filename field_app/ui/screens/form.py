@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from kivy.uix.scrollview import ScrollView
 
 from field_app.ui import navigation
 from field_app.ui.editing import ReadOnlyEntry, comment_of, move_repeat
+from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
 from field_app.ui.texts import issue_message, tr
 from field_app.ui.widgets import (
@@ -39,16 +39,9 @@ from field_app.ui.widgets import (
     confirm,
 )
 
-__all__ = ["FormScreen", "issue_location"]
+__all__ = ["FormScreen"]
 
 log = logging.getLogger(__name__)
-_INDEX = re.compile(r"\[(\d+)\]")
-
-
-def issue_location(path: str) -> tuple[str, tuple[int, ...]]:
-    """``("temuan_teks", (0,))`` from an issue path ``"temuan[0]/temuan_teks"``."""
-    name = _INDEX.sub("", path.split("/")[-1])
-    return name, tuple(int(i) for i in _INDEX.findall(path))
 
 
 class FormScreen(Screen):
@@ -480,9 +473,14 @@ class FormScreen(Screen):
                          if self.form.has_question(name) else name)
                 if instance:
                     label += " " + " ".join(f"#{i + 1}" for i in instance)
-                button = TouchButton(text=f"{label}: {issue_message(issue, self.lang)}")
-                button.issue_path = issue.path
                 target = self._page_of_question(name, instance)
+                if target is not None and len(self.pages[target].questions) > 1:
+                    label = f"{self._page_name(self.pages[target])} › {label}"
+                button = TouchButton(text=f"{label}: {issue_message(issue, self.lang)}",
+                                     halign="left", shorten=False)
+                button.bind(texture_size=lambda b, size: setattr(
+                    b, "height", max(dp(56), size[1] + dp(16))))
+                button.issue_path = issue.path
                 if target is not None:
                     button.bind(on_release=partial(self.jump, target))
                 body.add_widget(button)

@@ -1,0 +1,117 @@
+"""Pages of the form screen, skip logic and label references, without Kivy."""
+
+from __future__ import annotations
+
+import textwrap
+
+from field_app.ui import navigation
+from field_app.ui.navigation import Page, build_pages, render_text, visible_questions
+from survey_forms import load_pilot_form, load_xlsform
+
+NESTED = textwrap.dedent("""
+    | survey |
+    | | type | name | label | relevant | appearance | calculation |
+    | | start | start | | | | |
+    | | text | nama | Nama | | | |
+    | | begin_group | grp | Grup | | field-list | |
+    | | integer | umur | Umur | | | |
+    | | text | alasan | Alasan | ${umur} < 17 | | |
+    | | end_group | | | | | |
+    | | calculate | dua_kali | | | | ${umur} * 2 |
+    | | calculate | tampil | Dua kali umur | | | ${umur} * 2 |
+    | | begin_repeat | anggota | Anggota | | | |
+    | | text | anggota_nama | Nama anggota | | | |
+    | | begin_group | detail | Detail | | field-list | |
+    | | integer | anggota_umur | Umur anggota | | | |
+    | | end_group | | | | | |
+    | | end_repeat | | | | | |
+    | | note | akhir | Halo ${nama}, umur ${umur} | | | |
+    | settings |
+    | | form_id | version |
+    | | uji_halaman | 1 |
+""")
+
+
+def nested_form():
+    return load_xlsform(NESTED.encode(), "md", form_id="uji_halaman")
+
+
+def test_pages_follow_groups_repeats_and_hide_metadata() -> None:
+    form = nested_form()
+    session = form.new_session()
+    pages = build_pages(form, session)
+    assert [(p.kind, p.key, p.instance) for p in pages] == [
+        ("questions", "nama", ()),
+        ("questions", "grp", ()),
+        ("questions", "tampil", ()),  # labelled calculation shown, unlabelled one not
+        ("repeat", "anggota", ()),
+        ("questions", "akhir", ()),
+    ]
+    assert pages[1].questions == ("umur", "alasan")
+    session.add_repeat("anggota")
+    session.add_repeat("anggota")
+    pages = build_pages(form, session)
+    inside = [(p.key, p.instance, p.questions) for p in pages if p.instance]
+    assert inside == [
+        ("anggota_nama", (0,), ("anggota_nama",)),
+        ("detail", (0,), ("anggota_umur",)),
+        ("anggota_nama", (1,), ("anggota_nama",)),
+        ("detail", (1,), ("anggota_umur",)),
+    ]
+
+
+def test_skip_logic_on_a_field_list_page_is_live() -> None:
+    form = nested_form()
+    session = form.new_session()
+    group = build_pages(form, session)[1]
+    assert visible_questions(session, group) == ["umur"]
+    session.set_answer("umur", 12)
+    assert visible_questions(session, group) == ["umur", "alasan"]
+    session.set_answer("umur", 30)
+    assert visible_questions(session, group) == ["umur"]
+
+
+def test_pages_whose_questions_are_all_irrelevant_are_skipped() -> None:
+    form = load_pilot_form("survei_masyarakat")
+    session = form.new_session()
+    keys = [p.key for p in build_pages(form, session)]
+    assert "profil" not in keys  # relevant only after consent
+    session.set_answer("persetujuan", "ya")
+    keys = [p.key for p in build_pages(form, session)]
+    assert "profil" in keys and "terima_kasih_menolak" not in keys
+    session.set_answer("persetujuan", "tidak")
+    keys = [p.key for p in build_pages(form, session)]
+    assert "profil" not in keys and "terima_kasih_menolak" in keys
+
+
+def test_observation_form_pages() -> None:
+    form = load_pilot_form("observasi")
+    session = form.new_session()
+    pages = build_pages(form, session)
+    assert pages[0].key == "kunjungan"
+    assert [p.key for p in pages[1:20] if p.key.startswith("indikator_")][:3] == [
+        "indikator_i01", "indikator_i02", "indikator_i03"]
+    assert any(p.kind == "repeat" and p.key == "temuan" for p in pages)
+
+
+def test_page_errors_and_index() -> None:
+    form = nested_form()
+    session = form.new_session()
+    pages = build_pages(form, session)
+    assert navigation.page_errors(session, pages[1]) == {}
+    session.set_answer("umur", "bukan angka")
+    assert set(navigation.page_errors(session, pages[1])) == {"umur"}
+    assert navigation.page_index_of(pages, ("questions", "grp", ())) == 1
+    assert navigation.page_index_of(pages, ("questions", "hilang", ())) is None
+    assert Page("repeat", "anggota", ()).ident == ("repeat", "anggota", ())
+
+
+def test_render_text_fills_references() -> None:
+    form = nested_form()
+    session = form.new_session()
+    session.set_answer("nama", "Sari")
+    session.set_answer("umur", 21)
+    label = form.question("akhir").label("id")
+    assert render_text(label, session) == "Halo Sari, umur 21"
+    assert render_text("tanpa rujukan", session) == "tanpa rujukan"
+    assert render_text("${tidak_ada}!", session) == "!"
