@@ -15,8 +15,8 @@ sign-in form as the demo supervisor (both regions) or an admin. Each scenario is
 15 times after one warm-up; the figure is the median. ``EXPLAIN QUERY PLAN`` of the page query
 is printed with ``--explain``.
 
-Run: ``python -m bench.bench_review [--entries N] [--explain]``; :func:`run` returns the
-figures for ``bench/run_all.py``.
+Run: ``python -m bench.bench_review [--entries N] [--explain] [--database-url URL]``;
+:func:`run` returns the figures for ``bench/run_all.py`` (SQLite).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def _time_page(client: Any, url: str) -> tuple[list[float], int]:
 
 
 def explain(app: Any) -> list[str]:
-    """The SQLite query plan of the supervisor's filtered page query."""
+    """The query plan (SQLite or PostgreSQL) of the supervisor's filtered page query."""
     from sqlalchemy import select
 
     from sync_server.db import read_tx
@@ -186,17 +186,30 @@ def explain(app: Any) -> list[str]:
         stmt = apply_user_scope(apply_filter(stmt, flt), user)
         stmt = stmt.order_by(SORTS["submitted"].desc(), entries.c.entry_id.desc()).limit(51)
         sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
-        return [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+        if conn.dialect.name == "sqlite":
+            return [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+        conn.exec_driver_sql("ANALYZE entries")
+        return [str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN ANALYZE {sql}")]
 
 
-def run(entries: int = 100_000, show_plan: bool = False) -> list[dict[str, Any]]:
-    """Fill an instance with ``entries`` entries and time the table page scenarios."""
+def run(
+    entries: int = 100_000, show_plan: bool = False, database_url: str | None = None
+) -> list[dict[str, Any]]:
+    """Fill an instance with ``entries`` entries and time the table page scenarios.
+
+    ``database_url``: an empty PostgreSQL database (or schema, via ``options=-csearch_path=``)
+    to use instead of the instance's SQLite file.
+    """
     from sync_server import create_app
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-review-"))
     out: list[dict[str, Any]] = []
+    backend = "PostgreSQL" if database_url else "SQLite"
     try:
         instance = workdir / "instance"
+        if database_url:
+            instance.mkdir(parents=True)
+            (instance / "config.py").write_text(f"DATABASE_URL = {database_url!r}\n", "utf-8")
         _cli(instance, "init-db")
         _cli(instance, "seed-demo")
         fill_mixed(instance, entries)
@@ -213,7 +226,7 @@ def run(entries: int = 100_000, show_plan: bool = False) -> list[dict[str, Any]]
             held = (name, who, query) != TEXT_SEARCH
             out.append(
                 result(
-                    f"review table page, {entries:,} entries: {name}",
+                    f"review table page, {entries:,} entries ({backend}): {name}",
                     median(times),
                     "ms",
                     TARGET_MS if held else 2000.0,
@@ -231,9 +244,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--explain", action="store_true", help="print the page query plan")
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     args = parser.parse_args()
     print(machine())
-    for row in run(args.entries, args.explain):
+    for row in run(args.entries, args.explain, args.database_url):
         mark = "ok" if row["pass"] else "SLOW"
         print(
             f"{row['value']:>9.1f} {row['unit']}  target {row['target']:<8} {mark}  {row['name']}"
