@@ -149,18 +149,22 @@ def main(argv: list[str] | None = None) -> int:
     for setup in [s.strip() for s in args.setups.split(",") if s.strip()]:
         if setup not in SETUPS:
             parser.error(f"unknown setup {setup!r}")
-        if setup == "gunicorn-postgres":
-            if not args.postgres_url:
-                print(f"== concurrency ({setup})\nskipped: {PG_ENV} is not set "
-                      "(source scripts/test-services.sh)", flush=True)
-                continue
-            with postgres_database(args.postgres_url) as url:
-                report = run_setup(setup, url, folder / setup, args.devices, args.entries,
-                                   args.edits, deadline)
-        else:
-            (folder / setup).mkdir(parents=True, exist_ok=True)
-            report = run_setup(setup, sqlite_url(folder / setup), folder / setup, args.devices,
-                               args.entries, args.edits, deadline)
+        if setup == "gunicorn-postgres" and not args.postgres_url:
+            print(f"== concurrency ({setup})\nskipped: {PG_ENV} is not set "
+                  "(source scripts/test-services.sh)", flush=True)
+            continue
+        try:
+            if setup == "gunicorn-postgres":
+                with postgres_database(args.postgres_url) as url:
+                    report = run_setup(setup, url, folder / setup, args.devices, args.entries,
+                                       args.edits, deadline)
+            else:
+                (folder / setup).mkdir(parents=True, exist_ok=True)
+                report = run_setup(setup, sqlite_url(folder / setup), folder / setup,
+                                   args.devices, args.entries, args.edits, deadline)
+        except Exception as exc:  # a setup that cannot run is a failure; the next one still runs
+            report = Report(f"concurrency ({setup})")
+            report.problems.append(f"the run failed: {type(exc).__name__}: {exc}"[:600])
         report.print()
         code = max(code, report.exit_code())
     return code

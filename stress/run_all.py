@@ -31,7 +31,7 @@ SHORT: dict[str, list[str]] = {
 #: Arguments of the long forms (the figures in docs/faults.md).
 LONG: dict[str, list[str]] = {
     "network_faults": ["--devices", "10", "--entries", "200", "--time-limit", "900"],
-    "server_crash": ["--devices", "5", "--entries", "200", "--kills", "25",
+    "server_crash": ["--devices", "5", "--entries", "200", "--kills", "25", "--batch-size", "4",
                      "--time-limit", "900"],
     "store_kill": ["--kills", "500"],
     "concurrency": ["--devices", "50", "--entries", "20", "--edits", "5", "--time-limit", "900"],
