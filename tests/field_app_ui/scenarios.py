@@ -151,6 +151,21 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     d.result["note_below_threshold"] = d.question("catatan_ambang_mcp") is not None
     yield 0.05
     d.shot("form_indicator")
+    # a photo from the desktop's file chooser, with its preview
+    from pathlib import Path
+
+    from kivy import kivy_data_dir
+
+    photo = d.question("foto_i01")
+    d.press(photo.button)
+    yield 0.15
+    popup, chooser, use = d.screen.photo_popup
+    d.shot("form_photo_chooser")
+    chooser.selection = [str(Path(kivy_data_dir) / "logo" / "kivy-icon-256.png")]
+    d.press(use)
+    yield 0.15
+    d.result["photo_preview_height"] = photo.preview.height
+    d.result["photo_answer"] = form.session.value("foto_i01", ())
     d.choose("hasil_i01", "tidak_berlaku")
     d.result["score_hidden_when_na"] = d.question("skor_mcp") is None
     d.result["timings"]["next_page_ms"] = []

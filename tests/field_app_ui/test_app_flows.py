@@ -65,6 +65,10 @@ def test_2_fill_and_finalize_observation(device: Path) -> None:
     assert result["constraint_error"] == "Skor MCP harus antara 0 dan 100."
     assert result["note_below_threshold"]
     assert result["score_hidden_when_na"]
+    assert result["photo_preview_height"] > 100
+    photo = result["photo_answer"]
+    assert photo["filename"] == "kivy-icon-256.png" and photo["media_type"] == "image/png"
+    assert (device / "attachments" / photo["sha256"]).exists()
     assert result["after_move"] == ["Temuan kedua: kotak saran rusak",
                                     "Temuan pertama: SOP belum dipajang"]
     assert result["after_remove"] == ["Temuan kedua: kotak saran rusak"]
@@ -104,6 +108,9 @@ def test_4_sync_with_progress(ui_server: LiveServer, device: Path) -> None:
     entry = requests.get(f"{ui_server.url}/api/v1/entries/{sent[0]['entry_id']}",
                          headers=headers, timeout=10).json()
     assert entry["answers"]["nama_unit"] == "Kelurahan Uji Coba"
+    photo = entry["answers"]["foto_i01"]["sha256"]
+    assert requests.get(f"{ui_server.url}/api/v1/attachments/{photo}", headers=headers,
+                        timeout=10).status_code == 200  # the photo was uploaded
 
 
 def test_5_needs_correction_round_trip(ui_server: LiveServer, device: Path) -> None:
