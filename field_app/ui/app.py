@@ -10,12 +10,12 @@ Everything they do goes through :class:`field_app.ui.controller.AppController`.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
@@ -63,6 +63,7 @@ class FieldApp(App):
     def build(self) -> ScreenManager:
         """Open the store and show the first run or the home screen."""
         Window.clearcolor = BACKGROUND
+        ExceptionManager.add_handler(_KeepRunning(self))
         import field_app.ui.widgets  # noqa: F401 - registers the shared widget classes
 
         Builder.load_file(str(UI_FOLDER / "widgets.kv"))
@@ -130,8 +131,20 @@ class FieldApp(App):
             self.controller.stop()
 
 
-def configure_environment(data_folder: Path | None = None) -> None:
-    """Environment Kivy reads at import (no argument parsing of ours; quiet console)."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    if data_folder is not None:
-        os.environ.setdefault("FIELD_APP_DATA_DIR", str(data_folder))
+class _KeepRunning(ExceptionHandler):
+    """An error in a screen's callback: log it, say it in words, keep the app running."""
+
+    def __init__(self, app: FieldApp) -> None:
+        super().__init__()
+        self.app = app
+
+    def handle_exception(self, inst: BaseException) -> int:
+        """Keep running for ordinary errors; let the app stop on KeyboardInterrupt/SystemExit."""
+        if not isinstance(inst, Exception):
+            return ExceptionManager.RAISE
+        log.error("unexpected error in the interface", exc_info=inst)
+        try:
+            self.app.notify(self.app.tr("error.unexpected"))
+        except Exception:  # the message itself failed: the log has it
+            log.exception("cannot show the error message")
+        return ExceptionManager.PASS

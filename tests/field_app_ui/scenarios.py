@@ -329,3 +329,19 @@ def correction(d: Driver, comment: str = "") -> Iterator[Any]:
     yield 0.05
     d.result["outcome"] = d.screen.sync_message
     d.result["after"] = dict(d.screen.counts)
+
+
+def error_shown(d: Driver) -> Iterator[Any]:
+    """A failure behind a screen (a damaged store, simulated) is said in words, no traceback."""
+    yield on_screen(d, "home")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("simulated damaged store")
+
+    d.app.controller.entry_rows = broken
+    d.press(d.screen.ids.entries_button)
+    yield 0.15
+    popups = d.popups()
+    d.result["message"] = popups[0].message if popups else ""
+    d.result["screen"] = d.app.manager.current
+    d.shot("error_message")

@@ -28,3 +28,12 @@ def test_every_main_screen(ui_server: LiveServer, tmp_path: Path, size: str) -> 
                  "form_required_errors", "form_navigator", "form_summary_blocked"):
         shot = SCREENS / f"{size}-{name}.png"
         assert shot.exists() and shot.stat().st_size > 10_000, shot
+
+
+def test_errors_are_said_in_words(ui_server: LiveServer, tmp_path: Path) -> None:
+    device = tmp_path / "data"
+    run_scenario("first_run", device, server=ui_server.url, wrong="0")
+    result = run_scenario("error_shown", device)
+    assert result["message"].startswith("Terjadi kesalahan tak terduga.")
+    assert "Traceback" not in result["message"]
+    assert result["screen"] == "home"
