@@ -153,7 +153,15 @@ entries = Table(
     Index(None, "form_id", "officer", "entry_id"),
     Index(None, "form_id", "region", "entry_id"),
     Index(None, "form_id", "review_status", "entry_id"),
-    Index(None, "form_id", "region", "review_status", "deleted_at", "officer", "created_at"),
+    Index(  # explicit name: the convention's would pass PostgreSQL's 63-character limit
+        "ix_entries_review_counts",
+        "form_id",
+        "region",
+        "review_status",
+        "deleted_at",
+        "officer",
+        "created_at",
+    ),
 )
 
 revisions = Table(
