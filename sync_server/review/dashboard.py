@@ -43,8 +43,8 @@ def entries_per_day(
 def last_sync(
     conn: Connection, user: Any, now: datetime, stale_days: int = 3
 ) -> list[dict[str, Any]]:
-    """Each officer the user oversees: last revision received, devices signed in, and
-    ``stale`` when nothing arrived for ``stale_days`` days (or ever)."""
+    """Each officer the user oversees: when their newest entry arrived, the devices they signed
+    in from, and ``stale`` when no new entry arrived for ``stale_days`` days (or ever)."""
     officers = select(users.c.id, users.c.username, users.c.full_name).where(
         users.c.role == "officer", users.c.active.is_(True)
     )
@@ -57,11 +57,13 @@ def last_sync(
     people = {row.username: dict(row._mapping) for row in conn.execute(officers)}
     if not people:
         return []
+    # The newest entry each officer sent: read from an index of ``entries`` (the revisions
+    # table has no index on the author, and the core does not keep a token's last use).
     pushes = dict(
         conn.execute(
-            select(revisions.c.author, func.max(revisions.c.created_at))
-            .where(revisions.c.author_kind == "device", revisions.c.author.in_(list(people)))
-            .group_by(revisions.c.author)
+            select(entries.c.officer, func.max(entries.c.created_at))
+            .where(entries.c.officer.in_(list(people)))
+            .group_by(entries.c.officer)
         ).all()
     )
     devices: dict[int, list[dict[str, Any]]] = {}
