@@ -3,11 +3,11 @@ scores per region. Queries over a connection; the page module only renders them.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Float, cast, func, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import JSON, Connection, cast, func, select
 
 from ..db import is_sqlite
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope
@@ -97,29 +97,51 @@ def last_sync(
     return out
 
 
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def scores_by_region(conn: Connection, user: Any, flt: EntryFilter) -> list[dict[str, Any]]:
     """Average of the observation form's component scores and total per region (head
-    revisions of the entries matching ``flt``), with the number of entries averaged."""
+    revisions of the entries matching ``flt``), with the number of entries averaged.
+
+    The database extracts the seven scores of each entry as one small JSON array (SQLite: one
+    ``json_extract`` with all seven paths, so each answers document is parsed once); the
+    averages are summed here while the rows stream. Empty scores are left out.
+    """
     head = revisions.alias("head")
-    columns = [
-        func.avg(cast(func.nullif(_json_text(conn, head.c.answers, key), ""), Float)).label(key)
-        for key in SCORE_FIELDS
-    ]
-    stmt = (
-        select(entries.c.region, func.count().label("n"), *columns)
-        .select_from(
-            entries.join(
-                head, (head.c.entry_id == entries.c.entry_id) & (head.c.rev == entries.c.head_rev)
-            )
-        )
-        .group_by(entries.c.region)
-        .order_by(entries.c.region)
+    joined = entries.join(
+        head, (head.c.entry_id == entries.c.entry_id) & (head.c.rev == entries.c.head_rev)
     )
-    stmt = apply_user_scope(apply_filter(stmt, flt), user)
-    return [dict(row) for row in conn.execute(stmt).mappings()]
-
-
-def _json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
     if is_sqlite(conn):
-        return func.json_extract(column, f"$.{key}")
-    return cast(column, JSON)[key].as_string()
+        doc = func.json_extract(head.c.answers, *[f"$.{key}" for key in SCORE_FIELDS])
+    else:
+        doc = func.json_build_array(*[cast(head.c.answers, JSON)[key] for key in SCORE_FIELDS])
+    stmt = apply_user_scope(
+        apply_filter(select(entries.c.region, doc).select_from(joined), flt), user
+    )
+    totals: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
+    entries_per_region: dict[str, int] = {}
+    for region, raw in conn.execution_options(stream_results=True).execute(stmt):
+        values = json.loads(raw) if isinstance(raw, str) else (raw or [])
+        sums = totals.setdefault(region, [0.0] * len(SCORE_FIELDS))
+        ns = counts.setdefault(region, [0] * len(SCORE_FIELDS))
+        entries_per_region[region] = entries_per_region.get(region, 0) + 1
+        for i, value in enumerate(values[: len(SCORE_FIELDS)]):
+            number = _number(value)
+            if number is not None:
+                sums[i] += number
+                ns[i] += 1
+    out = []
+    for region in sorted(totals):
+        row: dict[str, Any] = {"region": region, "n": entries_per_region[region]}
+        for i, key in enumerate(SCORE_FIELDS):
+            row[key] = totals[region][i] / counts[region][i] if counts[region][i] else None
+        out.append(row)
+    return out
