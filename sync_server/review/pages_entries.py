@@ -104,6 +104,12 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
             summaries[row["entry_id"]] = display_value(form, kecamatan, answers["kecamatan"], lang)
     args = {k: v for k, v in request.args.items() if k != "after"}
     regions = sorted(user.regions) if user.role != "admin" else []
+    kecamatan_choices = []
+    if kecamatan is not None and kecamatan.list_name:
+        for choice in form.choices.get(kecamatan.list_name, []):
+            parent = choice.columns.get("kabkota") or choice.name.rsplit(".", 1)[0]
+            if user.role == "admin" or parent in user.regions:
+                kecamatan_choices.append((choice.name, choice.label(lang, form.default_language)))
     return render_template(
         "review/entries.html",
         form=form,
@@ -118,6 +124,7 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         sorts=list(SORTS),
         error=error,
         regions=regions,
+        kecamatan_choices=kecamatan_choices,
         export=_export_links(form_id, flt),
     ), (400 if error else 200)
 

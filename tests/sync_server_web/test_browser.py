@@ -114,7 +114,7 @@ def test_sign_in_filter_review_and_export(page: Any, live: LiveServer) -> None:
     sign_in(page, "spv_plg")
     shot(page, "02-forms")
     page.click(f"a[href='/forms/{FORM}/entries']")
-    page.fill("#f-kecamatan", "16.71.07")
+    page.select_option("#f-kecamatan", "16.71.07")
     page.click("#f-apply")
     page.wait_for_url("**kecamatan=16.71.07**")
     rows = page.locator("#entries tbody tr")
