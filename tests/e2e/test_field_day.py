@@ -68,10 +68,14 @@ def variant(n: int, officer: str) -> dict[str, Any]:
     return answers
 
 
-def fill_offline(store: Any, form: Any, answers: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def fill_offline(
+    store: Any, form: Any, answers: dict[str, Any], photo: Path | None = None
+) -> tuple[str, dict[str, Any]]:
     """Fill and finalize one entry through the form session; return its id and answers."""
     editor = EntryEditor.new(store, form, REGION)
     fill(editor, answers)
+    if photo is not None:
+        answers = {**answers, "foto_i08": editor.attach_photo("foto_i08", photo)}
     assert editor.finalize() == []
     final = store.get_entry(editor.entry_id)["answers"]
     for name, value in answers.items():
@@ -174,7 +178,11 @@ def test_a_field_day_with_review_correction_conflict_and_export(
 
     # In the field, offline: Ani fills three entries, Budi two.
     expected: dict[str, dict[str, Any]] = {}
-    a1, a2, a3 = (fill_offline(ani, form_a, variant(n, "ani")) for n in range(3))
+    photo = tmp_path / "antrean_daring.jpg"
+    photo_bytes = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    photo.write_bytes(photo_bytes)
+    a1, a2, a3 = (fill_offline(ani, form_a, variant(n, "ani"), photo if n == 0 else None)
+                  for n in range(3))
     b1, b2 = (fill_offline(budi, form_b, variant(n, "budi")) for n in range(2))
     for entry_id, answers in (a1, a2, a3, b1, b2):
         expected[entry_id] = copy.deepcopy(answers)
@@ -186,6 +194,9 @@ def test_a_field_day_with_review_correction_conflict_and_export(
     sari = Staff(url, "sari")
     for entry_id in (a1, a2, a3):
         assert sari.entry(entry_id)["answers"] == expected[entry_id]
+    photo_answer = expected[a1]["foto_i08"]
+    download = sari.get(f"/api/v1/attachments/{photo_answer['sha256']}")
+    assert download.status_code == 200 and download.content == photo_bytes
     assert sari.get(f"/api/v1/entries/{b1}").status_code == 404
 
     # The supervisor edits A1, sends A2 back for correction, approves A3.
@@ -269,6 +280,9 @@ def test_a_field_day_with_review_correction_conflict_and_export(
                 cells = [cell for header, cell in line.items()
                          if header == name or header.endswith("-" + name)]
                 assert cells == [expected_cell(value)], (entry_id, name)
+    photo_cells = [v for h, v in rows[a1].items() if h.split("-")[-1] == "foto_i08"]
+    assert photo_cells == ["antrean_daring.jpg"]
+    assert (rows[a1]["AttachmentsPresent"], rows[a1]["AttachmentsExpected"]) == ("1", "1")
     assert rows[a3]["ReviewState"] == "approved"
     assert rows[a2]["ReviewState"] == "received"
     assert rows[a1]["SubmitterID"] == "ani" and rows[b2]["SubmitterID"] == "budi"
