@@ -75,12 +75,15 @@ def child(folder: Path, pages: bool) -> dict[str, Any]:
     app = FieldApp(folder)
     out: dict[str, Any] = {}
 
+    from kivy.core.window import Window
+
     def after_frame(label: str, t0: float, then: Any = None) -> None:
-        def drawn(_dt: float) -> None:
+        def drawn(*_args: Any) -> None:
+            Window.unbind(on_flip=drawn)
             out.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
             if then is not None:
                 Clock.schedule_once(lambda _dt: then(), READING_TIME)
-        Clock.schedule_once(drawn, 0)  # runs after the frame that drew the change
+        Window.bind(on_flip=drawn)  # the frame showing the change has been drawn
 
     def open_form() -> None:
         home = app.manager.get_screen("home")
