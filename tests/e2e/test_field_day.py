@@ -1,9 +1,10 @@
 """A whole field day, end to end, on SQLite and on PostgreSQL.
 
 Two tablets (field_app stores with their sync clients, real HTTP) and one sync server on
-loopback. Both officers fill entries offline through the form session; one syncs; a supervisor
-edits one entry and sends another back for correction; the officers sync, correct and sync
-again; the same entry is edited on a tablet and on the server, the conflict is resolved on the
+loopback. Both officers fill entries offline through the form session (one with a photo); one
+syncs; a supervisor edits one entry, sends another back for correction and approves a third; the
+officers sync, correct (while the supervisor adds a note to another field of the same entry: a
+clean three-way merge) and sync again; the same entry is edited on a tablet and on the server, the conflict is resolved on the
 review pages' conflict page in Chromium (Playwright); finally the CSV export (and the repeat
 table of the ZIP export) holds exactly the final merged data, compared value by value.
 """
@@ -218,14 +219,23 @@ def test_a_field_day_with_review_correction_conflict_and_export(
     assert ani.get_entry(a2)["review_comment"] == comment
     assert ani.get_entry(a3)["review_status"] == "approved"
 
-    # Ani corrects A2 and syncs again.
-    expected[a2] = correct(ani, form_a, a2, {
+    # Ani corrects A2; meanwhile the supervisor adds a note to another field of A2. The sync
+    # merges both (different fields) and brings the merged head back to the tablet.
+    tablet_a2 = correct(ani, form_a, a2, {
         "jumlah_petugas": 9, "catatan_i05": "Dikoreksi: 9 petugas hadir saat kunjungan."})
+    head = sari.entry(a2)
+    note = "Catatan supervisor: bukti pengaduan diperiksa."
+    sari.post(f"/entries/{a2}/revisions", {"parent_rev": head["rev"], "comment": "Catatan",
+                                           "answers": {**head["answers"], "catatan_i07": note}})
+    expected[a2] = {**tablet_a2, "catatan_i07": note}
     assert synced(ani_sync).sent == 1
     server_a2 = sari.entry(a2)
     assert server_a2["answers"] == expected[a2]
+    assert server_a2["conflicts"] == []
     assert server_a2["review_status"] == "received"
     assert ani.get_entry(a2)["status"] == lifecycle.SENT
+    assert ani.get_entry(a2)["answers"] == expected[a2]
+    assert ani.get_entry(a2)["rev"] == server_a2["rev"]
 
     # The same entry B1 changed on Budi's tablet and by the supervisor on the server.
     head = sari.entry(b1)
