@@ -4,8 +4,8 @@ Two tablets (field_app stores with their sync clients, real HTTP) and one sync s
 loopback. Both officers fill entries offline through the form session (one with a photo); one
 syncs; a supervisor edits one entry, sends another back for correction and approves a third; the
 officers sync, correct (while the supervisor adds a note to another field of the same entry: a
-clean three-way merge) and sync again; the same entry is edited on a tablet and on the server, the conflict is resolved on the
-review pages' conflict page in Chromium (Playwright); finally the CSV export (and the repeat
+clean three-way merge) and sync again; the same entry is edited on a tablet and on the server,
+and the conflict is resolved on the review pages' conflict page in Chromium (Playwright); finally the CSV export (and the repeat
 table of the ZIP export) holds exactly the final merged data, compared value by value.
 """
 
