@@ -5,8 +5,9 @@ loopback. Both officers fill entries offline through the form session (one with 
 syncs; a supervisor edits one entry, sends another back for correction and approves a third; the
 officers sync, correct (while the supervisor adds a note to another field of the same entry: a
 clean three-way merge) and sync again; the same entry is edited on a tablet and on the server,
-and the conflict is resolved on the review pages' conflict page in Chromium (Playwright); finally the CSV export (and the repeat
-table of the ZIP export) holds exactly the final merged data, compared value by value.
+and the conflict is resolved on the review pages' conflict page in Chromium (Playwright);
+finally the CSV export (and the repeat table of the ZIP export) holds exactly the final merged
+data, compared value by value.
 """
 
 from __future__ import annotations
