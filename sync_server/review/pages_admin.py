@@ -17,7 +17,7 @@ from ..db import read_tx, write_tx
 from ..forms_store import FormVersionExistsError, publish
 from ..schema import ROLES, audit_log, device_tokens
 from . import bp
-from .auth import web_login_required
+from .auth import current_web_user, web_login_required
 from .common import engine, form_versions, latest_versions
 
 FORM_TYPES = ("xlsx", "xls", "csv", "md")
@@ -50,8 +50,6 @@ def _user_error(exc: users_mod.UserError) -> None:
 @web_login_required("admin")
 def admin_user_create() -> Response:
     """Create an account from the form."""
-    from .auth import current_web_user
-
     form = request.form
     try:
         with write_tx(engine()) as conn:
@@ -75,8 +73,6 @@ def admin_user_create() -> Response:
 @web_login_required("admin")
 def admin_user_update(username: str) -> Response:
     """Change role, regions, name and active flag; or reset the password; or revoke tokens."""
-    from .auth import current_web_user
-
     actor = current_web_user().username
     action = request.form.get("action", "update")
     try:
@@ -121,8 +117,6 @@ def admin_forms() -> str:
 def admin_form_upload() -> Response | tuple[str, int]:
     """Load an uploaded XLSForm and publish it; load errors are shown with sheet and row."""
     from survey_forms import FormError, load_xlsform
-
-    from .auth import current_web_user
 
     upload = request.files.get("file")
     name = PurePath(upload.filename or "").name if upload else ""

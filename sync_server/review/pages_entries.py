@@ -23,7 +23,7 @@ from ..service_errors import ServiceError
 from ..state import state
 from . import bp
 from .answer_input import EDITABLE_TYPES, parse_answer, raw_text
-from .auth import current_web_user, web_login_required
+from .auth import current_web_user, safe_next, web_login_required
 from .common import (
     engine,
     flash_service_error,
@@ -202,7 +202,7 @@ def bulk_review(form_id: str) -> Response:
     status = request.form.get("status", "")
     comment = request.form.get("comment", "").strip()[:5000] or None
     ids = request.form.getlist("entry_id")[:500]
-    back = request.form.get("back") or url_for("review.entries_table", form_id=form_id)
+    back = safe_next(request.form.get("back"), url_for("review.entries_table", form_id=form_id))
     if not ids:
         flash(_("Select at least one entry."), "error")
         return redirect(back)
@@ -220,7 +220,7 @@ def bulk_review(form_id: str) -> Response:
         flash(_("%(n)s entries set to %(status)s.", n=done, status=status_label(status)), "success")
     if failed:
         flash(_("Not changed: %(list)s", list=", ".join(failed)), "error")
-    return redirect(back if back.startswith("/") else url_for("review.index"))
+    return redirect(back)
 
 
 @bp.post("/entries/<entry_id>/edit")

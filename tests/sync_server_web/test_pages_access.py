@@ -95,3 +95,14 @@ def test_review_post_from_another_site_is_refused(app: Flask) -> None:
     )
     assert resp.status_code == 400
     assert 'id="entry-status">Diterima' in web.get(f"/entries/{rev['entry_id']}").text
+
+
+def test_bulk_review_back_link_stays_on_the_site(app: Flask) -> None:
+    rev = new_entry(app)
+    web = as_user(app, "spv_plg")
+    web.get(f"/forms/{FORM}/entries")
+    resp = web.post(
+        f"/forms/{FORM}/entries/review",
+        {"entry_id": rev["entry_id"], "status": "approved", "back": "//evil.example/x"},
+    )
+    assert resp.headers["Location"] == f"/forms/{FORM}/entries"
