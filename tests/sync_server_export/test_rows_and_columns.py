@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from hypothesis import given
@@ -142,3 +143,62 @@ def test_encode_row_turns_odd_values_into_text() -> None:
     assert encode_row(["a", None, True, ["x", "y"], {"filename": "f,1.jpg"}, 3]) == (
         'a,,1,x y,"f,1.jpg",3\r\n'
     )
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("ab,\"\r\n =+-@\t'1.\x00é"), max_size=6),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_encode_row_on_wide_rows_matches_the_csv_module(cells: list[str]) -> None:
+    # Wide rows go through the joined-line search (NUL cells through the per-cell path).
+    assert encode_row(cells) == _csv_module_line(cells)
+
+
+def test_encode_row_fixes_exactly_the_cells_that_need_it() -> None:
+    cells = ["-2.99", "a,b", "=1", "x", "", "-y", 'q"', "\tz", "\r", "+62 811", "ok", "-"]
+    assert encode_row(cells) == _csv_module_line(cells)
+    assert encode_row(cells) == (
+        "-2.99,\"a,b\",'=1,x,,'-y,\"q\"\"\",'\tz,\"'\r\",'+62 811,ok,'-\r\n"
+    )
+
+
+def _old_decode(text: str) -> object:
+    """How answers were decoded before msgspec: every number as its JSON text."""
+    return json.JSONDecoder(parse_float=str, parse_int=str).decode(text)
+
+
+def test_rows_from_msgspec_decoding_equal_rows_from_numbers_as_text() -> None:
+    v1 = load_xlsform(FORMS / "ekspor_v1.md")
+    text = (
+        '{"kabkota":"16.05","jumlah":-3,"nilai":12,"bukti":["notulen","regulasi"],'
+        '"catatan":"a, \\"b\\"\\n=c","lokasi":{"latitude":-2,"longitude":104.750,'
+        '"altitude":14,"accuracy":4.5},'
+        '"foto":{"sha256":"ab","filename":"a.jpg","media_type":"image/jpeg"},'
+        '"temuan":[{"prioritas":"tinggi","tindakan":[{"tindakan_teks":7}]},{}]}'
+    )
+    assert decode_answers(text)["jumlah"] == -3  # integers come as int now
+    for options in (
+        ExportOptions(),
+        ExportOptions(labels=True, lang="en", split_select_multiple=True, group_prefix=False),
+    ):
+        layout = ExportLayout(build_tables([v1]), merged_choices([v1]), options, "id")
+        new, old = _record(decode_answers(text)), _record(_old_decode(text))
+        assert encode_row(layout.root_row(new)) == encode_row(layout.root_row(old))
+        assert [(i, encode_row(r)) for i, r in layout.repeat_rows(new)] == [
+            (i, encode_row(r)) for i, r in layout.repeat_rows(old)
+        ]
+    row = dict(zip(layout.headers(0), layout.root_row(_record(decode_answers(text))), strict=True))
+    assert row["lokasi-Longitude"] == "104.750" and row["lokasi-Altitude"] == "14"
+
+
+def test_decode_answers_keeps_decimal_text_and_accepts_what_msgspec_refuses() -> None:
+    assert decode_answers('{"a":1.50,"b":1e5,"c":[2,-0.0],"d":true}') == {
+        "a": "1.50",
+        "b": "1e5",
+        "c": [2, "-0.0"],
+        "d": True,
+    }
+    assert decode_answers('{"a":NaN,"b":2.50}')["b"] == "2.50"
