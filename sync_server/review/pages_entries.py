@@ -48,6 +48,12 @@ def _globals() -> dict[str, Any]:
     }
 
 
+@bp.get("/review")
+def review_home() -> Response:
+    """``/review`` (the address ``make run`` prints) leads to the forms list."""
+    return redirect(url_for("review.index"))
+
+
 @bp.get("/")
 @web_login_required()
 def index() -> str:
