@@ -26,10 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from stress.common import (
+    PG_ENV,
     Report,
     ServerProcess,
     check_server,
     make_tablets,
+    postgres_database,
     seed,
     sqlite_url,
     work_folder,
@@ -152,8 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", type=float, default=0.5, help="seconds per weather spell")
     parser.add_argument("--batch-size", type=int, default=25, help="revisions per push")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
+    parser.add_argument("--postgres", action="store_true",
+                        help=f"a fresh PostgreSQL database on ${PG_ENV} (created and dropped)")
     parser.add_argument("--folder", default=None, help="work folder (default: a temp folder)")
     args = parser.parse_args(argv)
+    if args.postgres:
+        with postgres_database() as url:
+            args.database_url = url
+            return _run_and_print(args)
+    return _run_and_print(args)
+
+
+def _run_and_print(args: argparse.Namespace) -> int:
     report = run(args.devices, args.entries, args.seed, args.time_limit, args.period,
                  args.database_url, work_folder(args.folder), args.batch_size)
     report.print()

@@ -25,11 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from stress.common import (
+    PG_ENV,
     Report,
     ServerProcess,
     Tablet,
     check_server,
     make_tablets,
+    postgres_database,
     seed,
     sqlite_url,
     work_folder,
@@ -142,8 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-gap", type=float, default=1.5)
     parser.add_argument("--batch-size", type=int, default=10, help="revisions per push")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
+    parser.add_argument("--postgres", action="store_true",
+                        help=f"a fresh PostgreSQL database on ${PG_ENV} (created and dropped)")
     parser.add_argument("--folder", default=None, help="work folder (default: a temp folder)")
     args = parser.parse_args(argv)
+    if args.postgres:
+        with postgres_database() as url:
+            args.database_url = url
+            return _run_and_print(args)
+    return _run_and_print(args)
+
+
+def _run_and_print(args: argparse.Namespace) -> int:
     report = run(args.devices, args.entries, args.kills, args.seed, args.time_limit,
                  (args.min_gap, args.max_gap), args.batch_size, args.database_url,
                  work_folder(args.folder))
