@@ -128,6 +128,13 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     d.shot("form_required_error")
     # 2. skip logic, live: "lainnya" shows the free-text question; 0 officers hides the names
     d.result["other_shown_before"] = d.question("jenis_unit_lain") is not None
+    # choice filter, live: the sub-districts follow the regency/city chosen
+    region = form.session.value("kabkota")
+    other = "16.71" if region == "16.05" else "16.05"
+    before = list(d.question("kecamatan").rows)
+    d.choose("kabkota", other)
+    d.result["kecamatan_filtered"] = [before, list(d.question("kecamatan").rows)]
+    d.choose("kabkota", region)
     d.choose("kecamatan", next(iter(d.question("kecamatan").rows)))
     d.choose("jenis_unit", "lainnya")
     d.result["other_shown_after"] = d.question("jenis_unit_lain") is not None
@@ -345,3 +352,29 @@ def error_shown(d: Driver) -> Iterator[Any]:
     d.result["message"] = popups[0].message if popups else ""
     d.result["screen"] = d.app.manager.current
     d.shot("error_message")
+
+
+def conflict_view(d: Driver) -> Iterator[Any]:
+    """Open an entry in conflict: read-only, both values shown; a sent one: read-only."""
+    yield on_screen(d, "home")
+    d.press(d.screen.ids.count_conflict)
+    yield on_screen(d, "entries")
+    yield 0.15
+    d.shot("entries_conflict")
+    d.press(d.find("EntryRow")[0].ids.open)
+    yield on_screen(d, "form")
+    yield 0.15
+    form = d.screen
+    d.result["banner"] = form.banner
+    d.result["read_only"] = form.read_only
+    d.result["field_disabled"] = d.question("nama_unit").field.disabled
+    d.shot("form_conflict")
+    d.press(form.ids.leave)
+    yield on_screen(d, "home")
+    d.press(d.screen.ids.count_sent)
+    yield on_screen(d, "entries")
+    d.press(d.find("EntryRow")[0].ids.open)
+    yield on_screen(d, "form")
+    yield 0.15
+    d.result["sent_read_only"] = d.screen.read_only
+    d.result["sent_banner"] = d.screen.banner

@@ -61,6 +61,8 @@ def test_2_fill_and_finalize_observation(device: Path) -> None:
     assert result["required_error"] == "Pertanyaan ini wajib diisi."
     assert result["required_error_after"] == ""
     assert not result["other_shown_before"] and result["other_shown_after"]
+    before, after = result["kecamatan_filtered"]
+    assert before and after and not set(before) & set(after)
     assert not result["names_shown_for_0"] and result["names_shown_for_2"]
     assert result["constraint_error"] == "Skor MCP harus antara 0 dan 100."
     assert result["note_below_threshold"]

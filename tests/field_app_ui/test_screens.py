@@ -6,10 +6,13 @@ the screens were reached and that labels follow the language.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from field_app.store import Store
+from survey_forms import load_pilot_form
 from tests.field_app_ui.conftest import SCREENS, run_scenario
 from tests.support.server import LiveServer
 
@@ -37,3 +40,29 @@ def test_errors_are_said_in_words(ui_server: LiveServer, tmp_path: Path) -> None
     assert result["message"].startswith("Terjadi kesalahan tak terduga.")
     assert "Traceback" not in result["message"]
     assert result["screen"] == "home"
+
+
+def test_conflict_and_sent_entries_open_read_only(ui_server: LiveServer, tmp_path: Path) -> None:
+    device = tmp_path / "data"
+    run_scenario("first_run", device, server=ui_server.url, wrong="0")
+    form = load_pilot_form("observasi")
+    answers = json.loads((Path(__file__).resolve().parents[1] / "survey_forms" / "fixtures"
+                          / "observasi_complete.json").read_text("utf-8"))
+    base = {"kind": "entry", "parent_rev": None, "form_id": form.form_id,
+            "form_version": form.version, "region": "16.71", "answers": answers,
+            "meta": {"officer": "petugas"}, "review_comment": None}
+    conflicts = [{"path": "nama_unit", "base": "MPP", "ours": "Mal Pelayanan Publik",
+                  "theirs": "MPP Kota Palembang"}]
+    store = Store(device / "store", durable=False)
+    store.apply_pull([  # the server's pull feed, as the sync client stores it
+        {**base, "seq": 1, "entry_id": "e-sent", "rev": "1-" + "a" * 32,
+         "review_status": "received", "conflicts": []},
+        {**base, "seq": 2, "entry_id": "e-conflict", "rev": "2-" + "b" * 32,
+         "review_status": "conflict", "conflicts": conflicts},
+    ], "seeded")
+    store.close()
+    result = run_scenario("conflict_view", device)
+    assert result["read_only"] and result["field_disabled"]
+    assert "nilai A = Mal Pelayanan Publik; nilai B = MPP Kota Palembang" in result["banner"]
+    assert result["sent_read_only"]
+    assert result["sent_banner"] == "Hanya dapat dilihat (status: Terkirim)."
