@@ -100,6 +100,13 @@ def tour(d: Driver) -> Iterator[Any]:
     d.result["english_back"] = d.screen.ids.back.text
     d.press(d.screen.ids.lang_id)
     yield 0.05
+    d.press(d.screen.ids.sign_out)
+    yield 0.15
+    d.shot("settings_sign_out_confirm")
+    d.press(d.popups()[0].ids.yes)
+    yield on_screen(d, "first_run")
+    d.result["server_after_sign_out"] = d.screen.ids.server.text
+    d.result["signed_in_after_sign_out"] = d.app.controller.signed_in
 
 
 def _store(d: Driver) -> Any:

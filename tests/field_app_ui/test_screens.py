@@ -27,6 +27,9 @@ def test_every_main_screen(ui_server: LiveServer, tmp_path: Path, size: str) -> 
     toured = run_scenario("tour", device, size=size)
     assert toured["english_back"] == "Back"
     assert toured["summary_buttons"] > 5  # one per blocking issue (required questions)
+    assert toured["server_after_sign_out"] == ui_server.url
+    assert toured["signed_in_after_sign_out"] is False
+    assert Store(device / "store", durable=False).list_entries(status="draft")  # kept
     for name in ("first_run", "home", "entries", "settings", "form_first_page",
                  "form_required_errors", "form_navigator", "form_summary_blocked"):
         shot = SCREENS / f"{size}-{name}.png"
