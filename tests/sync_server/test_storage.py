@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from sync_server.db import make_engine, write_tx
@@ -75,4 +75,73 @@ def test_the_database_refuses_a_second_copy_of_a_revision(database_url: str) -> 
         conn.execute(metadata.tables["entries"].insert().values(**entry))
     with pytest.raises(IntegrityError), write_tx(engine) as conn:  # foreign key
         conn.execute(revisions.insert().values(**{**rev, "entry_id": "nope"}))
+    engine.dispose()
+
+
+def test_audit_log_and_revisions_are_append_only(database_url: str) -> None:
+    from sqlalchemy import delete, update
+
+    from sync_server import audit
+    from sync_server.schema import audit_log
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    now = "2024-08-13T00:00:00.000000Z"
+    with write_tx(engine) as conn:
+        audit.record(conn, "tester", "user.create", "user", "x", {})
+        conn.execute(
+            metadata.tables["entries"]
+            .insert()
+            .values(
+                entry_id="e",
+                form_id="f",
+                form_version="1",
+                region="16.71",
+                officer="x",
+                head_rev="1-" + "a" * 32,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        conn.execute(
+            revisions.insert().values(
+                entry_id="e",
+                rev="1-" + "a" * 32,
+                generation=1,
+                form_id="f",
+                form_version="1",
+                region="16.71",
+                answers="{}",
+                author="x",
+                author_kind="device",
+                created_at=now,
+            )
+        )
+    for statement in (
+        update(audit_log).values(actor="someone else"),
+        delete(audit_log),
+        update(revisions).values(author="x"),
+        delete(revisions),
+    ):
+        with pytest.raises(Exception, match="append-only"), write_tx(engine) as conn:
+            conn.execute(statement)
+    with engine.connect() as conn:
+        assert conn.execute(select(audit_log.c.actor)).scalars().all() == ["tester"]
+    engine.dispose()
+
+
+def test_migrations_downgrade_and_upgrade_again(database_url: str) -> None:
+    from alembic import command
+
+    from sync_server.migrate import alembic_config
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert current_revision(engine) not in (None, head_revision())
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
     engine.dispose()
