@@ -6,4 +6,4 @@ On a desktop use the ``field-app`` command instead.
 from field_app.main import main
 
 if __name__ == "__main__":
-    main()
+    main([])
