@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHORT: dict[str, list[str]] = {
     "network_faults": ["--devices", "3", "--entries", "20", "--batch-size", "5",
                        "--period", "0.3", "--time-limit", "120"],
-    "server_crash": ["--devices", "3", "--entries", "40", "--kills", "3", "--batch-size", "5",
-                     "--min-gap", "0.3", "--max-gap", "0.8", "--time-limit", "150"],
+    "server_crash": ["--devices", "3", "--entries", "40", "--kills", "2", "--batch-size", "5",
+                     "--min-gap", "0.2", "--max-gap", "0.6", "--time-limit", "150"],
     "store_kill": ["--kills", "20"],
-    "concurrency": ["--devices", "8", "--entries", "3", "--edits", "1", "--time-limit", "150"],
+    "concurrency": ["--devices", "6", "--entries", "3", "--edits", "1", "--time-limit", "150"],
     "bad_input": ["--cases", "2", "--phases", "fuzzing", "--time-limit", "150"],
 }
 

@@ -82,8 +82,8 @@ def test_concurrency_short() -> None:
     if os.environ.get(PG_ENV):
         assert "concurrency (gunicorn-postgres)" in output
         assert output.count("result: OK") == 2
-    assert figures["entries on the server"] == "24"
-    assert figures["revisions on the server"] == "32"  # 24 entries + 8 edits
+    assert figures["entries on the server"] == "18"
+    assert figures["revisions on the server"] == "24"  # 18 entries + 6 edits
 
 
 def test_bad_input_short() -> None:
