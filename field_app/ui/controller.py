@@ -7,6 +7,7 @@ action they take (sign in, sync, open an entry); it turns records into plain row
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,6 +176,28 @@ class AppController:
     def start_sync(self, on_progress: Callable[[Progress], None],
                    on_done: Callable[[SyncOutcome], None]) -> bool:
         """Start a sync in the background; ``False`` when one is already running."""
+        background = self._background(on_progress, on_done)
+        if background.running:
+            return False
+        return background.sync_now()
+
+    def start_auto_sync(self, on_progress: Callable[[Progress], None],
+                        on_done: Callable[[SyncOutcome], None]) -> bool:
+        """Sync by itself when the network comes back while entries wait to be sent.
+
+        The background watcher probes the server's /health only while something is unsent.
+        ``FIELD_APP_AUTO_SYNC=0`` turns it off (scripted UI tests, which sync by the button).
+        Returns whether the watcher runs.
+        """
+        if os.environ.get("FIELD_APP_AUTO_SYNC", "1") == "0" or not self.signed_in:
+            return False
+        background = self._background(on_progress, on_done)
+        background.start_auto()
+        return True
+
+    def _background(self, on_progress: Callable[[Progress], None],
+                    on_done: Callable[[SyncOutcome], None]) -> BackgroundSync:
+        """The one background sync, with the screen's callbacks."""
         def done(outcome: SyncOutcome) -> None:
             if outcome.ok:
                 self.store.set_setting("last_sync_at", local_now())
@@ -184,11 +207,9 @@ class AppController:
             from field_app.background import BackgroundSync
 
             self.background = BackgroundSync(self.client)
-        if self.background.running:
-            return False
         self.background.on_progress = on_progress
         self.background.on_done = done
-        return self.background.sync_now()
+        return self.background
 
     def stop(self) -> None:
         """Stop the background sync and close the store (the app is closing)."""

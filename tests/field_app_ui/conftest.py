@@ -52,6 +52,7 @@ def run_scenario(name: str, data_dir: Path, *, server: str | None = None,
     for key, value in params.items():
         command += ["--param", f"{key}={value}"]
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
+           "FIELD_APP_AUTO_SYNC": "0",
            "KIVY_HOME": str(data_dir.parent / "kivy-home")}
     completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                                timeout=timeout + 60)

@@ -83,6 +83,11 @@ class HomeScreen(Screen):
         self._build_regions()
         self._build_forms()
         Clock.schedule_once(self._prewarm, 0.3)
+        app = App.get_running_app()
+        app.controller.start_auto_sync(
+            lambda progress: app.on_main_thread(self._on_progress, progress),
+            lambda outcome: app.on_main_thread(self._on_done, outcome),
+        )
 
     def _prewarm(self, _dt: float) -> None:
         """While the officer reads this screen, build the first pages of the first form."""
@@ -126,6 +131,7 @@ class HomeScreen(Screen):
 
     def _on_progress(self, progress: Progress) -> None:
         app = App.get_running_app()
+        self.syncing = True  # also when the sync started by itself
         phases = {"attachments": 0, "push": 1, "forms": 2, "pull": 3}
         step = phases.get(progress.phase, 0)
         fraction = (progress.done / progress.total) if progress.total else 0.5
