@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from survey_forms.errors import FormError
 from survey_forms.expressions import Expr, ExpressionError, parse
+from survey_forms.expressions.syntax import BareName, Binary, Reference
 
 if TYPE_CHECKING:
-    from survey_forms.model import Form, Question
+    from survey_forms.model import Choice, Form, Question
 
 __all__ = ["FormGraph", "Node"]
 
@@ -67,6 +68,8 @@ class Node:
     has_checks: bool = False
     #: an expression of this question calls position(..)
     uses_position: bool = False
+    #: a choice filter of the form ``column = ${question}``: (question, choices by column value)
+    filter_index: tuple[str, dict[str, list[Choice]]] | None = None
 
 
 class FormGraph:
@@ -168,6 +171,10 @@ class FormGraph:
         if question.list_name and node.choice_filter is None:
             node.choice_names = frozenset(
                 choice.name for choice in self.form.choices.get(question.list_name, [])
+            )
+        if node.choice_filter is not None:
+            node.filter_index = _equality_index(
+                node.choice_filter, self.form.choices.get(question.list_name or "", [])
             )
         node.uses_position = any(
             expr is not None and expr.uses_position
@@ -314,6 +321,29 @@ def _flag(value: str | None, row: int, column: str) -> tuple[Expr | None, bool]:
     if lowered in FALSE_WORDS:
         return None, False
     return _parse(text, "survey", row, column), False
+
+
+def _equality_index(
+    expr: Expr, choices: list[Choice]
+) -> tuple[str, dict[str, list[Choice]]] | None:
+    """For the common filter ``column = ${question}``, the choices grouped by that column.
+
+    Filtering is then one look-up of the question's value instead of evaluating the filter for
+    every choice (the kecamatan list of a region, say). Other filters return ``None``.
+    """
+    tree = expr.tree
+    if not isinstance(tree, Binary) or tree.op != "=":
+        return None
+    sides = (tree.left, tree.right)
+    column = next((side.name for side in sides if isinstance(side, BareName)), None)
+    question = next((side.name for side in sides if isinstance(side, Reference)), None)
+    if column is None or question is None:
+        return None
+    index: dict[str, list[Choice]] = {}
+    for choice in choices:
+        key = choice.name if column == "name" else choice.columns.get(column, "")
+        index.setdefault(key, []).append(choice)
+    return question, index
 
 
 def _looks_dynamic(default: str) -> bool:

@@ -387,14 +387,7 @@ class FormSession:
         context = None
         if node.choice_filter is not None:
             context = self._context(node, inst, path)
-            items = self.form.choices.get(node.question.list_name or "", [])
-            kept = []
-            for choice in items:
-                context.choice = choice
-                if node.choice_filter.evaluate_boolean(context):
-                    kept.append(choice)
-            context.choice = None
-            inst.choices[name] = kept
+            inst.choices[name] = self._filter_choices(node, context)
         if not relevant:
             inst.required[name] = False
             inst.errors.pop(name, None)
@@ -415,6 +408,22 @@ class FormSession:
             inst.errors.pop(name, None)
         else:
             inst.errors[name] = issue
+
+    def _filter_choices(self, node: Node, context: _Context) -> list[Choice]:
+        """The choices of a select question that pass its choice filter."""
+        if node.filter_index is not None:
+            question, index = node.filter_index
+            value = context.resolve(question)
+            if isinstance(value, str):
+                return index.get(value, [])
+        assert node.choice_filter is not None
+        kept = []
+        for choice in self.form.choices.get(node.question.list_name or "", []):
+            context.choice = choice
+            if node.choice_filter.evaluate_boolean(context):
+                kept.append(choice)
+        context.choice = None
+        return kept
 
     def _issue(
         self, node: Node, inst: Instance, path: Path, required: bool, context: _Context | None
@@ -458,18 +467,57 @@ class FormSession:
         self._recompute(self.graph.order_nodes)
 
     def _recompute(self, nodes: list[Node]) -> None:
+        """Compute ``nodes`` (in topological order) everywhere, then their checks.
+
+        The same work as :meth:`_evaluate` and :meth:`_check`, with the questions outside
+        repeats (most of a form) done inline: the server runs this for every synced entry.
+        """
         root = self.root
+        relevant_of, xval, values = root.relevant, root.xval, root.values
         evaluate, check = self._evaluate, self._check
         for node in nodes:
             if node.depth:
                 for path, inst in list(self._paths(node.repeat_path, ())):
                     evaluate(node, inst, path)
+                continue
+            name = node.name
+            parent = node.parent
+            relevant = True if parent is None else relevant_of.get(parent, False)
+            if relevant and node.relevant is not None:
+                relevant = node.relevant.evaluate_boolean(self._context(node, root, ()))
+            relevant_of[name] = relevant
+            if not relevant:
+                xval[name] = ""
+            elif node.holds_answer:
+                value = values.get(name)
+                xval[name] = value if value.__class__ is str else xpath_text(node.type, value)
+            elif node.calculation is not None:
+                xval[name] = to_string(node.calculation.evaluate(self._context(node, root, ())))
             else:
-                evaluate(node, root, ())
+                xval[name] = ""
+            if relevant and node.repeat_count is not None:
+                self._sync_repeat_count(node, root, ())
+        errors, required_of = root.errors, root.required
         for node in nodes:
             if node.depth:
                 for path, inst in self._paths(node.repeat_path, ()):
                     check(node, inst, path)
+                continue
+            name = node.name
+            if not node.has_checks:
+                errors.pop(name, None)
+            elif node.choice_filter is None and (
+                not relevant_of.get(name, False)
+                or (
+                    name not in values
+                    and node.required is None
+                    and not node.required_always
+                    and node.read_only is None
+                )
+            ):
+                # not relevant, or relevant, unanswered and never required: nothing to report
+                required_of[name] = False
+                errors.pop(name, None)
             else:
                 check(node, root, ())
 
