@@ -24,7 +24,6 @@ HERE = Path(__file__).resolve().parent
 #: benchmark modules, in the order the README lists them
 MODULES = {
     "forms": "bench.bench_forms",
-    "expressions": "bench.bench_expressions",
     "store": "bench.bench_store",
     "server": "bench.bench_server",
     "export": "bench.bench_export",
