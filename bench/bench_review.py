@@ -53,7 +53,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
         "?officer=petugas_mura&review_status=needs_correction&sort=status",
     ),
 ]
-#: substring search reads every matching entry's answers JSON: reported, not held to the target
+#: substring search scans entries.search_text (no index serves it): reported, not held to the target
 TEXT_SEARCH = ("text search in answers", "supervisor", "?text=nomor+99999")
 
 
@@ -69,6 +69,7 @@ def fill_mixed(instance: Path, count: int, seed: int = 20241101) -> None:
     from survey_forms.revisions import revision_id
     from sync_server import create_app
     from sync_server.db import write_tx
+    from sync_server.entry_rows import head_filter_columns
     from sync_server.schema import entries, revisions
 
     app = create_app({"INSTANCE_PATH": str(instance)})
@@ -108,6 +109,7 @@ def fill_mixed(instance: Path, count: int, seed: int = 20241101) -> None:
                     "review_status": rng.choice(statuses),
                     "created_at": at,
                     "updated_at": at,
+                    **head_filter_columns(answers),
                 }
             )
             rows_r.append(

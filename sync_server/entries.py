@@ -21,6 +21,7 @@ from .entry_rows import (
     feed_row,
     flush_pending,
     head_fields,
+    head_filter_columns,
     issue_dict,
     lock_entry,
     set_entry_attachments,
@@ -222,7 +223,11 @@ def _new_edit(
                 created_at=now,
             )
         )
-        values: dict[str, Any] = {"head_rev": rev_id, "updated_at": now}
+        values: dict[str, Any] = {
+            "head_rev": rev_id,
+            "updated_at": now,
+            **head_filter_columns(answers, json.loads(head_meta).get("instance_name")),
+        }
         if resolving:
             values.update(
                 review_status="received",

@@ -13,28 +13,27 @@ Where each filter looks:
 * ``date_from`` / ``date_to``: the submission date, i.e. ``entries.created_at`` (when the server
   first received the entry), as a calendar date in :data:`REPORT_UTC_OFFSET` (WIB, UTC+7, the
   time zone of the pilot regions). Both ends are inclusive.
-* ``kecamatan``: the head revision's ``kecamatan`` answer. Answers are stored as compact JSON
-  text (``separators=(",", ":")``), so this is an exact match on the substring
-  ``"kecamatan":"<value>"`` (a quote inside an answer text is always escaped, so text answers
-  cannot fake it). There is no column for it yet; a ``kecamatan`` column on ``entries`` would
-  make this an index lookup.
-* ``text``: case-insensitive substring of the head revision's answers JSON (ASCII case folding
-  on SQLite), of the entry id or of the officer's user name.
+* ``kecamatan``: exact match on ``entries.kecamatan``, the head revision's ``kecamatan`` answer
+  (filled whenever the head changes, see :func:`sync_server.entry_rows.head_filter_columns`;
+  indexed with ``form_id``).
+* ``text``: case-insensitive substring of ``entries.search_text`` (the head's instance name and
+  short text answers, lower-cased, at most 2,000 characters), of the entry id or of the
+  officer's user name. The term is lower-cased in Python (the same folding as the column) and
+  its LIKE wildcards escaped.
 * Soft-deleted entries are left out unless ``include_deleted``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, or_
 
-from .schema import REVIEW_STATUSES, entries, revisions
+from .schema import REVIEW_STATUSES, entries
 
 __all__ = [
     "FILTER_FIELDS",
@@ -206,27 +205,8 @@ def _day_start_utc(day: date) -> str:
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _head_answers_contain(fragment: str, *, case_insensitive: bool, table: Any) -> Any:
-    head = revisions.alias("flt_head")
-    match = (
-        head.c.answers.ilike(f"%{_escape_like(fragment)}%", escape="\\")
-        if case_insensitive
-        else head.c.answers.like(f"%{_escape_like(fragment)}%", escape="\\")
-    )
-    return exists(
-        select(head.c.id).where(
-            head.c.entry_id == table.c.entry_id, head.c.rev == table.c.head_rev, match
-        )
-    )
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def kecamatan_fragment(value: str) -> str:
-    """The exact text ``"kecamatan":"<value>"`` as it appears in stored answers JSON."""
-    return '"kecamatan":' + json.dumps(value, ensure_ascii=False)
 
 
 def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -> Select[Any]:
@@ -252,18 +232,14 @@ def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -
     if not flt.include_deleted:
         clauses.append(t.c.deleted_at.is_(None))
     if flt.kecamatan is not None:
-        clauses.append(
-            _head_answers_contain(
-                kecamatan_fragment(flt.kecamatan), case_insensitive=False, table=t
-            )
-        )
+        clauses.append(t.c.kecamatan == flt.kecamatan)
     if flt.text is not None:
         pattern = f"%{_escape_like(flt.text)}%"
         clauses.append(
             or_(
+                t.c.search_text.like(f"%{_escape_like(flt.text.lower())}%", escape="\\"),
                 t.c.entry_id.ilike(pattern, escape="\\"),
                 t.c.officer.ilike(pattern, escape="\\"),
-                _head_answers_contain(flt.text, case_insensitive=True, table=t),
             )
         )
     return stmt.where(and_(*clauses)) if clauses else stmt

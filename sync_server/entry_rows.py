@@ -6,6 +6,7 @@ at its end (feed and audit).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ __all__ = [
     "feed_row",
     "flush_pending",
     "head_fields",
+    "head_filter_columns",
+    "head_filter_values",
     "head_refs",
     "issue_dict",
     "lock_entry",
@@ -122,6 +125,67 @@ def head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]
         )
     ).first()
     return json.loads(row.attachments) if row else []
+
+
+#: Longest ``search_text`` stored (characters) and longest single answer text kept in it.
+SEARCH_TEXT_MAX = 2000
+SEARCH_ANSWER_MAX = 200
+#: Answers left out of ``search_text``: one lower-case "word" of letters, digits and ``_.:+-``,
+#: i.e. choice codes, numbers, dates and times, device ids (what a supervisor does not type).
+_CODE_RE = re.compile(
+    r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$"
+)
+
+
+def _short_texts(value: Any, out: list[str]) -> None:
+    """Collect the string answers below ``value`` (groups and repeats walked in order)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text and len(text) <= SEARCH_ANSWER_MAX and not _CODE_RE.match(text):
+            out.append(text)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _short_texts(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _short_texts(item, out)
+
+
+def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, Any]:
+    """The denormalised filter columns of ``entries`` for a head revision's answers.
+
+    * ``kecamatan``: the top-level ``kecamatan`` answer when it is a string, else ``None``.
+    * ``search_text``: lower-cased, newline-separated: the instance name (``meta``'s
+      ``instance_name`` when the device sent one) then, in answer order (groups and repeats
+      walked), every string answer of at most :data:`SEARCH_ANSWER_MAX` characters that is
+      free text (names, addresses, notes); choice codes, numbers, dates, times and other
+      single lower-case code words (:data:`_CODE_RE`), non-string values and longer texts are
+      left out. Cut at :data:`SEARCH_TEXT_MAX` characters.
+    """
+    texts: list[str] = []
+    if isinstance(instance_name, str) and instance_name.strip():
+        texts.append(instance_name.strip()[:SEARCH_ANSWER_MAX])
+    if isinstance(answers, dict):
+        _short_texts(answers, texts)
+        kecamatan = answers.get("kecamatan")
+    else:
+        kecamatan = None
+    return {
+        "kecamatan": kecamatan[:100] if isinstance(kecamatan, str) else None,
+        "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
+    }
+
+
+def head_filter_values(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
+    """:func:`head_filter_columns` of one stored revision (read from ``revisions``)."""
+    row = conn.execute(
+        select(revisions.c.answers, revisions.c.meta).where(
+            revisions.c.entry_id == entry_id, revisions.c.rev == rev
+        )
+    ).one()
+    meta = json.loads(row.meta or "{}")
+    name = meta.get("instance_name") if isinstance(meta, dict) else None
+    return head_filter_columns(json.loads(row.answers), name)
 
 
 def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:

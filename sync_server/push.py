@@ -29,6 +29,8 @@ from .entry_rows import (
     feed_row,
     flush_pending,
     head_fields,
+    head_filter_columns,
+    head_filter_values,
     head_refs,
     issue_dict,
     lock_entry,
@@ -202,6 +204,11 @@ def _apply(
     values["conflicts"] = json.dumps(plan_conflicts, ensure_ascii=False)
     values["review_status"] = "conflict" if plan_conflicts else "received"
     if head_rev != entry["head_rev"]:
+        values.update(
+            _filter_columns(rev)
+            if head_rev == rev.rev
+            else head_filter_values(conn, rev.entry_id, head_rev)
+        )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
         refs = rev.attachments if head_rev == rev.rev else head_refs(conn, rev.entry_id, head_rev)
@@ -304,7 +311,13 @@ def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
         "updated_at": now,
         "deleted_at": None,
         "deleted_by": None,
+        **_filter_columns(rev),
     }
+
+
+def _filter_columns(rev: Revision) -> dict[str, Any]:
+    """The ``entries`` filter columns when ``rev`` is the head."""
+    return head_filter_columns(rev.answers, rev.meta.get("instance_name"))
 
 
 def _store_new_entries_in_bulk(

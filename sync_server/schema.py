@@ -141,6 +141,9 @@ entries = Table(
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),
     Column("deleted_by", String(64)),
+    # Filter columns filled from the head revision (migration 0004, entry_rows.head_filter_columns)
+    Column("kecamatan", String(100)),
+    Column("search_text", Text, nullable=False, server_default=""),
     CheckConstraint(
         "review_status IN ('received', 'approved', 'needs_correction', 'rejected', 'conflict')",
         name="review_status",
@@ -156,6 +159,17 @@ entries = Table(
     Index(  # explicit name: the convention's would pass PostgreSQL's 63-character limit
         "ix_entries_review_counts",
         "form_id",
+        "region",
+        "review_status",
+        "deleted_at",
+        "officer",
+        "created_at",
+    ),
+    # Kecamatan filter (migration 0004): the page walks a sort index; the counts read this one.
+    Index(
+        "ix_entries_kecamatan_counts",
+        "form_id",
+        "kecamatan",
         "region",
         "review_status",
         "deleted_at",

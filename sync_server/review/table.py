@@ -132,24 +132,21 @@ def _head_answers(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, dic
 
 
 def counts_exclude(flt: EntryFilter) -> bool:
-    """True when the counts leave out some of ``flt`` (its kecamatan or text filter)."""
-    return flt.kecamatan is not None or flt.text is not None
+    """True when the counts leave out some of ``flt`` (its text filter)."""
+    return flt.text is not None
 
 
 def status_counts(conn: Connection, user: Any, flt: EntryFilter) -> dict[str, int]:
-    """How many readable entries match ``flt`` per review status, ignoring its status, and also
-    its kecamatan and text filters (see :func:`counts_exclude`).
+    """How many readable entries match ``flt`` per review status, ignoring its status and its
+    text filter (see :func:`counts_exclude`).
 
-    Grouped by region and status so the count reads only the covering index
-    ``(form_id, region, review_status, deleted_at, officer, created_at)`` in order. The
-    kecamatan and text filters
-    look inside every entry's answers JSON (no index can serve them), so counting with them
-    would read all answers of the supervisor's entries on every page view: over 100,000
-    entries that takes seconds, while the page itself stops after 50 matches.
+    Grouped by region and status so the count reads the covering index
+    ``(form_id, region, review_status, deleted_at, officer, created_at)`` in order, or with a
+    kecamatan filter the ``(form_id, kecamatan, entry_id)`` index (``entries.kecamatan``). The
+    text filter would still scan ``entries.search_text`` of every entry of the supervisor on each
+    page view, while the page itself stops after 50 matches, so it is left out of the counts.
     """
-    without_status = EntryFilter(
-        **{**flt.__dict__, "review_status": None, "kecamatan": None, "text": None}
-    )
+    without_status = EntryFilter(**{**flt.__dict__, "review_status": None, "text": None})
     stmt = select(entries.c.region, entries.c.review_status, func.count()).group_by(
         entries.c.region, entries.c.review_status
     )
