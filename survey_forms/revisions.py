@@ -29,7 +29,7 @@ def generation(rev: str | None) -> int:
     if rev is None:
         return 0
     head, sep, tail = rev.partition("-")
-    if not sep or not head.isdigit() or not tail or int(head) < 1:
+    if not sep or not (head.isascii() and head.isdigit()) or not tail or int(head) < 1:
         raise ValueError(f"not a revision id: {rev!r}")
     return int(head)
 

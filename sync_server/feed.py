@@ -33,7 +33,8 @@ def decode_cursor(cursor: str | None) -> int:
     """The ``seq`` of a cursor (``""`` or ``None``: the start); 400 ``bad_cursor`` if invalid."""
     if not cursor:
         return 0
-    if not cursor.startswith("c") or not cursor[1:].isdigit() or len(cursor) > 20:
+    digits = cursor[1:]
+    if cursor[:1] != "c" or not (digits.isascii() and digits.isdigit()) or len(cursor) > 20:
         raise ServiceError(400, "bad_cursor")
     return int(cursor[1:])
 

@@ -18,7 +18,7 @@ def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise ApiError(400, "bad_request", detail=f"{name!r} must be a whole number")
     value = int(raw)
     if not lowest <= value <= highest:

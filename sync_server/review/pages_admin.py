@@ -170,7 +170,7 @@ def admin_audit() -> str:
     """The audit log, newest first, 100 rows a page (keyset on the row id)."""
     before = request.args.get("before", "")
     stmt = select(audit_log).order_by(audit_log.c.id.desc()).limit(AUDIT_PAGE + 1)
-    if before.isdigit():
+    if before.isascii() and before.isdigit() and len(before) <= 18:
         stmt = stmt.where(audit_log.c.id < int(before))
     actor = (request.args.get("actor") or "").strip()[:64]
     if actor:
