@@ -156,7 +156,7 @@ def publish_form_cmd(ctx: click.Context, file: Path) -> None:
     """Publish an XLSForm (.xlsx, .xls, .csv, .md) as a new form version."""
     from survey_forms import FormError
 
-    from .forms_store import FormVersionExistsError, publish_file
+    from .forms_store import FormIncompatibleError, FormVersionExistsError, publish_file
 
     app = _app(ctx)
     _require_schema(app)
@@ -165,7 +165,7 @@ def publish_form_cmd(ctx: click.Context, file: Path) -> None:
             result = publish_file(conn, file, actor="cli")
     except FormError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from exc
-    except FormVersionExistsError as exc:
+    except (FormVersionExistsError, FormIncompatibleError) as exc:
         raise click.ClickException(str(exc)) from exc
     if result["status"] == "unchanged":
         click.echo(

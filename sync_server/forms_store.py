@@ -2,7 +2,10 @@
 
 Each published version keeps the compiled JSON (``Form.to_json()``) and the source file bytes.
 A version number is immutable: publishing it again with the same compiled content is a no-op,
-with different content it is refused (:class:`FormVersionExistsError`).
+with different content it is refused (:class:`FormVersionExistsError`). A new version whose
+questions change type or move in or out of a repeat against any published version of the same
+form is refused too (:class:`FormIncompatibleError`, rule in :mod:`survey_forms.compat`): stored
+entries and the merged export keep one column per question with one type.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .schema import changes, forms
 
 __all__ = [
     "FormCache",
+    "FormIncompatibleError",
     "FormVersionExistsError",
     "compiled_sha256",
     "form_row",
@@ -40,6 +44,21 @@ class FormVersionExistsError(ValueError):
         super().__init__(
             f"form {form_id} version {version} is already published with different content; "
             "raise the version number in the settings sheet"
+        )
+
+
+class FormIncompatibleError(ValueError):
+    """A new form version that would break data stored under earlier versions."""
+
+    def __init__(self, form_id: str, version: str, problems: list[tuple[str, str]]) -> None:
+        self.form_id = form_id
+        self.version = version
+        #: ``(earlier version, description)`` of each incompatible change
+        self.problems = problems
+        lines = "; ".join(f"against version {old}: {text}" for old, text in problems)
+        super().__init__(
+            f"form {form_id} version {version} is incompatible with published data: {lines}. "
+            "Give the changed question a new name instead"
         )
 
 
@@ -67,6 +86,9 @@ def publish(
         if existing.sha256 != digest:
             raise FormVersionExistsError(form_id, version)
         return {**result, "status": "unchanged"}
+    problems = _incompatibilities(conn, form)
+    if problems:
+        raise FormIncompatibleError(form_id, version, problems)
     now = now_iso()
     conn.execute(
         forms.insert().values(
@@ -95,6 +117,23 @@ def publish(
         {"sha256": digest, "source": Path(filename).name},
     )
     return {**result, "status": "published"}
+
+
+def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, str]]:
+    """Incompatible changes of ``form`` against every published version of its form id."""
+    from survey_forms import Form
+    from survey_forms.compat import incompatible_changes
+
+    problems: list[tuple[str, str]] = []
+    rows = conn.execute(
+        select(forms.c.version, forms.c.compiled_json)
+        .where(forms.c.form_id == str(form.form_id))
+        .order_by(forms.c.published_at)
+    )
+    for row in rows:
+        old = Form.from_json(json.loads(row.compiled_json))
+        problems.extend((row.version, text) for text in incompatible_changes(old, form))
+    return problems
 
 
 def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:

@@ -54,6 +54,25 @@ def test_publish_form_refuses_changed_content_under_an_existing_version(tmp_path
     assert "Traceback" not in failed.output
 
 
+def test_publish_form_refuses_a_version_that_breaks_stored_data(tmp_path: Path) -> None:
+    inst = tmp_path / "inst"
+    run(inst, "init-db")
+    assert run(inst, "publish-form", str(FORMS_DIR / "mini.md")).exit_code == 0
+    assert run(inst, "publish-form", str(FORMS_DIR / "mini_v2.md")).exit_code == 0
+    refused = run(inst, "publish-form", str(FORMS_DIR / "mini_v3_incompatible.md"))
+    assert refused.exit_code == 1, refused.output
+    assert "Traceback" not in refused.output
+    # both problems named, against both earlier versions
+    assert "'n' changes type from integer to date" in refused.output
+    assert "'t' moves from repeat r to (none)" in refused.output
+    assert "against version 1" in refused.output and "against version 2" in refused.output
+    assert "mini\t3" not in run(inst, "list-forms").output
+    # integer -> decimal, a new question: allowed
+    ok = run(inst, "publish-form", str(FORMS_DIR / "mini_v3_compatible.md"))
+    assert ok.exit_code == 0 and "version 3" in ok.output, ok.output
+    assert "mini\t3" in run(inst, "list-forms").output
+
+
 def test_create_user_and_revoke_tokens(tmp_path: Path) -> None:
     inst = tmp_path / "inst"
     run(inst, "init-db")
