@@ -7,7 +7,8 @@
 * moving to the next question < 50 ms: the app's work from the tap on "Berikutnya" until the
   next page is built and laid out (p95 over every page of the observation form), and, as a
   second figure, until the next frame has been drawn (which on this machine is Mesa's
-  software renderer, llvmpipe, sharing two cores with other jobs).
+  software renderer, llvmpipe, which the app runs single-threaded: see
+  ``field_app/ui/__init__.py``).
 
 The form screen builds the next pages' widgets in idle frames while the officer reads the
 current page (and the first pages of each form while home is shown): the run waits
