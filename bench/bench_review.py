@@ -54,6 +54,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ),
 ]
 #: substring search scans entries.search_text (no index serves it): reported, not held to the target
+TEXT_SEARCH_NOTE = "a scan of entries.search_text (no index), not held to the 200 ms target"
 TEXT_SEARCH = ("text search in answers", "supervisor", "?text=nomor+99999")
 
 
@@ -233,7 +234,7 @@ def run(
                     "ms",
                     TARGET_MS if held else 2000.0,
                     note=f"{rows} rows on the page; p95 {p95(times):.0f} ms"
-                    + ("" if held else "; full scan of answers, not held to the 200 ms target"),
+                    + ("" if held else f"; {TEXT_SEARCH_NOTE}"),
                 )
             )
         app.extensions["sync_server"].engine.dispose()

@@ -2,7 +2,9 @@
 
 Writes ``bench/results.json`` (a list of ``{name, value, unit, target, pass, note}`` plus the
 machine) and ``bench/results.md`` (the table the README shows). Run: ``make bench`` or
-``python -m bench.run_all [--only forms,server]``.
+``python -m bench.run_all [--only forms,server]``. With ``--only``, the figures of the chosen
+benchmarks replace theirs in the existing ``results.json`` and the others are kept; every row
+records its module, when it was measured and the load average (1 min) before it ran.
 """
 
 from __future__ import annotations
@@ -33,14 +35,38 @@ MODULES = {
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| benchmark | value | unit | target | pass |", "| --- | ---: | --- | --- | --- |"]
+    lines = [
+        "| benchmark | value | unit | target | pass | measured (load avg) |",
+        "| --- | ---: | --- | --- | --- | --- |",
+    ]
     for row in rows:
         mark = "yes" if row["pass"] else "**NO**"
         note = f" ({row['note']})" if row.get("note") else ""
+        when = f"{row.get('measured', '?')} ({row.get('load', '?')})"
         lines.append(
-            f"| {row['name']}{note} | {row['value']} | {row['unit']} | {row['target']} | {mark} |"
+            f"| {row['name']}{note} | {row['value']} | {row['unit']} | {row['target']} | {mark}"
+            f" | {when} |"
         )
     return "\n".join(lines)
+
+
+def _load_average() -> str:
+    try:
+        with open("/proc/loadavg", encoding="utf-8") as handle:
+            return handle.read().split()[0]
+    except OSError:
+        return "?"
+
+
+def _merged(rows: list[dict[str, Any]], chosen: list[str]) -> list[dict[str, Any]]:
+    """``rows`` in place of the chosen modules' rows of the existing results, in module order."""
+    try:
+        old = json.loads((HERE / "results.json").read_text("utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        old = []
+    kept = [row for row in old if row.get("module") in MODULES and row["module"] not in chosen]
+    order = list(MODULES)
+    return sorted(kept + rows, key=lambda row: order.index(row["module"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
+        load = _load_average()
+        measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
         try:
             produced = module.run()
         except Exception:  # a broken benchmark must not hide the others' figures
@@ -71,15 +99,21 @@ def main(argv: list[str] | None = None) -> int:
         for row in produced:
             print(f"  {row['name']:<52} {row['value']:>12} {row['unit']:<6} {row['target']:<10}"
                   f" {'PASS' if row['pass'] else 'FAIL'}", file=sys.stderr)
+        for row in produced:
+            row.update(module=key, measured=measured, load=load)
         rows.extend(produced)
         print(f"[bench] {name} took {time.perf_counter() - start:.1f} s", file=sys.stderr)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     box = machine()
+    if args.only:
+        rows = _merged(rows, chosen)
     (HERE / "results.json").write_text(
         json.dumps({"machine": box, "date": stamp, "results": rows}, indent=2) + "\n", "utf-8"
     )
     table = _table(rows)
-    (HERE / "results.md").write_text(f"Measured {stamp} on {box}.\n\n{table}\n", "utf-8")
+    (HERE / "results.md").write_text(
+        f"Written {stamp}; machine: {box}.\n\n{table}\n", "utf-8"
+    )
     print(table)
     missed = [row["name"] for row in rows if not row["pass"]]
     if failures:
