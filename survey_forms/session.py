@@ -40,6 +40,9 @@ WIB = timezone(timedelta(hours=7), "WIB")
 
 Path = tuple[int, ...]
 
+#: Question types whose normalised value is any non-empty string as given (see ``values``).
+_PLAIN_TEXT_TYPES = frozenset(("text", "start", "end", "today", "deviceid", "username"))
+
 
 class Instance:
     """One level of answers: the entry itself, or one instance of a repeat."""
@@ -233,7 +236,18 @@ class FormSession:
                         (*repeat_path, name),
                     )
             elif node.holds_answer:
-                self._store(inst, node, value)
+                if (
+                    value.__class__ is str
+                    and value
+                    and (
+                        node.type in _PLAIN_TEXT_TYPES
+                        or (node.type == "select_one" and not value.isspace())
+                    )
+                ):
+                    # what normalize() would return, without the call (most answers are text)
+                    inst.values[name] = value
+                else:
+                    self._store(inst, node, value)
 
     def _store(self, inst: Instance, node: Node, value: Any) -> None:
         if inst.type_errors:
@@ -475,10 +489,18 @@ class FormSession:
         root = self.root
         relevant_of, xval, values = root.relevant, root.xval, root.values
         evaluate, check = self._evaluate, self._check
+        # The instances of each repeat path, listed once: only evaluating a repeat (its
+        # repeat_count) adds or removes instances, so the list is dropped after each repeat.
+        instances: dict[tuple[str, ...], list[tuple[Path, Instance]]] = {}
         for node in nodes:
             if node.depth:
-                for path, inst in list(self._paths(node.repeat_path, ())):
+                found = instances.get(node.repeat_path)
+                if found is None:
+                    found = instances[node.repeat_path] = list(self._paths(node.repeat_path, ()))
+                for path, inst in found:
                     evaluate(node, inst, path)
+                if node.type == "repeat":
+                    instances.clear()
                 continue
             name = node.name
             parent = node.parent
@@ -495,12 +517,20 @@ class FormSession:
                 xval[name] = to_string(node.calculation.evaluate(self._context(node, root, ())))
             else:
                 xval[name] = ""
-            if relevant and node.repeat_count is not None:
-                self._sync_repeat_count(node, root, ())
+            if (
+                relevant
+                and node.repeat_count is not None
+                and self._sync_repeat_count(node, root, ())
+            ):
+                instances.clear()
+        # Checks never add or remove instances.
         errors, required_of = root.errors, root.required
         for node in nodes:
             if node.depth:
-                for path, inst in self._paths(node.repeat_path, ()):
+                found = instances.get(node.repeat_path)
+                if found is None:
+                    found = instances[node.repeat_path] = list(self._paths(node.repeat_path, ()))
+                for path, inst in found:
                     check(node, inst, path)
                 continue
             name = node.name

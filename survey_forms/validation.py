@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from survey_forms.messages import message
-from survey_forms.values import is_empty
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
@@ -72,13 +71,15 @@ def _check_shape(
     nodes = form.graph.nodes
     for name, value in answers.items():
         node = nodes.get(name)
-        path = f"{prefix}{name}"
         if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
             issues.append(
-                ValidationIssue(path, "unknown_field", message("unknown_field", name=name))
+                ValidationIssue(
+                    f"{prefix}{name}", "unknown_field", message("unknown_field", name=name)
+                )
             )
             continue
         if node.type == "repeat":
+            path = f"{prefix}{name}"
             if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
                 issues.append(ValidationIssue(path, "repeat_shape", message("repeat_shape")))
                 continue
@@ -104,13 +105,14 @@ def _walk(
     issues: list[ValidationIssue],
 ) -> None:
     nodes = form.graph.nodes
+    relevant = inst.relevant
     for name, value in answers.items():
         node = nodes.get(name)
         if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
             continue
-        if is_empty(value) or node.type == "calculate":
-            continue
-        if not inst.relevant.get(name, False):
+        if value is None or value == "" or value == [] or node.type == "calculate":
+            continue  # empty (values.is_empty, inlined: this runs for every answer)
+        if not relevant.get(name, False):
             issues.append(
                 ValidationIssue(question_path(node, path), "not_relevant", message("not_relevant"))
             )

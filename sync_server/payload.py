@@ -10,10 +10,13 @@ plain file name, no path tricks), and that ``rev`` is the id computed from the c
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from survey_forms.revisions import canonical_json, generation
 
@@ -22,6 +25,7 @@ __all__ = [
     "Rejected",
     "Revision",
     "attachment_refs",
+    "canonical_answers_json",
     "check_answers",
     "parse_revision",
     "revision_id_from_canonical",
@@ -85,13 +89,19 @@ def _malformed(detail: str) -> Rejected:
     return Rejected("malformed", detail=detail)
 
 
-_SCALARS = (bool, int, float)
+#: Exact types of JSON scalars other than text (a JSON document holds no subclasses).
+_SCALARS = frozenset((bool, int, float))
 
 
 def _walk(
-    value: Any, limits: Limits, depth: int, trail: list[str], refs: list[dict[str, str]]
+    value: Any,
+    limits: Limits,
+    depth: int,
+    trail: list[str],
+    refs: list[dict[str, str]],
+    floats: list[float],
 ) -> None:
-    """Check every value below ``value`` and collect attachment references (one pass).
+    """Check every value below ``value``; collect attachment references and floats (one pass).
 
     ``trail`` holds the path pieces; a path string is only built for an error message. Scalars
     inside containers are checked inline (most answers are scalars: no call per value).
@@ -99,33 +109,50 @@ def _walk(
     if isinstance(value, str):
         _check_text(value, limits, trail)
         return
-    if isinstance(value, _SCALARS):
+    if isinstance(value, float):
+        floats.append(value)
+        return
+    if isinstance(value, bool | int):
         return
     if depth >= limits.max_depth:
         raise _malformed(f"answers nested too deeply at {_path(trail) or 'the top'}")
+    max_string = limits.max_string
     if isinstance(value, dict):
         if "sha256" in value and "filename" in value and "media_type" in value:
             refs.append(_check_attachment({k: value[k] for k in ATTACHMENT_KEYS}))
-        items: Any = value.items()
+        for key, item in value.items():
+            if not key or len(key) > 200:
+                raise _malformed(f"bad answer name at {_path(trail) or 'the top'}")
+            kind = item.__class__
+            if kind is str:
+                if len(item) <= max_string and "\x00" not in item:
+                    continue
+            elif kind is float:
+                floats.append(item)
+                continue
+            elif kind in _SCALARS:
+                continue
+            trail.append(key)
+            _walk(item, limits, depth + 1, trail, refs, floats)
+            trail.pop()
     elif isinstance(value, list):
-        items = ((f"[{i}]", item) for i, item in enumerate(value))
+        for index, item in enumerate(value):
+            kind = item.__class__
+            if kind is str:
+                if len(item) <= max_string and "\x00" not in item:
+                    continue
+            elif kind is float:
+                floats.append(item)
+                continue
+            elif kind in _SCALARS:
+                continue
+            trail.append(f"[{index}]")
+            _walk(item, limits, depth + 1, trail, refs, floats)
+            trail.pop()
     elif value is None:
         raise _malformed(f"null answer at {_path(trail)} (leave unanswered questions out)")
     else:
         raise _malformed(f"unsupported value at {_path(trail)}")
-    max_string = limits.max_string
-    for key, item in items:
-        kind = type(item)
-        if kind is str:
-            if len(item) <= max_string and "\x00" not in item and key and len(key) <= 200:
-                continue
-        elif kind in _SCALARS and key and len(key) <= 200:
-            continue
-        if not key or len(key) > 200:
-            raise _malformed(f"bad answer name at {_path(trail) or 'the top'}")
-        trail.append(key)
-        _walk(item, limits, depth + 1, trail, refs)
-        trail.pop()
 
 
 def _check_text(value: str, limits: Limits, trail: list[str]) -> None:
@@ -177,8 +204,36 @@ def attachment_refs(answers: Any) -> list[dict[str, str]]:
     Raises :class:`Rejected` when answers or references are malformed.
     """
     refs: list[dict[str, str]] = []
-    _walk(answers, Limits(max_string=10**9, max_depth=10**6), 0, [], refs)
+    _walk(answers, Limits(max_string=10**9, max_depth=10**6), 0, [], refs, [])
     return refs
+
+
+#: Encodes like :func:`survey_forms.revisions.canonical_json` (sorted keys, no spaces, UTF-8
+#: kept) for every value but floats written with an exponent or not finite, several times faster.
+_SORTED_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+def _plain_float(number: float) -> bool:
+    """True when msgspec writes ``number`` exactly as ``json.dumps`` does (``repr``)."""
+    return math.isfinite(number) and "e" not in repr(number)
+
+
+def canonical_answers_json(answers: dict[str, Any], floats: list[float]) -> str:
+    """``canonical_json(answers)``; ``floats`` are the floats inside ``answers``.
+
+    msgspec's sorted encoder gives the same text as ``json.dumps(sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`` for strings (escapes included), integers of any
+    size, booleans, lists and objects (keys ordered by code point), and for floats that Python
+    writes without an exponent; ``1e+16`` style floats, infinities and anything msgspec refuses
+    go through ``json.dumps`` itself. ``tests/sync_server/test_payload_canonical.py`` compares
+    both encoders.
+    """
+    if all(_plain_float(number) for number in floats):
+        try:
+            return _SORTED_ENCODER.encode(answers).decode("utf-8")
+        except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+            pass
+    return canonical_json(answers)
 
 
 def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str]]]:
@@ -190,8 +245,9 @@ def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str
     if not isinstance(answers, dict):
         raise _malformed("'answers' must be a JSON object")
     refs: list[dict[str, str]] = []
-    _walk(answers, limits, 0, [], refs)
-    answers_json = canonical_json(answers)
+    floats: list[float] = []
+    _walk(answers, limits, 0, [], refs, floats)
+    answers_json = canonical_answers_json(answers, floats)
     if len(answers_json) > limits.max_answers_bytes:  # characters <= bytes in UTF-8
         raise _malformed(f"answers larger than {limits.max_answers_bytes} bytes")
     return answers_json, refs
