@@ -16,10 +16,14 @@ Where each filter looks:
 * ``kecamatan``: exact match on ``entries.kecamatan``, the head revision's ``kecamatan`` answer
   (filled whenever the head changes, see :func:`sync_server.entry_rows.head_filter_columns`;
   indexed with ``form_id``).
-* ``text``: case-insensitive substring of ``entries.search_text`` (the head's instance name and
-  short text answers, lower-cased, at most 2,000 characters), of the entry id or of the
-  officer's user name. The term is lower-cased in Python (the same folding as the column) and
-  its LIKE wildcards escaped.
+* ``text``: case-insensitive substring of the entry's *search document*
+  (:func:`search_document`): its entry id, its officer's user name and ``entries.search_text``
+  (the head's instance name and short free-text answers, lower-cased, at most 2,000
+  characters), lower-cased and joined by newlines. The term is lower-cased in Python (the same
+  folding as the column), its line breaks become spaces. Served by an index (migration 0005,
+  :class:`TextMatch`): a trigram phrase query of SQLite's FTS5 for terms of three characters
+  or more, a ``LIKE`` that PostgreSQL's pg_trgm GIN index answers; shorter terms on SQLite scan
+  the documents.
 * Soft-deleted entries are left out unless ``include_deleted``.
 """
 
@@ -31,7 +35,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, String, and_, func, literal, literal_column, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import NullType
 
 from .schema import REVIEW_STATUSES, entries
 
@@ -40,10 +47,12 @@ __all__ = [
     "REPORT_UTC_OFFSET",
     "EntryFilter",
     "FilterError",
+    "TextMatch",
     "apply_filter",
     "apply_user_scope",
     "from_args",
     "matches_answers",
+    "search_document",
     "to_args",
 ]
 
@@ -209,6 +218,64 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def search_document(table: Any, newline: Any = None) -> ColumnElement[str]:
+    """The text the text filter searches: ``lower(entry_id) \\n lower(officer) \\n search_text``.
+
+    ``newline`` is the SQL of a line break (a literal, so that PostgreSQL can match the
+    expression of its index); a bound parameter when not given.
+    """
+    nl = newline if newline is not None else literal("\n", String)
+    return (
+        func.lower(table.c.entry_id, type_=String)
+        + nl
+        + func.lower(table.c.officer, type_=String)
+        + nl
+        + table.c.search_text
+    )
+
+
+class TextMatch(ColumnElement[bool]):
+    """``term`` is a substring of the search document of ``table``'s row (see module doc).
+
+    Compiled per dialect: on SQLite a lookup in the FTS5 trigram table ``entry_search_fts``
+    (terms of 3+ characters), on other databases a ``LIKE`` on :func:`search_document`.
+    """
+
+    type = NullType()  # no "= 1" appended on SQLite: it is a complete condition
+    inherit_cache = False
+
+    def __init__(self, table: Any, term: str) -> None:
+        self.table = table
+        self.term = term.replace("\r", " ").replace("\n", " ").lower()
+
+    @property
+    def pattern(self) -> str:
+        """The ``LIKE`` pattern (wildcards in the term escaped with a backslash)."""
+        return f"%{_escape_like(self.term)}%"
+
+
+#: Shortest term the trigram index can answer (shorter ones scan the documents)
+_FTS_MIN = 3
+
+
+@compiles(TextMatch)
+def _text_match_like(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    document = search_document(element.table, literal_column("E'\\n'", String))
+    return compiler.process(document.like(element.pattern, escape="\\"), **kw)
+
+
+@compiles(TextMatch, "sqlite")
+def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
+    if len(element.term) < _FTS_MIN:
+        document = search_document(element.table, literal_column("char(10)", String))
+        return compiler.process(document.like(element.pattern, escape="\\"), **kw)
+    phrase = '"' + element.term.replace('"', '""') + '"'
+    found = select(literal_column("entry_id")).select_from(text("entry_search_fts")).where(
+        text("entry_search_fts MATCH :fts_phrase").bindparams(fts_phrase=phrase)
+    )
+    return compiler.process(element.table.c.entry_id.in_(found), **kw)
+
+
 def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -> Select[Any]:
     """Add the filter's ``WHERE`` clauses to a select over the ``entries`` table.
 
@@ -234,14 +301,7 @@ def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -
     if flt.kecamatan is not None:
         clauses.append(t.c.kecamatan == flt.kecamatan)
     if flt.text is not None:
-        pattern = f"%{_escape_like(flt.text)}%"
-        clauses.append(
-            or_(
-                t.c.search_text.like(f"%{_escape_like(flt.text.lower())}%", escape="\\"),
-                t.c.entry_id.ilike(pattern, escape="\\"),
-                t.c.officer.ilike(pattern, escape="\\"),
-            )
-        )
+        clauses.append(TextMatch(t, flt.text))
     return stmt.where(and_(*clauses)) if clauses else stmt
 
 

@@ -108,3 +108,22 @@ def test_filters_follow_a_merge_and_a_resolution(app: Flask) -> None:
     assert resp.status_code == 302
     assert _found(web, "text=kantor+gabungan&review_status=received") == [base["entry_id"]]
     assert _columns(app, base["entry_id"])[1] == merged
+
+
+def test_text_search_index_matches_substrings_ids_and_officers(app: Flask) -> None:
+    """Migration 0005's index (FTS5 trigram / pg_trgm) gives the same answers as a substring
+    scan: any part of a word, short terms, quotes and wildcards, entry ids and officers."""
+    quoted = new_entry(app, changes={"nama_unit": 'Puskesmas "Sehat" 50%_Ulu'})
+    plain = new_entry(app, officer="petugas_mura", region="16.05",
+                      changes={"nama_unit": "Kantor Camat Lubuk Linggau"})
+    web = as_user(app, "admin")
+    assert _found(web, "text=kesma") == [quoted["entry_id"]]  # inside a word
+    assert _found(web, "text=%22sehat%22") == [quoted["entry_id"]]  # quotes in the term
+    assert _found(web, "text=50%25_ulu") == [quoted["entry_id"]]  # LIKE wildcards, literally
+    assert _found(web, "text=50%25%25") == []
+    assert _found(web, "text=ub") == [plain["entry_id"]]  # shorter than a trigram: a scan
+    assert _found(web, "text=" + plain["entry_id"][:13].upper()) == [plain["entry_id"]]
+    assert sorted(_found(web, "text=PETUGAS_MURA")) == [plain["entry_id"]]
+    # a term never matches across the joined parts of the document (id, officer, answers)
+    assert _found(web, "text=mura+kantor") == []
+    assert _found(web, "text=linggau+zzz") == []
