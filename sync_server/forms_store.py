@@ -50,12 +50,12 @@ class FormVersionExistsError(ValueError):
 class FormIncompatibleError(ValueError):
     """A new form version that would break data stored under earlier versions."""
 
-    def __init__(self, form_id: str, version: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, form_id: str, version: str, problems: list[tuple[str, Any]]) -> None:
         self.form_id = form_id
         self.version = version
-        #: ``(earlier version, description)`` of each incompatible change
+        #: ``(earlier version, survey_forms.compat.Incompatibility)`` of each change
         self.problems = problems
-        lines = "; ".join(f"against version {old}: {text}" for old, text in problems)
+        lines = "; ".join(f"against version {old}: {p.describe()}" for old, p in problems)
         super().__init__(
             f"form {form_id} version {version} is incompatible with published data: {lines}. "
             "Give the changed question a new name instead"
@@ -119,12 +119,12 @@ def publish(
     return {**result, "status": "published"}
 
 
-def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, str]]:
+def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, Any]]:
     """Incompatible changes of ``form`` against every published version of its form id."""
     from survey_forms import Form
-    from survey_forms.compat import incompatible_changes
+    from survey_forms.compat import incompatibilities
 
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Any]] = []
     rows = conn.execute(
         select(forms.c.version, forms.c.compiled_json)
         .where(forms.c.form_id == str(form.form_id))
@@ -132,7 +132,7 @@ def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, str]]:
     )
     for row in rows:
         old = Form.from_json(json.loads(row.compiled_json))
-        problems.extend((row.version, text) for text in incompatible_changes(old, form))
+        problems.extend((row.version, problem) for problem in incompatibilities(old, form))
     return problems
 
 

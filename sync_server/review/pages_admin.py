@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import PurePath
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from .. import users as users_mod
 from ..db import read_tx, write_tx
-from ..forms_store import FormVersionExistsError, publish
+from ..forms_store import FormIncompatibleError, FormVersionExistsError, publish
 from ..schema import ROLES, audit_log, device_tokens
 from . import bp
 from .auth import current_web_user, web_login_required
@@ -112,6 +113,32 @@ def admin_forms() -> str:
     return render_template("review/admin_forms.html", forms=forms, load_error=None)
 
 
+def _incompatibility_text(old_version: str, problem: Any) -> str:
+    """One translated line for a ``survey_forms.compat.Incompatibility``."""
+    if problem.kind == "type":
+        return _(
+            "Question %(name)s (row %(row)s) changes type from %(before)s to %(after)s "
+            "(published in version %(old)s); only a change to text, or integer to decimal, "
+            "is allowed.",
+            name=problem.name,
+            row=problem.row,
+            before=problem.before,
+            after=problem.after,
+            old=old_version,
+        )
+    if problem.kind == "repeat":
+        return _(
+            "Question %(name)s (row %(row)s) moves from repeat %(before)s to %(after)s "
+            "(published in version %(old)s).",
+            name=problem.name,
+            row=problem.row,
+            before=problem.before or "-",
+            after=problem.after or "-",
+            old=old_version,
+        )
+    return problem.describe()
+
+
 @bp.post("/admin/forms")
 @web_login_required("admin")
 def admin_form_upload() -> Response | tuple[str, int]:
@@ -142,6 +169,16 @@ def admin_form_upload() -> Response | tuple[str, int]:
                     version=exc.version,
                     form=exc.form_id,
                 )
+            }
+        except FormIncompatibleError as exc:
+            error = {
+                "message": _(
+                    "Version %(version)s of %(form)s would break the data of earlier versions; "
+                    "nothing was published. Give a changed question a new name instead.",
+                    version=exc.version,
+                    form=exc.form_id,
+                ),
+                "details": [_incompatibility_text(old, problem) for old, problem in exc.problems],
             }
         else:
             if result["status"] == "unchanged":

@@ -102,6 +102,25 @@ def test_broken_form_shows_sheet_and_row(app: Flask) -> None:
     assert "integr" in resp.text
 
 
+def test_incompatible_version_is_refused_with_the_reasons(app: Flask) -> None:
+    """A new version that changes a question's type or repeat shows why, in Indonesian."""
+    admin = as_user(app, "admin")
+    admin.get("/admin/forms")
+    folder = MINI.parent
+    for name in ("mini.md", "mini_v3_incompatible.md"):
+        resp = admin.post(
+            "/admin/forms",
+            {"file": (io.BytesIO((folder / name).read_bytes()), name)},
+            content_type="multipart/form-data",
+        )
+    assert resp.status_code == 400, resp.text
+    assert 'id="load-error"' in resp.text
+    assert "Versi 3 dari mini akan merusak data versi sebelumnya" in resp.text
+    assert "Pertanyaan n (baris" in resp.text and "dari integer menjadi date" in resp.text
+    assert "Pertanyaan t (baris" in resp.text and "pindah dari pengulangan r ke -" in resp.text
+    assert "mini_v3_incompatible.md" not in admin.get("/admin/forms").text
+
+
 def test_audit_log_pages(app: Flask) -> None:
     admin = as_user(app, "admin")
     page = admin.get("/admin/audit").text
