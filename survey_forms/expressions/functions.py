@@ -152,8 +152,16 @@ def _join(separator: Value, *values: Value) -> str:
 
 
 def _regex(text: Value, pattern: Value) -> bool:
-    """True when the whole string matches (JavaRosa's ``Pattern.matches``, not a search)."""
-    return compile_regex(to_string(pattern)).fullmatch(to_string(text)) is not None
+    """True when the whole string matches (JavaRosa's ``Pattern.matches``, not a search).
+
+    A literal pattern is checked when the form loads; a pattern computed from answers that is
+    not a valid regular expression matches nothing (an officer's typing must not break the form).
+    """
+    try:
+        compiled = compile_regex(to_string(pattern))
+    except ExpressionError:
+        return False
+    return compiled.fullmatch(to_string(text)) is not None
 
 
 def _normalize_space(text: Value) -> str:

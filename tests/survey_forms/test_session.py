@@ -235,3 +235,22 @@ def test_today_is_the_officers_date_in_wib_even_on_a_utc_clock() -> None:
     assert s.errors() == []
     default = form.new_session()
     assert default.now().utcoffset().total_seconds() == 7 * 3600
+
+
+def test_an_invalid_regex_from_an_answer_is_a_failed_constraint_not_a_crash() -> None:
+    from tests.survey_forms.formtools import md_form
+
+    form = md_form(
+        """
+| survey |
+| | type | name | label | constraint |
+| | text | pola | Pola | |
+| | text | kode | Kode | regex(., ${pola}) |
+"""
+    )
+    session = form.new_session(meta={})
+    for pattern in ("(", "[a-", "*", "\\\\"):
+        session.set_answer("pola", pattern)
+        session.set_answer("kode", "x")
+        assert [issue.code for issue in session.errors() if issue.path == "kode"] == ["constraint"]
+    assert [i.code for i in form.validate({"pola": "(", "kode": "x"})] == ["constraint"]
