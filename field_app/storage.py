@@ -133,6 +133,15 @@ class AtomicJSONStorage(Storage):
             self._loaded = True
         return self._cache
 
+    def preload(self, data: dict[str, dict[str, Any]] | None) -> None:
+        """Take ``data`` as the file's content, already read and checked by the caller.
+
+        Saves a second read of the file (see :func:`field_app.recovery.load_checked`).
+        """
+        self._cache = data
+        self._loaded = True
+        self._dirty = False
+
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Store the new state; written to disk now, or at the end of the current batch."""
         self._cache = data

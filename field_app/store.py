@@ -19,12 +19,19 @@ first and removes it from the source second. Each record carries a ``local_versi
 with every change; if a crash leaves an entry in two files, the store keeps the newer copy when
 it opens.
 
+A damaged file (flash corruption, a card pulled out) never stops the store from opening: each
+file is read and checked by :func:`field_app.recovery.load_checked`, which renames a damaged
+one to ``<name>.corrupt-<time>`` and salvages the records it can still read. The other files
+load as they are (drafts are one file each, so one bad draft costs at most that draft).
+:meth:`Store.set_aside_files` lists what was set aside until the officer has seen the message.
+
 One writer: every method takes the store's lock, so the UI thread and the sync thread never
 write at the same time. Records handed out are copies; change them through the store only.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -37,9 +44,12 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from field_app import __version__, entries
-from field_app.storage import TEMP_MARKER, AtomicJSONStorage, fsync_dir
+from field_app.recovery import SetAsideFile, load_checked
+from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
+
+log = logging.getLogger(__name__)
 
 SHELF_OF_STATUS = {
     entries.DRAFT: "drafts",
@@ -80,8 +90,14 @@ class Store:
         self._clock = clock
         self._lock = threading.RLock()
         self._dbs: dict[str, TinyDB] = {}
+        #: files found damaged while opening (set aside, salvaged): see :mod:`field_app.recovery`
+        self.set_aside: list[SetAsideFile] = []
         for name in ("device", "forms", *SHARED_SHELVES):
-            self._dbs[name] = self._open_db(self.folder / f"{name}.json")
+            db = self._open_checked(self.folder / f"{name}.json", name)
+            if db is None:
+                raise CorruptStoreError(
+                    f"{self.folder / name}.json is damaged and cannot be moved aside")
+            self._dbs[name] = db
         self._drafts_folder = self.folder / "drafts"
         self._drafts_folder.mkdir(exist_ok=True)
         for leftover in self._drafts_folder.glob(f".*{TEMP_MARKER}*"):
@@ -93,6 +109,9 @@ class Store:
         self._load_index()
         if not self._device_doc().get("device_id"):
             self._set_device(device_id=str(uuid.uuid4()))
+        if self.set_aside:
+            earlier = self._device_doc().get("set_aside") or []
+            self._set_device(set_aside=[*earlier, *(f.to_json() for f in self.set_aside)])
 
     @classmethod
     def open_default(cls, data_folder: Path | None = None) -> Store:
@@ -111,6 +130,30 @@ class Store:
     def _open_db(self, path: Path, clean_temps: bool = True) -> TinyDB:
         return TinyDB(path, storage=AtomicJSONStorage, durable=self.durable,
                       clean_temps=clean_temps)
+
+    def _open_checked(self, path: Path, kind: str, clean_temps: bool = True) -> TinyDB | None:
+        """Open a store file, setting it aside and salvaging it if it is damaged.
+
+        ``None`` when there is nothing to open: a damaged draft with nothing salvaged, or a
+        damaged file that could not even be renamed (it is left alone, never written over).
+        """
+        db = self._open_db(path, clean_temps)
+        storage = db.storage
+        assert isinstance(storage, AtomicJSONStorage)
+        data, report = load_checked(path, kind, durable=self.durable)
+        if report is None:
+            storage.preload(data)
+            return db
+        log.warning("store file %s set aside as %s: %s (%d records recovered)",
+                    report.path, report.kept_as, report.reason, report.recovered)
+        self.set_aside.append(report)
+        if report.kept_as == report.path or (kind == DRAFTS and not data):
+            db.close()
+            return None
+        storage.preload(None)
+        if data:
+            storage.write(data)  # the salvaged records, in a fresh file
+        return db
 
     def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
         return self._dbs[name].table(table)
@@ -165,7 +208,9 @@ class Store:
     def _load_index(self) -> None:
         """Index entries by id; drop the older copy of an entry a crash left in two files."""
         for path in sorted(self._drafts_folder.glob("*.json")):
-            self._drafts[path.stem] = self._open_db(path, clean_temps=False)
+            db = self._open_checked(path, DRAFTS, clean_temps=False)
+            if db is not None:
+                self._drafts[path.stem] = db
         seen: dict[str, tuple[str, int, int]] = {}
         stale: list[tuple[str, str, int]] = []
         for shelf in SHELVES:
@@ -447,6 +492,18 @@ class Store:
         with self._lock:
             record = entries.start_correction(self._record(entry_id), self._clock())
             self._put_many([record])
+
+    def set_aside_files(self, unseen_only: bool = True) -> list[SetAsideFile]:
+        """Damaged files set aside so far (by default those the officer was not told of)."""
+        with self._lock:
+            doc = self._device_doc()
+            found = [SetAsideFile.from_json(item) for item in doc.get("set_aside") or []]
+            return found[int(doc.get("set_aside_seen") or 0):] if unseen_only else found
+
+    def mark_set_aside_seen(self) -> None:
+        """The officer saw the message about the files set aside (it is not shown again)."""
+        with self._lock:
+            self._set_device(set_aside_seen=len(self._device_doc().get("set_aside") or []))
 
     # -------------------------------------------------------------------- sync
 
