@@ -41,6 +41,12 @@ def postgres_schema_url() -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        # pg_trgm (migration 0005) lives in public, never in a test schema that is dropped
+        # with CASCADE (which would drop it, and its indexes, under other tests' feet)
+        if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+            conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
+        else:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:

@@ -17,6 +17,7 @@ Existing entries are indexed here. Revision ID: 0005, revises 0004. Create Date:
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
@@ -75,10 +76,26 @@ def upgrade() -> None:
         for statement in SQLITE_UP:
             op.execute(statement)
         return
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    bind = op.get_bind()
+    schema = _trgm_schema(bind)
+    if schema is None:
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema = _trgm_schema(bind)
+    # the operator class is named with its schema: the extension may live outside search_path
+    opclass = f'"{schema}".gin_trgm_ops'
     op.execute(
-        f"CREATE INDEX ix_entries_search_trgm ON entries USING gin ({PG_DOCUMENT} gin_trgm_ops)"
+        f"CREATE INDEX ix_entries_search_trgm ON entries USING gin ({PG_DOCUMENT} {opclass})"
     )
+
+
+def _trgm_schema(bind: sa.Connection) -> str | None:
+    """The schema holding the pg_trgm extension, ``None`` when it is not installed."""
+    return bind.execute(
+        sa.text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'"
+        )
+    ).scalar()
 
 
 def downgrade() -> None:
