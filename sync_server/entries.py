@@ -163,6 +163,7 @@ def _new_edit(
     resolving: bool,
     limits: Limits | None = None,
 ) -> dict[str, Any]:
+    from survey_forms.recompute import recompute_calculations
     from survey_forms.revisions import revision_id
 
     now = now_iso()
@@ -189,6 +190,10 @@ def _new_edit(
         except Rejected as exc:
             raise ServiceError(400, exc.code, **exc.params) from None
         issues = form.validate(answers)
+        if not issues:
+            # the scores and other calculations follow the edited answers (never typed by hand)
+            answers = recompute_calculations(form, answers)
+            issues = form.validate(answers)
         if issues:
             raise ServiceError(
                 422, "invalid", details=[issue_dict(i) for i in issues], count=len(issues)

@@ -7,6 +7,7 @@ this module only converts text to the JSON shape of the shared contract.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 __all__ = ["EDITABLE_TYPES", "parse_answer", "raw_text"]
@@ -22,7 +23,6 @@ EDITABLE_TYPES = frozenset(
         "select_one",
         "select_multiple",
         "geopoint",
-        "calculate",
         "acknowledge",
     }
 )
@@ -39,11 +39,16 @@ def parse_answer(kind: str, raw: str) -> Any:
     if kind == "integer":
         return int(text)
     if kind == "decimal":
-        return float(text.replace(",", "."))
+        number = float(text.replace(",", "."))
+        if not math.isfinite(number):
+            raise ValueError("not a finite number")
+        return number
     if kind == "select_multiple":
         return text.split()
     if kind == "geopoint":
         parts = [float(p) for p in text.replace(",", " ").split()]
+        if not all(math.isfinite(p) for p in parts):
+            raise ValueError("geopoint: finite numbers only")
         if len(parts) < 2 or len(parts) > 4:
             raise ValueError("geopoint: latitude longitude [altitude [accuracy]]")
         keys = ("latitude", "longitude", "altitude", "accuracy")

@@ -4,6 +4,7 @@ scores per region. Queries over a connection; the page module only renders them.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -98,12 +99,14 @@ def last_sync(
 
 
 def _number(value: Any) -> float | None:
+    """A score as a number; ``None`` for empty, unreadable or non-finite (``NaN``) values."""
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def scores_by_region(conn: Connection, user: Any, flt: EntryFilter) -> list[dict[str, Any]]:

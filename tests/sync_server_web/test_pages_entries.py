@@ -11,8 +11,8 @@ from flask import Flask
 
 from sync_server.attachments import file_path
 
-from .conftest import PASSWORD, as_user
-from .data import child, new_entry, push_as
+from .conftest import PASSWORD, as_user, engine_of
+from .data import child, new_entry, observation_answers, push_as
 
 FORM = "observasi_kabkota_antikorupsi"
 TABLE = f"/forms/{FORM}/entries"
@@ -211,3 +211,35 @@ def test_history_shows_each_tablet_revision_with_its_changes(app: Flask) -> None
     page = as_user(app, "spv_plg").get(f"/entries/{rev['entry_id']}").text
     assert page.count('class="rev"') == 2
     assert re.search(r"jumlah_petugas</code></td><td class=\"old\">4</td><td class=\"new\">5", page)
+
+
+def test_supervisor_edit_recomputes_the_scores(app: Flask) -> None:
+    """Scores are calculations: an edited indicator gives new scores in the new revision, and
+    the page offers no score to type by hand."""
+    from survey_forms import load_pilot_form
+    from survey_forms.recompute import recompute_calculations
+    from sync_server.entries import get_entry
+    from sync_server.users import get_user
+
+    form = load_pilot_form("observasi")
+    as_tablet = recompute_calculations(form, observation_answers())  # what a tablet sends
+    assert as_tablet["skor_k2"] == "58.33" and as_tablet["skor_total"] == "72.22"
+    rev = new_entry(app, changes=as_tablet)
+    web = as_user(app, "spv_plg")
+    page = web.get(f"/entries/{rev['entry_id']}").text
+    assert 'value="skor_k2"' not in page and 'value="hasil_i05"' in page
+    resp = web.post(
+        f"/entries/{rev['entry_id']}/edit",
+        {"name": "hasil_i05", "value": "terpenuhi", "parent_rev": rev["rev"]},
+    )
+    assert resp.status_code == 302
+    with engine_of(app).connect() as conn:
+        head = get_entry(conn, get_user(conn, "spv_plg"), rev["entry_id"])["answers"]
+    assert head["hasil_i05"] == "terpenuhi"
+    assert head["nilai_i05"] == "1" and head["skor_k2"] == "75"
+    assert head["skor_total"] == "75"
+    # everything else kept exactly
+    assert {k: v for k, v in head.items() if not k.startswith(("nilai_", "skor_"))} == {
+        k: v for k, v in dict(as_tablet, hasil_i05="terpenuhi").items()
+        if not k.startswith(("nilai_", "skor_"))
+    }
