@@ -182,10 +182,12 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
         headers = {"Content-Type": "application/json"}
         session.post(server.url + "/api/v1/sync/push", data=bodies[0], headers=headers)  # warm
         half = 1 + (len(bodies) - 1) // 2
+        load_before = os.getloadavg()[0]
         cpu_before = server.cpu_seconds()
         sequential_rate = _push_all(server.url, session, bodies[1:half], clients=1)
         rate = _push_all(server.url, session, bodies[half:], clients=clients)
         cpu_rate = (entries - 100) / (server.cpu_seconds() - cpu_before)
+        load = f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}"
         stored = entries - 100
         # Pull pages of 500 changes at several cursors.
         timings = []
@@ -208,7 +210,7 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
             "entries/s",
             1000,
             higher_is_better=True,
-            note="validation included",
+            note=f"wall clock, validation included; {load}",
         ),
         result(
             "server push throughput, one client (batches of 100, HTTP, SQLite)",
@@ -216,7 +218,10 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
             "entries/s",
             1000,
             higher_is_better=True,
-            note=f"{stored} entries in all, validation included",
+            note=(
+                f"wall clock, {stored} entries in all, validation included, bodies encoded "
+                f"before timing (the client only sends them); {load}"
+            ),
         ),
         result(
             "server push capacity per CPU-second of the server process",
@@ -224,7 +229,10 @@ def bench_push_and_pull(instance: Path, entries: int, clients: int = 4) -> list[
             "entries/s",
             1000,
             higher_is_better=True,
-            note="entries / server CPU time: what one process can do on one free core",
+            note=(
+                "entries / server user+system CPU time over both push runs: what one process "
+                f"can do on one free core; {load}"
+            ),
         ),
         result(
             "server pull page of 500 changes (HTTP)",

@@ -488,6 +488,7 @@ class FormSession:
         """
         root = self.root
         relevant_of, xval, values = root.relevant, root.xval, root.values
+        type_errors = root.type_errors
         evaluate, check = self._evaluate, self._check
         # The instances of each repeat path, listed once: only evaluating a repeat (its
         # repeat_count) adds or removes instances, so the list is dropped after each repeat.
@@ -512,7 +513,12 @@ class FormSession:
                 xval[name] = ""
             elif node.holds_answer:
                 value = values.get(name)
-                xval[name] = value if value.__class__ is str else xpath_text(node.type, value)
+                if value.__class__ is str:
+                    xval[name] = value
+                elif value.__class__ is list and name not in type_errors:
+                    xval[name] = " ".join(value)  # a select_multiple's names (xpath_text)
+                else:
+                    xval[name] = xpath_text(node.type, value)
             elif node.calculation is not None:
                 xval[name] = to_string(node.calculation.evaluate(self._context(node, root, ())))
             else:
@@ -525,6 +531,7 @@ class FormSession:
                 instances.clear()
         # Checks never add or remove instances.
         errors, required_of = root.errors, root.required
+        issue_of = self._issue
         for node in nodes:
             if node.depth:
                 found = instances.get(node.repeat_path)
@@ -548,6 +555,20 @@ class FormSession:
                 # not relevant, or relevant, unanswered and never required: nothing to report
                 required_of[name] = False
                 errors.pop(name, None)
+            elif node.choice_filter is None and node.read_only is None:
+                # relevant (see above): _check without its choice and read-only steps
+                if node.required_always:
+                    required = True
+                elif node.required is not None:
+                    required = node.required.evaluate_boolean(self._context(node, root, ()))
+                else:
+                    required = False
+                required_of[name] = required
+                issue = issue_of(node, root, (), required, None)
+                if issue is None:
+                    errors.pop(name, None)
+                else:
+                    errors[name] = issue
             else:
                 check(node, root, ())
 
@@ -765,13 +786,17 @@ class FormSession:
         """Every current error of a relevant question, in form order."""
         out: list[ValidationIssue] = []
         root_errors = self.root.errors
+        instances: dict[tuple[str, ...], list[tuple[Path, Instance]]] = {}
         for node in self.graph.form_order_nodes:
             if not node.depth:
                 issue = root_errors.get(node.name)
                 if issue is not None:
                     out.append(issue)
                 continue
-            for path, inst in self._paths(node.repeat_path, ()):
+            found = instances.get(node.repeat_path)
+            if found is None:
+                found = instances[node.repeat_path] = list(self._paths(node.repeat_path, ()))
+            for path, inst in found:
                 issue = inst.errors.get(node.name)
                 if issue is not None:
                     out.append(_at_path(issue, node, path))

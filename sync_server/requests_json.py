@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 
+import msgspec
 from flask import request
 
 from .errors import ApiError
@@ -23,8 +24,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+#: msgspec's decoder accepts a subset of what the ``json`` path below accepts (strict JSON in
+#: valid UTF-8: no NaN or Infinity, no lone surrogates, no number out of a float's range) and
+#: gives the same values; anything it refuses goes through that path, which decides.
+_FAST_DECODER = msgspec.json.Decoder()
+
+
 def parse_json_bytes(raw: bytes) -> Any:
     """Decode strict UTF-8 JSON (no NaN/Infinity); raises :class:`ApiError` on failure."""
+    try:
+        return _FAST_DECODER.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        pass  # the strict path below gives the value or the error
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
