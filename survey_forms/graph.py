@@ -17,6 +17,7 @@ already up to date.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FormGraph", "Node"]
 
+#: ``${name}`` inside a label, hint or message
+_TEXT_REFERENCE = re.compile(r"\$\{([^}\s]+)\}")
 TRUE_WORDS = frozenset({"yes", "true", "true()", "1"})
 FALSE_WORDS = frozenset({"no", "false", "false()", "0", ""})
 
@@ -80,6 +83,8 @@ class FormGraph:
         self.nodes: dict[str, Node] = {}
         for question in form.questions_in_order():
             self.nodes[question.name] = self._node(question)
+        for question in form.questions_in_order():
+            self._check_text_references(question)
         self.instance_name: Expr | None = None
         if form.instance_name:
             self.instance_name = _parse(form.instance_name, "settings", 2, "instance_name")
@@ -196,6 +201,25 @@ class FormGraph:
             or node.read_only is not None
         )
         return node
+
+    def _check_text_references(self, question: Question) -> None:
+        """``${name}`` in labels, hints and messages (filled in when shown) must name questions."""
+        texts = (
+            ("label", question.labels),
+            ("hint", question.hints),
+            ("required_message", question.required_message),
+            ("constraint_message", question.constraint_message),
+        )
+        for column, by_lang in texts:
+            for lang, text in by_lang.items():
+                for name in _TEXT_REFERENCE.findall(text or ""):
+                    if name not in self.nodes:
+                        raise FormError(
+                            f"column '{column}::{lang}' refers to ${{{name}}}, which is not a "
+                            "question in this form",
+                            sheet="survey",
+                            row=question.row,
+                        )
 
     def _check_references(self, expr: Expr, sheet: str, row: int, column: str) -> None:
         for name in expr.references:

@@ -489,6 +489,15 @@ def _check_columns(question: Question, row: int) -> None:
         raise FormError("repeat_count is only for begin_repeat rows", sheet="survey", row=row)
     if question.choice_filter and qtype not in {"select_one", "select_multiple"}:
         raise FormError("choice_filter is only for select questions", sheet="survey", row=row)
+    allowed_appearances = _ALLOWED_APPEARANCES.get(qtype, frozenset())
+    for word in (question.appearance or "").split():
+        if word not in allowed_appearances:
+            supported = ", ".join(sorted(allowed_appearances)) or "none"
+            raise FormError(
+                f"appearance '{word}' is not supported for {qtype} (supported: {supported})",
+                sheet="survey",
+                row=row,
+            )
     allowed_params = _ALLOWED_PARAMETERS.get(qtype, set())
     for key in question.parameters:
         if key not in allowed_params:
@@ -496,6 +505,13 @@ def _check_columns(question: Question, row: int) -> None:
                 f"parameter '{key}' is not supported for {qtype}", sheet="survey", row=row
             )
 
+
+#: Appearances the tablet app renders (anything else would be silently ignored: refused)
+_ALLOWED_APPEARANCES: dict[str, frozenset[str]] = {
+    "group": frozenset({"field-list"}),
+    "repeat": frozenset({"field-list"}),
+    "text": frozenset({"multiline"}),
+}
 
 _ALLOWED_PARAMETERS: dict[str, set[str]] = {
     "image": {"max-pixels"},

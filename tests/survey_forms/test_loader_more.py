@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,8 +32,9 @@ def test_read_only_required_message_appearance_parameters() -> None:
 | survey |
 | | type | name | label::English (en) | read_only | required | required_message::English (en) | required_message::Bahasa Indonesia (id) | appearance | parameters |
 | | text | kode | Code | yes | | | | | |
-| | integer | n | N | ${kode} = 'x' | true() | Please count | Mohon dihitung | numbers | |
-| | image | foto | Photo | | | | | annotate | max-pixels=1024 |
+| | integer | n | N | ${kode} = 'x' | true() | Please count | Mohon dihitung | | |
+| | text | catatan | Notes | | | | | multiline | |
+| | image | foto | Photo | | | | | | max-pixels=1024 |
 | settings |
 | | default_language |
 | | Bahasa Indonesia (id) |
@@ -44,8 +46,42 @@ def test_read_only_required_message_appearance_parameters() -> None:
     assert s.is_read_only("n")
     (issue,) = s.errors()
     assert issue.message == {"id": "Mohon dihitung", "en": "Please count"}
-    assert form.question("n").appearance == "numbers"
+    assert form.question("catatan").appearance == "multiline"
     assert form.question("foto").parameters == {"max-pixels": "1024"}
+
+
+@pytest.mark.parametrize(
+    ("row", "construct"),
+    [
+        ("| | image | foto | Photo | signature |", "appearance 'signature' is not supported for image"),
+        ("| | integer | n | N | numbers |", "appearance 'numbers' is not supported for integer"),
+        ("| | select_one ya | s | S | minimal |", "appearance 'minimal'"),
+        ("| | text | t | T | multiline w2 |", "appearance 'w2' is not supported for text"),
+    ],
+)
+def test_unsupported_appearance_is_refused_with_its_row(row: str, construct: str) -> None:
+    source = (
+        "| survey |\n| | type | name | label | appearance |\n| | text | a | A | |\n"
+        f"{row}\n| choices |\n| | list_name | name | label |\n| | ya | ya | Ya |\n"
+    )
+    with pytest.raises(FormError) as caught:
+        md_form(source)
+    assert caught.value.row == 3 and construct in str(caught.value)
+
+
+@pytest.mark.parametrize("column", ["label", "hint", "constraint_message"])
+def test_unknown_reference_in_a_label_is_refused(column: str) -> None:
+    source = (
+        f"| survey |\n| | type | name | label | {column if column != 'label' else 'hint'} |\n"
+        "| | text | a | A | |\n"
+    )
+    if column == "label":
+        source += "| | note | n | Halo ${nama} | |\n"
+    else:
+        source += "| | text | b | B | Halo ${nama} |\n"
+    with pytest.raises(FormError) as caught:
+        md_form(source)
+    assert caught.value.row == 3 and "${nama}" in str(caught.value)
 
 
 def test_unsupported_parameter_is_refused() -> None:
