@@ -32,13 +32,14 @@ depends only on the set of revisions the server holds, never on the order they a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from survey_forms.revisions import canonical_json, generation
 
 __all__ = [
+    "Calculations",
     "Conflict",
     "HeadPlan",
     "MergeResult",
@@ -81,7 +82,14 @@ def _out(value: Any) -> Any:
     return None if value is MISSING else value
 
 
-def _merge_value(path: str, base: Any, ours: Any, theirs: Any, conflicts: list[Conflict]) -> Any:
+def _merge_value(
+    path: str,
+    base: Any,
+    ours: Any,
+    theirs: Any,
+    conflicts: list[Conflict],
+    derived: frozenset[str] = frozenset(),
+) -> Any:
     if ours == theirs:
         return ours
     if ours == base:
@@ -90,7 +98,9 @@ def _merge_value(path: str, base: Any, ours: Any, theirs: Any, conflicts: list[C
         return ours
     repeat_sides = [v for v in (base, ours, theirs) if v is not MISSING]
     if ours is not MISSING and theirs is not MISSING and all(_is_repeat(v) for v in repeat_sides):
-        return _merge_repeat(path, [] if base is MISSING else base, ours, theirs, conflicts)
+        return _merge_repeat(
+            path, [] if base is MISSING else base, ours, theirs, conflicts, derived
+        )
     conflicts.append({"path": path, "base": _out(base), "ours": _out(ours), "theirs": _out(theirs)})
     return ours
 
@@ -101,15 +111,25 @@ def _merge_dict(
     ours: Mapping[str, Any],
     theirs: Mapping[str, Any],
     conflicts: list[Conflict],
+    derived: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for key in sorted(set(base) | set(ours) | set(theirs)):
+        if key in derived:
+            # a calculated value: recomputed from the merged answers, never a conflict
+            value = ours.get(key, MISSING)
+            if value is MISSING:
+                value = theirs.get(key, MISSING)
+            if value is not MISSING:
+                merged[key] = value
+            continue
         value = _merge_value(
             f"{prefix}{key}",
             base.get(key, MISSING),
             ours.get(key, MISSING),
             theirs.get(key, MISSING),
             conflicts,
+            derived,
         )
         if value is not MISSING:
             merged[key] = value
@@ -122,6 +142,7 @@ def _merge_repeat(
     ours: list[dict[str, Any]],
     theirs: list[dict[str, Any]],
     conflicts: list[Conflict],
+    derived: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for i, base_item in enumerate(base):
@@ -129,11 +150,11 @@ def _merge_repeat(
         o = ours[i] if i < len(ours) else MISSING
         t = theirs[i] if i < len(theirs) else MISSING
         if o is MISSING or t is MISSING:
-            value = _merge_value(here, base_item, o, t, conflicts)
+            value = _merge_value(here, base_item, o, t, conflicts, derived)
             if value is not MISSING:
                 merged.append(value)
             continue
-        merged.append(_merge_dict(f"{here}/", base_item, o, t, conflicts))
+        merged.append(_merge_dict(f"{here}/", base_item, o, t, conflicts, derived))
     added_ours = ours[len(base) :]
     added_theirs = theirs[len(base) :]
     blocks = sorted({canonical_json(b): b for b in (added_ours, added_theirs) if b}.items())
@@ -143,11 +164,18 @@ def _merge_repeat(
 
 
 def merge3(
-    base: Mapping[str, Any], ours: Mapping[str, Any], theirs: Mapping[str, Any]
+    base: Mapping[str, Any],
+    ours: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    derived: frozenset[str] = frozenset(),
 ) -> MergeResult:
-    """Merge two descendants of ``base`` field by field (see the module docstring)."""
+    """Merge two descendants of ``base`` field by field (see the module docstring).
+
+    ``derived`` names calculated answers: they never conflict (the ``ours`` value, else
+    ``theirs``, is kept) because the caller computes them again from the merged answers.
+    """
     conflicts: list[Conflict] = []
-    answers = _merge_dict("", base, ours, theirs, conflicts)
+    answers = _merge_dict("", base, ours, theirs, conflicts, derived)
     conflicts.sort(key=lambda c: c["path"])
     return MergeResult(answers, conflicts)
 
@@ -187,6 +215,19 @@ class RevisionNode:
     form_version: str
     region: str
     answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Calculations:
+    """How a form version's calculated answers are found and computed again after a merge.
+
+    ``names(form_version)`` gives the calculated answer names that never conflict;
+    ``recompute(form_version, answers)`` gives the merged answers with them computed again.
+    Both must be deterministic, so the head stays a function of the revisions held.
+    """
+
+    names: Callable[[str], frozenset[str]]
+    recompute: Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -230,8 +271,14 @@ def leaf_revisions(nodes: Mapping[str, RevisionNode]) -> list[str]:
     return sorted((rev for rev in edits if rev not in covered), key=_order)
 
 
-def plan_head(nodes: Mapping[str, RevisionNode]) -> HeadPlan:
-    """Choose the head of an entry from all its revisions (see the module docstring)."""
+def plan_head(
+    nodes: Mapping[str, RevisionNode], calculations: Calculations | None = None
+) -> HeadPlan:
+    """Choose the head of an entry from all its revisions (see the module docstring).
+
+    With ``calculations``, calculated answers do not conflict and each merge revision holds
+    them computed again from its merged answers (scores follow the merged indicators).
+    """
     leaves = leaf_revisions(nodes)
     if not leaves:
         raise ValueError("an entry without edit revisions has no head")
@@ -243,10 +290,13 @@ def plan_head(nodes: Mapping[str, RevisionNode]) -> HeadPlan:
         other = work[leaf]
         base_rev = common_ancestor(acc.rev, other.rev, work)
         base = work[base_rev] if base_rev else None
-        result = merge3(base.answers if base else {}, acc.answers, other.answers)
         form_version = _pick(
             base.form_version if base else None, acc.form_version, other.form_version
         )
+        derived = calculations.names(form_version) if calculations else frozenset()
+        result = merge3(base.answers if base else {}, acc.answers, other.answers, derived)
+        if calculations is not None and derived:
+            result.answers = calculations.recompute(form_version, result.answers)
         region = _pick(base.region if base else None, acc.region, other.region)
         rev = merge_revision_id(
             acc.rev, other.rev, acc.form_id, form_version, region, result.answers

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from survey_forms.revisions import revision_id
 from sync_server.merge import (
+    Calculations,
     RevisionNode,
     common_ancestor,
     leaf_revisions,
@@ -196,3 +197,31 @@ def test_open_conflicts_survive_device_edits_and_end_at_a_supervisor_revision() 
     assert unresolved_conflicts(resolution.rev, nodes, conflicts) == []
     # An orphaned merge (not behind the head) does not count.
     assert unresolved_conflicts(b.rev, nodes, conflicts) == []
+
+
+def _total(_version: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """A toy form's calculation: ``total = a + b``."""
+    return {**answers, "total": str(answers.get("a", 0) + answers.get("b", 0))}
+
+
+TOTAL = Calculations(names=lambda _version: frozenset({"total"}), recompute=_total)
+
+
+def test_calculated_answers_never_conflict_and_follow_the_merge() -> None:
+    base = _node(None, _total("1", {"a": 1, "b": 1}))
+    ours = _node(base.rev, _total("1", {"a": 5, "b": 1}))  # total 6
+    theirs = _node(base.rev, _total("1", {"a": 1, "b": 7}))  # total 8
+    nodes = {n.rev: n for n in (base, ours, theirs)}
+    without = plan_head(nodes)
+    assert [c["path"] for c in without.conflicts] == ["total"]  # the old, spurious conflict
+    plan = plan_head(nodes, TOTAL)
+    assert plan.conflicts == []
+    merged = plan.merges[-1][0]
+    assert merged.answers == {"a": 5, "b": 7, "total": "12"}
+    assert plan.head == merged.rev
+    # the same head whatever order the revisions are listed in
+    assert plan_head(dict(reversed(list(nodes.items()))), TOTAL).head == plan.head
+    # real conflicts on inputs are still conflicts
+    clash = _node(base.rev, _total("1", {"a": 9, "b": 1}))
+    nodes[clash.rev] = clash
+    assert [c["path"] for c in plan_head(nodes, TOTAL).conflicts] == ["a"]
