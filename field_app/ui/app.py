@@ -19,7 +19,9 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import StringProperty
+from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from field_app.platform import get_device
@@ -67,13 +69,30 @@ class FieldApp(App):
         import field_app.ui.widgets  # noqa: F401 - registers the shared widget classes
 
         Builder.load_file(str(UI_FOLDER / "widgets.kv"))
-        self.controller = AppController(self.data_folder, server_url=self.initial_server)
+        try:
+            self.controller = AppController(self.data_folder, server_url=self.initial_server)
+        except Exception as exc:  # the store cannot open: say so, never a crash at every start
+            log.exception("cannot open the store")
+            return _store_problem(exc)
         self.lang = self.controller.language
         self.manager = ScreenManager(transition=NoTransition())
         self.show("home" if self.controller.signed_in else "first_run")
+        Clock.schedule_once(lambda _dt: self._tell_set_aside(), 0)
         if self.on_first_screen is not None:
             Clock.schedule_once(lambda _dt: self.on_first_screen(), 0)
         return self.manager
+
+    def _tell_set_aside(self) -> None:
+        """Damaged store files were set aside when the store opened: tell the officer once."""
+        from field_app.ui.widgets import MessagePopup
+
+        assert self.controller is not None
+        message = self.controller.set_aside_message(self.lang)
+        if message is None:
+            return
+        popup = MessagePopup(message=message)
+        popup.bind(on_dismiss=lambda *_: self.controller.set_aside_seen())
+        popup.open()
 
     def tr(self, key: str, lang: str | None = None, **params: Any) -> str:
         """An interface text (``lang`` is passed in .kv so a language switch redraws)."""
@@ -129,6 +148,15 @@ class FieldApp(App):
         """Stop the background sync and close the store."""
         if self.controller is not None:
             self.controller.stop()
+
+
+def _store_problem(exc: Exception) -> Label:
+    """The only screen left when the store cannot open: what happened, in both languages."""
+    text = "\n\n".join(tr("store.cannot_open", lang, path=str(exc)) for lang in ("id", "en"))
+    label = Label(text=text, color=(0.75, 0.1, 0.08, 1), font_size=dp(18), halign="left",
+                  valign="middle", padding=(dp(32), dp(32)))
+    label.bind(size=lambda widget, size: setattr(widget, "text_size", size))
+    return label
 
 
 class _KeepRunning(ExceptionHandler):

@@ -211,6 +211,32 @@ class AppController:
         self.background.on_done = done
         return self.background
 
+    # ------------------------------------------------------- damaged store files
+
+    def set_aside_message(self, lang: str) -> str | None:
+        """What to tell the officer about damaged store files set aside, once; else ``None``."""
+        files = self.store.set_aside_files()
+        if not files:
+            return None
+        lines = [tr("store.set_aside.intro", lang, count=len(files))]
+        for found in files:
+            path = Path(found.path)
+            kind = "draft" if path.parent.name == "drafts" else path.stem
+            if kind not in ("draft", "outbox", "archive", "device", "forms"):
+                kind = "other"
+            if found.kept_as == found.path:
+                key = "store.set_aside.in_place"
+            else:
+                key = "store.set_aside.moved" if found.recovered else "store.set_aside.moved_none"
+            lines.append(tr(key, lang, what=tr(f"store.file.{kind}", lang),
+                            path=found.kept_as, recovered=found.recovered))
+        lines.append(tr("store.set_aside.advice", lang))
+        return "\n".join(lines)
+
+    def set_aside_seen(self) -> None:
+        """The officer saw :meth:`set_aside_message` (it is not shown again)."""
+        self.store.mark_set_aside_seen()
+
     def stop(self) -> None:
         """Stop the background sync and close the store (the app is closing)."""
         if self.background is not None:

@@ -385,3 +385,76 @@ def conflict_view(d: Driver) -> Iterator[Any]:
     yield 0.15
     d.result["sent_read_only"] = d.screen.read_only
     d.result["sent_banner"] = d.screen.banner
+
+
+def set_aside_message(d: Driver) -> Iterator[Any]:
+    """Start on a store with a damaged draft: the app opens and says what was set aside."""
+    yield on_screen(d, "home")
+    yield lambda: bool(d.popups())
+    yield 0.1
+    popup = d.popups()[0]
+    d.result["message"] = popup.message
+    d.result["counts"] = dict(d.screen.counts)
+    d.result["tiles"] = {status: d.screen.ids[f"count_{status}"].count
+                         for status in d.screen.counts}
+    yield 0.2  # the count tiles redraw on the next frame
+    d.shot("store_set_aside")
+    d.press(d.button(d.t("common.ok"), root=popup))
+    yield lambda: not d.popups()
+    yield 0.2
+    d.shot("store_set_aside_home")
+    d.result["unseen_after_ok"] = len(d.app.controller.store.set_aside_files())
+
+
+def datetime_picker(d: Driver) -> Iterator[Any]:
+    """A dateTime question: date and time picked, "now", then the draft reopened."""
+    yield on_screen(d, "home")
+    d.press(d.find("PrimaryButton", "kunjungan_waktu", contains=True)[0])
+    yield on_screen(d, "form")
+    form = d.screen
+    widget = d.question("waktu_kunjungan")
+    check(widget is not None, "the dateTime question is not on the first page")
+    d.result["widget"] = type(widget).__name__
+    d.result["rows"] = [type(row).__name__ for row in widget.children]
+    dates, times = widget.date_picker, widget.time_picker
+    dates.day.text = "9"
+    dates.month.text = d.t("month.8")
+    dates.year.text = "2024"
+    yield 0.05
+    d.result["after_date_only"] = form.session.value("waktu_kunjungan")
+    d.type_into(d.question("catatan").field, "Kunjungan pagi")  # another answer: a refresh
+    yield 0.05
+    d.result["date_kept"] = [dates.day.text, dates.month.text, dates.year.text]
+    times.hour.text = "09"
+    times.minute.text = "40"
+    yield 0.05
+    d.result["picked"] = form.session.value("waktu_kunjungan")
+    d.shot("form_datetime")
+    dates.day.text = "31"  # August 31st, then September: the day is clipped to the 30th
+    dates.month.text = d.t("month.9")
+    yield 0.05
+    d.result["clipped"] = form.session.value("waktu_kunjungan")
+    d.press(times.now)
+    yield 0.05
+    d.result["now"] = form.session.value("waktu_kunjungan")
+    d.result["now_shown"] = [dates.day.text, dates.year.text, times.hour.text, times.minute.text]
+    dates.year.text = "2023"
+    yield 0.05
+    d.result["entry_id"] = form.editor.entry_id
+    d.result["final"] = form.session.value("waktu_kunjungan")
+    d.press(form.ids.leave)
+    yield on_screen(d, "home")
+    yield 0.05
+    for popup in d.popups():
+        d.press(popup.ids.box.children[0])
+    d.press(d.screen.ids.count_draft)
+    yield on_screen(d, "entries")
+    yield 0.1
+    d.press(d.find("EntryRow")[0].ids.open)
+    yield on_screen(d, "form")
+    yield 0.1
+    reopened = d.question("waktu_kunjungan")
+    d.result["reopened"] = [reopened.date_picker.day.text, reopened.date_picker.month.text,
+                            reopened.date_picker.year.text, reopened.time_picker.hour.text,
+                            reopened.time_picker.minute.text]
+    d.shot("form_datetime_reopened")

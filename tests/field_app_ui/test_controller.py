@@ -123,3 +123,29 @@ def _fields(template: str) -> list[str]:
     import string
 
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def test_set_aside_message_names_each_file_in_the_officers_language(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = AppController(data, durable=False)
+    assert first.set_aside_message("id") is None
+    entry_id = first.store.create_draft("f", "1", "16.71", {"x": 1})
+    first.stop()
+    store_folder = data / "store"
+    (store_folder / "drafts" / f"{entry_id}.json").write_bytes(b"\0" * 40)
+    outbox = store_folder / "outbox.json"
+    outbox.write_bytes(b'{"entries":{"1":{"entry_id":"e1","status":"finalized","form_id":"f",'
+                       b'"form_version":"1","answers":{},"meta":{}},"2":{"entry_')
+    app = AppController(data, durable=False)
+    kept = {Path(f.path).name: f.kept_as for f in app.store.set_aside_files()}
+    indonesian = app.set_aside_message("id")
+    english = app.set_aside_message("en")
+    assert indonesian.startswith("Ada 2 berkas data di tablet ini yang tidak dapat dibaca")
+    assert "Satu draf entri: disimpan sebagai\n" + kept[f"{entry_id}.json"] in indonesian
+    assert "Daftar entri siap kirim: disimpan sebagai\n" + kept["outbox.json"] in indonesian
+    assert "1 catatan berhasil dipulihkan" in indonesian  # the outbox record before the cut
+    assert english.startswith("2 data file(s) on this tablet could not be read")
+    assert "Do not clear the app's data." in english
+    app.set_aside_seen()
+    assert app.set_aside_message("id") is None
+    assert app.store.has_entry("e1")

@@ -48,6 +48,11 @@ class HomeScreen(Screen):
         self._build_regions()
         self._build_forms()
 
+    def on_counts(self, _screen: HomeScreen, counts: dict[str, int]) -> None:
+        """Show the counts on the tiles (``count_<status>``)."""
+        for status in entries.STATUSES:
+            self.ids[f"count_{status}"].count = counts.get(status, 0)
+
     def _build_regions(self) -> None:
         app = App.get_running_app()
         box = self.ids.regions
