@@ -73,6 +73,8 @@ class FieldApp(App):
             self.controller = AppController(self.data_folder, server_url=self.initial_server)
         except Exception as exc:  # the store cannot open: say so, never a crash at every start
             log.exception("cannot open the store")
+            if self.on_first_screen is not None:
+                Clock.schedule_once(lambda _dt: self.on_first_screen(), 0)
             return _store_problem(exc)
         self.lang = self.controller.language
         self.manager = ScreenManager(transition=NoTransition())
@@ -152,7 +154,7 @@ class FieldApp(App):
 
 def _store_problem(exc: Exception) -> Label:
     """The only screen left when the store cannot open: what happened, in both languages."""
-    text = "\n\n".join(tr("store.cannot_open", lang, path=str(exc)) for lang in ("id", "en"))
+    text = "\n\n".join(tr("store.cannot_open", lang, detail=str(exc)) for lang in ("id", "en"))
     label = Label(text=text, color=(0.75, 0.1, 0.08, 1), font_size=dp(18), halign="left",
                   valign="middle", padding=(dp(32), dp(32)))
     label.bind(size=lambda widget, size: setattr(widget, "text_size", size))

@@ -458,3 +458,13 @@ def datetime_picker(d: Driver) -> Iterator[Any]:
                             reopened.date_picker.year.text, reopened.time_picker.hour.text,
                             reopened.time_picker.minute.text]
     d.shot("form_datetime_reopened")
+
+
+def store_cannot_open(d: Driver) -> Iterator[Any]:
+    """The store cannot open at all: the app stays up and says so in both languages."""
+    yield 0.2
+    d.result["manager"] = d.app.manager is not None
+    d.result["text"] = d.app.root.text
+    path = d.out / f"{d.size}-store_cannot_open.png"
+    d.app.root.export_to_png(str(path))
+    d.result["screens"].append(path.name)

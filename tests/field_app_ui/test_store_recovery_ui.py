@@ -42,3 +42,18 @@ def test_a_damaged_draft_is_reported_instead_of_a_crash(tmp_path: Path) -> None:
     assert again.has_entry(keep) and not again.has_entry(bad)
     assert kept.read_bytes() == b"\0" * len(kept.read_bytes())
     assert (SCREENS / "1280x800-store_set_aside.png").exists()
+
+
+def test_a_store_that_cannot_open_is_said_in_both_languages(tmp_path: Path) -> None:
+    device = tmp_path / "data"
+    device.mkdir()
+    (device / "store").write_bytes(b"\0" * 64)  # the store folder is a damaged file
+
+    result = run_scenario("store_cannot_open", device)
+
+    assert result["manager"] is False  # no screens: only the message
+    indonesian, english = result["text"].split("\n\n")
+    assert indonesian.startswith("Data di tablet ini tidak dapat dibuka")
+    assert english.startswith("The data on this tablet cannot be opened")
+    assert str(device / "store") in indonesian and "Traceback" not in result["text"]
+    assert (device / "store").read_bytes() == b"\0" * 64  # nothing written over
