@@ -38,7 +38,7 @@ from .entry_rows import (
     set_entry_attachments,
 )
 from .forms_store import FormCache
-from .merge import RevisionNode, nodes_from, plan_head, unresolved_conflicts
+from .merge import Calculations, RevisionNode, nodes_from, plan_head, unresolved_conflicts
 from .messages import message
 from .payload import Limits, Rejected, Revision, attachment_refs, parse_revision
 from .schema import attachments, entries, entry_attachments, revisions
@@ -93,13 +93,35 @@ def _load_nodes(
     return nodes_from(decoded), metas, conflicts
 
 
+def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculations:
+    """The form's reproducible calculations for merges (``survey_forms.recompute``): they do
+    not conflict and are computed again from each merge's answers. A form version the server
+    does not hold has none (its answers merge as they are)."""
+    from survey_forms.recompute import recompute_calculations, reproducible_calculations
+
+    def names(version: str) -> frozenset[str]:
+        form = forms.get(conn, form_id, version)
+        return reproducible_calculations(form) if form is not None else frozenset()
+
+    def recompute(version: str, answers: dict[str, Any]) -> dict[str, Any]:
+        form = forms.get(conn, form_id, version)
+        return recompute_calculations(form, answers) if form is not None else answers
+
+    return Calculations(names, recompute)
+
+
 def _advance_head(
-    conn: Connection, entry: dict[str, Any], actor: str, now: str, tx: PendingRows
+    conn: Connection,
+    entry: dict[str, Any],
+    actor: str,
+    now: str,
+    tx: PendingRows,
+    calculations: Calculations | None = None,
 ) -> tuple[str, list[dict[str, Any]], bool]:
     """Recompute the head from all revisions; store new merge revisions. Returns
     ``(head_rev, open_conflicts_at_the_head, merged)``."""
     nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
-    plan = plan_head(nodes)
+    plan = plan_head(nodes, calculations)
     for node, step_conflicts in plan.merges:
         if node.rev in nodes:
             continue
@@ -140,7 +162,12 @@ def _advance_head(
 
 
 def _apply(
-    conn: Connection, user: User, rev: Revision, now: str, tx: PendingRows
+    conn: Connection,
+    user: User,
+    rev: Revision,
+    now: str,
+    tx: PendingRows,
+    forms: FormCache | None = None,
 ) -> dict[str, Any]:
     """Store one checked, valid revision; returns its result (stored/duplicate/merged/...)."""
     base = {"entry_id": rev.entry_id, "rev": rev.rev}
@@ -190,7 +217,10 @@ def _apply(
         head_rev, merged = rev.rev, False
         plan_conflicts = json.loads(entry["conflicts"])
     else:
-        head_rev, plan_conflicts, merged = _advance_head(conn, entry, user.username, now, tx)
+        calculations = _calculations(conn, forms, rev.form_id) if forms is not None else None
+        head_rev, plan_conflicts, merged = _advance_head(
+            conn, entry, user.username, now, tx, calculations
+        )
     head = head_fields(conn, rev.entry_id, head_rev)
     values: dict[str, Any] = {
         "head_rev": head_rev,
@@ -275,7 +305,7 @@ def push(
                     continue
             accepted.append((i, rev))
     if accepted:
-        _store_accepted(engine, user, accepted, results)
+        _store_accepted(engine, user, accepted, results, forms)
         _add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
 
@@ -365,6 +395,7 @@ def _store_accepted(
     user: User,
     accepted: list[tuple[int, Revision]],
     results: list[dict[str, Any] | None],
+    forms: FormCache | None = None,
 ) -> None:
     now = now_iso()
     with write_tx(engine) as conn:
@@ -396,7 +427,7 @@ def _store_accepted(
                 feed_mark, audit_mark = len(tx.feed), len(tx.audit)
                 savepoint = conn.begin_nested()
                 try:
-                    results[i] = _apply(conn, user, rev, now, tx)
+                    results[i] = _apply(conn, user, rev, now, tx, forms)
                     savepoint.commit()
                     break
                 except IntegrityError:

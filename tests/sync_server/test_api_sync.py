@@ -72,6 +72,39 @@ def test_concurrent_edits_merge_field_by_field(server):
     assert head["conflicts"] == []
 
 
+def test_scores_follow_a_merge_of_different_indicators(server):
+    """A supervisor and a tablet change different indicators of one component: both scores
+    were recalculated on their side, yet the merge has no conflict on the scores and holds
+    them computed from the merged indicators."""
+    from survey_forms import load_pilot_form
+    from survey_forms.recompute import recompute_calculations
+
+    form = load_pilot_form("observasi")
+    tab = Client(server.url, "petugas_plg")
+    spv = Client(server.url, "spv_plg")
+    start = recompute_calculations(form, observation_answers())
+    assert start["skor_k2"] == "58.33"
+    base = make_revision(start)
+    tab.push(base)
+    spv_answers = dict(start, hasil_i05="terpenuhi")  # the server recomputes the scores
+    resp = spv.post(
+        f"/entries/{base['entry_id']}/revisions",
+        json={"parent_rev": base["rev"], "answers": spv_answers},
+    )
+    assert resp.status_code == 201, resp.text
+    tab_answers = recompute_calculations(form, dict(start, hasil_i02="terpenuhi"))
+    assert tab_answers["skor_k2"] == "66.67"  # the tablet's own score for its change
+    result = tab.push(child(base, tab_answers))[0]
+    assert result["status"] == "merged", result
+    changes, _ = tab.pull_all()
+    head = [c for c in changes if c["kind"] == "entry"][-1]
+    assert head["conflicts"] == []
+    merged = head["answers"]
+    assert merged["hasil_i02"] == merged["hasil_i05"] == "terpenuhi"
+    expected = recompute_calculations(form, merged)
+    assert merged == expected and merged["skor_k2"] == "83.33"
+
+
 def test_conflicting_edits_are_recorded_and_resolved_by_a_supervisor(server):
     tab = Client(server.url, "petugas_plg")
     spv = Client(server.url, "spv_plg")

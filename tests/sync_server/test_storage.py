@@ -12,7 +12,6 @@ from sync_server.db import make_engine, write_tx
 from sync_server.migrate import current_revision, head_revision, upgrade
 from sync_server.schema import metadata, revisions
 
-
 #: Objects of migration 0005 that schema.py does not declare (they differ per dialect).
 _SEARCH_OBJECTS = ("entry_search", "ix_entries_search_trgm")
 
