@@ -8,7 +8,9 @@ action they take (sign in, sync, open an entry); it turns records into plain row
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +25,39 @@ if TYPE_CHECKING:  # the sync modules (and requests) are imported when first use
     from field_app.background import BackgroundSync
     from field_app.sync_client import Progress, SyncClient, SyncOutcome
 
-__all__ = ["AppController", "folder_size", "format_size", "short_time"]
+__all__ = ["PAGE_SIZE", "AppController", "EntryPage", "folder_size", "format_size",
+           "short_time"]
 
 #: The pilot's regions (BPS codes), named through the catalogs (``region.<code>``).
 PILOT_REGIONS = ("16.71", "16.05")
+
+#: Entries listed at first, and added by each "load more".
+PAGE_SIZE = 60
+
+
+@dataclass
+class EntryPage:
+    """One page of an entries list.
+
+    ``matching`` counts the entries of the status that match the query (all of them without
+    one); ``shown`` is how many of them this page and the pages before it list; ``next_after``
+    asks :meth:`AppController.entry_page` for the next page (``None`` when this is the last).
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    matching: int = 0
+    shown: int = 0
+    next_after: tuple[str, str] | None = None
+
+    @property
+    def more(self) -> bool:
+        """Whether entries remain to be loaded."""
+        return self.next_after is not None
+
+
+def _list_key(record: dict[str, Any]) -> tuple[str, str]:
+    """The entries list's order: last change, then entry id (both descending)."""
+    return (record.get("updated_at") or "", record["entry_id"])
 
 
 def folder_size(folder: Path) -> int:
@@ -248,8 +279,9 @@ class AppController:
     def entry_name(self, record: dict[str, Any], lang: str) -> str:
         """The entry's instance_name, or a readable summary (form title and start time)."""
         key = record["entry_id"]
+        stamp = (record.get("updated_at") or "", lang)
         cached = self._names.get(key)
-        if cached and cached[0] == record.get("updated_at"):
+        if cached and cached[0] == stamp:
             return cached[1]
         name = ""
         form = self.form(record["form_id"], record["form_version"])
@@ -259,26 +291,70 @@ class AppController:
                 name = form.new_session(full["answers"]).instance_name()
             except Exception:  # a damaged or odd entry must still be listed
                 name = ""
-            if not name:
+            if not any(char.isalnum() for char in name):  # e.g. " –  – " of a new draft
                 name = tr("entries.summary", lang, form=form.title,
                           date=short_time(record.get("created_at")))
-        self._names[key] = (record.get("updated_at") or "", name or key[:8])
+        self._names[key] = (stamp, name or key[:8])
         return self._names[key][1]
 
-    def entry_rows(self, status: str, lang: str, limit: int = 60) -> list[dict[str, Any]]:
-        """Rows of the entries list for one status: name, date, region, comment."""
-        rows = []
-        for record in self.store.list_entries(status=status)[:limit]:
-            rows.append({
-                "entry_id": record["entry_id"],
-                "status": record["status"],
-                "name": self.entry_name(record, lang),
-                "date": short_time(record.get("updated_at")),
-                "region": tr(f"region.{record.get('region')}", lang),
-                "comment": record.get("review_comment") or "",
-                "rejected": record.get("rejected", False),
-            })
-        return rows
+    def entry_page(self, status: str, lang: str, *, query: str = "",
+                   after: tuple[str, str] | None = None,
+                   limit: int = PAGE_SIZE) -> EntryPage:
+        """One page of the entries list of ``status``, the most recently changed first.
+
+        ``query`` keeps the entries whose name (instance_name or summary) contains it, ignoring
+        case, among every entry of the status. ``after`` is the previous page's
+        :attr:`EntryPage.next_after` (keyset paging: entries changed or added meanwhile shift
+        no page into showing an entry twice). Names are computed only for the rows returned,
+        unless a query needs them all (they are cached; see :meth:`warm_names`).
+        """
+        records = sorted(self.store.list_entries(status=status), key=_list_key, reverse=True)
+        needle = query.strip().casefold()
+        if needle:
+            records = [r for r in records if needle in self.entry_name(r, lang).casefold()]
+        start = 0
+        if after is not None:  # the first entry below the previous page's last
+            after = (after[0], after[1])
+            start = next((i for i, r in enumerate(records) if _list_key(r) < after),
+                         len(records))
+        chosen = records[start:start + limit]
+        rows = [self._row(record, lang) for record in chosen]
+        shown = start + len(chosen)
+        return EntryPage(rows=rows, matching=len(records), shown=shown,
+                         next_after=_list_key(chosen[-1]) if chosen and shown < len(records)
+                         else None)
+
+    def entry_rows(self, status: str, lang: str, limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
+        """Rows of the first page of the entries list of ``status``."""
+        return self.entry_page(status, lang, limit=limit).rows
+
+    def warm_names(self, status: str, lang: str, budget: float = 0.012) -> bool:
+        """Compute missing entry names of ``status`` for up to ``budget`` seconds.
+
+        The entries screen calls this in idle frames so that a search over a season of entries
+        finds the names ready. Returns ``True`` when every name is cached.
+        """
+        deadline = time.perf_counter() + budget
+        for record in self.store.list_entries(status=status):
+            cached = self._names.get(record["entry_id"])
+            if cached and cached[0] == (record.get("updated_at") or "", lang):
+                continue
+            if time.perf_counter() > deadline:
+                return False
+            self.entry_name(record, lang)
+        return True
+
+    def _row(self, record: dict[str, Any], lang: str) -> dict[str, Any]:
+        """One row of the entries list: name, date, region, comment."""
+        return {
+            "entry_id": record["entry_id"],
+            "status": record["status"],
+            "name": self.entry_name(record, lang),
+            "date": short_time(record.get("updated_at")),
+            "region": tr(f"region.{record.get('region')}", lang),
+            "comment": record.get("review_comment") or "",
+            "rejected": record.get("rejected", False),
+        }
 
     def new_entry(self, form_id: str, version: str) -> EntryEditor:
         """Start a draft of a form for the current region (its region question pre-filled)."""

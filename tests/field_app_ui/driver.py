@@ -95,6 +95,31 @@ class Driver:
         widget.dispatch("on_press")
         widget.dispatch("on_release")
 
+    def timed_press(self, widget: Any, label: str) -> Callable[[], bool]:
+        """Tap a button and time it; returns a wait condition: the next frame was drawn.
+
+        ``timings[label]`` gets ``handler_ms`` and ``handler_cpu_ms`` (the app's work for the
+        tap: wall clock and the process's CPU time) and ``drawn_ms`` (tap to the frame drawn).
+        """
+        from kivy.core.window import Window
+
+        timing: dict[str, float] = {}
+        self.result["timings"][label] = timing
+        wall, cpu = time.perf_counter(), time.process_time()
+
+        def drawn(*_args: Any) -> None:
+            Window.unbind(on_flip=drawn)
+            timing["drawn_ms"] = (time.perf_counter() - wall) * 1000
+
+        self.press(widget)
+        timing["handler_ms"] = (time.perf_counter() - wall) * 1000
+        timing["handler_cpu_ms"] = (time.process_time() - cpu) * 1000
+        Window.bind(on_flip=drawn)
+
+        def frame_drawn() -> bool:
+            return "drawn_ms" in timing
+        return frame_drawn
+
     @staticmethod
     def type_into(field: Any, text: str) -> None:
         """Replace a text field's content as typing would."""

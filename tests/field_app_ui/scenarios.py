@@ -6,6 +6,7 @@ Each drives the real screens through their widgets and records what it saw in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -352,7 +353,7 @@ def error_shown(d: Driver) -> Iterator[Any]:
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("simulated damaged store")
 
-    d.app.controller.entry_rows = broken
+    d.app.controller.entry_page = broken
     d.press(d.screen.ids.entries_button)
     yield 0.15
     popups = d.popups()
@@ -380,6 +381,7 @@ def conflict_view(d: Driver) -> Iterator[Any]:
     yield on_screen(d, "home")
     d.press(d.screen.ids.count_sent)
     yield on_screen(d, "entries")
+    yield lambda: bool(d.find("EntryRow"))  # the list builds its rows at the next layout
     d.press(d.find("EntryRow")[0].ids.open)
     yield on_screen(d, "form")
     yield 0.15
@@ -468,3 +470,67 @@ def store_cannot_open(d: Driver) -> Iterator[Any]:
     path = d.out / f"{d.size}-store_cannot_open.png"
     d.app.root.export_to_png(str(path))
     d.result["screens"].append(path.name)
+
+
+def _listed(screen: Any) -> list[str]:
+    """Entry ids in the entries list's data (every loaded row, on screen or not)."""
+    return [item["entry_id"] for item in screen.ids.list.data if "entry_id" in item]
+
+
+def _load_more_button(d: Driver) -> Any:
+    """The "load more" button at the end of the list (shown once scrolled there)."""
+    found = d.find("PrimaryButton", d.t("entries.load_more"))
+    return found[0] if found else None
+
+
+def entries_paging(d: Driver, query: str = "dinas kesehatan") -> Iterator[Any]:
+    """The Sent list of a season: first page, "load more", a search over every entry."""
+    yield on_screen(d, "home")
+    yield 0.3
+    d.result["sent"] = d.screen.counts["sent"]
+    yield d.timed_press(d.screen.ids.count_sent, "open_sent")
+    yield on_screen(d, "entries")
+    screen = d.screen
+    yield 0.1
+    d.result["first_page"] = _listed(screen)
+    d.result["rows_built"] = len(d.find("EntryRow"))
+    d.result["shown_first"] = screen.shown_text
+    d.shot("entries_sent")
+    screen.ids.list.scroll_y = 0  # the end of the list
+    yield lambda: _load_more_button(d) is not None
+    yield 0.1
+    d.shot("entries_sent_end")
+    button = _load_more_button(d)
+    d.result["load_more_height"] = button.height
+    yield d.timed_press(button, "load_more")
+    yield 0.1
+    d.result["after_more"] = _listed(screen)
+    d.result["shown_after_more"] = screen.shown_text
+    d.shot("entries_sent_more")
+    started = time.perf_counter()
+    yield lambda: screen._warming is None  # names of every sent entry computed in idle frames
+    d.result["timings"]["names_ready_ms"] = (time.perf_counter() - started) * 1000
+    d.type_into(screen.ids.search, query.upper())
+    yield lambda: screen.query == query.upper()
+    yield 0.1
+    d.result["found"] = {row.entry_id: row.name for row in d.find("EntryRow")}
+    d.result["found_listed"] = _listed(screen)
+    d.result["found_more"] = _load_more_button(d) is not None
+    d.result["shown_found"] = screen.shown_text
+    d.shot("entries_search")
+    d.type_into(screen.ids.search, "tidak ada yang cocok")
+    yield lambda: screen.query == "tidak ada yang cocok"
+    yield 0.1
+    d.result["no_match"] = [label.text for label in d.find("ListHint")]
+    d.press(screen.ids.clear_search)
+    yield 0.1
+    d.result["after_clear"] = len(_listed(screen))
+    d.type_into(screen.ids.search, query)
+    yield lambda: screen.query == query
+    yield 0.1
+    oldest = min(d.find("EntryRow"), key=lambda row: row.entry_id)
+    d.press(oldest.ids.open)  # an entry far beyond the first pages opens from the search
+    yield on_screen(d, "form")
+    yield 0.1
+    d.result["opened"] = d.screen.editor.entry_id
+    d.result["opened_read_only"] = d.screen.read_only
