@@ -15,6 +15,7 @@ Errors are printed as one clear line (exit code 1; 2 for wrong usage), never as 
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
     app = _app(ctx)
     _require_schema(app)
+    # the objects made at start-up live as long as the process: keep them out of the garbage
+    # collector's full passes (about 10 % of a push's CPU time in a profile)
+    gc.freeze()
     click.echo(f"Serving on http://{host}:{port} (instance {ctx.obj['instance']})")
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="survey-server")

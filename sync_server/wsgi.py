@@ -6,6 +6,9 @@ Configuration comes from the environment (``SURVEY_DATABASE_URL``, ``SURVEY_SECR
 
 from __future__ import annotations
 
+import gc
+
 from . import create_app
 
 app = create_app()
+gc.freeze()  # start-up objects stay for the process's life: out of the collector's full passes
