@@ -1,33 +1,59 @@
 """The real app, offscreen, driven through its widgets against a real local sync server.
 
-One device (data folder) goes through the officer's season in order: first-run sign-in,
+One tablet (data folder) goes through the officer's season in order: first-run sign-in,
 filling and finalizing an observation, a draft left and resumed, a sync with progress, and a
 correction requested by a supervisor. Each step is one app process (see ``driver.py``).
+The season runs twice: on a landscape tablet (1280x800) and on a portrait one (800x1280, a
+second officer), so every step also leaves its portrait screenshots.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
 from field_app.store import Store
-from tests.field_app_ui.conftest import PASSWORD, run_scenario
-from tests.support.server import LiveServer
+from tests.field_app_ui.conftest import PASSWORD, SCREENS, run_scenario
+from tests.support.server import LiveServer, create_user
 
 pytestmark = [pytest.mark.kivy, pytest.mark.timeout(600)]
 
 
-@pytest.fixture(scope="module")
-def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tablet's data folder, shared by the steps of this module."""
-    return tmp_path_factory.mktemp("tablet") / "data"
+@dataclass
+class Tablet:
+    """One officer's tablet: its data folder, its screen size and the officer signed in."""
+
+    data: Path
+    size: str
+    username: str
+    shots: list[str] = field(default_factory=list)
 
 
-def store_of(device: Path) -> Store:
-    """Open the device's store (the app is not running between steps)."""
-    return Store(device / "store", durable=False)
+@pytest.fixture(scope="module", params=["1280x800", "800x1280"])
+def tablet(request: pytest.FixtureRequest, ui_server: LiveServer,
+           tmp_path_factory: pytest.TempPathFactory) -> Tablet:
+    """The tablet of this season, shared by the steps of this module (one per size)."""
+    size = request.param
+    username = "petugas" if size == "1280x800" else "petugas_potret"
+    if username != "petugas":  # an officer of their own: the other tablet's entries stay apart
+        create_user(ui_server.app, username, PASSWORD, "officer", ["16.71", "16.05"],
+                    "Rina Petugas")
+    return Tablet(tmp_path_factory.mktemp(f"tablet-{size}") / "data", size, username)
+
+
+def store_of(tablet: Tablet) -> Store:
+    """Open the tablet's store (the app is not running between steps)."""
+    return Store(tablet.data / "store", durable=False)
+
+
+def run_step(name: str, tablet: Tablet, **params: str) -> dict:
+    """Run one scenario on the tablet, at its size (its screenshots are noted)."""
+    result = run_scenario(name, tablet.data, size=tablet.size, **params)
+    tablet.shots += result["screens"]
+    return result
 
 
 def supervisor(url: str) -> dict[str, str]:
@@ -38,8 +64,8 @@ def supervisor(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def test_1_first_run_sign_in(ui_server: LiveServer, device: Path) -> None:
-    result = run_scenario("first_run", device, server=ui_server.url)
+def test_1_first_run_sign_in(ui_server: LiveServer, tablet: Tablet) -> None:
+    result = run_step("first_run", tablet, server=ui_server.url, username=tablet.username)
     assert result["server_prefilled"] == ui_server.url  # --server pre-fills the address
     assert result["wrong_password_message"] == "Nama pengguna atau kata sandi salah."
     assert result["english_title"] == "Welcome"
@@ -50,13 +76,13 @@ def test_1_first_run_sign_in(ui_server: LiveServer, device: Path) -> None:
         "Isi baru: Observasi Kabupaten/Kota Antikorupsi",
         "Isi baru: Survei Partisipasi Masyarakat",
     ]
-    store = store_of(device)
-    assert store.credentials()["user"]["username"] == "petugas"
+    store = store_of(tablet)
+    assert store.credentials()["user"]["username"] == tablet.username
     assert len(store.list_forms()) == 2
 
 
-def test_2_fill_and_finalize_observation(device: Path) -> None:
-    result = run_scenario("fill_observation", device)
+def test_2_fill_and_finalize_observation(tablet: Tablet) -> None:
+    result = run_step("fill_observation", tablet)
     assert result["blocked"]
     assert result["required_error"] == "Pertanyaan ini wajib diisi."
     assert result["required_error_after"] == ""
@@ -70,7 +96,7 @@ def test_2_fill_and_finalize_observation(device: Path) -> None:
     assert result["photo_preview_height"] > 100
     photo = result["photo_answer"]
     assert photo["filename"] == "kivy-icon-256.png" and photo["media_type"] == "image/png"
-    assert (device / "attachments" / photo["sha256"]).exists()
+    assert (tablet.data / "attachments" / photo["sha256"]).exists()
     assert result["after_move"] == ["Temuan kedua: kotak saran rusak",
                                     "Temuan pertama: SOP belum dipajang"]
     assert result["after_remove"] == ["Temuan kedua: kotak saran rusak"]
@@ -85,19 +111,19 @@ def test_2_fill_and_finalize_observation(device: Path) -> None:
     assert len(answers["temuan"]) == 1 and answers["temuan"][0]["prioritas"] == "tinggi"
 
 
-def test_3_draft_saved_and_resumed(device: Path) -> None:
-    started = run_scenario("draft_resume", device, phase="start")
+def test_3_draft_saved_and_resumed(tablet: Tablet) -> None:
+    started = run_step("draft_resume", tablet, phase="start")
     assert started["drafts"] == 1
-    resumed = run_scenario("draft_resume", device, phase="resume")
+    resumed = run_step("draft_resume", tablet, phase="resume")
     assert resumed["drafts"] == 1
     assert resumed["entry_id"] == started["entry_id"]
     assert resumed["nama_unit"] == "Dinas Draf"
     assert resumed["jenis_unit_active"]
-    assert store_of(device).get_entry(started["entry_id"])["answers"]["nama_unit"] == "Dinas Draf"
+    assert store_of(tablet).get_entry(started["entry_id"])["answers"]["nama_unit"] == "Dinas Draf"
 
 
-def test_4_sync_with_progress(ui_server: LiveServer, device: Path) -> None:
-    result = run_scenario("sync", device)
+def test_4_sync_with_progress(ui_server: LiveServer, tablet: Tablet) -> None:
+    result = run_step("sync", tablet)
     assert result["before"]["finalized"] == 1
     assert result["button_disabled_while_syncing"]
     assert result["progress"] and max(result["progress"]) == 100
@@ -106,7 +132,7 @@ def test_4_sync_with_progress(ui_server: LiveServer, device: Path) -> None:
                                  "1 pembaruan diterima.")
     assert result["after"]["finalized"] == 0 and result["after"]["sent"] == 1
     headers = supervisor(ui_server.url)
-    sent = list(store_of(device).list_entries(status="sent"))
+    sent = list(store_of(tablet).list_entries(status="sent"))
     entry = requests.get(f"{ui_server.url}/api/v1/entries/{sent[0]['entry_id']}",
                          headers=headers, timeout=10).json()
     assert entry["answers"]["nama_unit"] == "Kelurahan Uji Coba"
@@ -115,15 +141,15 @@ def test_4_sync_with_progress(ui_server: LiveServer, device: Path) -> None:
                         timeout=10).status_code == 200  # the photo was uploaded
 
 
-def test_5_needs_correction_round_trip(ui_server: LiveServer, device: Path) -> None:
-    entry_id = store_of(device).list_entries(status="sent")[0]["entry_id"]
+def test_5_needs_correction_round_trip(ui_server: LiveServer, tablet: Tablet) -> None:
+    entry_id = store_of(tablet).list_entries(status="sent")[0]["entry_id"]
     headers = supervisor(ui_server.url)
     response = requests.post(f"{ui_server.url}/api/v1/entries/{entry_id}/review",
                              json={"status": "needs_correction",
                                    "comment": "Nama unit kurang lengkap"},
                              headers=headers, timeout=10)
     assert response.status_code == 200, response.text
-    result = run_scenario("correction", device)
+    result = run_step("correction", tablet)
     assert result["needs_correction"] == 1
     assert "Nama unit kurang lengkap" in result["row_comment"]
     assert "Catatan supervisor: Nama unit kurang lengkap" in result["banner"]
@@ -133,3 +159,13 @@ def test_5_needs_correction_round_trip(ui_server: LiveServer, device: Path) -> N
     entry = requests.get(f"{ui_server.url}/api/v1/entries/{entry_id}", headers=headers,
                          timeout=10).json()
     assert entry["answers"]["nama_unit"] == "Kelurahan Uji Coba (diperbaiki)"
+
+
+def test_6_every_step_left_its_screenshots(tablet: Tablet) -> None:
+    for name in ("form_first_page_filled", "form_indicator", "form_repeat_empty",
+                 "form_repeat_item_1", "form_repeat_two", "form_repeat_remove_confirm",
+                 "form_repeat_one", "form_summary", "home_after_finalize", "entries_drafts",
+                 "form_resumed", "home_after_sync", "entries_needs_correction",
+                 "form_correction"):
+        shot = f"{tablet.size}-{name}.png"
+        assert shot in tablet.shots and (SCREENS / shot).stat().st_size > 10_000, shot

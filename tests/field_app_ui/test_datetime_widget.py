@@ -29,7 +29,8 @@ WAKTU = """
 WIB = timezone(timedelta(hours=7))
 
 
-def test_datetime_question_has_date_and_time_pickers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_datetime_question_has_date_and_time_pickers(tmp_path: Path, size: str) -> None:
     form = load_xlsform(textwrap.dedent(WAKTU).encode("utf-8"), "md")
     [question] = [q for q in form.questions_in_order() if q.name == "waktu_kunjungan"]
     assert question.type == "dateTime"
@@ -41,7 +42,7 @@ def test_datetime_question_has_date_and_time_pickers(tmp_path: Path) -> None:
     store.close()
 
     before = datetime.now(WIB).replace(second=0, microsecond=0)
-    result = run_scenario("datetime_picker", device)
+    result = run_scenario("datetime_picker", device, size=size)
     after = datetime.now(WIB)
 
     assert result["widget"] == "DateTimeWidget"
@@ -66,4 +67,5 @@ def test_datetime_question_has_date_and_time_pickers(tmp_path: Path) -> None:
     assert result["reopened"][1] == ["Januari", "Februari", "Maret", "April", "Mei", "Juni",
                                      "Juli", "Agustus", "September", "Oktober", "November",
                                      "Desember"][moment.month - 1]
-    assert (SCREENS / "1280x800-form_datetime.png").exists()
+    assert result["screens"] == [f"{size}-form_datetime.png", f"{size}-form_datetime_reopened.png"]
+    assert (SCREENS / f"{size}-form_datetime.png").stat().st_size > 10_000

@@ -45,9 +45,11 @@ def test_errors_are_said_in_words(ui_server: LiveServer, tmp_path: Path) -> None
     assert result["screen"] == "home"
 
 
-def test_conflict_and_sent_entries_open_read_only(ui_server: LiveServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_conflict_and_sent_entries_open_read_only(ui_server: LiveServer, tmp_path: Path,
+                                                  size: str) -> None:
     device = tmp_path / "data"
-    run_scenario("first_run", device, server=ui_server.url, wrong="0")
+    run_scenario("first_run", device, server=ui_server.url, size=size, wrong="0")
     form = load_pilot_form("observasi")
     answers = json.loads((Path(__file__).resolve().parents[1] / "survey_forms" / "fixtures"
                           / "observasi_complete.json").read_text("utf-8"))
@@ -64,8 +66,9 @@ def test_conflict_and_sent_entries_open_read_only(ui_server: LiveServer, tmp_pat
          "review_status": "conflict", "conflicts": conflicts},
     ], "seeded")
     store.close()
-    result = run_scenario("conflict_view", device)
+    result = run_scenario("conflict_view", device, size=size)
     assert result["read_only"] and result["field_disabled"]
     assert "nilai A = Mal Pelayanan Publik; nilai B = MPP Kota Palembang" in result["banner"]
     assert result["sent_read_only"]
     assert result["sent_banner"] == "Hanya dapat dilihat (status: Terkirim)."
+    assert result["screens"] == [f"{size}-entries_conflict.png", f"{size}-form_conflict.png"]

@@ -14,7 +14,8 @@ from tests.field_app_ui.conftest import SCREENS, run_scenario
 pytestmark = [pytest.mark.kivy, pytest.mark.timeout(300)]
 
 
-def test_a_damaged_draft_is_reported_instead_of_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_a_damaged_draft_is_reported_instead_of_a_crash(tmp_path: Path, size: str) -> None:
     device = tmp_path / "data"
     form = kunjungan_form()
     store = Store(device / "store", durable=False)
@@ -27,7 +28,7 @@ def test_a_damaged_draft_is_reported_instead_of_a_crash(tmp_path: Path) -> None:
     bad_file = device / "store" / "drafts" / f"{bad}.json"
     bad_file.write_bytes(b"\0" * bad_file.stat().st_size)  # a zero-filled flash page
 
-    result = run_scenario("set_aside_message", device)
+    result = run_scenario("set_aside_message", device, size=size)
 
     [kept] = sorted((device / "store" / "drafts").glob(f"{bad}.json{CORRUPT_MARKER}*"))
     message = result["message"]
@@ -41,7 +42,8 @@ def test_a_damaged_draft_is_reported_instead_of_a_crash(tmp_path: Path) -> None:
     again = Store(device / "store", durable=False)
     assert again.has_entry(keep) and not again.has_entry(bad)
     assert kept.read_bytes() == b"\0" * len(kept.read_bytes())
-    assert (SCREENS / "1280x800-store_set_aside.png").exists()
+    assert result["screens"] == [f"{size}-store_set_aside.png", f"{size}-store_set_aside_home.png"]
+    assert (SCREENS / f"{size}-store_set_aside.png").stat().st_size > 10_000
 
 
 def test_a_store_that_cannot_open_is_said_in_both_languages(tmp_path: Path) -> None:

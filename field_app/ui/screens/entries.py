@@ -36,11 +36,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds after the last key typed in the search field before the list is filtered.
 SEARCH_DELAY = 0.3
-#: Sizes of the list (entries.kv): a row is padding, the name button, spacing, the details line.
+#: Sizes of the list (entries.kv): a row is padding, the name button, the details line and the
+#: comment (0 high without one) with spacing between them.
 LIST_PADDING = dp(16)
 ROW_PADDING = dp(12)
 ROW_SPACING = dp(4)
-ROW_HEIGHT = 2 * ROW_PADDING + dp(56) + ROW_SPACING + dp(24)
+ROW_HEIGHT = 2 * ROW_PADDING + dp(56) + 2 * ROW_SPACING + dp(24)
 LOAD_MORE_HEIGHT = dp(56)
 
 
@@ -95,7 +96,7 @@ class EntriesScreen(Screen):
         self._search = Clock.create_trigger(self._apply_search, SEARCH_DELAY)
         self._warming = None
         self.items: list[dict[str, Any]] = []
-        self.bind(width=lambda *_: self._relayout())
+        Window.bind(width=lambda *_: self._relayout())
 
     def prepare(self, status: str | None = None) -> None:
         """Show the list of ``status`` (the last one shown by default)."""
@@ -162,11 +163,11 @@ class EntriesScreen(Screen):
             return 0
         app = App.get_running_app()
         text = tr("entries.comment", app.lang, comment=comment)
-        width = (self.width or Window.width) - 2 * (LIST_PADDING + ROW_PADDING)
+        width = Window.width - 2 * (LIST_PADDING + ROW_PADDING)  # screens fill the window
         label = CoreLabel(text=text, text_size=(max(width, dp(100)), None),
                           font_size=sp(16), bold=True)
         label.refresh()
-        return label.texture.size[1] + ROW_SPACING
+        return label.texture.size[1]
 
     def _relayout(self) -> None:
         """The width changed (rotation): comments wrap anew."""
