@@ -96,7 +96,8 @@ class AppController:
             self.store.set_setting("server_url", server_url)
         self._client: SyncClient | None = None
         self.background: BackgroundSync | None = None
-        self._names: dict[str, tuple[str, str]] = {}
+        self._names: dict[str, tuple[tuple[str, str], str]] = {}
+        self._warming: tuple[tuple[str, str], list[dict[str, Any]]] | None = None
 
     @property
     def client(self) -> SyncClient:
@@ -335,13 +336,20 @@ class AppController:
         finds the names ready. Returns ``True`` when every name is cached.
         """
         deadline = time.perf_counter() + budget
-        for record in self.store.list_entries(status=status):
+        if self._warming is None or self._warming[0] != (status, lang):
+            # listed once per status, not per call: listing 2,000 entries takes a few ms
+            listed = self.store.list_entries(status=status)
+            self._warming = ((status, lang), listed[::-1])  # popped from the end: newest first
+        pending = self._warming[1]
+        while pending:
+            record = pending[-1]
             cached = self._names.get(record["entry_id"])
-            if cached and cached[0] == (record.get("updated_at") or "", lang):
-                continue
-            if time.perf_counter() > deadline:
-                return False
-            self.entry_name(record, lang)
+            if not (cached and cached[0] == (record.get("updated_at") or "", lang)):
+                if time.perf_counter() > deadline:
+                    return False
+                self.entry_name(record, lang)
+            pending.pop()
+        self._warming = None
         return True
 
     def _row(self, record: dict[str, Any], lang: str) -> dict[str, Any]:

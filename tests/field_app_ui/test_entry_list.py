@@ -100,10 +100,14 @@ def test_search_matches_the_summary_of_entries_without_an_instance_name(
 
 
 def test_names_are_computed_ahead_in_small_steps(controller: AppController) -> None:
-    assert not controller.warm_names(entries.SENT, "id", budget=0)  # one name per call at least
+    assert not controller.warm_names(entries.SENT, "id", budget=0)
+    assert not controller._names  # no time, no name
+    assert not controller.warm_names(entries.SENT, "id", budget=0.001)
+    assert "e-0149" in controller._names and "e-0000" not in controller._names  # newest first
+    calls = 2
     while not controller.warm_names(entries.SENT, "id", budget=0.005):
-        pass
-    assert len(controller._names) == 150
+        calls += 1
+    assert len(controller._names) == 150 and calls > 3  # in steps
 
     def no_session(*_args, **_kwargs):
         raise AssertionError("a name was computed again")
