@@ -139,18 +139,28 @@ _CODE_RE = re.compile(
 )
 
 
-def _short_texts(value: Any, out: list[str]) -> None:
-    """Collect the string answers below ``value`` (groups and repeats walked in order)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text and len(text) <= SEARCH_ANSWER_MAX and not _CODE_RE.match(text):
-            out.append(text)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _short_texts(item, out)
-    elif isinstance(value, list):
-        for item in value:
-            _short_texts(item, out)
+def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
+    """Collect the short free-text answers in answer order, groups and repeats walked depth
+    first (a loop over iterators, not a recursion: this runs for every pushed entry)."""
+    limit = SEARCH_ANSWER_MAX + 2  # a little room for surrounding blanks, stripped below
+    match_code = _CODE_RE.match
+    stack: list[Any] = [iter(answers.values())]
+    while stack:
+        for value in stack[-1]:
+            cls = value.__class__
+            if cls is str:
+                if 0 < len(value) <= limit:
+                    text = value.strip()
+                    if text and len(text) <= SEARCH_ANSWER_MAX and not match_code(text):
+                        out.append(text)
+            elif cls is list:
+                stack.append(iter(value))
+                break
+            elif cls is dict and "sha256" not in value:  # not a photo reference
+                stack.append(iter(value.values()))
+                break
+        else:
+            stack.pop()
 
 
 def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, Any]:
@@ -159,10 +169,11 @@ def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, An
     * ``kecamatan``: the top-level ``kecamatan`` answer when it is a string, else ``None``.
     * ``search_text``: lower-cased, newline-separated: the instance name (``meta``'s
       ``instance_name`` when the device sent one) then, in answer order (groups and repeats
-      walked), every string answer of at most :data:`SEARCH_ANSWER_MAX` characters that is
-      free text (names, addresses, notes); choice codes, numbers, dates, times and other
-      single lower-case code words (:data:`_CODE_RE`), non-string values and longer texts are
-      left out. Cut at :data:`SEARCH_TEXT_MAX` characters.
+      walked, photo references skipped), every string answer of at most
+      :data:`SEARCH_ANSWER_MAX` characters that is free text (names, units, places); choice
+      codes, numbers, dates, times and other single lower-case code words (:data:`_CODE_RE`),
+      non-string values and longer texts (notes) are left out. Cut at
+      :data:`SEARCH_TEXT_MAX` characters.
     """
     texts: list[str] = []
     if isinstance(instance_name, str) and instance_name.strip():
