@@ -534,3 +534,9 @@ def entries_paging(d: Driver, query: str = "dinas kesehatan") -> Iterator[Any]:
     yield 0.1
     d.result["opened"] = d.screen.editor.entry_id
     d.result["opened_read_only"] = d.screen.read_only
+    d.press(d.screen.ids.leave)
+    yield on_screen(d, "home")
+    d.press(d.screen.ids.count_sent)  # a new visit of the list starts without the search
+    yield on_screen(d, "entries")
+    yield 0.1
+    d.result["revisit"] = [screen.ids.search.text, screen.query, len(_listed(screen))]

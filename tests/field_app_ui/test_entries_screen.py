@@ -72,6 +72,7 @@ def test_sent_list_pages_and_searches_a_season(tmp_path: Path, size: str) -> Non
                                   '"tidak ada yang cocok".']
     assert result["after_clear"] == 60
     assert result["opened"] == "e-0007" and result["opened_read_only"]
+    assert result["revisit"] == ["", "", 60]
     timings = result["timings"]
     print(size, {k: timings[k] for k in ("open_sent", "load_more", "names_ready_ms")})
     assert timings["open_sent"]["handler_ms"] < 2000  # loose: see the module docstring

@@ -99,9 +99,15 @@ class EntriesScreen(Screen):
         Window.bind(width=lambda *_: self._relayout())
 
     def prepare(self, status: str | None = None) -> None:
-        """Show the list of ``status`` (the last one shown by default)."""
+        """Show the list of ``status`` (the last one shown by default), without a search.
+
+        The search is kept across the status tabs, not across visits of the screen.
+        """
         if status:
             self.status = status
+        self._search.cancel()
+        self.query = ""
+        self.ids.search.text = ""
         self.refresh()
 
     def choose(self, status: str) -> None:
