@@ -22,7 +22,8 @@ from ..schema import entries, revisions
 from ..service_errors import ServiceError
 from ..state import state
 from . import bp
-from .answer_input import EDITABLE_TYPES, parse_answer, raw_text
+from .answer_input import parse_answer
+from .answer_paths import editable_fields, parse_path, with_answer
 from .auth import current_web_user, safe_next, web_login_required
 from .common import (
     engine,
@@ -158,16 +159,7 @@ def entry_page(entry_id: str) -> str:
     if form is None:
         abort(404)
     history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
-    editable = [
-        {
-            "name": q.name,
-            "label": q.label(lang, form.default_language) or q.name,
-            "type": q.type,
-            "value": raw_text(q.type, entry["answers"].get(q.name)),
-        }
-        for q in form.questions_in_order()
-        if q.type in EDITABLE_TYPES and not q.repeat_path
-    ]
+    editable = editable_fields(form, entry["answers"], lang)
     return render_template(
         "review/entry.html",
         entry=entry,
@@ -241,20 +233,23 @@ def entry_edit(entry_id: str) -> Response:
         entry = entries_mod.get_entry(conn, user, entry_id)
         form = get_form(conn, entry["form_id"], entry["form_version"])
     target = url_for("review.entry_page", entry_id=entry_id)
-    if form is None or not form.has_question(name) or form.question(name).repeat_path:
+    try:
+        if form is None:
+            raise ValueError("form not published")
+        question, steps = parse_path(form, name[:500])
+    except ValueError:
         flash(_("Unknown question."), "error")
         return redirect(target)
-    question = form.question(name)
     try:
         value = parse_answer(question.type, raw)
     except ValueError:
         flash(_("“%(value)s” is not a valid value for this question.", value=raw[:80]), "error")
         return redirect(target)
-    answers = dict(entry["answers"])
-    if value is None:
-        answers.pop(name, None)
-    else:
-        answers[name] = value
+    try:
+        answers = with_answer(entry["answers"], steps, question.name, value)
+    except ValueError:
+        flash(_("Unknown question."), "error")
+        return redirect(target)
     try:
         entries_mod.edit_entry(
             engine(),

@@ -3,6 +3,7 @@ several entries), supervisor edits, photos; checked through the Flask test clien
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from pathlib import Path
@@ -243,3 +244,41 @@ def test_supervisor_edit_recomputes_the_scores(app: Flask) -> None:
         k: v for k, v in dict(as_tablet, hasil_i05="terpenuhi").items()
         if not k.startswith(("nilai_", "skor_"))
     }
+
+
+def test_supervisor_edits_an_answer_inside_a_repeat(app: Flask) -> None:
+    """Findings (the repeat ``temuan``) are corrected on the page like any answer."""
+    from sync_server.entries import get_entry
+    from sync_server.users import get_user
+
+    rev = new_entry(app)
+    web = as_user(app, "spv_plg")
+    page = web.get(f"/entries/{rev['entry_id']}").text
+    assert 'value="temuan[1]/rekomendasi"' in page and 'value="nama_unit"' in page
+    resp = web.post(
+        f"/entries/{rev['entry_id']}/edit",
+        {
+            "name": "temuan[1]/rekomendasi",
+            "value": "BKPSDM menagih deklarasi dalam dua minggu.",
+            "parent_rev": rev["rev"],
+        },
+    )
+    assert resp.status_code == 302
+    with engine_of(app).connect() as conn:
+        head = get_entry(conn, get_user(conn, "spv_plg"), rev["entry_id"])["answers"]
+    assert head["temuan"][1]["rekomendasi"] == "BKPSDM menagih deklarasi dalam dua minggu."
+    assert head["temuan"][0] == rev["answers"]["temuan"][0]
+    # everything else as it was (the fixture has no scores: the edit adds them, computed)
+    from survey_forms import load_pilot_form
+    from survey_forms.recompute import recompute_calculations
+
+    expected = copy.deepcopy(rev["answers"])
+    expected["temuan"][1]["rekomendasi"] = "BKPSDM menagih deklarasi dalam dua minggu."
+    assert head == recompute_calculations(load_pilot_form("observasi"), expected)
+    # paths that name nothing, or the wrong place, change nothing
+    for bad in ("temuan[9]/rekomendasi", "rekomendasi", "temuan[0]/nama_unit", "x[0]/y", "a/b/"):
+        web.post(f"/entries/{rev['entry_id']}/edit", {"name": bad, "value": "z"})
+        assert "Pertanyaan tidak dikenal." in web.get(f"/entries/{rev['entry_id']}").text
+    with engine_of(app).connect() as conn:
+        again = get_entry(conn, get_user(conn, "spv_plg"), rev["entry_id"])["answers"]
+    assert again == head
