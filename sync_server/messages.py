@@ -10,7 +10,8 @@ __all__ = ["CATALOG", "message"]
 
 CATALOG: dict[str, dict[str, str]] = {
     "bad_request": {
-        "id": "Permintaan tidak valid: {detail}",
+        # the detail is a developer's English sentence (in "en" only), never Indonesian text
+        "id": "Permintaan tidak valid.",
         "en": "Bad request: {detail}",
     },
     "malformed_json": {
@@ -70,7 +71,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "You are not assigned to region {region}.",
     },
     "malformed": {
-        "id": "Revisi tidak lengkap atau rusak: {detail}",
+        "id": "Revisi tidak lengkap atau rusak. Laporkan kepada admin.",
         "en": "The revision is malformed: {detail}",
     },
     "invalid": {
