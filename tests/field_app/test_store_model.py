@@ -32,7 +32,9 @@ class StoreMachine(RuleBasedStateMachine):
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def ids(self, status: str) -> list[str]:
-        return sorted(k for k, v in self.model.items() if v["status"] == status)
+        # in creation order: entry ids are random UUIDs, so sorting them would make hypothesis's
+        # draws differ between a run and its replay (FlakyStrategyDefinition, about 1 run in 25)
+        return [k for k, v in self.model.items() if v["status"] == status]
 
     @rule(n=st.integers(0, 1000))
     def create(self, n: int) -> None:
