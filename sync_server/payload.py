@@ -120,39 +120,30 @@ def _walk(
     if isinstance(value, dict):
         if "sha256" in value and "filename" in value and "media_type" in value:
             refs.append(_check_attachment({k: value[k] for k in ATTACHMENT_KEYS}))
-        for key, item in value.items():
-            if not key or len(key) > 200:
-                raise _malformed(f"bad answer name at {_path(trail) or 'the top'}")
-            kind = item.__class__
-            if kind is str:
-                if len(item) <= max_string and "\x00" not in item:
-                    continue
-            elif kind is float:
-                floats.append(item)
-                continue
-            elif kind in _SCALARS:
-                continue
-            trail.append(key)
-            _walk(item, limits, depth + 1, trail, refs, floats)
-            trail.pop()
+        items: Any = value.items()
+        in_list = False
     elif isinstance(value, list):
-        for index, item in enumerate(value):
-            kind = item.__class__
-            if kind is str:
-                if len(item) <= max_string and "\x00" not in item:
-                    continue
-            elif kind is float:
-                floats.append(item)
-                continue
-            elif kind in _SCALARS:
-                continue
-            trail.append(f"[{index}]")
-            _walk(item, limits, depth + 1, trail, refs, floats)
-            trail.pop()
+        items = enumerate(value)
+        in_list = True
     elif value is None:
         raise _malformed(f"null answer at {_path(trail)} (leave unanswered questions out)")
     else:
         raise _malformed(f"unsupported value at {_path(trail)}")
+    for key, item in items:
+        if not in_list and (not key or len(key) > 200):
+            raise _malformed(f"bad answer name at {_path(trail) or 'the top'}")
+        kind = item.__class__
+        if kind is str:
+            if len(item) <= max_string and "\x00" not in item:
+                continue  # the common case, checked here without a call
+        elif kind is float:
+            floats.append(item)
+            continue
+        elif kind in _SCALARS:
+            continue
+        trail.append(f"[{key}]" if in_list else key)
+        _walk(item, limits, depth + 1, trail, refs, floats)
+        trail.pop()
 
 
 def _check_text(value: str, limits: Limits, trail: list[str]) -> None:
