@@ -22,7 +22,7 @@ def editable_fields(form: Any, answers: dict[str, Any], lang: str) -> list[dict[
     """Every answer a supervisor may edit, in form order: top-level questions, then each
     existing repeat instance's questions (``{"name": path, "label", "type", "value"}``)."""
     out: list[dict[str, Any]] = []
-    _fields(form, form.questions, answers, (), "", "", lang, out)
+    _fields(form, form.questions, answers, "", "", lang, out)
     return out
 
 
@@ -30,7 +30,6 @@ def _fields(
     form: Any,
     questions: list[Any],
     answers: dict[str, Any],
-    repeat_path: tuple[str, ...],
     prefix: str,
     label_prefix: str,
     lang: str,
@@ -39,7 +38,7 @@ def _fields(
     later: list[tuple[Any, list[Any]]] = []
     for question in questions:
         if question.type == "group":
-            _fields(form, question.children, answers, repeat_path, prefix, label_prefix, lang, out)
+            _fields(form, question.children, answers, prefix, label_prefix, lang, out)
         elif question.type == "repeat":
             items = answers.get(question.name)
             if isinstance(items, list):
@@ -62,7 +61,6 @@ def _fields(
                     form,
                     repeat.children,
                     item,
-                    (*repeat_path, repeat.name),
                     f"{prefix}{repeat.name}[{index}]/",
                     f"{label_prefix}{title} #{index + 1}: ",
                     lang,
