@@ -16,13 +16,13 @@ Where each filter looks:
 * ``kecamatan``: exact match on ``entries.kecamatan``, the head revision's ``kecamatan`` answer
   (filled whenever the head changes, see :func:`sync_server.entry_rows.head_filter_columns`;
   indexed with ``form_id``).
-* ``text``: case-insensitive substring of the entry's *search document*
-  (:func:`search_document`): its entry id, its officer's user name and ``entries.search_text``
-  (the head's instance name and free-text answers of up to 60 characters: names, units,
-  places; longer notes are not searched; at most 1,000 characters), lower-cased and joined by
-  newlines. The term is lower-cased in Python (the same folding as the column), its line
-  breaks become spaces (:class:`TextMatch`): on PostgreSQL a ``LIKE`` its pg_trgm GIN index
-  answers (migration 0005); on SQLite a scan of the three short columns.
+* ``text``: case-insensitive substring of the entry id, the officer's user name or
+  ``entries.search_text`` (the head's instance name and free-text answers of up to 60
+  characters: names, units, places; longer notes are not searched; at most 1,000 characters,
+  lower-cased), never across them. The term is lower-cased in Python (the same folding as the
+  column), its line breaks become spaces (:class:`TextMatch`): on PostgreSQL a ``LIKE`` on the
+  columns joined by line breaks, which its pg_trgm GIN index answers (migration 0005); on
+  SQLite a scan of the three short columns.
 * Soft-deleted entries are left out unless ``include_deleted``.
 """
 
@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, literal, literal_column, or_
+from sqlalchemy import Select, String, and_, func, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType
@@ -51,7 +51,6 @@ __all__ = [
     "apply_user_scope",
     "from_args",
     "matches_answers",
-    "search_document",
     "to_args",
 ]
 
@@ -217,18 +216,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_document(table: Any, newline: Any = None) -> ColumnElement[str]:
-    """The text the text filter searches: ``lower(entry_id) \\n lower(officer) \\n search_text``.
-
-    ``newline`` is the SQL of a line break (a literal, so that PostgreSQL can match the
-    expression of its index); a bound parameter when not given.
-    """
-    nl = newline if newline is not None else literal("\n", String)
+def _pg_search_document(table: Any) -> ColumnElement[str]:
+    """``lower(entry_id) || E'\\n' || lower(officer) || E'\\n' || search_text``: the same
+    expression as the pg_trgm index of migration 0005 (``PG_DOCUMENT``), with the line break as
+    a literal so that PostgreSQL's planner matches it to the index."""
+    newline = literal_column("E'\\n'", String)
     return (
         func.lower(table.c.entry_id, type_=String)
-        + nl
+        + newline
         + func.lower(table.c.officer, type_=String)
-        + nl
+        + newline
         + table.c.search_text
     )
 
@@ -236,8 +233,8 @@ def search_document(table: Any, newline: Any = None) -> ColumnElement[str]:
 class TextMatch(ColumnElement[bool]):
     """``term`` is a substring of the search document of ``table``'s row (see module doc).
 
-    Compiled per dialect: on PostgreSQL a ``LIKE`` on :func:`search_document` (its pg_trgm
-    index, migration 0005); on SQLite a ``LIKE`` on each of the three columns (a scan).
+    Compiled per dialect: on PostgreSQL a ``LIKE`` on the joined columns (its pg_trgm index,
+    migration 0005); on SQLite a ``LIKE`` on each of the three columns (a scan).
     """
 
     type = NullType()  # no "= 1" appended on SQLite: it is a complete condition
@@ -255,7 +252,7 @@ class TextMatch(ColumnElement[bool]):
 
 @compiles(TextMatch)
 def _text_match_like(element: TextMatch, compiler: Any, **kw: Any) -> str:
-    document = search_document(element.table, literal_column("E'\\n'", String))
+    document = _pg_search_document(element.table)
     return compiler.process(document.like(element.pattern, escape="\\"), **kw)
 
 
