@@ -46,14 +46,18 @@ def reproducible_calculations(form: Form) -> frozenset[str]:
     return frozenset(name for name in calculates if name not in fixed)
 
 
-def recompute_calculations(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+def recompute_calculations(
+    form: Form, answers: dict[str, Any], names: frozenset[str] | None = None
+) -> dict[str, Any]:
     """``answers`` with the reproducible calculations evaluated again (a new dict).
 
     Other answers, the order of keys and the repeat instances are kept as they are; a
     reproducible calculation whose new value is empty (or not relevant) is removed, one that
-    now has a value is added.
+    now has a value is added. ``names``: :func:`reproducible_calculations` of ``form`` when the
+    caller has them already.
     """
-    names = reproducible_calculations(form)
+    if names is None:
+        names = reproducible_calculations(form)
     if not names:
         return dict(answers)
     fresh = form.new_session(answers=answers).answers()

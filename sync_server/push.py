@@ -99,13 +99,19 @@ def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculati
     does not hold has none (its answers merge as they are)."""
     from survey_forms.recompute import recompute_calculations, reproducible_calculations
 
+    known: dict[str, frozenset[str]] = {}  # per version: merge steps ask for names then recompute
+
     def names(version: str) -> frozenset[str]:
-        form = forms.get(conn, form_id, version)
-        return reproducible_calculations(form) if form is not None else frozenset()
+        if version not in known:
+            form = forms.get(conn, form_id, version)
+            known[version] = reproducible_calculations(form) if form is not None else frozenset()
+        return known[version]
 
     def recompute(version: str, answers: dict[str, Any]) -> dict[str, Any]:
         form = forms.get(conn, form_id, version)
-        return recompute_calculations(form, answers) if form is not None else answers
+        if form is None:
+            return answers
+        return recompute_calculations(form, answers, names(version))
 
     return Calculations(names, recompute)
 
