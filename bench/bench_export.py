@@ -123,6 +123,18 @@ def fill(instance: Path, count: int) -> None:
     engine.dispose()
 
 
+def lay_out_cells(instance: Path) -> int:
+    """Store the export cells of every filled entry, as the push path would have."""
+    from sync_server import create_app
+    from sync_server.export.cell_store import refresh_cells
+
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    engine = app.extensions["sync_server"].engine
+    stored = refresh_cells(engine, app.extensions["sync_server"].forms)
+    engine.dispose()
+    return stored
+
+
 def _vmhwm_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
@@ -131,7 +143,7 @@ def _vmhwm_mb() -> float:
     return float("nan")
 
 
-def child(instance: Path, out: Path, as_zip: bool) -> dict[str, Any]:
+def child(instance: Path, out: Path, as_zip: bool, labels: bool = False) -> dict[str, Any]:
     """Run one export in this process; report rows, seconds and peak memory."""
     from sync_server import create_app
     from sync_server.entry_filters import EntryFilter
@@ -144,7 +156,8 @@ def child(instance: Path, out: Path, as_zip: bool) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     cpu_start = time.process_time()
-    prepared = prepare_export(engine, FORM_ID, EntryFilter(), ExportOptions(), user=None)
+    options = ExportOptions(labels=labels)
+    prepared = prepare_export(engine, FORM_ID, EntryFilter(), options, user=None)
     with out.open("wb") as handle:
         rows = write_export(prepared, handle, as_zip=as_zip, progress=False)
     seconds = time.perf_counter() - start
@@ -158,10 +171,14 @@ def child(instance: Path, out: Path, as_zip: bool) -> dict[str, Any]:
     }
 
 
-def _run_child(instance: Path, out: Path, as_zip: bool) -> dict[str, Any]:
+def _run_child(
+    instance: Path, out: Path, as_zip: bool, labels: bool = False
+) -> dict[str, Any]:
     args = [sys.executable, "-m", "bench.bench_export", "--child", str(instance), str(out)]
     if as_zip:
         args.append("--zip")
+    if labels:
+        args.append("--labels")
     done = subprocess.run(
         args,
         check=True,
@@ -186,11 +203,23 @@ def run(entries: int = 100_000, small: int = 10_000) -> list[dict[str, Any]]:
             t0 = time.perf_counter()
             fill(instance, count)
             fill_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            assert lay_out_cells(instance) == count
+            cells_s = time.perf_counter() - t0
             measured[count] = _run_child(instance, work / f"n{count}.csv", as_zip=False)
             measured[count]["fill_s"] = fill_s
+            measured[count]["cells_s"] = cells_s
             if count == entries:
                 measured[-1] = _run_child(instance, work / f"n{count}.zip", as_zip=True)
-        big, little, zipped = measured[entries], measured[small], measured[-1]
+                measured[-2] = _run_child(
+                    instance, work / f"n{count}-labels.csv", as_zip=False, labels=True
+                )
+        big, little, zipped, labelled = (
+            measured[entries],
+            measured[small],
+            measured[-1],
+            measured[-2],
+        )
         assert big["rows"] == entries and little["rows"] == small, (big, little)
         figures.append(
             result(
@@ -200,8 +229,9 @@ def run(entries: int = 100_000, small: int = 10_000) -> list[dict[str, Any]]:
                 20_000,
                 higher_is_better=True,
                 note=f"{big['seconds']:.1f} s wall, {big['rows'] / big['cpu_seconds']:,.0f} rows "
-                f"per CPU-second, {big['bytes'] / 2**20:.0f} MiB CSV, fill {big['fill_s']:.0f} s; "
-                f"load average {big['load']:.1f} during the export on {os.cpu_count()} cores",
+                f"per CPU-second, {big['bytes'] / 2**20:.0f} MiB CSV, fill {big['fill_s']:.0f} s, "
+                f"stored cells laid out in {big['cells_s']:.0f} s; load average "
+                f"{big['load']:.1f} during the export on {os.cpu_count()} cores",
             )
         )
         figures.append(
@@ -245,6 +275,19 @@ def run(entries: int = 100_000, small: int = 10_000) -> list[dict[str, Any]]:
                 note="VmHWM of the exporting process",
             )
         )
+        figures.append(
+            result(
+                f"CSV export with choice labels (laid out from the answers) of {entries:,} "
+                "entries (information)",
+                labelled["rows"] / labelled["seconds"],
+                "rows/s",
+                None,
+                higher_is_better=True,
+                note=f"{labelled['seconds']:.1f} s wall, "
+                f"{labelled['rows'] / labelled['cpu_seconds']:,.0f} rows per CPU-second, "
+                f"peak {labelled['peak_mb']:.0f} MB, load average {labelled['load']:.1f}",
+            )
+        )
         return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -258,9 +301,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("INSTANCE", "OUT"))
     parser.add_argument("--zip", action="store_true")
+    parser.add_argument("--labels", action="store_true")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(Path(args.child[0]), Path(args.child[1]), args.zip)))
+        print(json.dumps(child(Path(args.child[0]), Path(args.child[1]), args.zip, args.labels)))
         return
     print(f"# {machine()}; pid {os.getpid()}")
     for row in run(args.entries, args.small):

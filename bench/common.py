@@ -34,18 +34,22 @@ def result(
     name: str,
     value: float,
     unit: str,
-    target: float,
+    target: float | None,
     higher_is_better: bool = False,
     note: str = "",
 ) -> dict[str, Any]:
-    """One benchmark figure, as bench/results.json records it."""
-    passed = value >= target if higher_is_better else value < target
-    op = ">=" if higher_is_better else "<"
+    """One benchmark figure, as bench/results.json records it (``target=None``: a figure for
+    information, which passes whatever its value)."""
+    if target is None:
+        passed, shown = True, "(none)"
+    else:
+        passed = value >= target if higher_is_better else value < target
+        shown = f"{'>=' if higher_is_better else '<'} {target:g}"
     return {
         "name": name,
         "value": round(value, 3),
         "unit": unit,
-        "target": f"{op} {target:g}",
+        "target": shown,
         "pass": passed,
         "note": note,
     }

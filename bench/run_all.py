@@ -40,7 +40,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
         "| --- | ---: | --- | --- | --- | --- |",
     ]
     for row in rows:
-        mark = "yes" if row["pass"] else "**NO**"
+        mark = ("yes" if row["target"] != "(none)" else "-") if row["pass"] else "**NO**"
         note = f" ({row['note']})" if row.get("note") else ""
         when = f"{row.get('measured', '?')} ({row.get('load', '?')})"
         lines.append(

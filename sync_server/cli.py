@@ -116,6 +116,14 @@ def init_db(ctx: click.Context) -> None:
         click.echo(f"Database already at schema version {after}.")
     else:
         click.echo(f"Database upgraded from {before or 'empty'} to schema version {after}.")
+    from .export.cell_store import refresh_cells
+
+    try:
+        stored = refresh_cells(_engine(app), app.extensions["sync_server"].forms)
+    except Exception as exc:
+        raise click.ClickException(f"laying out the export cells failed: {exc}") from exc
+    if stored:
+        click.echo(f"Export cells laid out for {stored} entries.")
 
 
 @cli.command("create-user")

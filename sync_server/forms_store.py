@@ -190,7 +190,26 @@ class FormCache:
 
     def __init__(self) -> None:
         self._forms: dict[tuple[str, str], Any] = {}
+        self._derived: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
+
+    def derived(
+        self, conn: Connection, form_id: str, version: str, name: str, build: Any
+    ) -> Any | None:
+        """``build(form)`` for a published version, made once per process and kept (``None``
+        when the version is not published). For objects made from a form that cost time to
+        build, such as the export's cell renderer."""
+        key = (form_id, version, name)
+        value = self._derived.get(key)
+        if value is not None:
+            return value
+        form = self.get(conn, form_id, version)
+        if form is None:
+            return None
+        value = build(form)
+        with self._lock:
+            self._derived.setdefault(key, value)
+        return self._derived[key]
 
     def get(self, conn: Connection, form_id: str, version: str) -> Any | None:
         """The compiled ``Form`` or ``None`` when this version is not published."""

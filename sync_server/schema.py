@@ -36,6 +36,7 @@ __all__ = [
     "device_tokens",
     "entries",
     "entry_attachments",
+    "export_cells",
     "forms",
     "metadata",
     "revisions",
@@ -200,6 +201,26 @@ revisions = Table(
     Column("conflicts", Text, nullable=False, server_default="[]"),
     Column("created_at", TS, nullable=False),
     UniqueConstraint("entry_id", "rev"),
+)
+
+# The export's cells of each entry's head revision (migration 0006, sync_server.export.cells):
+# written with every head change, read by the CSV export when ``rev`` is still the head and
+# ``fmt`` is the current cell format; anything else is laid out from the answers again.
+export_cells = Table(
+    "export_cells",
+    metadata,
+    Column(
+        "entry_id",
+        String(36),
+        ForeignKey("entries.entry_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("rev", REV, nullable=False),
+    Column("form_version", String(50), nullable=False),
+    Column("fmt", Integer, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("root", Text, nullable=False),
+    Column("repeats", Text),
 )
 
 changes = Table(

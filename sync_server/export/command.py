@@ -44,7 +44,7 @@ def write_export(prepared: PreparedExport, out: Any, *, as_zip: bool, progress: 
             written += 1
             yield record
 
-    records = counted(prepared.records())
+    records = counted(prepared.records(with_repeats=as_zip))
     if progress:
         total = prepared.count()
         with click.progressbar(

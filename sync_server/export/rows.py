@@ -40,17 +40,25 @@ import msgspec
 from .columns import TableSpec
 
 __all__ = [
+    "CELL_SEP",
     "META_AFTER",
     "EntryRecord",
     "ExportLayout",
     "ExportOptions",
+    "cell_text",
     "decode_answers",
+    "device_of",
     "encode_row",
+    "join_fixed",
     "neutralise",
 ]
 
 _DANGER = frozenset("=+-@\t\r")
 _SEP = "\x00"
+#: Rows up to this many cells are checked cell by cell (cheaper than the joined search).
+_SHORT_ROW = 16
+#: Between the stored cells of :mod:`.cells` (a unit separator: never in a cell that is stored)
+CELL_SEP = "\x1f"
 _QUOTE_CHARS = (",", '"', "\r", "\n")
 #: A cell (after the NUL separator) beginning with a formula character; a cell beginning with
 #: CR is found by the CR search, as it must be quoted anyway.
@@ -79,6 +87,12 @@ def decode_answers(text: str) -> Any:
         return _fast_decode(text)
     except msgspec.DecodeError:
         return _slow_decode(text)
+
+
+def device_of(meta: Mapping[str, Any], answers: Mapping[str, Any]) -> str:
+    """The ``DeviceID`` cell: the revision's device, else the ``deviceid`` answer."""
+    return str(meta.get("device_id") or answers.get("deviceid") or "")
+
 
 #: Root columns after the questions, in this order (``SubmissionDate`` comes first of all).
 META_AFTER = (
@@ -111,7 +125,7 @@ def _fix_cell(value: str) -> str:
     return value
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """Any value as cell text."""
     if value is None:
         return ""
@@ -120,25 +134,31 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, list):
-        return " ".join(_text(v) for v in value)
+        return " ".join(cell_text(v) for v in value)
     if isinstance(value, dict):
         if "filename" in value:
-            return _text(value["filename"])
-        return " ".join(_text(v) for v in value.values())
+            return cell_text(value["filename"])
+        # in key order: stored answers have sorted keys, a pushed dict any order
+        return " ".join(cell_text(value[k]) for k in sorted(value))
     return str(value)
 
 
-def _encode_cells(cells: Sequence[Any]) -> str:
-    """The plain encoder: every cell checked on its own (values of any type)."""
+def _fixed_cells(cells: Sequence[Any]) -> list[str]:
+    """Every cell checked on its own (values of any type), quoted and neutralised."""
     try:
-        fixed = [
+        return [
             _fix_cell(c)
             if ("," in c or '"' in c or "\n" in c or "\r" in c or c[:1] in _DANGER)
             else c
             for c in cells
         ]
     except TypeError:
-        return _encode_cells([_text(c) for c in cells])
+        return _fixed_cells([cell_text(c) for c in cells])
+
+
+def _encode_cells(cells: Sequence[Any]) -> str:
+    """The plain encoder of a line (a row of fewer than two cells comes here)."""
+    fixed = _fixed_cells(cells)
     if fixed == [""]:
         return '""\r\n'  # a lone empty field, told apart from an empty line
     return ",".join(fixed) + "\r\n"
@@ -148,18 +168,28 @@ def encode_row(cells: Sequence[Any]) -> str:
     """One CSV line: RFC 4180 quoting, ``\\r\\n`` at the end, formula cells neutralised.
 
     Same output as ``csv.writer(lineterminator="\\r\\n")`` (``QUOTE_MINIMAL``) on the
-    neutralised cells. The cells are joined with NUL first; the few cells that need quoting or
-    an apostrophe are found with C-level searches of that one string (``str.find`` for ``,``
-    ``"`` CR LF, one regex for a danger character after a separator) and fixed alone, so a wide
-    row of short texts costs a handful of string operations instead of checks on every cell.
-    Cells that are not all text, or that hold NUL themselves, take the plain per-cell path.
+    neutralised cells. See :func:`join_fixed` for how the cells are checked.
+    """
+    if len(cells) <= _SHORT_ROW:
+        return _encode_cells(cells)
+    return join_fixed(cells, ",") + "\r\n"
+
+
+def join_fixed(cells: Sequence[Any], sep: str) -> str:
+    """The cells quoted and neutralised as CSV fields, joined with ``sep`` (no line end).
+
+    The cells are joined with NUL first; the few cells that need quoting or an apostrophe are
+    found with C-level searches of that one string (``str.find`` for ``,`` ``"`` CR LF, one
+    regex for a danger character after a separator) and fixed alone, so a wide row of short
+    texts costs a handful of string operations instead of checks on every cell. Cells that are
+    not all text, or that hold NUL themselves, take the plain per-cell path.
     """
     try:
         line = _SEP + _SEP.join(cells)
     except TypeError:
-        return _encode_cells(cells)
-    if line.count(_SEP) != len(cells) or len(cells) < 2:
-        return _encode_cells(cells)
+        return sep.join(_fixed_cells(cells))
+    if line.count(_SEP) != len(cells):
+        return sep.join(_fixed_cells(cells))
     spans: dict[int, int] = {}  # cell start -> cell end, for the cells to fix
     size = len(line)
     for char in _QUOTE_CHARS:
@@ -176,7 +206,7 @@ def encode_row(cells: Sequence[Any]) -> str:
         end = line.find(_SEP, start)
         spans[start] = end if end >= 0 else size
     if not spans:
-        return line[1:].replace(_SEP, ",") + "\r\n"
+        return line[1:].replace(_SEP, sep)
     parts: list[str] = []
     copied = 1
     for start in sorted(spans):
@@ -185,7 +215,7 @@ def encode_row(cells: Sequence[Any]) -> str:
         parts.append(_fix_cell(line[start:end]))
         copied = end
     parts.append(line[copied:])
-    return "".join(parts).replace(_SEP, ",") + "\r\n"
+    return "".join(parts).replace(_SEP, sep)
 
 
 @dataclass(frozen=True)
@@ -215,6 +245,10 @@ class EntryRecord:
     attachments_present: int
     attachments_expected: int
     answers: Mapping[str, Any]
+    #: The stored export cells of the head revision (:mod:`.cells`), ``None`` when the answers
+    #: are to be laid out here: the root table's question cells, and with a ZIP the repeats'.
+    cells: str | None = None
+    repeat_cells: list[list[str]] | None = None
 
     @property
     def key(self) -> str:
@@ -274,6 +308,8 @@ class _TablePlan:
                     self.numeric.append(f.name)
                 self.headers.append(header)
                 keys.append(f.name)
+        #: What each cell holds: a question name, or ``("geo"|"split", name, part)``.
+        self.keys: list[Any] = keys
         self.defaults: dict[Any, Any] = dict.fromkeys(keys, "")
         if len(keys) > 1:
             self._get: Callable[[dict[Any, Any]], tuple[Any, ...]] = itemgetter(*keys)
@@ -339,6 +375,9 @@ class ExportLayout:
         self.plans = [_TablePlan(spec, choices, options, default_lang) for spec in tables]
         self.region_names = dict(region_names or {})
         self._children: dict[tuple[str, ...], list[int]] = {}
+        #: version -> table index -> stored cells to merged cells (see use_stored_cells)
+        self._mappers: dict[str, dict[int, Callable[[str], str]]] = {}
+        self._paths = {"/".join(p.spec.repeat_path): i for i, p in enumerate(self.plans)}
         for index, plan in enumerate(self.plans[1:], start=1):
             self._children.setdefault(plan.spec.repeat_path[:-1], []).append(index)
 
@@ -355,10 +394,15 @@ class ExportLayout:
         return [*plan.headers, "PARENT_KEY", "KEY"]
 
     def root_row(self, record: EntryRecord) -> list[Any]:
-        """The root CSV row of one entry (cells as text; :func:`encode_row` makes the line)."""
+        """The root CSV row of one entry laid out from its answers (cells as text)."""
         return [
             record.submission_date,
             *self.plans[0].cells(record.answers),
+            *self._meta_cells(record),
+        ]
+
+    def _meta_cells(self, record: EntryRecord) -> list[str]:
+        return [
             record.key,
             record.officer,
             record.officer_name,
@@ -379,12 +423,19 @@ class ExportLayout:
         KEY is ``<parent KEY>/<repeat>[n]`` (n from 1, as in ODK Central); PARENT_KEY is the
         entry's KEY, or the enclosing repeat instance's KEY for a nested repeat.
         """
+        for index, cells, parent_key, key in self.instance_cells(record.answers, record.key):
+            yield index, [*cells, parent_key, key]
+
+    def instance_cells(
+        self, answers: Mapping[str, Any], entry_key: str
+    ) -> Iterator[tuple[int, tuple[Any, ...], str, str]]:
+        """``(table index, question cells, PARENT_KEY, KEY)`` of every repeat instance."""
         if len(self.plans) > 1:
-            yield from self._instances(record.answers, (), record.key)
+            yield from self._instances(answers, (), entry_key)
 
     def _instances(
         self, values: Mapping[str, Any], path: tuple[str, ...], parent_key: str
-    ) -> Iterator[tuple[int, list[Any]]]:
+    ) -> Iterator[tuple[int, tuple[Any, ...], str, str]]:
         for index in self._children.get(path, ()):
             plan = self.plans[index]
             name = plan.spec.repeat_path[-1]
@@ -395,5 +446,87 @@ class ExportLayout:
                 if not isinstance(instance, dict):
                     continue
                 key = f"{parent_key}/{name}[{number}]"
-                yield index, [*plan.cells(instance), parent_key, key]
+                yield index, plan.cells(instance), parent_key, key
                 yield from self._instances(instance, plan.spec.repeat_path, key)
+
+    # --- lines: from stored cells when the record has them, else from the answers ---
+
+    def use_stored_cells(self, versions: Mapping[str, Sequence[TableSpec]]) -> None:
+        """Read stored cells (:mod:`.cells`) of these form versions (version -> own tables).
+
+        Stored cells are names, not labels, and hold no split columns, so a layout with
+        ``labels`` or ``split_select_multiple`` never uses them. A version whose question types
+        differ from the merged tables' (published before the compatibility check) is left out.
+        """
+        if self.options.labels or self.options.split_select_multiple:
+            return
+        by_path = {plan.spec.repeat_path: i for i, plan in enumerate(self.plans)}
+        for version, own_tables in versions.items():
+            mappers: dict[int, Callable[[str], str]] = {}
+            for own in own_tables:
+                index = by_path.get(own.repeat_path)
+                plan = self.plans[index] if index is not None else None
+                mapper = _fragment_mapper(own, plan.spec, plan.keys) if plan else None
+                if mapper is None:
+                    break
+                mappers[index] = mapper  # type: ignore[index]
+            else:
+                self._mappers[version] = mappers
+
+    @property
+    def stored_cell_versions(self) -> frozenset[str]:
+        """The form versions whose stored cells this layout reads."""
+        return frozenset(self._mappers)
+
+    def root_line(self, record: EntryRecord) -> str:
+        """The root CSV line of one entry (from its stored cells when the record has them)."""
+        if record.cells is None:
+            return encode_row(self.root_row(record))
+        questions = self._mappers[record.form_version][0](record.cells)
+        head, *tail = _fixed_cells([record.submission_date, *self._meta_cells(record)])
+        if self.plans[0].keys:
+            return f"{head},{questions},{','.join(tail)}\r\n"
+        return f"{head},{','.join(tail)}\r\n"
+
+    def repeat_lines(self, record: EntryRecord) -> Iterator[tuple[int, str]]:
+        """``(table index, CSV line)`` of every repeat instance of one entry."""
+        if record.cells is None:
+            for index, row in self.repeat_rows(record):
+                yield index, encode_row(row)
+            return
+        if record.repeat_cells is None:
+            raise ValueError("the record was read without its repeats' stored cells")
+        mappers = self._mappers[record.form_version]
+        entry_key = record.key
+        for path, key_suffix, fragment in record.repeat_cells:
+            index = self._paths[path]
+            parent_suffix = key_suffix[: key_suffix.rfind("/")]
+            keys = ",".join(_fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
+            if self.plans[index].keys:
+                yield index, f"{mappers[index](fragment)},{keys}\r\n"
+            else:
+                yield index, f"{keys}\r\n"
+
+
+def _fragment_mapper(
+    own: TableSpec, merged: TableSpec, merged_keys: Sequence[Any]
+) -> Callable[[str], str] | None:
+    """Stored cells of one version's table (``CELL_SEP``-joined) -> the merged table's cells.
+
+    ``None`` when a question has another type in the merged table (then the cells do not fit).
+    """
+    types = {f.name: f.type for f in merged.fields}
+    if any(types.get(f.name, f.type) != f.type for f in own.fields):
+        return None
+    own_keys = _TablePlan(own, {}, ExportOptions(), "").keys
+    if list(own_keys) == list(merged_keys):
+        return lambda fragment: fragment.replace(CELL_SEP, ",")
+    at = {key: i for i, key in enumerate(own_keys)}
+    missing = len(own_keys)  # the empty cell appended after the stored ones
+    positions = [at.get(key, missing) for key in merged_keys]
+    if not positions:
+        return lambda fragment: ""
+    pick = itemgetter(*positions)
+    if len(positions) == 1:
+        return lambda fragment: [*fragment.split(CELL_SEP), ""][positions[0]]
+    return lambda fragment: ",".join(pick([*fragment.split(CELL_SEP), ""]))

@@ -89,9 +89,17 @@ class PreparedExport:
     user: Any
     page_size: int = 1000
 
-    def records(self) -> Iterator[EntryRecord]:
-        """The entries, read page by page."""
-        return iter_records(self.engine, self.entry_filter, self.user, page_size=self.page_size)
+    def records(self, *, with_repeats: bool = False) -> Iterator[EntryRecord]:
+        """The entries, read page by page (``with_repeats``: for a ZIP, the repeat tables'
+        stored cells too)."""
+        return iter_records(
+            self.engine,
+            self.entry_filter,
+            self.user,
+            page_size=self.page_size,
+            stored=self.layout.stored_cell_versions,
+            with_repeats=with_repeats,
+        )
 
     def count(self) -> int:
         """How many entries match (before the kecamatan re-check; for progress bars)."""
@@ -102,10 +110,11 @@ class PreparedExport:
         return csv_chunks(self.layout, records if records is not None else self.records())
 
     def zip(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
-        """The ZIP's bytes (root CSV + one CSV per repeat)."""
-        return zip_chunks(
-            self.layout, records if records is not None else self.records(), self.form_id
-        )
+        """The ZIP's bytes (root CSV + one CSV per repeat); ``records`` from
+        ``records(with_repeats=True)``."""
+        if records is None:
+            records = self.records(with_repeats=True)
+        return zip_chunks(self.layout, records, self.form_id)
 
 
 def prepare_export(
@@ -144,4 +153,5 @@ def prepare_export(
         newest.default_language,
         region_names(versions, lang),
     )
+    layout.use_stored_cells({form.version: build_tables([form]) for form in versions})
     return PreparedExport(engine, form_id, layout, replace(entry_filter, form_id=form_id), user)

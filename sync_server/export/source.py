@@ -16,12 +16,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, func, select, true
+from sqlalchemy import Engine, func, null, select, true
 
 from ..db import read_tx
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope, matches_answers
-from ..schema import attachments, entries, entry_attachments, forms, revisions, users
-from .rows import EntryRecord, decode_answers
+from ..schema import (
+    attachments,
+    entries,
+    entry_attachments,
+    export_cells,
+    forms,
+    revisions,
+    users,
+)
+from .cells import CELLS_FORMAT, decode_repeats
+from .rows import EntryRecord, decode_answers, device_of
 
 __all__ = ["count_entries", "iter_records", "load_forms", "region_names"]
 
@@ -60,19 +69,31 @@ def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
     return names
 
 
-def _block_query(flt: EntryFilter, user: Any, after: str | None, block: int) -> Any:
+def _block_query(
+    flt: EntryFilter,
+    user: Any,
+    after: str | None,
+    block: int,
+    stored: frozenset[str] = frozenset(),
+    with_repeats: bool = False,
+) -> Any:
     """The entries of the next ``block`` entry ids (in primary-key order) that pass the filter.
 
     The block is a ``LIMIT`` subquery, so the database walks the primary key and filters only
     those rows: a plain ``WHERE <filters> ORDER BY entry_id LIMIT n`` lets SQLite pick the
     region or form index and sort every matching row (with its answers) on every page.
+
+    With ``stored`` (form versions whose stored cells the layout reads), an entry with fresh
+    stored cells (its head ``rev``, the current format) comes with them and without its answers;
+    the others come with their head revision's answers and meta, as without ``stored``.
     """
     inner = select(entries)
     if after is not None:
         inner = inner.where(entries.c.entry_id > after)
     blk = inner.order_by(entries.c.entry_id).limit(block).subquery("blk")
     head = revisions.alias("head")
-    stmt = select(
+    head_on = (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
+    columns = [
         blk.c.entry_id,
         blk.c.created_at,
         blk.c.officer,
@@ -80,13 +101,35 @@ def _block_query(flt: EntryFilter, user: Any, after: str | None, block: int) -> 
         blk.c.form_version,
         blk.c.review_status,
         blk.c.review_comment,
-        head.c.answers,
-        head.c.meta,
         users.c.full_name,
-    ).select_from(
-        blk.join(
-            head, (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
-        ).outerjoin(users, users.c.username == blk.c.officer)
+    ]
+    if stored:
+        cells = export_cells.alias("cells")
+        cells_on = (
+            (cells.c.entry_id == blk.c.entry_id)
+            & (cells.c.rev == blk.c.head_rev)
+            & (cells.c.fmt == CELLS_FORMAT)
+            & cells.c.form_version.in_(sorted(stored))
+        )
+        joined = blk.outerjoin(cells, cells_on).outerjoin(
+            head, head_on & cells.c.entry_id.is_(None)
+        )
+        found = cells.c.entry_id.is_not(None) | head.c.entry_id.is_not(None)
+        columns += [
+            head.c.answers,
+            head.c.meta,
+            cells.c.root,
+            cells.c.device_id,
+            cells.c.repeats if with_repeats else null(),
+        ]
+    else:
+        joined = blk.join(head, head_on)
+        found = true()
+        columns += [head.c.answers, head.c.meta, null(), null(), null()]
+    stmt = (
+        select(*columns)
+        .select_from(joined.outerjoin(users, users.c.username == blk.c.officer))
+        .where(found)
     )
     stmt = apply_filter(stmt, flt, table=blk)
     return apply_user_scope(stmt, user, table=blk) if user is not None else stmt
@@ -148,18 +191,26 @@ def _counts(
 
 
 def iter_records(
-    engine: Engine, flt: EntryFilter, user: Any = None, *, page_size: int = PAGE_SIZE
+    engine: Engine,
+    flt: EntryFilter,
+    user: Any = None,
+    *,
+    page_size: int = PAGE_SIZE,
+    stored: frozenset[str] = frozenset(),
+    with_repeats: bool = False,
 ) -> Iterator[EntryRecord]:
     """The entries an export covers, as records, block by block (``user=None``: no scope).
 
-    Each block of ``page_size`` entry ids is read in its own short read transaction.
+    Each block of ``page_size`` entry ids is read in its own short read transaction. With
+    ``stored`` (see :func:`_block_query`) records carry their stored cells where they are fresh
+    (``with_repeats``: the repeat instances' too) and empty answers.
     """
     after: str | None = None
     while True:
         with read_tx(engine) as conn:
             end = _block_end(conn, after, page_size)
             rows = sorted(
-                conn.execute(_block_query(flt, user, after, page_size)).all(),
+                conn.execute(_block_query(flt, user, after, page_size, stored, with_repeats)).all(),
                 key=lambda row: row[0],
             )
             revs, files = _counts(conn, after, end) if rows else ({}, {})
@@ -171,14 +222,21 @@ def iter_records(
             form_version,
             review_status,
             review_comment,
+            full_name,
             answers_json,
             meta_json,
-            full_name,
+            root_cells,
+            device_id,
+            repeat_cells,
         ) in rows:
-            answers = decode_answers(answers_json)
-            if flt.kecamatan is not None and not matches_answers(flt, answers):
-                continue
-            meta = _decode_meta(meta_json) if meta_json else {}
+            if root_cells is None:
+                answers = decode_answers(answers_json)
+                if flt.kecamatan is not None and not matches_answers(flt, answers):
+                    continue
+                meta = _decode_meta(meta_json) if meta_json else {}
+                device_id = device_of(meta, answers)
+            else:
+                answers = {}
             present, expected = files.get(entry_id, (0, 0))
             yield EntryRecord(
                 entry_id,
@@ -189,11 +247,13 @@ def iter_records(
                 form_version,
                 review_status,
                 review_comment or "",
-                str(meta.get("device_id") or answers.get("deviceid") or ""),
+                device_id,
                 max(0, int(revs.get(entry_id, 1)) - 1),
                 present,
                 expected,
                 answers,
+                root_cells,
+                (decode_repeats(repeat_cells) or []) if with_repeats and root_cells else None,
             )
         if end is None:
             return

@@ -45,6 +45,12 @@ class CsvSink:
         self._size += len(line)
         self.rows += 1
 
+    def write_line(self, line: str) -> None:
+        """Add one encoded line (ending with ``\\r\\n``)."""
+        self._lines.append(line)
+        self._size += len(line)
+        self.rows += 1
+
     def maybe_flush(self) -> None:
         """Hand the collected lines on when they are big enough."""
         if self._size >= self._flush_chars:
@@ -66,11 +72,11 @@ def csv_chunks(
     sink = CsvSink(layout.headers(table), out.append)
     for record in records:
         if table == 0:
-            sink.write(layout.root_row(record))
+            sink.write_line(layout.root_line(record))
         else:
-            for index, row in layout.repeat_rows(record):
+            for index, line in layout.repeat_lines(record):
                 if index == table:
-                    sink.write(row)
+                    sink.write_line(line)
         sink.maybe_flush()
         if out:
             yield from out
@@ -127,9 +133,9 @@ def zip_chunks(
             with archive.open(specs[0].file_name(form_id), "w", force_zip64=True) as member:
                 root = CsvSink(layout.headers(0), member.write)
                 for record in records:
-                    root.write(layout.root_row(record))
-                    for index, row in layout.repeat_rows(record):
-                        repeat_sinks[index].write(row)
+                    root.write_line(layout.root_line(record))
+                    for index, line in layout.repeat_lines(record):
+                        repeat_sinks[index].write_line(line)
                     root.maybe_flush()
                     for sink in repeat_sinks.values():
                         sink.maybe_flush()
