@@ -34,6 +34,9 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_WINDOW_SECONDS": 300,  # ... within this window before 429
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
     "DB_POOL_SIZE": 10,
+    # The export cells are laid out in the background once no change has come in for this long
+    # (sync_server.export.cell_worker); 0 or less: no background worker.
+    "EXPORT_CELLS_IDLE_SECONDS": 2.0,
     "JSON_SORT_KEYS": False,
     # Web pages' session cookie: not readable by scripts, not sent on cross-site posts. Secure
     # (HTTPS only) by default; set SESSION_COOKIE_SECURE = False in the instance config only for

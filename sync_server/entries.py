@@ -26,7 +26,6 @@ from .entry_rows import (
     lock_entry,
     set_entry_attachments,
 )
-from .export.cell_store import store_head_cells
 from .forms_store import FormCache
 from .payload import Limits, Rejected, attachment_refs, check_answers
 from .push import missing_attachments_by_entry, push
@@ -247,16 +246,6 @@ def _new_edit(
         conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
         entry.update(values)
         set_entry_attachments(conn, entry_id, refs, fresh=False)
-        store_head_cells(
-            conn,
-            forms,
-            entry_id,
-            rev_id,
-            head["form_id"],
-            head["form_version"],
-            answers,
-            json.loads(head_meta),
-        )
         tx.feed.append(feed_row(entry, {**head, "rev": rev_id}, now))
         tx.audit.append(
             (

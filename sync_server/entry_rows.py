@@ -19,6 +19,7 @@ from .schema import changes, entries, entry_attachments, revisions
 from .users import User
 
 __all__ = [
+    "KECAMATAN_COLUMN",
     "PendingRows",
     "can_read",
     "feed_row",
@@ -132,6 +133,8 @@ def head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]
 #: of migration 0005 is kept up to date inside each push, where its cost grows with the text).
 SEARCH_TEXT_MAX = 1000
 SEARCH_ANSWER_MAX = 60
+#: ``entries.kecamatan`` keeps this many characters of the answer
+KECAMATAN_COLUMN = 100
 #: Answers left out of ``search_text``: one lower-case "word" of letters, digits and ``_.:+-``,
 #: i.e. choice codes, numbers, dates and times, device ids (what a supervisor does not type).
 _CODE_RE = re.compile(
@@ -184,7 +187,7 @@ def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, An
     else:
         kecamatan = None
     return {
-        "kecamatan": kecamatan[:100] if isinstance(kecamatan, str) else None,
+        "kecamatan": kecamatan[:KECAMATAN_COLUMN] if isinstance(kecamatan, str) else None,
         "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
     }
 

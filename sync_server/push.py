@@ -37,7 +37,6 @@ from .entry_rows import (
     revision_row,
     set_entry_attachments,
 )
-from .export.cell_store import cell_rows, insert_cells, store_head_cells
 from .forms_store import FormCache
 from .merge import Calculations, RevisionNode, nodes_from, plan_head, unresolved_conflicts
 from .messages import message
@@ -186,7 +185,6 @@ def _apply(
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
-        _store_cells(conn, forms, rev, rev.rev)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
         return {**base, "status": "stored", "head_rev": rev.rev}
@@ -251,7 +249,6 @@ def _apply(
         entry.update(values)
         refs = rev.attachments if head_rev == rev.rev else head_refs(conn, rev.entry_id, head_rev)
         set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
-        _store_cells(conn, forms, rev, head_rev)
         tx.feed.append(feed_row(entry, head, now))
     result = {**base, "head_rev": head_rev}
     if plan_conflicts and merged:
@@ -333,32 +330,6 @@ def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, st
     return held
 
 
-def _store_cells(conn: Connection, forms: FormCache | None, rev: Revision, head_rev: str) -> None:
-    """Store the export cells of the entry's new head ``head_rev`` (``rev`` or a merge)."""
-    if forms is None:
-        return
-    if head_rev == rev.rev:
-        store_head_cells(
-            conn, forms, rev.entry_id, rev.rev, rev.form_id, rev.form_version, rev.answers, rev.meta
-        )
-        return
-    head = conn.execute(
-        select(
-            revisions.c.form_id, revisions.c.form_version, revisions.c.answers, revisions.c.meta
-        ).where(revisions.c.entry_id == rev.entry_id, revisions.c.rev == head_rev)
-    ).one()
-    store_head_cells(
-        conn,
-        forms,
-        rev.entry_id,
-        head_rev,
-        head.form_id,
-        head.form_version,
-        json.loads(head.answers),
-        json.loads(head.meta or "{}"),
-    )
-
-
 def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
     return {
         "entry_id": rev.entry_id,
@@ -392,7 +363,6 @@ def _store_new_entries_in_bulk(
     results: list[dict[str, Any] | None],
     now: str,
     tx: PendingRows,
-    forms: FormCache | None = None,
 ) -> bool:
     """Insert first revisions of entries the server does not have, a few statements for all.
 
@@ -410,12 +380,6 @@ def _store_new_entries_in_bulk(
         conn.execute(revisions.insert(), revision_rows)
         if attachment_rows:
             conn.execute(entry_attachments.insert(), attachment_rows)
-        if forms is not None:
-            heads = [
-                (rev.entry_id, rev.rev, rev.form_id, rev.form_version, rev.answers, rev.meta)
-                for _, rev in candidates
-            ]
-            insert_cells(conn, cell_rows(conn, forms, heads))
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
@@ -462,7 +426,7 @@ def _store_accepted(
             else:
                 rest.append((i, rev))
             seen.add(rev.entry_id)
-        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx, forms):
+        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx):
             rest = sorted(fresh + rest, key=lambda pair: pair[0])
         for i, rev in rest:
             for attempt in range(3):

@@ -204,8 +204,9 @@ revisions = Table(
 )
 
 # The export's cells of each entry's head revision (migration 0006, sync_server.export.cells):
-# written with every head change, read by the CSV export when ``rev`` is still the head and
-# ``fmt`` is the current cell format; anything else is laid out from the answers again.
+# written with every head change, read by the CSV export while ``rev`` is still the head and
+# ``layout`` (cell rules and column model) is that form version's current one; anything else
+# is laid out from the answers again.
 export_cells = Table(
     "export_cells",
     metadata,
@@ -216,8 +217,9 @@ export_cells = Table(
         primary_key=True,
     ),
     Column("rev", REV, nullable=False),
+    Column("form_id", String(100), nullable=False),
     Column("form_version", String(50), nullable=False),
-    Column("fmt", Integer, nullable=False),
+    Column("layout", String(40), nullable=False),
     Column("device_id", Text, nullable=False),
     Column("root", Text, nullable=False),
     Column("repeats", Text),

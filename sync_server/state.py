@@ -1,4 +1,5 @@
-"""Per-application state: the database engine and the cache of compiled forms."""
+"""Per-application state: the database engine, the cache of compiled forms, and the export
+cells' background worker when the app is served."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class ServerState:
     engine: Engine
     config: Mapping[str, Any]
     forms: FormCache = field(default_factory=FormCache)
+    #: the export cells' background worker of a serving process (export.cell_worker), if any
+    cell_worker: Any = None
 
 
 def state() -> ServerState:

@@ -1,14 +1,17 @@
-"""Writing and refreshing the stored export cells (``export_cells``, see :mod:`.cells`).
+"""Laying out and storing the export cells (``export_cells``, see :mod:`.cells`).
 
-The write paths call :func:`store_head_cells` (or :func:`cell_rows` then :func:`insert_cells`
-for many new entries at once) inside their own transaction, right after they change an entry's
-head revision, so the stored cells commit or roll back with it. Laying out the cells never fails
-a write: an unexpected error is logged and the entry is left without stored cells (the export
-lays it out from the answers).
+The cells are a cache kept **off the write paths**: pushes, merges, supervisor edits and
+conflict resolutions never lay them out (a field officer's sync must not wait for the
+export). :class:`~.cell_worker.CellLayoutWorker`, a thread of the serving process, runs
+:func:`refresh_cells` once the server has been idle for a moment after a change; ``survey-server
+init-db`` runs it after the migrations. An export reads only fresh rows, so an entry changed a
+moment ago is laid out from its answers by the export itself: slower, never wrong.
 
-:func:`refresh_cells` fills the rows that are missing or stale (another ``rev`` than the head,
-an older :data:`~.cells.CELLS_FORMAT`): ``survey-server init-db`` runs it after the migrations.
-"""
+:func:`refresh_cells` lays out the rows that are missing or stale (another ``rev`` than the
+head, another ``layout`` than the form version's current one) in blocks: read and laid out in a
+read transaction, written in a short write transaction only for entries whose head is still the
+one laid out. Laying out never raises to the caller: an entry that cannot be laid out is logged
+and left to the export."""
 
 from __future__ import annotations
 
@@ -16,17 +19,19 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, false, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import read_tx, write_tx
 from ..forms_store import FormCache
 from ..schema import entries, export_cells, revisions
-from .cells import CELLS_FORMAT, CellRenderer
+from ..schema import forms as form_rows
+from .cells import CellRenderer
 from .rows import decode_answers
 
-__all__ = ["cell_rows", "insert_cells", "refresh_cells", "store_head_cells", "upsert_cells"]
+__all__ = ["cell_row", "cell_rows", "refresh_cells", "upsert_cells"]
 
 log = logging.getLogger(__name__)
 
@@ -38,37 +43,41 @@ def _renderer(conn: Connection, forms: FormCache, form_id: str, version: str) ->
     return forms.derived(conn, form_id, version, "export_cells", CellRenderer)
 
 
+def cell_row(conn: Connection, forms: FormCache, head: Head) -> dict[str, Any] | None:
+    """The ``export_cells`` row of one head revision (``None`` when it cannot be laid out)."""
+    entry_id, rev, form_id, version, answers, meta = head
+    try:
+        renderer = _renderer(conn, forms, form_id, version)
+        cells = renderer.render(answers, meta) if renderer is not None else None
+    except Exception:  # the cells are a cache: never let them fail a write
+        log.exception("export cells of %s %s could not be laid out", entry_id, rev)
+        return None
+    if cells is None:
+        return None
+    return {
+        "entry_id": entry_id,
+        "rev": rev,
+        "form_id": form_id,
+        "form_version": version,
+        "layout": renderer.layout_key,
+        "device_id": cells.device_id,
+        "root": cells.root,
+        "repeats": cells.repeats,
+    }
+
+
 def cell_rows(conn: Connection, forms: FormCache, heads: Iterable[Head]) -> list[dict[str, Any]]:
     """The ``export_cells`` rows of these head revisions (none for one that cannot be laid out)."""
-    rows: list[dict[str, Any]] = []
-    for entry_id, rev, form_id, version, answers, meta in heads:
-        renderer = _renderer(conn, forms, form_id, version)
-        if renderer is None:
-            continue
-        try:
-            cells = renderer.render(answers, meta)
-        except Exception:  # the cells are a cache: never let them fail a write
-            log.exception("export cells of %s %s could not be laid out", entry_id, rev)
-            continue
-        if cells is not None:
-            rows.append(
-                {
-                    "entry_id": entry_id,
-                    "rev": rev,
-                    "form_version": version,
-                    "fmt": CELLS_FORMAT,
-                    "device_id": cells.device_id,
-                    "root": cells.root,
-                    "repeats": cells.repeats,
-                }
-            )
-    return rows
+    return [row for head in heads if (row := cell_row(conn, forms, head)) is not None]
 
 
-def insert_cells(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert rows of entries that have none yet (new entries)."""
-    if rows:
-        conn.execute(export_cells.insert(), rows)
+def _write(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """Run the statement in a savepoint; a database error is logged, never raised (a cache)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(stmt, rows)
+    except SQLAlchemyError:
+        log.exception("export cells of %d entries could not be stored", len(rows))
 
 
 def upsert_cells(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -79,33 +88,37 @@ def upsert_cells(conn: Connection, rows: list[dict[str, Any]]) -> None:
     stmt = make(export_cells)
     stmt = stmt.on_conflict_do_update(
         index_elements=[export_cells.c.entry_id],
-        set_={
-            name: stmt.excluded[name]
-            for name in ("rev", "form_version", "fmt", "device_id", "root", "repeats")
-        },
+        set_={name: stmt.excluded[name] for name in _COLUMNS if name != "entry_id"},
     )
-    conn.execute(stmt, rows)
+    _write(conn, stmt, rows)
 
 
-def store_head_cells(
-    conn: Connection,
-    forms: FormCache | None,
-    entry_id: str,
-    rev: str,
-    form_id: str,
-    version: str,
-    answers: Mapping[str, Any],
-    meta: Mapping[str, Any],
-) -> None:
-    """Store the cells of an entry's new head revision (no-op without a form cache)."""
-    if forms is not None:
-        rows = cell_rows(conn, forms, [(entry_id, rev, form_id, version, answers, meta)])
-        if rows:
-            upsert_cells(conn, rows)
+_COLUMNS = ("entry_id", "rev", "form_id", "form_version", "layout", "device_id", "root", "repeats")
 
 
-def _stale(block: int, after: str | None) -> Any:
-    """The next ``block`` entries whose stored cells are missing or stale, with their head."""
+def _current_layouts(conn: Connection, forms: FormCache) -> list[tuple[str, str, str]]:
+    """``(form_id, version, layout)`` of every published form version."""
+    out = []
+    for form_id, version in conn.execute(select(form_rows.c.form_id, form_rows.c.version)).all():
+        renderer = _renderer(conn, forms, form_id, version)
+        if renderer is not None:
+            out.append((form_id, version, renderer.layout_key))
+    return out
+
+
+def _stale(current: list[tuple[str, str, str]]) -> Any:
+    """The entries whose stored cells are missing or stale, with their head, by entry id."""
+    fresh_layout = or_(
+        false(),
+        *(
+            and_(
+                export_cells.c.form_id == form_id,
+                export_cells.c.form_version == version,
+                export_cells.c.layout == layout,
+            )
+            for form_id, version, layout in current
+        ),
+    )
     stmt = (
         select(
             entries.c.entry_id,
@@ -128,60 +141,88 @@ def _stale(block: int, after: str | None) -> Any:
             or_(
                 export_cells.c.entry_id.is_(None),
                 export_cells.c.rev != entries.c.head_rev,
-                export_cells.c.fmt != CELLS_FORMAT,
+                not_(fresh_layout),
             )
         )
         .order_by(entries.c.entry_id)
-        .limit(block)
     )
-    return stmt.where(entries.c.entry_id > after) if after is not None else stmt
+    return stmt
 
 
 def refresh_cells(
     engine: Engine,
     forms: FormCache | None = None,
     *,
-    block: int = 1000,
+    entry_ids: Iterable[str] | None = None,
+    block: int = 500,
     progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Lay out the stored cells of every entry that has none or stale ones; returns how many
-    were stored. ``progress`` is called with the number of entries looked at in each block.
+    """Lay out the stored cells of every entry (or of ``entry_ids``) that has none or stale ones;
+    returns how many were stored. ``progress`` is called with the number of entries looked at
+    in each block; ``should_stop`` is asked before each block (the worker stops when a change
+    comes in).
 
-    Works in blocks of ``block`` entries, each in its own write transaction, so a long refresh
-    never holds the database for long and can be stopped and run again.
+    Works in blocks of ``block`` entries: read and laid out in a read transaction, written in a
+    short write transaction (only the rows whose entry still has that head), so a long refresh
+    never holds the database for long and can be stopped and run again. Entries that cannot be
+    laid out (see :mod:`.cells`) are looked at again by the next refresh.
     """
     forms = forms or FormCache()
     done = 0
+    chunks = None
+    if entry_ids is not None:
+        ids = sorted(set(entry_ids))
+        chunks = iter([ids[i : i + block] for i in range(0, len(ids), block)])
     after: str | None = None
     while True:
-        with read_tx(engine) as conn:
-            found = conn.execute(_stale(block, after)).all()
-        if not found:
+        if should_stop is not None and should_stop():
             return done
-        after = found[-1].entry_id
-        with write_tx(engine) as conn:
-            heads = [
-                (
-                    row.entry_id,
-                    row.head_rev,
-                    row.form_id,
-                    row.form_version,
-                    decode_answers(row.answers),
-                    decode_answers(row.meta) if row.meta else {},
-                )
-                for row in found
-            ]
-            rows = cell_rows(conn, forms, heads)
-            # a head that moved on meanwhile is left for the next refresh (its writer stored it)
-            current = dict(
-                conn.execute(
-                    select(entries.c.entry_id, entries.c.head_rev).where(
-                        entries.c.entry_id.in_([r["entry_id"] for r in rows])
-                    )
-                ).all()
-            )
-            fresh = [r for r in rows if current.get(r["entry_id"]) == r["rev"]]
-            upsert_cells(conn, fresh)
-        done += len(fresh)
+        with read_tx(engine) as conn:
+            current_layouts = _current_layouts(conn, forms)
+            if chunks is None:
+                stmt = _stale(current_layouts).limit(block)
+                if after is not None:
+                    stmt = stmt.where(entries.c.entry_id > after)
+            else:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return done
+                stmt = _stale(current_layouts).where(entries.c.entry_id.in_(chunk))
+            found = conn.execute(stmt).all()
+            if not found and chunks is None:
+                return done
+            rows = cell_rows(conn, forms, [_head(row) for row in found])
+        if found:
+            after = found[-1].entry_id
         if progress is not None:
             progress(len(found))
+        if rows:
+            done += _store_if_still_head(engine, rows)
+
+
+def _head(row: Any) -> Head:
+    return (
+        row.entry_id,
+        row.head_rev,
+        row.form_id,
+        row.form_version,
+        decode_answers(row.answers),
+        decode_answers(row.meta) if row.meta else {},
+    )
+
+
+def _store_if_still_head(engine: Engine, rows: list[dict[str, Any]]) -> int:
+    """Upsert the rows whose entry still has the head they were laid out from."""
+    with write_tx(engine) as conn:
+        current = dict(
+            conn.execute(
+                select(entries.c.entry_id, entries.c.head_rev).where(
+                    entries.c.entry_id.in_([r["entry_id"] for r in rows])
+                )
+            ).all()
+        )
+        # a head that moved on meanwhile is left for the next refresh
+        fresh = [r for r in rows if current.get(r["entry_id"]) == r["rev"]]
+        upsert_cells(conn, fresh)
+    return len(fresh)

@@ -18,10 +18,16 @@ names, no split columns; the group prefix changes only the headers):
 
 Metadata that changes without a new revision (review state, comment, edits, attachments,
 officer name, region name) is never stored; the export reads it from the database each time.
-Stored cells are used only while their ``rev`` is the entry's head and their ``fmt`` is
-:data:`CELLS_FORMAT`, so a stale or older row is never exported: the export lays the entry out
-from its answers instead. Bump :data:`CELLS_FORMAT` whenever the cell rules of :mod:`.rows`
-change; ``survey-server init-db`` then lays the rows out again.
+Stored cells are used only while their ``rev`` is the entry's head and their ``layout`` is the
+one :func:`~.rows.stored_layout` gives for that form version today (the cell format
+:data:`~.rows.CELLS_FORMAT` and a digest of the version's own columns), so a stale row, or one
+laid out under other rules, is never exported: the export lays the entry out from its answers
+instead. Bump ``CELLS_FORMAT`` whenever a cell rule of :mod:`.rows` changes; ``survey-server
+init-db`` then lays the rows out again.
+
+Nothing is stored for an entry when a cell would hold the separator or a NUL (PostgreSQL text
+cannot), or when an answer is not a question of the entry's own version (a later version could
+make it a column, which only the answers can then fill).
 """
 
 from __future__ import annotations
@@ -33,12 +39,20 @@ from typing import Any
 import msgspec
 
 from .columns import build_tables
-from .rows import CELL_SEP, ExportLayout, ExportOptions, cell_text, device_of, join_fixed
+from .rows import (
+    CELL_SEP,
+    CELLS_FORMAT,
+    SHORT_ROW,
+    ExportLayout,
+    ExportOptions,
+    device_of,
+    fixed_cells,
+    join_fixed,
+    stored_layout,
+)
 
 __all__ = ["CELLS_FORMAT", "CellRenderer", "StoredCells", "decode_repeats"]
 
-#: The version of the cell rules the stored rows were made with.
-CELLS_FORMAT = 1
 
 _encode = msgspec.json.encode
 _decode_repeats = msgspec.json.Decoder(list[list[str]]).decode
@@ -59,12 +73,15 @@ def decode_repeats(text: str | None) -> list[list[str]] | None:
 
 
 def _fragment(cells: Sequence[Any]) -> str | None:
-    """The cells as CSV fields joined with ``CELL_SEP``; ``None`` if a cell holds ``CELL_SEP``."""
+    """The cells as CSV fields joined with ``CELL_SEP``; ``None`` if a cell holds ``CELL_SEP``
+    or NUL."""
     if not cells:
         return ""
-    # answers as pushed hold floats (geopoints, decimals): text first keeps the fast join
-    fragment = join_fixed([c if c.__class__ is str else cell_text(c) for c in cells], CELL_SEP)
-    if fragment.count(CELL_SEP) != len(cells) - 1:
+    if len(cells) <= SHORT_ROW:
+        fragment = CELL_SEP.join(fixed_cells(cells))
+    else:
+        fragment = join_fixed(cells, CELL_SEP)
+    if fragment.count(CELL_SEP) != len(cells) - 1 or "\x00" in fragment:
         return None
     return fragment
 
@@ -73,19 +90,20 @@ class CellRenderer:
     """Lays out the stored cells of entries filled with one form version."""
 
     def __init__(self, form: Any) -> None:
+        self.form_id: str = form.form_id
         self.version: str = form.version
-        self.layout = ExportLayout(
-            build_tables([form]), form.choices, ExportOptions(), form.default_language
-        )
-        tables = self.layout.tables
+        tables = build_tables([form])
+        self.layout = ExportLayout(tables, form.choices, ExportOptions(), form.default_language)
+        #: the ``layout`` key of the cells this renderer lays out
+        self.layout_key = stored_layout(tables)
         #: table path -> the answer names that table lays out (its questions, its repeats)
-        self._known: dict[tuple[str, ...], frozenset[str]] = {
-            spec.repeat_path: frozenset(
-                [f.name for f in spec.fields]
-                + [t.name for t in tables if t.name and t.repeat_path[:-1] == spec.repeat_path]
-            )
-            for spec in tables
-        }
+        self._known: dict[tuple[str, ...], frozenset[str]] = {}
+        #: table path -> the repeats directly inside it
+        self._repeats: dict[tuple[str, ...], list[str]] = {}
+        for spec in tables:
+            inner = [t.name for t in tables if t.name and t.repeat_path[:-1] == spec.repeat_path]
+            self._repeats[spec.repeat_path] = inner  # type: ignore[assignment]
+            self._known[spec.repeat_path] = frozenset([f.name for f in spec.fields] + inner)
 
     def _only_known(self, values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
         """No answer outside this version's questions (at any depth of repeats).
@@ -93,13 +111,12 @@ class CellRenderer:
         An answer the version does not have (after a merge across versions, say) could become
         a column of a later version; only the export of the answers themselves writes it then.
         """
-        known = self._known[path]
-        if not values.keys() <= known:
+        if not values.keys() <= self._known[path]:
             return False
-        for name in values.keys() & known:
-            inner = (*path, name)
-            instances = values[name]
-            if inner in self._known and isinstance(instances, list):
+        for name in self._repeats[path]:
+            instances = values.get(name)
+            if isinstance(instances, list):
+                inner = (*path, name)
                 for instance in instances:
                     if isinstance(instance, dict) and not self._only_known(instance, inner):
                         return False
@@ -120,8 +137,11 @@ class CellRenderer:
             if fragment is None:
                 return None
             repeats.append(["/".join(self.layout.plans[index].spec.repeat_path), key, fragment])
+        device_id = device_of(meta, answers)
+        if "\x00" in device_id:
+            return None
         return StoredCells(
-            device_of(meta, answers),
+            device_id,
             root,
             _encode(repeats).decode("utf-8") if repeats else None,
         )

@@ -28,6 +28,7 @@ carriage return gets a leading apostrophe, unless the whole cell is a plain deci
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,8 +41,10 @@ import msgspec
 from .columns import TableSpec
 
 __all__ = [
+    "CELLS_FORMAT",
     "CELL_SEP",
     "META_AFTER",
+    "SHORT_ROW",
     "EntryRecord",
     "ExportLayout",
     "ExportOptions",
@@ -49,16 +52,21 @@ __all__ = [
     "decode_answers",
     "device_of",
     "encode_row",
+    "fixed_cells",
     "join_fixed",
     "neutralise",
+    "stored_layout",
 ]
 
 _DANGER = frozenset("=+-@\t\r")
 _SEP = "\x00"
 #: Rows up to this many cells are checked cell by cell (cheaper than the joined search).
-_SHORT_ROW = 16
+SHORT_ROW = 16
 #: Between the stored cells of :mod:`.cells` (a unit separator: never in a cell that is stored)
 CELL_SEP = "\x1f"
+#: The version of the cell rules of stored cells: bump it whenever a rule of this module that
+#: shapes a cell changes (``survey-server init-db`` then lays every entry out again).
+CELLS_FORMAT = 1
 _QUOTE_CHARS = (",", '"', "\r", "\n")
 #: A cell (after the NUL separator) beginning with a formula character; a cell beginning with
 #: CR is found by the CR search, as it must be quoted anyway.
@@ -91,7 +99,7 @@ def decode_answers(text: str) -> Any:
 
 def device_of(meta: Mapping[str, Any], answers: Mapping[str, Any]) -> str:
     """The ``DeviceID`` cell: the revision's device, else the ``deviceid`` answer."""
-    return str(meta.get("device_id") or answers.get("deviceid") or "")
+    return cell_text(meta.get("device_id") or answers.get("deviceid") or "")
 
 
 #: Root columns after the questions, in this order (``SubmissionDate`` comes first of all).
@@ -143,7 +151,7 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _fixed_cells(cells: Sequence[Any]) -> list[str]:
+def fixed_cells(cells: Sequence[Any]) -> list[str]:
     """Every cell checked on its own (values of any type), quoted and neutralised."""
     try:
         return [
@@ -153,12 +161,12 @@ def _fixed_cells(cells: Sequence[Any]) -> list[str]:
             for c in cells
         ]
     except TypeError:
-        return _fixed_cells([cell_text(c) for c in cells])
+        return fixed_cells([cell_text(c) for c in cells])
 
 
 def _encode_cells(cells: Sequence[Any]) -> str:
     """The plain encoder of a line (a row of fewer than two cells comes here)."""
-    fixed = _fixed_cells(cells)
+    fixed = fixed_cells(cells)
     if fixed == [""]:
         return '""\r\n'  # a lone empty field, told apart from an empty line
     return ",".join(fixed) + "\r\n"
@@ -170,7 +178,7 @@ def encode_row(cells: Sequence[Any]) -> str:
     Same output as ``csv.writer(lineterminator="\\r\\n")`` (``QUOTE_MINIMAL``) on the
     neutralised cells. See :func:`join_fixed` for how the cells are checked.
     """
-    if len(cells) <= _SHORT_ROW:
+    if len(cells) <= SHORT_ROW:
         return _encode_cells(cells)
     return join_fixed(cells, ",") + "\r\n"
 
@@ -187,9 +195,9 @@ def join_fixed(cells: Sequence[Any], sep: str) -> str:
     try:
         line = _SEP + _SEP.join(cells)
     except TypeError:
-        return sep.join(_fixed_cells(cells))
+        return sep.join(fixed_cells(cells))
     if line.count(_SEP) != len(cells):
-        return sep.join(_fixed_cells(cells))
+        return sep.join(fixed_cells(cells))
     spans: dict[int, int] = {}  # cell start -> cell end, for the cells to fix
     size = len(line)
     for char in _QUOTE_CHARS:
@@ -324,7 +332,7 @@ class _TablePlan:
         merged = self.defaults | values
         for name in self.numeric:
             value = values.get(name)
-            if value.__class__ is int:
+            if value.__class__ is int or value.__class__ is float:  # float: answers as pushed
                 merged[name] = str(value)
         for name, labels in self.multi:
             value = values.get(name)
@@ -352,7 +360,9 @@ class _TablePlan:
                 for key in _GEO_KEYS:
                     if key in value:
                         part = value[key]
-                        merged["geo", name, key] = str(part) if part.__class__ is int else part
+                        merged["geo", name, key] = (
+                            part if part.__class__ is str else cell_text(part)
+                        )
         for name in self.image:
             value = values.get(name)
             if value.__class__ is dict:
@@ -377,6 +387,7 @@ class ExportLayout:
         self._children: dict[tuple[str, ...], list[int]] = {}
         #: version -> table index -> stored cells to merged cells (see use_stored_cells)
         self._mappers: dict[str, dict[int, Callable[[str], str]]] = {}
+        self._layouts: dict[str, str] = {}
         self._paths = {"/".join(p.spec.repeat_path): i for i, p in enumerate(self.plans)}
         for index, plan in enumerate(self.plans[1:], start=1):
             self._children.setdefault(plan.spec.repeat_path[:-1], []).append(index)
@@ -472,18 +483,19 @@ class ExportLayout:
                 mappers[index] = mapper  # type: ignore[index]
             else:
                 self._mappers[version] = mappers
+                self._layouts[version] = stored_layout(own_tables)
 
     @property
-    def stored_cell_versions(self) -> frozenset[str]:
-        """The form versions whose stored cells this layout reads."""
-        return frozenset(self._mappers)
+    def stored_cell_layouts(self) -> dict[str, str]:
+        """Form version -> the ``layout`` key of the stored cells this layout reads."""
+        return dict(self._layouts)
 
     def root_line(self, record: EntryRecord) -> str:
         """The root CSV line of one entry (from its stored cells when the record has them)."""
         if record.cells is None:
             return encode_row(self.root_row(record))
         questions = self._mappers[record.form_version][0](record.cells)
-        head, *tail = _fixed_cells([record.submission_date, *self._meta_cells(record)])
+        head, *tail = fixed_cells([record.submission_date, *self._meta_cells(record)])
         if self.plans[0].keys:
             return f"{head},{questions},{','.join(tail)}\r\n"
         return f"{head},{','.join(tail)}\r\n"
@@ -501,11 +513,30 @@ class ExportLayout:
         for path, key_suffix, fragment in record.repeat_cells:
             index = self._paths[path]
             parent_suffix = key_suffix[: key_suffix.rfind("/")]
-            keys = ",".join(_fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
+            keys = ",".join(fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
             if self.plans[index].keys:
                 yield index, f"{mappers[index](fragment)},{keys}\r\n"
             else:
                 yield index, f"{keys}\r\n"
+
+
+def stored_layout(tables: Sequence[TableSpec]) -> str:
+    """The ``layout`` key of cells stored with one form version's own tables.
+
+    The cell format and a digest of every table's path, questions, types and cell keys: cells
+    laid out under other rules, or by another column model, never match and are never read.
+    """
+    model = [
+        (spec.repeat_path, [(f.name, f.type) for f in spec.fields], _own_keys(spec))
+        for spec in tables
+    ]
+    digest = hashlib.sha256(repr(model).encode("utf-8")).hexdigest()[:24]
+    return f"{CELLS_FORMAT}-{digest}"
+
+
+def _own_keys(spec: TableSpec) -> list[Any]:
+    """The cell keys of a table with the options stored cells are laid out with."""
+    return _TablePlan(spec, {}, ExportOptions(), "").keys
 
 
 def _fragment_mapper(
@@ -518,7 +549,7 @@ def _fragment_mapper(
     types = {f.name: f.type for f in merged.fields}
     if any(types.get(f.name, f.type) != f.type for f in own.fields):
         return None
-    own_keys = _TablePlan(own, {}, ExportOptions(), "").keys
+    own_keys = _own_keys(own)
     if list(own_keys) == list(merged_keys):
         return lambda fragment: fragment.replace(CELL_SEP, ",")
     at = {key: i for i, key in enumerate(own_keys)}

@@ -97,7 +97,7 @@ class PreparedExport:
             self.entry_filter,
             self.user,
             page_size=self.page_size,
-            stored=self.layout.stored_cell_versions,
+            stored=self.layout.stored_cell_layouts,
             with_repeats=with_repeats,
         )
 

@@ -12,14 +12,15 @@ stable between runs; sort by ``SubmissionDate`` in the spreadsheet if needed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, func, null, select, true
+from sqlalchemy import Engine, func, null, or_, select, true
 
 from ..db import read_tx
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope, matches_answers
+from ..entry_rows import KECAMATAN_COLUMN
 from ..schema import (
     attachments,
     entries,
@@ -29,7 +30,7 @@ from ..schema import (
     revisions,
     users,
 )
-from .cells import CELLS_FORMAT, decode_repeats
+from .cells import decode_repeats
 from .rows import EntryRecord, decode_answers, device_of
 
 __all__ = ["count_entries", "iter_records", "load_forms", "region_names"]
@@ -74,7 +75,7 @@ def _block_query(
     user: Any,
     after: str | None,
     block: int,
-    stored: frozenset[str] = frozenset(),
+    stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
 ) -> Any:
     """The entries of the next ``block`` entry ids (in primary-key order) that pass the filter.
@@ -83,9 +84,10 @@ def _block_query(
     those rows: a plain ``WHERE <filters> ORDER BY entry_id LIMIT n`` lets SQLite pick the
     region or form index and sort every matching row (with its answers) on every page.
 
-    With ``stored`` (form versions whose stored cells the layout reads), an entry with fresh
-    stored cells (its head ``rev``, the current format) comes with them and without its answers;
-    the others come with their head revision's answers and meta, as without ``stored``.
+    With ``stored`` (form version -> the ``layout`` of the stored cells the export reads), an
+    entry with fresh stored cells (its head ``rev``, its form and version, that version's
+    layout) comes with them and without its answers; the others come with their head revision's
+    answers and meta, as without ``stored``.
     """
     inner = select(entries)
     if after is not None:
@@ -108,8 +110,14 @@ def _block_query(
         cells_on = (
             (cells.c.entry_id == blk.c.entry_id)
             & (cells.c.rev == blk.c.head_rev)
-            & (cells.c.fmt == CELLS_FORMAT)
-            & cells.c.form_version.in_(sorted(stored))
+            & (cells.c.form_id == blk.c.form_id)
+            & (cells.c.form_version == blk.c.form_version)
+            & or_(
+                *(
+                    (cells.c.form_version == version) & (cells.c.layout == layout)
+                    for version, layout in sorted(stored.items())
+                )
+            )
         )
         joined = blk.outerjoin(cells, cells_on).outerjoin(
             head, head_on & cells.c.entry_id.is_(None)
@@ -196,7 +204,7 @@ def iter_records(
     user: Any = None,
     *,
     page_size: int = PAGE_SIZE,
-    stored: frozenset[str] = frozenset(),
+    stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
 ) -> Iterator[EntryRecord]:
     """The entries an export covers, as records, block by block (``user=None``: no scope).
@@ -204,7 +212,12 @@ def iter_records(
     Each block of ``page_size`` entry ids is read in its own short read transaction. With
     ``stored`` (see :func:`_block_query`) records carry their stored cells where they are fresh
     (``with_repeats``: the repeat instances' too) and empty answers.
+
+    A kecamatan filter of 100 characters or more reads no stored cells: ``entries.kecamatan``
+    keeps the first 100 characters, so only the answers can tell a longer answer apart.
     """
+    if flt.kecamatan is not None and len(flt.kecamatan) >= KECAMATAN_COLUMN:
+        stored = None
     after: str | None = None
     while True:
         with read_tx(engine) as conn:
@@ -253,7 +266,9 @@ def iter_records(
                 expected,
                 answers,
                 root_cells,
-                (decode_repeats(repeat_cells) or []) if with_repeats and root_cells else None,
+                (decode_repeats(repeat_cells) or [])
+                if with_repeats and root_cells is not None
+                else None,
             )
         if end is None:
             return

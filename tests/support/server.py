@@ -25,6 +25,7 @@ from waitress.server import create_server
 
 from sync_server import create_app
 from sync_server.db import write_tx
+from sync_server.export.cell_worker import start_cell_worker
 from sync_server.migrate import upgrade
 
 __all__ = ["LiveServer", "create_user", "engine_of", "publish_form", "start_live_server"]
@@ -57,6 +58,9 @@ class LiveServer:
             with contextlib.suppress(OSError, ValueError):
                 wasyncore.close_all(server._map)
         self._thread.join(timeout=10)
+        worker = self.app.extensions["sync_server"].cell_worker
+        if worker is not None:
+            worker.stop()
         engine_of(self.app).dispose()
 
 
@@ -69,11 +73,17 @@ def start_live_server(
     instance_dir: Path, database_url: str | None = None, *, threads: int = 8, **config: Any
 ) -> LiveServer:
     """Create, migrate and serve a sync server app; returns once it answers /api/v1/health."""
-    settings: dict[str, Any] = {"INSTANCE_PATH": str(instance_dir), **config}
+    # the export cells' worker as in production, but quick to lay out after the last change
+    settings: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance_dir),
+        "EXPORT_CELLS_IDLE_SECONDS": 0.3,
+        **config,
+    }
     if database_url:
         settings["DATABASE_URL"] = database_url
     app = create_app(settings)
     upgrade(engine_of(app))
+    start_cell_worker(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     port = server.effective_port  # type: ignore[union-attr]
     thread = threading.Thread(target=_serve, args=(server,), name=f"waitress-{port}", daemon=True)

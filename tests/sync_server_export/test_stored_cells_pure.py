@@ -22,11 +22,13 @@ from sync_server.export import build_tables, merged_choices
 from sync_server.export.cells import CellRenderer, decode_repeats
 from sync_server.export.rows import (
     CELL_SEP,
+    CELLS_FORMAT,
     EntryRecord,
     ExportLayout,
     ExportOptions,
     decode_answers,
     device_of,
+    stored_layout,
 )
 
 FORMS = Path(__file__).resolve().parent / "forms"
@@ -43,7 +45,14 @@ AWKWARD = st.sampled_from(
 TEXT = st.one_of(AWKWARD, st.text(max_size=12))
 NUMBER = st.one_of(
     st.integers(-(10**12), 10**12),
+    st.integers(-(2**80), 2**80),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+#: values of the wrong shape for a question (the validator refuses most; the export copes)
+ODD = st.one_of(
+    st.booleans(),
+    st.lists(st.one_of(st.text(max_size=3), st.integers(), st.booleans()), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.one_of(st.text(max_size=3), NUMBER), max_size=3),
 )
 
 
@@ -70,10 +79,10 @@ ANSWERS = st.builds(
     start=_maybe(TEXT),
     kabkota=_maybe(st.sampled_from(["16.71", "16.05"])),
     kecamatan=_maybe(TEXT),
-    nama_unit=_maybe(TEXT),
+    nama_unit=_maybe(st.one_of(TEXT, ODD)),
     catatan_lama=_maybe(TEXT),
     alamat=_maybe(TEXT),
-    jumlah=_maybe(NUMBER),
+    jumlah=_maybe(st.one_of(NUMBER, ODD)),
     nilai=_maybe(st.one_of(NUMBER, TEXT)),
     bukti=_maybe(st.lists(st.sampled_from(["regulasi", "foto", "notulen", "survei"]))),
     lokasi=_maybe(GEO),
@@ -115,8 +124,9 @@ def _record(version: str, answers: Any, device_id: str, **stored: Any) -> EntryR
 
 
 def _holds_separator(value: Any) -> bool:
+    """A text holding the cell separator or NUL, anywhere in the answers or the meta."""
     if isinstance(value, str):
-        return CELL_SEP in value
+        return CELL_SEP in value or "\x00" in value
     if isinstance(value, dict):
         return any(_holds_separator(v) for v in value.values())
     if isinstance(value, list):
@@ -161,14 +171,14 @@ def test_lines_from_stored_cells_equal_lines_from_answers(
     if keep_to_version:  # mostly answers a tablet of that version sends
         answers.pop("alamat" if version == "1" else "catatan_lama", None)
     layout = _layout(ExportOptions(group_prefix=group_prefix))
-    assert layout.stored_cell_versions == {"1", "2"}
+    assert set(layout.stored_cell_layouts) == {"1", "2"}
     stored = CellRenderer(form).render(answers, meta)
     # what the export reads back without stored cells: the answers as stored (sorted keys)
     decoded = decode_answers(json.dumps(answers, sort_keys=True, ensure_ascii=False))
     from_answers = _record(version, decoded, device_of(json.loads(json.dumps(meta)), decoded))
     if stored is None:
         # only a cell holding the separator, or an answer the version does not have
-        assert _holds_separator(answers) or _foreign(form, answers)
+        assert _holds_separator([answers, meta]) or _foreign(form, answers)
         return
     assert not _foreign(form, answers)
     from_cells = _record(
@@ -190,8 +200,11 @@ def test_an_answer_the_version_does_not_have_is_not_stored() -> None:
     assert CellRenderer(V2).render({"alamat": "Jl. Merdeka"}, {}) is not None
 
 
-def test_a_cell_holding_the_separator_is_not_stored() -> None:
+def test_a_cell_holding_the_separator_or_nul_is_not_stored() -> None:
+    """(PostgreSQL text cannot hold NUL; the device id comes from the revision's meta.)"""
     assert CellRenderer(V1).render({"nama_unit": f"a{CELL_SEP}b"}, {}) is None
+    assert CellRenderer(V1).render({"nama_unit": "a\x00b"}, {}) is None
+    assert CellRenderer(V1).render({"nama_unit": "a"}, {"device_id": "tab\x00"}) is None
     inside = {"temuan": [{"temuan_teks": f"x{CELL_SEP}"}]}
     assert CellRenderer(V1).render(inside, {}) is None
     assert CellRenderer(V1).render({"nama_unit": "a,b"}, {}) is not None
@@ -201,7 +214,7 @@ def test_a_cell_holding_the_separator_is_not_stored() -> None:
     "options", [ExportOptions(labels=True), ExportOptions(split_select_multiple=True)]
 )
 def test_labels_and_split_columns_never_read_stored_cells(options: ExportOptions) -> None:
-    assert _layout(options).stored_cell_versions == frozenset()
+    assert _layout(options).stored_cell_layouts == {}
 
 
 def test_a_version_whose_question_changed_type_is_not_read_from_stored_cells() -> None:
@@ -212,7 +225,7 @@ def test_a_version_whose_question_changed_type_is_not_read_from_stored_cells() -
     field = v1_tables[0].fields[changed]
     v1_tables[0].fields[changed] = type(field)(field.name, "geopoint", None, field.groups)
     layout.use_stored_cells({"2": build_tables([V2]), "1": v1_tables})
-    assert layout.stored_cell_versions == {"2"}
+    assert set(layout.stored_cell_layouts) == {"2"}
 
 
 def test_stored_root_cells_are_in_the_versions_own_order() -> None:
@@ -229,3 +242,28 @@ def test_stored_root_cells_are_in_the_versions_own_order() -> None:
     assert cells[names.index("lokasi")] == "-2.5"
     assert stored.device_id == "t"
     assert stored.repeats is None
+
+
+def test_the_layout_key_changes_with_the_columns_and_the_cell_format() -> None:
+    v1, v2 = build_tables([V1]), build_tables([V2])
+    assert stored_layout(v1) == stored_layout(build_tables([V1]))
+    assert stored_layout(v1) != stored_layout(v2)
+    assert stored_layout(v1).startswith(f"{CELLS_FORMAT}-")
+    assert CellRenderer(V1).layout_key == stored_layout(v1)
+    assert _layout(ExportOptions()).stored_cell_layouts == {
+        "1": stored_layout(v1),
+        "2": stored_layout(v2),
+    }
+    # a question of another type (same names) is another layout
+    field = v1[0].fields[0]
+    v1[0].fields[0] = type(field)(field.name, "text", None, field.groups)
+    assert field.type != "text"
+    assert stored_layout(v1) != CellRenderer(V1).layout_key
+
+
+def test_device_id_cell_is_the_same_from_memory_and_from_json() -> None:
+    for value in ("tab-1", 7, 2.5, ["a", "b"], {"b": "2", "a": "1"}, True):
+        stored = json.loads(json.dumps({"deviceid": value}, sort_keys=True))
+        assert device_of({}, {"deviceid": value}) == device_of(
+            {}, decode_answers(json.dumps(stored))
+        )

@@ -5,8 +5,9 @@ The CSV export used to decode every entry's answers and lay out its ~165 cells o
 store the head revision's question cells, already quoted and neutralised
 (:mod:`sync_server.export.cells`), so an export mostly joins stored text.
 
-The table is a cache: a row is used only while its ``rev`` is the entry's head and its ``fmt``
-is the code's cell format; otherwise the export lays the entry out from its answers as before.
+The table is a cache: a row is used only while its ``rev`` is the entry's head and its
+``layout`` (the cell format and a digest of the version's own columns) is the one the code
+computes for that form version; otherwise the export lays the entry out from its answers.
 Existing entries are filled by ``survey-server init-db`` after the migrations
 (:func:`sync_server.export.cell_store.refresh_cells`), not here, so the migration stays a frozen
 schema change.
@@ -33,8 +34,9 @@ def upgrade() -> None:
         "export_cells",
         sa.Column("entry_id", sa.String(36), nullable=False),
         sa.Column("rev", sa.String(80), nullable=False),
+        sa.Column("form_id", sa.String(100), nullable=False),
         sa.Column("form_version", sa.String(50), nullable=False),
-        sa.Column("fmt", sa.Integer(), nullable=False),
+        sa.Column("layout", sa.String(40), nullable=False),
         sa.Column("device_id", sa.Text(), nullable=False),
         sa.Column("root", sa.Text(), nullable=False),
         sa.Column("repeats", sa.Text(), nullable=True),
