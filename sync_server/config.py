@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     # The export cells are laid out in the background once no change has come in for this long
     # (sync_server.export.cell_worker); 0 or less: no background worker.
     "EXPORT_CELLS_IDLE_SECONDS": 2.0,
+    "EXPORT_CELLS_ERROR_BACKOFF": 30.0,  # seconds before trying again after a failed pass
     "JSON_SORT_KEYS": False,
     # Web pages' session cookie: not readable by scripts, not sent on cross-site posts. Secure
     # (HTTPS only) by default; set SESSION_COOKIE_SECURE = False in the instance config only for

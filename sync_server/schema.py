@@ -204,9 +204,9 @@ revisions = Table(
 )
 
 # The export's cells of each entry's head revision (migration 0006, sync_server.export.cells):
-# written with every head change, read by the CSV export while ``rev`` is still the head and
-# ``layout`` (cell rules and column model) is that form version's current one; anything else
-# is laid out from the answers again.
+# laid out by the server's background worker once it is idle after a change, read by the CSV
+# export while ``rev`` is still the head and ``layout`` (cell code and column model) is that
+# form version's current one; anything else is laid out from the answers again.
 export_cells = Table(
     "export_cells",
     metadata,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import gc
 
 from . import create_app
-from .export.cell_worker import start_cell_worker
+from .export.cell_worker import start_cell_worker_on_first_request
 
 app = create_app()
 gc.freeze()  # start-up objects stay for the process's life: out of the collector's full passes
-start_cell_worker(app)  # export cells laid out when the server is idle
+start_cell_worker_on_first_request(app)  # export cells laid out when the server is idle

@@ -10,8 +10,9 @@ moment ago is laid out from its answers by the export itself: slower, never wron
 :func:`refresh_cells` lays out the rows that are missing or stale (another ``rev`` than the
 head, another ``layout`` than the form version's current one) in blocks: read and laid out in a
 read transaction, written in a short write transaction only for entries whose head is still the
-one laid out. Laying out never raises to the caller: an entry that cannot be laid out is logged
-and left to the export."""
+one laid out. An entry that cannot be laid out is logged and left to the export; a database
+error is raised to the caller (the worker logs it and tries again later without counting the
+pass as done; ``init-db`` warns)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,9 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, false, not_, or_, select
+from sqlalchemy import Connection, Engine, and_, false, not_, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import read_tx, write_tx
 from ..forms_store import FormCache
@@ -71,15 +71,6 @@ def cell_rows(conn: Connection, forms: FormCache, heads: Iterable[Head]) -> list
     return [row for head in heads if (row := cell_row(conn, forms, head)) is not None]
 
 
-def _write(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    """Run the statement in a savepoint; a database error is logged, never raised (a cache)."""
-    try:
-        with conn.begin_nested():
-            conn.execute(stmt, rows)
-    except SQLAlchemyError:
-        log.exception("export cells of %d entries could not be stored", len(rows))
-
-
 def upsert_cells(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert or replace the rows of these entries."""
     if not rows:
@@ -90,17 +81,30 @@ def upsert_cells(conn: Connection, rows: list[dict[str, Any]]) -> None:
         index_elements=[export_cells.c.entry_id],
         set_={name: stmt.excluded[name] for name in _COLUMNS if name != "entry_id"},
     )
-    _write(conn, stmt, rows)
+    conn.execute(stmt, rows)
 
 
 _COLUMNS = ("entry_id", "rev", "form_id", "form_version", "layout", "device_id", "root", "repeats")
 
 
-def _current_layouts(conn: Connection, forms: FormCache) -> list[tuple[str, str, str]]:
-    """``(form_id, version, layout)`` of every published form version."""
+def _current_layouts(
+    conn: Connection, forms: FormCache, broken: set[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """``(form_id, version, layout)`` of every published form version that can be laid out.
+
+    A version whose renderer cannot be built is logged once (``broken`` remembers it) and left
+    out: its entries keep no stored cells, the others are not held back by it.
+    """
     out = []
     for form_id, version in conn.execute(select(form_rows.c.form_id, form_rows.c.version)).all():
-        renderer = _renderer(conn, forms, form_id, version)
+        if (form_id, version) in broken:
+            continue
+        try:
+            renderer = _renderer(conn, forms, form_id, version)
+        except Exception:
+            log.exception("export cells: form %s version %s cannot be laid out", form_id, version)
+            broken.add((form_id, version))
+            continue
         if renderer is not None:
             out.append((form_id, version, renderer.layout_key))
     return out
@@ -154,7 +158,7 @@ def refresh_cells(
     forms: FormCache | None = None,
     *,
     entry_ids: Iterable[str] | None = None,
-    block: int = 500,
+    block: int = 200,
     progress: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> int:
@@ -169,6 +173,7 @@ def refresh_cells(
     laid out (see :mod:`.cells`) are looked at again by the next refresh.
     """
     forms = forms or FormCache()
+    broken: set[tuple[str, str]] = set()
     done = 0
     chunks = None
     if entry_ids is not None:
@@ -179,7 +184,7 @@ def refresh_cells(
         if should_stop is not None and should_stop():
             return done
         with read_tx(engine) as conn:
-            current_layouts = _current_layouts(conn, forms)
+            current_layouts = _current_layouts(conn, forms, broken)
             if chunks is None:
                 stmt = _stale(current_layouts).limit(block)
                 if after is not None:
@@ -198,6 +203,8 @@ def refresh_cells(
         if progress is not None:
             progress(len(found))
         if rows:
+            if should_stop is not None and should_stop():  # a change came in meanwhile
+                return done
             done += _store_if_still_head(engine, rows)
 
 
@@ -213,15 +220,21 @@ def _head(row: Any) -> Head:
 
 
 def _store_if_still_head(engine: Engine, rows: list[dict[str, Any]]) -> int:
-    """Upsert the rows whose entry still has the head they were laid out from."""
+    """Upsert the rows whose entry still has the head they were laid out from; returns how many.
+
+    On PostgreSQL the entries are first locked ``FOR SHARE SKIP LOCKED``: an entry a push or an
+    edit holds is skipped (left for the next pass) instead of waited for, so the worker never
+    waits on a writer (no deadlock with a push locking several entries), and no head can move
+    between the check and the upsert. A writer waits at most for this short transaction (the
+    cells are laid out before it). SQLite's write transactions are serialised anyway.
+    """
+    ids = [r["entry_id"] for r in rows]
     with write_tx(engine) as conn:
-        current = dict(
-            conn.execute(
-                select(entries.c.entry_id, entries.c.head_rev).where(
-                    entries.c.entry_id.in_([r["entry_id"] for r in rows])
-                )
-            ).all()
-        )
+        query = select(entries.c.entry_id, entries.c.head_rev).where(entries.c.entry_id.in_(ids))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            query = query.with_for_update(read=True, skip_locked=True)
+        current = dict(conn.execute(query).all())
         # a head that moved on meanwhile is left for the next refresh
         fresh = [r for r in rows if current.get(r["entry_id"]) == r["rev"]]
         upsert_cells(conn, fresh)

@@ -1,10 +1,10 @@
-"""An entry's export cells, laid out once when its head revision is written (pure functions).
+"""An entry's export cells, laid out once per head revision (pure functions).
 
 The CSV export spends most of its time decoding each entry's answers and laying out its ~165
-cells. Those cells change only when the entry's head revision changes, so the write paths
-(push, supervisor edit, conflict resolution, merge) lay them out once, with :class:`CellRenderer`,
-and store them in ``export_cells`` (:mod:`.cell_store`). An export then reads the stored text and
-joins it (:meth:`~sync_server.export.rows.ExportLayout.root_line`), about five times faster.
+cells. Those cells change only when the entry's head revision changes, so the server's
+background worker (:mod:`.cell_worker`) lays them out once, with :class:`CellRenderer`, and
+stores them in ``export_cells`` (:mod:`.cell_store`). An export then reads the stored text and
+joins it (:meth:`~sync_server.export.rows.ExportLayout.root_line`), three to four times faster.
 
 What is stored, for the form version the entry was filled with and the default options (choice
 names, no split columns; the group prefix changes only the headers):
@@ -20,10 +20,10 @@ Metadata that changes without a new revision (review state, comment, edits, atta
 officer name, region name) is never stored; the export reads it from the database each time.
 Stored cells are used only while their ``rev`` is the entry's head and their ``layout`` is the
 one :func:`~.rows.stored_layout` gives for that form version today (the cell format
-:data:`~.rows.CELLS_FORMAT` and a digest of the version's own columns), so a stale row, or one
-laid out under other rules, is never exported: the export lays the entry out from its answers
-instead. Bump ``CELLS_FORMAT`` whenever a cell rule of :mod:`.rows` changes; ``survey-server
-init-db`` then lays the rows out again.
+:data:`~.rows.CELLS_FORMAT`, a digest of the source of :mod:`.rows` and this module and of the
+msgspec version, and a digest of the version's own columns), so a stale row, or one laid out
+by other code, is never exported: the export lays the entry out from its answers instead, and
+the worker lays it out again.
 
 Nothing is stored for an entry when a cell would hold the separator or a NUL (PostgreSQL text
 cannot), or when an answer is not a question of the entry's own version (a later version could

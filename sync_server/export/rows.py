@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -64,8 +65,9 @@ _SEP = "\x00"
 SHORT_ROW = 16
 #: Between the stored cells of :mod:`.cells` (a unit separator: never in a cell that is stored)
 CELL_SEP = "\x1f"
-#: The version of the cell rules of stored cells: bump it whenever a rule of this module that
-#: shapes a cell changes (``survey-server init-db`` then lays every entry out again).
+#: The version of the cell rules of stored cells. The layout key also holds a digest of this
+#: module's and ``cells.py``'s source, so a change there needs no bump; bump it when a rule
+#: elsewhere (``columns.py``, ``survey_forms``) changes what a cell holds.
 CELLS_FORMAT = 1
 _QUOTE_CHARS = (",", '"', "\r", "\n")
 #: A cell (after the NUL separator) beginning with a formula character; a cell beginning with
@@ -160,7 +162,7 @@ def fixed_cells(cells: Sequence[Any]) -> list[str]:
             else c
             for c in cells
         ]
-    except TypeError:
+    except (TypeError, KeyError):  # a non-text cell (dict[:1] is a KeyError on Python 3.12)
         return fixed_cells([cell_text(c) for c in cells])
 
 
@@ -531,7 +533,30 @@ def stored_layout(tables: Sequence[TableSpec]) -> str:
         for spec in tables
     ]
     digest = hashlib.sha256(repr(model).encode("utf-8")).hexdigest()[:24]
-    return f"{CELLS_FORMAT}-{digest}"
+    return f"{CELLS_FORMAT}.{_CODE_DIGEST}-{digest}"
+
+
+def _code_digest() -> str:
+    """A digest of the code that shapes stored cells (this module, ``cells.py``) and of the
+    msgspec version that decodes answers: any change to them makes every stored row stale, so
+    a forgotten :data:`CELLS_FORMAT` bump cannot let old cells reach an export."""
+    digest = hashlib.sha256(msgspec.__version__.encode("utf-8"))
+    here = Path(__file__)
+    for name in (here.name, "cells.py"):
+        try:
+            digest.update(here.with_name(name).read_bytes())
+        except OSError:  # no source files (a zipped install): the package version stands in
+            digest.update(_package_version().encode("utf-8"))
+    return digest.hexdigest()[:8]
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kpk-field-survey")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _own_keys(spec: TableSpec) -> list[Any]:
@@ -561,3 +586,6 @@ def _fragment_mapper(
     if len(positions) == 1:
         return lambda fragment: [*fragment.split(CELL_SEP), ""][positions[0]]
     return lambda fragment: ",".join(pick([*fragment.split(CELL_SEP), ""]))
+
+
+_CODE_DIGEST = _code_digest()

@@ -59,8 +59,8 @@ class LiveServer:
                 wasyncore.close_all(server._map)
         self._thread.join(timeout=10)
         worker = self.app.extensions["sync_server"].cell_worker
-        if worker is not None:
-            worker.stop()
+        if worker is not None and not worker.stop():
+            raise RuntimeError("the export cells' worker did not stop")
         engine_of(self.app).dispose()
 
 
@@ -77,6 +77,7 @@ def start_live_server(
     settings: dict[str, Any] = {
         "INSTANCE_PATH": str(instance_dir),
         "EXPORT_CELLS_IDLE_SECONDS": 0.3,
+        "EXPORT_CELLS_ERROR_BACKOFF": 0.5,
         **config,
     }
     if database_url:

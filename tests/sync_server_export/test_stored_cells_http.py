@@ -8,6 +8,7 @@ other entry out from its answers, with the same bytes.
 from __future__ import annotations
 
 import io
+import os
 import time
 import zipfile
 from typing import Any
@@ -43,10 +44,11 @@ def _settle(seeded: Seeded, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as conn:
-            last = conn.execute(select(func.max(changes.c.seq))).scalar_one()
-        if _worker(seeded).done_seq == last:
+            last = conn.execute(select(func.max(changes.c.seq))).scalar_one() or 0
+        worker = _worker(seeded)
+        if worker.done_seq == last:
             return
-        assert time.monotonic() < deadline, "the export cells' worker did not catch up"
+        assert time.monotonic() < deadline, f"the worker did not catch up: {worker.last_error!r}"
         time.sleep(0.05)
 
 
@@ -355,3 +357,30 @@ def test_the_worker_lays_out_what_changed_since_its_last_pass(seeded: Seeded) ->
     assert worker.run_pass(worker._last_seq()) is True
     cells = _cells_by_entry(seeded)
     assert rev["entry_id"] in cells and seeded.edited not in cells
+
+
+def test_a_wsgi_process_starts_its_worker_at_its_first_request(tmp_path: Any) -> None:
+    """(gunicorn may import the app once and fork: the thread must start in each child.)"""
+    from sync_server import create_app
+    from sync_server.export.cell_worker import start_cell_worker_on_first_request
+    from sync_server.migrate import upgrade
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "wsgi"), "EXPORT_CELLS_IDLE_SECONDS": 0.2})
+    upgrade(app.extensions["sync_server"].engine)
+    start_cell_worker_on_first_request(app)
+    state = app.extensions["sync_server"]
+    assert state.cell_worker is None
+    try:
+        assert app.test_client().get("/api/v1/health").status_code == 200
+        worker = state.cell_worker
+        assert worker is not None and worker.pid == os.getpid()
+        app.test_client().get("/api/v1/health")
+        assert state.cell_worker is worker  # one per process
+        deadline = time.monotonic() + 10
+        while worker.done_seq is None:  # its first pass over an empty database
+            assert time.monotonic() < deadline, worker.last_error
+            time.sleep(0.05)
+    finally:
+        if state.cell_worker is not None:
+            assert state.cell_worker.stop()
+        state.engine.dispose()

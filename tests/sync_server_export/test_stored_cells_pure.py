@@ -248,7 +248,7 @@ def test_the_layout_key_changes_with_the_columns_and_the_cell_format() -> None:
     v1, v2 = build_tables([V1]), build_tables([V2])
     assert stored_layout(v1) == stored_layout(build_tables([V1]))
     assert stored_layout(v1) != stored_layout(v2)
-    assert stored_layout(v1).startswith(f"{CELLS_FORMAT}-")
+    assert stored_layout(v1).startswith(f"{CELLS_FORMAT}.")
     assert CellRenderer(V1).layout_key == stored_layout(v1)
     assert _layout(ExportOptions()).stored_cell_layouts == {
         "1": stored_layout(v1),
