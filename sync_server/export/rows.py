@@ -166,6 +166,11 @@ def fixed_cells(cells: Sequence[Any]) -> list[str]:
         return fixed_cells([cell_text(c) for c in cells])
 
 
+def _needs_fixing(text: str) -> bool:
+    """Whether a text holds a character that makes a CSV field need quotes."""
+    return "," in text or '"' in text or "\n" in text or "\r" in text
+
+
 def _encode_cells(cells: Sequence[Any]) -> str:
     """The plain encoder of a line (a row of fewer than two cells comes here)."""
     fixed = fixed_cells(cells)
@@ -512,10 +517,16 @@ class ExportLayout:
             raise ValueError("the record was read without its repeats' stored cells")
         mappers = self._mappers[record.form_version]
         entry_key = record.key
+        # a KEY is the entry's KEY + "/<repeat>[n]"...: when the entry's KEY is a plain field
+        # (no quoting, no apostrophe: "uuid:..."), so are the KEYs made from it
+        plain = fixed_cells((entry_key, "x"))[0] == entry_key and entry_key[:1] not in _DANGER
         for path, key_suffix, fragment in record.repeat_cells:
             index = self._paths[path]
             parent_suffix = key_suffix[: key_suffix.rfind("/")]
-            keys = ",".join(fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
+            if plain and not _needs_fixing(key_suffix):
+                keys = f"{entry_key}{parent_suffix},{entry_key}{key_suffix}"
+            else:
+                keys = ",".join(fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
             if self.plans[index].keys:
                 yield index, f"{mappers[index](fragment)},{keys}\r\n"
             else:
