@@ -2,9 +2,10 @@
 
 :class:`ExportLayout` is built once per export from the tables of
 :func:`~sync_server.export.columns.build_tables`, the merged choice lists and the
-:class:`ExportOptions`. Then :meth:`ExportLayout.root_row` turns one entry record into the root
-CSV's row and :meth:`ExportLayout.repeat_rows` gives the rows of the repeat tables;
-:func:`encode_row` makes a CSV line of a row.
+:class:`ExportOptions`. Then :meth:`ExportLayout.root_line` turns one entry record into the
+root CSV's line and :meth:`ExportLayout.repeat_lines` gives the lines of the repeat tables: from
+the entry's stored cells (:mod:`.cells`) when the record carries them, else from its answers
+(:meth:`ExportLayout.root_row`, :meth:`ExportLayout.repeat_rows`, :func:`encode_row`).
 
 Answers are read with :func:`decode_answers` (msgspec, several times faster than :mod:`json`),
 which keeps decimals as their JSON text and gives integers as ``int``, so a number is written

@@ -38,13 +38,6 @@ class CsvSink:
         self._flush_chars = flush_bytes
         self.rows = 0
 
-    def write(self, row: Sequence[Any]) -> None:
-        """Add one row."""
-        line = encode_row(row)
-        self._lines.append(line)
-        self._size += len(line)
-        self.rows += 1
-
     def write_line(self, line: str) -> None:
         """Add one encoded line (ending with ``\\r\\n``)."""
         self._lines.append(line)
