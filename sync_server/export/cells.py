@@ -42,11 +42,9 @@ from .columns import build_tables
 from .rows import (
     CELL_SEP,
     CELLS_FORMAT,
-    SHORT_ROW,
     ExportLayout,
     ExportOptions,
     device_of,
-    fixed_cells,
     join_fixed,
     stored_layout,
 )
@@ -77,10 +75,7 @@ def _fragment(cells: Sequence[Any]) -> str | None:
     or NUL."""
     if not cells:
         return ""
-    if len(cells) <= SHORT_ROW:
-        fragment = CELL_SEP.join(fixed_cells(cells))
-    else:
-        fragment = join_fixed(cells, CELL_SEP)
+    fragment = join_fixed(cells, CELL_SEP)
     if fragment.count(CELL_SEP) != len(cells) - 1 or "\x00" in fragment:
         return None
     return fragment

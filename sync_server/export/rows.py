@@ -46,7 +46,6 @@ __all__ = [
     "CELLS_FORMAT",
     "CELL_SEP",
     "META_AFTER",
-    "SHORT_ROW",
     "EntryRecord",
     "ExportLayout",
     "ExportOptions",
@@ -63,7 +62,7 @@ __all__ = [
 _DANGER = frozenset("=+-@\t\r")
 _SEP = "\x00"
 #: Rows up to this many cells are checked cell by cell (cheaper than the joined search).
-SHORT_ROW = 16
+_SHORT_ROW = 16
 #: Between the stored cells of :mod:`.cells` (a unit separator: never in a cell that is stored)
 CELL_SEP = "\x1f"
 #: The version of the cell rules of stored cells. The layout key also holds a digest of this
@@ -131,7 +130,7 @@ def neutralise(text: str) -> str:
 
 def _fix_cell(value: str) -> str:
     value = neutralise(value)
-    if "," in value or '"' in value or "\n" in value or "\r" in value:
+    if _needs_fixing(value):
         value = '"' + value.replace('"', '""') + '"'
     return value
 
@@ -172,23 +171,16 @@ def _needs_fixing(text: str) -> bool:
     return "," in text or '"' in text or "\n" in text or "\r" in text
 
 
-def _encode_cells(cells: Sequence[Any]) -> str:
-    """The plain encoder of a line (a row of fewer than two cells comes here)."""
-    fixed = fixed_cells(cells)
-    if fixed == [""]:
-        return '""\r\n'  # a lone empty field, told apart from an empty line
-    return ",".join(fixed) + "\r\n"
-
-
 def encode_row(cells: Sequence[Any]) -> str:
     """One CSV line: RFC 4180 quoting, ``\\r\\n`` at the end, formula cells neutralised.
 
     Same output as ``csv.writer(lineterminator="\\r\\n")`` (``QUOTE_MINIMAL``) on the
     neutralised cells. See :func:`join_fixed` for how the cells are checked.
     """
-    if len(cells) <= SHORT_ROW:
-        return _encode_cells(cells)
-    return join_fixed(cells, ",") + "\r\n"
+    line = join_fixed(cells, ",")
+    if not line and len(cells) == 1:
+        return '""\r\n'  # a lone empty field, told apart from an empty line
+    return line + "\r\n"
 
 
 def join_fixed(cells: Sequence[Any], sep: str) -> str:
@@ -197,9 +189,12 @@ def join_fixed(cells: Sequence[Any], sep: str) -> str:
     The cells are joined with NUL first; the few cells that need quoting or an apostrophe are
     found with C-level searches of that one string (``str.find`` for ``,`` ``"`` CR LF, one
     regex for a danger character after a separator) and fixed alone, so a wide row of short
-    texts costs a handful of string operations instead of checks on every cell. Cells that are
-    not all text, or that hold NUL themselves, take the plain per-cell path.
+    texts costs a handful of string operations instead of checks on every cell. Short rows (up
+    to ``_SHORT_ROW`` cells), cells that are not all text, and cells that hold NUL themselves
+    take the plain per-cell path.
     """
+    if len(cells) <= _SHORT_ROW:
+        return sep.join(fixed_cells(cells))
     try:
         line = _SEP + _SEP.join(cells)
     except TypeError:
@@ -479,11 +474,10 @@ class ExportLayout:
         """
         if self.options.labels or self.options.split_select_multiple:
             return
-        by_path = {plan.spec.repeat_path: i for i, plan in enumerate(self.plans)}
         for version, own_tables in versions.items():
             mappers: dict[int, Callable[[str], str]] = {}
             for own in own_tables:
-                index = by_path.get(own.repeat_path)
+                index = self._paths.get("/".join(own.repeat_path))
                 plan = self.plans[index] if index is not None else None
                 mapper = _fragment_mapper(own, plan.spec, plan.keys) if plan else None
                 if mapper is None:
@@ -520,7 +514,7 @@ class ExportLayout:
         entry_key = record.key
         # a KEY is the entry's KEY + "/<repeat>[n]"...: when the entry's KEY is a plain field
         # (no quoting, no apostrophe: "uuid:..."), so are the KEYs made from it
-        plain = fixed_cells((entry_key, "x"))[0] == entry_key and entry_key[:1] not in _DANGER
+        plain = not _needs_fixing(entry_key) and entry_key[:1] not in _DANGER
         for path, key_suffix, fragment in record.repeat_cells:
             index = self._paths[path]
             parent_suffix = key_suffix[: key_suffix.rfind("/")]
