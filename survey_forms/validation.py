@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from survey_forms.instance_keys import KEY, key_problems
 from survey_forms.messages import message
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def _check_shape(
 ) -> None:
     nodes = form.graph.nodes
     for name, value in answers.items():
+        if name == KEY and repeat_path:
+            continue  # an instance's identity (checked with its list below), not an answer
         node = nodes.get(name)
         if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
             issues.append(
@@ -83,6 +86,12 @@ def _check_shape(
             if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
                 issues.append(ValidationIssue(path, "repeat_shape", message("repeat_shape")))
                 continue
+            for index, reason in key_problems(value):
+                issues.append(
+                    ValidationIssue(
+                        f"{path}[{index}]", "repeat_shape", message(f"repeat_key_{reason}")
+                    )
+                )
             inner = (*repeat_path, name)
             for index, item in enumerate(value):
                 _check_shape(form, item, inner, f"{path}[{index}]/", issues)
