@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from survey_forms.expressions import to_string
+from survey_forms.instance_keys import new_instance_key
+from survey_forms.messages import message
 from survey_forms.session_answers import (
     _PLAIN_TEXT_TYPES,  # noqa: F401 (the server's tests)
     answers_of,
@@ -30,17 +32,21 @@ from survey_forms.session_answers import (
 )
 from survey_forms.session_context import Context
 from survey_forms.session_propagate import SessionPropagation
-from survey_forms.session_tree import Instance, Path
-from survey_forms.validation import ValidationIssue, question_path
+from survey_forms.session_tree import MAX_INSTANCES, Instance, Path
+from survey_forms.validation import MAX_ISSUES, ValidationIssue, bounded, question_path
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
     from survey_forms.model import Choice, Form
 
-__all__ = ["WIB", "FormSession", "Instance"]
+__all__ = ["MAX_INSTANCES", "WIB", "FormSession", "Instance", "TooManyInstancesError"]
 
 #: Western Indonesia Time (UTC+7), the default time zone of entries
 WIB = timezone(timedelta(hours=7), "WIB")
+
+
+class TooManyInstancesError(ValueError):
+    """Adding a repeat instance would give the entry more than :data:`MAX_INSTANCES`."""
 
 
 class FormSession(SessionPropagation):
@@ -71,6 +77,8 @@ class FormSession(SessionPropagation):
         self._plans = form.graph.plans
         self._ctx = Context(self, None, Instance(None), ())
         self.root = Instance(None)
+        self._total = 0
+        self._capped = {}
         if answers is None:
             self._start_new()
         else:
@@ -182,22 +190,32 @@ class FormSession(SessionPropagation):
         return len(inst.repeats.get(name, []))
 
     def add_repeat(self, name: str, instance: Path = ()) -> int:
-        """Add an instance to the repeat ``name``; returns its index."""
+        """Add an instance to the repeat ``name``; returns its index.
+
+        The new instance gets a fresh ``"@key"``. Raises :class:`TooManyInstancesError` when the
+        entry already has :data:`MAX_INSTANCES` repeat instances.
+        """
         node, inst = self._locate(name, tuple(instance))
         if node.type != "repeat":
             raise ValueError(f"{name!r} is not a repeat")
         if node.repeat_count is not None:
             raise ValueError(f"the number of {name!r} instances comes from its repeat_count")
+        if self._room() <= 0:
+            raise TooManyInstancesError(
+                f"the entry has {MAX_INSTANCES} repeat instances, the most it may have"
+            )
         instances = inst.repeats.setdefault(name, [])
-        child = Instance(inst)
-        instances.append(child)
+        child = self._new_child(inst, instances, new_instance_key())
         index = len(instances) - 1
         self._apply_defaults(child, (*node.repeat_path, name), (*instance, index))
         self._structure_changed(name, tuple(instance), new=index)
         return index
 
     def remove_repeat(self, name: str, index: int, instance: Path = ()) -> None:
-        """Remove instance ``index`` of the repeat ``name`` (later instances move up)."""
+        """Remove instance ``index`` of the repeat ``name`` (later instances move up).
+
+        The other instances keep their ``"@key"``.
+        """
         node, inst = self._locate(name, tuple(instance))
         if node.type != "repeat":
             raise ValueError(f"{name!r} is not a repeat")
@@ -206,11 +224,11 @@ class FormSession(SessionPropagation):
         instances = inst.repeats.get(name, [])
         if not 0 <= index < len(instances):
             raise IndexError(f"no instance {index} of {name!r}")
-        del instances[index]
+        self._forget(instances.pop(index))
         self._structure_changed(name, tuple(instance), moved_from=index)
 
     def move_repeat(self, name: str, index: int, new_index: int, instance: Path = ()) -> None:
-        """Move instance ``index`` of the repeat ``name`` to ``new_index``."""
+        """Move instance ``index`` of the repeat ``name`` to ``new_index`` (with its ``"@key"``)."""
         _, inst = self._locate(name, tuple(instance))
         instances = inst.repeats.get(name, [])
         if not (0 <= index < len(instances) and 0 <= new_index < len(instances)):
@@ -218,9 +236,21 @@ class FormSession(SessionPropagation):
         instances.insert(new_index, instances.pop(index))
         self._structure_changed(name, tuple(instance), moved_from=min(index, new_index))
 
-    def errors(self) -> list[ValidationIssue]:
-        """Every current error of a relevant question, in form order."""
-        out: list[ValidationIssue] = []
+    def errors(self, limit: int | None = MAX_ISSUES) -> list[ValidationIssue]:
+        """Every current error of a relevant question, in form order.
+
+        First the repeats that wanted more instances than :data:`MAX_INSTANCES` allows
+        (``too_many_instances``). At most ``limit`` issues, then one ``too_many_issues`` issue
+        that counts the rest (``None``: all of them).
+        """
+        out: list[ValidationIssue] = [
+            ValidationIssue(
+                question_path(node, path),
+                "too_many_instances",
+                message("too_many_instances", limit=MAX_INSTANCES, name=node.name, wanted=wanted),
+            )
+            for node, path, wanted in (self._capped_issues() if self._capped else ())
+        ]
         root_errors = self.root.errors
         instances: dict[tuple[str, ...], list[tuple[Path, Instance]]] = {}
         for node in self.graph.form_order_nodes:
@@ -236,7 +266,7 @@ class FormSession(SessionPropagation):
                 issue = inst.errors.get(node.name)
                 if issue is not None:
                     out.append(_at_path(issue, node, path))
-        return out
+        return out if limit is None else bounded(out, limit)
 
     def answers(self) -> dict[str, Any]:
         """The entry's answers: relevant questions only, calculated values included."""

@@ -1,14 +1,16 @@
 """Answers in and out of a form session: loading an entry's JSON answers, writing them back.
 
 :func:`load_answers` fills the instance tree from an entry's answers (unknown names are left
-out; validation reports them); :func:`answers_of` is the entry's answers as the session sees them
-now: relevant questions only, calculated values included.
+out; validation reports them), keeping each repeat instance's ``"@key"`` and giving a keyless one
+its implied key; :func:`answers_of` is the entry's answers as the session sees them now:
+relevant questions only, calculated values included, every repeat instance with its ``"@key"``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from survey_forms.instance_keys import KEY, instance_key
 from survey_forms.session_tree import Instance, Path
 
 if TYPE_CHECKING:
@@ -38,9 +40,13 @@ def load_answers(
         if node.type == "repeat":
             items = value if isinstance(value, list) else []
             instances = inst.repeats.setdefault(name, [])
-            for item in items:
-                child = Instance(inst)
-                instances.append(child)
+            room = session._room() + len(instances)
+            if len(items) > room:
+                session._note_cap(inst, node, len(items))
+                items = items[: max(room, 0)]
+            for index, item in enumerate(items):
+                # given keys are kept; a keyless (legacy) instance gets its implied "#<index>"
+                child = session._new_child(inst, instances, instance_key(item, index))
                 load_answers(
                     session,
                     child,
@@ -64,8 +70,11 @@ def load_answers(
 
 
 def answers_of(inst: Instance, questions: list[Any]) -> dict[str, Any]:
-    """The answers of ``inst`` for ``questions`` (relevant ones only, calculations included)."""
-    out: dict[str, Any] = {}
+    """The answers of ``inst`` for ``questions`` (relevant ones only, calculations included).
+
+    A repeat instance's object starts with its ``"@key"``.
+    """
+    out: dict[str, Any] = {} if inst.key is None else {KEY: inst.key}
     _fill(inst, questions, out)
     return out
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from survey_forms.expressions import to_string
+from survey_forms.instance_keys import implied_key
 from survey_forms.messages import message
 from survey_forms.session_context import Context
-from survey_forms.session_tree import Instance, InstanceTree, Path
+from survey_forms.session_tree import MAX_REPEAT_COUNT, Instance, InstanceTree, Path
 from survey_forms.validation import ValidationIssue, question_path
 from survey_forms.values import ValueTypeError, normalize, xpath_text
 
@@ -101,17 +102,26 @@ class SessionCompute(InstanceTree):
         assert node.repeat_count is not None
         wanted = node.repeat_count.evaluate_number(Context(self, node, inst, path))
         count = int(wanted) if wanted == wanted and wanted > 0 else 0
-        count = min(count, 10_000)
+        count = min(count, MAX_REPEAT_COUNT)
         instances = inst.repeats.setdefault(node.name, [])
-        if len(instances) == count:
+        allowed = min(count, len(instances) + self._room())
+        self._note_cap(inst, node, count if allowed < count else None)
+        if len(instances) == allowed:
             return False
-        while len(instances) > count:
-            instances.pop()
-        while len(instances) < count:
-            child = Instance(inst)
-            instances.append(child)
+        while len(instances) > allowed:
+            self._forget(instances.pop())
+        if len(instances) < allowed:
+            # Instances made from repeat_count get the implied keys "#<index>", not fresh
+            # ones: every tablet (and the server validating an entry) builds them on its own
+            # from the same count, and the i-th instance on one tablet is the i-th on another.
+            # Random keys would make a merge of two tablets' edits see different instances
+            # and keep both sets; "#<index>" is also what a keyless legacy instance implies.
+            used = {child.key for child in instances}
             inner = (*node.repeat_path, node.name)
-            self._apply_defaults(child, inner, (*path, len(instances) - 1))
+            while len(instances) < allowed:
+                index = len(instances)
+                child = self._new_child(inst, instances, _count_key(index, used))
+                self._apply_defaults(child, inner, (*path, index))
         return True
 
     def _check(self, node: Node, inst: Instance, path: Path) -> None:
@@ -300,3 +310,19 @@ class SessionCompute(InstanceTree):
 def _custom(texts: dict[str, str] | None, code: str) -> dict[str, str]:
     """The form's own message where it has one, the catalog's otherwise."""
     return {**message(code), **(texts or {})}
+
+
+def _count_key(index: int, used: set[str | None]) -> str:
+    """The key of instance ``index`` made from a repeat_count: ``"#<index>"`` unless taken.
+
+    A loaded instance may hold ``"#<index>"`` already at another position (the list was
+    reordered on a tablet before its count grew); then ``"#<index>:1"``, ``"#<index>:2"``...,
+    still the same on every device. ``used`` gets the key added.
+    """
+    key = implied_key(index)
+    serial = 0
+    while key in used:
+        serial += 1
+        key = f"{implied_key(index)}:{serial}"
+    used.add(key)
+    return key

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
     from survey_forms.model import Form
     from survey_forms.session import FormSession, Instance
 
-__all__ = ["ValidationIssue", "question_path", "validate_answers"]
+__all__ = ["MAX_ISSUES", "ValidationIssue", "bounded", "question_path", "validate_answers"]
+
+#: The most issues one validation (or ``FormSession.errors()``) lists; the rest are counted in
+#: one more issue (``too_many_issues``). A hostile or broken entry cannot make the answer (a
+#: push response, a review page) grow without bound.
+MAX_ISSUES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +34,10 @@ class ValidationIssue:
 
     ``path`` names the answer (``"ind_01_temuan"``, ``"temuan[0]/rekomendasi"``), ``code`` is one
     of ``required``, ``constraint``, ``type``, ``unknown_field``, ``invalid_choice``,
-    ``repeat_shape``, ``repeat_count``, ``not_relevant``; ``message`` holds ``id`` and ``en`` texts.
+    ``repeat_shape`` (also a malformed or duplicate ``"@key"``, on the instance's path),
+    ``repeat_count``, ``not_relevant``, ``too_many_instances`` (a repeat that would take the entry
+    over ``MAX_INSTANCES``) and ``too_many_issues`` (path ``""``: how many issues were left out);
+    ``message`` holds ``id`` and ``en`` texts.
     """
 
     path: str
@@ -57,9 +65,18 @@ def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
     from survey_forms.session import FormSession
 
     session = FormSession(form, answers, None, validation_only=True)
-    issues.extend(session.errors())
+    issues.extend(session.errors(limit=None))
     _check_relevance_and_counts(form, session, answers, issues)
-    return issues
+    return bounded(issues)
+
+
+def bounded(issues: list[ValidationIssue], limit: int = MAX_ISSUES) -> list[ValidationIssue]:
+    """The first ``limit`` issues, plus one ``too_many_issues`` issue counting the rest."""
+    if len(issues) <= limit:
+        return issues
+    rest = len(issues) - limit
+    summary = ValidationIssue("", "too_many_issues", message("too_many_issues", count=rest))
+    return [*issues[:limit], summary]
 
 
 def _check_shape(
