@@ -55,3 +55,15 @@ def test_answer_paths_keep_keys_and_never_list_them() -> None:
         item.get(KEY) for item in answers["temuan"]
     ]
     assert edited["temuan"][1]["prioritas"] == "rendah"
+
+
+def test_history_diffs_never_show_keys() -> None:
+    from sync_server.review.diffs import diff_answers
+
+    legacy = observation_answers()
+    keyed = copy.deepcopy(legacy)
+    keyed["temuan"] = keyed_findings()
+    assert diff_answers(legacy, keyed) == []
+    assert all("@" not in change["path"] for change in diff_answers(None, keyed))
+    keyed["temuan"][2]["prioritas"] = "rendah"
+    assert [c["path"] for c in diff_answers(legacy, keyed)] == ["temuan[2]/prioritas"]
