@@ -195,9 +195,11 @@ def test_the_session_never_holds_more_than_the_cap() -> None:
     assert [e.code for e in session.errors()][:1] == ["too_many_instances"]
     assert session.errors()[0].path.startswith("outer[")
     # fewer outer instances make room: the capped inner repeats fill up, the issue goes
-    session.set_answer("a", 100)
-    assert all(session.repeat_count("inner", (i,)) == 3 for i in range(100))
+    session.set_answer("a", 3400)
+    assert [session.repeat_count("inner", (i,)) for i in range(3400)] == [3] * 3400
     assert session.errors() == []
+    session.recompute_all()
+    assert [session.repeat_count("inner", (i,)) for i in range(3400)] == [3] * 3400
 
 
 def test_a_huge_pushed_list_costs_no_more_than_the_cap() -> None:
@@ -239,3 +241,30 @@ def test_issue_lists_are_bounded() -> None:
     session = form.new_session(answers, fixed_meta())
     assert len(session.errors()) == MAX_ISSUES + 1
     assert len(session.errors(limit=None)) == MAX_ISSUES + 50
+
+
+def test_room_freed_elsewhere_fills_a_capped_repeat_as_a_full_recompute_does() -> None:
+    form = md_form("""
+| survey |
+| | type | name | label | repeat_count |
+| | integer | n | N | |
+| | begin_repeat | manual | Manual | |
+| | text | t | T | |
+| | end_repeat | | | |
+| | begin_repeat | counted | Counted | ${n} |
+| | text | u | U | |
+| | end_repeat | | | |
+""")
+    answers = {"n": 100, "manual": [{"t": str(i)} for i in range(MAX_INSTANCES - 10)]}
+    session = form.new_session(answers, fixed_meta())
+    assert session.repeat_count("counted") == 10
+    assert [e.code for e in session.errors()] == ["too_many_instances"]
+    for _ in range(50):
+        session.remove_repeat("manual", 0)
+    assert session.repeat_count("counted") == 60
+    session.remove_repeat("manual", 0)
+    session.set_answer("n", 40)
+    assert session.repeat_count("counted") == 40 and session.errors() == []
+    before = session.answers()
+    session.recompute_all()
+    assert session.answers() == before
