@@ -38,13 +38,13 @@ __all__ = [
 #: The reserved name of an instance's key inside its object.
 KEY = "@key"
 
-#: What a key looks like: 1-64 characters from ``[A-Za-z0-9_.:#-]``.
-KEY_RE = re.compile(r"^[A-Za-z0-9_.:#-]{1,64}\Z")
+#: What a key looks like: 1-64 characters from ``[A-Za-z0-9_.:#-]`` (the whole string).
+KEY_RE = re.compile(r"[A-Za-z0-9_.:#-]{1,64}")
 
 
 def is_valid_key(value: Any) -> bool:
     """Whether ``value`` is a well-formed instance key (a string matching :data:`KEY_RE`)."""
-    return isinstance(value, str) and KEY_RE.match(value) is not None
+    return isinstance(value, str) and KEY_RE.fullmatch(value) is not None
 
 
 def implied_key(index: int) -> str:

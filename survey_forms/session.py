@@ -15,6 +15,17 @@ Semantics (ODK's): an unanswered question is ``""``; a question that is not rele
 ``""`` in expressions and its answer is left out of :meth:`FormSession.answers`; inside a repeat,
 ``${name}`` of a sibling means the same instance; from outside, it is the node-set of every
 instance (for ``count()``, ``sum()``...).
+
+Repeat instances keep a stable key, ``"@key"`` in :meth:`FormSession.answers` (see
+:mod:`survey_forms.instance_keys`): a fresh one for an instance the officer adds, the given or
+implied ``"#<index>"`` one for a loaded instance, ``"#<index>"`` for one made from a
+``repeat_count``. An entry holds at most :data:`MAX_INSTANCES` repeat instances.
+
+The session is split over modules: :mod:`~survey_forms.session_tree` (instances, addressing,
+counting), :mod:`~survey_forms.session_context` (what expressions read),
+:mod:`~survey_forms.session_compute` (one question at one instance, and everything at once),
+:mod:`~survey_forms.session_propagate` (incremental recompute), and
+:mod:`~survey_forms.session_answers` (answers in and out).
 """
 
 from __future__ import annotations

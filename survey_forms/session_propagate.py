@@ -72,6 +72,21 @@ class SessionPropagation(SessionCompute):
             except IndexError:
                 continue
             self._check(node, inst, path)
+        if self._capped and self._room() > 0:
+            self._refill_capped()
+
+    def _refill_capped(self) -> None:
+        """Give repeats capped by :data:`MAX_INSTANCES` the room freed since (once per change).
+
+        A full recompute evaluates every repeat_count again; after a change, nothing a capped
+        repeat reads may have changed (an instance of another repeat was removed), so it is
+        evaluated again directly.
+        """
+        starts = [(node.name, path) for node, path, _ in self._capped_issues()]
+        # evaluating them notes again those still capped; each round adds instances or ends
+        # with no room left, so this ends
+        self._capped = {}
+        self._propagate(starts, force=True)
 
     def _outside_readers(self, repeat: str, outer: Path) -> list[tuple[str, Path]]:
         """Questions outside ``repeat`` that read questions inside it (count, sum...).

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from survey_forms.instance_keys import KEY, key_problems
 from survey_forms.messages import message
+from survey_forms.session_tree import MAX_INSTANCES
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
@@ -61,7 +62,7 @@ def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
     if not isinstance(answers, dict):
         return [ValidationIssue("", "repeat_shape", message("not_an_object"))]
     issues: list[ValidationIssue] = []
-    _check_shape(form, answers, (), "", issues)
+    _check_shape(form, answers, (), "", issues, [MAX_INSTANCES])
     from survey_forms.session import FormSession
 
     session = FormSession(form, answers, None, validation_only=True)
@@ -85,7 +86,14 @@ def _check_shape(
     repeat_path: tuple[str, ...],
     prefix: str,
     issues: list[ValidationIssue],
+    budget: list[int],
 ) -> None:
+    """Check names and repeat shapes; ``budget[0]``: how many more instances to look into.
+
+    Only the first :data:`MAX_INSTANCES` instances (all lists together) are looked into: the
+    session reports an entry with more as ``too_many_instances``, and the work (and the issues)
+    stay bounded whatever the size of the answers.
+    """
     nodes = form.graph.nodes
     for name, value in answers.items():
         if name == KEY and repeat_path:
@@ -100,18 +108,20 @@ def _check_shape(
             continue
         if node.type == "repeat":
             path = f"{prefix}{name}"
-            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            looked = value[: max(budget[0], 0)] if isinstance(value, list) else None
+            if looked is None or not all(isinstance(item, dict) for item in looked):
                 issues.append(ValidationIssue(path, "repeat_shape", message("repeat_shape")))
                 continue
-            for index, reason in key_problems(value):
+            budget[0] -= len(looked)
+            for index, reason in key_problems(looked):
                 issues.append(
                     ValidationIssue(
                         f"{path}[{index}]", "repeat_shape", message(f"repeat_key_{reason}")
                     )
                 )
             inner = (*repeat_path, name)
-            for index, item in enumerate(value):
-                _check_shape(form, item, inner, f"{path}[{index}]/", issues)
+            for index, item in enumerate(looked):
+                _check_shape(form, item, inner, f"{path}[{index}]/", issues, budget)
         # value types are checked by the session, which keeps a bad value and flags it
 
 

@@ -53,3 +53,17 @@ def test_a_duplicate_key_is_refused_with_its_instance_path(server: LiveServer) -
     [result] = officer.push(make_revision(answers))
     assert result["status"] == "rejected", result
     assert [(i["path"], i["code"]) for i in result["issues"]] == [("temuan[2]", "repeat_shape")]
+
+
+def test_the_openapi_document_shows_the_key_of_a_repeat_instance() -> None:
+    import re
+
+    from sync_server.api.openapi import document
+
+    schemas = document()["components"]["schemas"]
+    assert schemas["Revision"]["properties"]["answers"] == {"$ref": "#/components/schemas/Answers"}
+    key = schemas["RepeatInstance"]["properties"][KEY]
+    pattern = re.compile(key["pattern"])
+    assert pattern.match(new_instance_key()) and pattern.match("#12")
+    assert not pattern.match("a b") and not pattern.match("x" * 65) and not pattern.match("")
+    assert "'#<its 0-based index>'" in schemas["RepeatInstance"]["description"]
