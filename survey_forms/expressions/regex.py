@@ -94,7 +94,7 @@ def _compile(pattern: str, engine_name: str) -> Matcher:
         detail = error.args[0] if error.args else error
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
-        raise _error(pattern, f"{detail} (RE2 syntax)") from None
+        raise _error(pattern, str(detail)) from None
     return _Re2Matcher(compiled) if engine_name == "re2" else program
 
 

@@ -141,7 +141,9 @@ def test_a_form_with_a_refused_pattern_is_a_form_error_naming_sheet_row_and_patt
 def test_a_refused_pattern_from_an_answer_matches_nothing(each_engine: str) -> None:
     expr = parse("regex(., ${p})")
     assert expr.evaluate(DictContext({"p": "(a)\\1"}, current_value="aa")) is False
-    assert expr.evaluate(DictContext({"p": "(a)\\1"}, current_value="aa")) is False  # cached refusal
+    assert (
+        expr.evaluate(DictContext({"p": "(a)\\1"}, current_value="aa")) is False
+    )  # cached refusal
     assert expr.evaluate(DictContext({"p": "([0-9]+)+"}, current_value=EVIL_INPUT)) is False
 
 
