@@ -46,13 +46,34 @@ class Matcher(Protocol):
 
 
 class _Re2Matcher:
-    __slots__ = ("_compiled",)
+    """An RE2 pattern. ``re2``'s ``fullmatch()`` builds a match object with character offsets
+    (about 9 µs); a yes/no needs only the underlying ``RE2::Match`` (about 2 µs), used when
+    the installed version has it."""
+
+    __slots__ = ("_compiled", "_match")
 
     def __init__(self, compiled: object) -> None:
         self._compiled = compiled
+        regexp = getattr(compiled, "_regexp", None)
+        anchor = getattr(getattr(getattr(_re2, "_re2", None), "RE2", None), "Anchor", None)
+        self._match = None
+        if regexp is not None and anchor is not None and hasattr(regexp, "Match"):
+            both = anchor.ANCHOR_BOTH
+            match = regexp.Match
+
+            def fullmatch(text: str) -> bool:
+                data = text.encode("utf-8", "surrogatepass")
+                return match(both, data, 0, len(data))[0][0] >= 0
+
+            self._match = fullmatch
 
     def fullmatch(self, text: str) -> bool:
-        return self._compiled.fullmatch(text) is not None  # type: ignore[attr-defined]
+        if self._match is not None:
+            return self._match(text)
+        try:
+            return self._compiled.fullmatch(text) is not None  # type: ignore[attr-defined]
+        except UnicodeEncodeError:  # a lone surrogate (valid JSON, not UTF-8)
+            return False
 
 
 def engine() -> str:

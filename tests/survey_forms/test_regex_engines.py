@@ -138,6 +138,11 @@ def test_a_form_with_a_refused_pattern_is_a_form_error_naming_sheet_row_and_patt
     assert "rewrite the pattern without them" in str(error)
 
 
+def test_a_lone_surrogate_in_an_answer_is_no_crash(each_engine: str) -> None:
+    assert regex_fullmatch("a\ud800b", "a.*") in (True, False)
+    assert regex_fullmatch("a\ud800b", "[a-z]+") is False
+
+
 def test_a_refused_pattern_from_an_answer_matches_nothing(each_engine: str) -> None:
     expr = parse("regex(., ${p})")
     assert expr.evaluate(DictContext({"p": "(a)\\1"}, current_value="aa")) is False
