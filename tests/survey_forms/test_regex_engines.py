@@ -58,11 +58,14 @@ def test_the_server_uses_re2_by_default() -> None:
 def test_backtracking_patterns_take_milliseconds(each_engine: str, pattern: str) -> None:
     expr = parse(f"regex(., '{pattern}')")
     for text in (EVIL_INPUT, "a" * 30, "x" * 30, "a " * 15 + "!"):
-        started = time.perf_counter()
-        expr.evaluate(DictContext({}, current_value=text))
-        elapsed = time.perf_counter() - started
-        # RE2 needs microseconds; the Python fallback about a millisecond per 30 characters
-        assert elapsed < (0.01 if each_engine == "re2" else 0.2), (pattern, text, elapsed)
+        timings = []
+        for _ in range(3):  # the best of three: the machine is shared
+            started = time.perf_counter()
+            expr.evaluate(DictContext({}, current_value=text))
+            timings.append(time.perf_counter() - started)
+        # RE2 needs microseconds, the Python fallback about a millisecond per 30 characters;
+        # a backtracking engine needs minutes for EVIL_INPUT
+        assert min(timings) < (0.02 if each_engine == "re2" else 0.2), (pattern, text, timings)
 
 
 @pytest.mark.parametrize(
