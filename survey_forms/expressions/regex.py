@@ -92,19 +92,16 @@ def use_engine(name: str) -> str:
     return previous
 
 
-def _error(pattern: str, detail: str) -> ExpressionError:
-    message = Text("argument.regex", {"pattern": repr(pattern), "detail": detail})
-    return ExpressionError(message, code="argument")
-
-
 @lru_cache(maxsize=1024)
-def _compile(pattern: str, engine_name: str) -> Matcher:
+def _compile(pattern: str, engine_name: str) -> Matcher | str:
+    """The compiled pattern, or why it is refused (cached too: a pattern typed by an officer
+    is re-evaluated on every answer change)."""
     try:
         program = compile_tree(parse_pattern(pattern))
     except RegexSyntaxError as error:
-        raise _error(pattern, str(error)) from None
+        return str(error)
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps far from the limit
-        raise _error(pattern, "pattern nested too deeply") from None
+        return "pattern nested too deeply"
     if _re2 is None:
         return program
     options = _re2.Options()
@@ -115,14 +112,18 @@ def _compile(pattern: str, engine_name: str) -> Matcher:
         detail = error.args[0] if error.args else error
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
-        raise _error(pattern, str(detail)) from None
+        return str(detail)
     return _Re2Matcher(compiled) if engine_name == "re2" else program
 
 
 def compile_regex(pattern: str) -> Matcher:
     """Check and compile a ``regex()`` pattern (cached); ExpressionError if it is outside the
     accepted syntax (RE2's, see :mod:`.regex_syntax`), naming what to change."""
-    return _compile(pattern, _engine)
+    compiled = _compile(pattern, _engine)
+    if isinstance(compiled, str):
+        message = Text("argument.regex", {"pattern": repr(pattern), "detail": compiled})
+        raise ExpressionError(message, code="argument")
+    return compiled
 
 
 def regex_fullmatch(text: str, pattern: str) -> bool:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from survey_forms import FormError
 from survey_forms.expressions import ExpressionError, parse
+from survey_forms.expressions import regex as regex_module
 from survey_forms.expressions.regex import compile_regex, engine, regex_fullmatch, use_engine
 from survey_forms.expressions.regex_syntax import RegexSyntaxError, parse_pattern
 from survey_forms.expressions.regex_vm import MatchBudgetError, Program, compile_tree
@@ -230,3 +231,23 @@ def test_the_fallback_reads_and_matches_as_re2(pattern: str, texts: list[str]) -
 
 def test_the_compiled_pattern_is_cached() -> None:
     assert compile_regex("^[0-9]{16}$") is compile_regex("^[0-9]{16}$")
+
+
+def test_without_re2_installed_the_same_patterns_are_accepted_and_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on Android: the module has no RE2, the pure-Python reader alone decides."""
+    monkeypatch.setattr(regex_module, "_re2", None)
+    monkeypatch.setattr(regex_module, "_engine", "fallback")
+    regex_module._compile.cache_clear()
+    try:
+        assert isinstance(compile_regex("^08[0-9]{8,11}$"), Program)
+        assert regex_fullmatch("081234567890", "^08[0-9]{8,11}$") is True
+        assert regex_fullmatch(EVIL_INPUT, "^([0-9]+)+$") is False
+        for pattern in ("(a)\\1", "(?=a)", "a++", "\\p{Greek}", "a{1001}"):
+            with pytest.raises(ExpressionError, match="invalid regular expression"):
+                compile_regex(pattern)
+        with pytest.raises(RuntimeError, match="not installed"):
+            use_engine("re2")
+    finally:
+        regex_module._compile.cache_clear()
