@@ -27,10 +27,11 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sync_server.db import read_tx, write_tx
-from sync_server.entry_filters import apply_filter, apply_user_scope, from_args
+from sync_server.entry_filters import TextMatch, apply_filter, apply_user_scope, from_args
 from sync_server.schema import REVIEW_STATUSES, entries
 from sync_server.users import get_user
 from tests.support.server import LiveServer, create_user, engine_of, publish_form, start_live_server
@@ -356,3 +357,35 @@ def test_the_reported_leak_and_officers_refused(world: World) -> None:
         timeout=30,
     )
     assert resp.status_code == 403 and b"uuid:" not in resp.content
+
+
+def _top_level(sql: str) -> str:
+    """``sql`` with every bracketed part (and quoted literal) removed."""
+    out, depth, quoted = [], 0, False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif depth == 0 and not quoted:
+            out.append(char)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "pg"])
+def test_the_text_match_compiles_to_one_bracketed_condition(dialect: Any) -> None:
+    """SQLAlchemy pastes a custom element's SQL as it is: it must be one bracketed condition
+    under AND, OR and NOT alike (the leak was ``... AND a LIKE x OR b LIKE x OR c LIKE x``)."""
+    match = TextMatch(entries, "x' OR '1'='1")
+    for condition in (
+        and_(entries.c.region == "16.05", match, entries.c.deleted_at.is_(None)),
+        and_(match, entries.c.form_id == "f"),
+        not_(match),
+        or_(entries.c.region == "16.05", match) & (entries.c.form_id == "f"),
+    ):
+        sql = str(select(entries.c.entry_id).where(condition).compile(dialect=dialect))
+        top = _top_level(sql.split("WHERE", 1)[1])
+        # the three LIKEs (SQLite) or the one (PostgreSQL) and their ORs stay in brackets
+        assert "LIKE" not in top and " OR " not in top, sql
