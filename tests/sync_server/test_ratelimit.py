@@ -7,7 +7,9 @@ address, per account from unknown addresses, and per known device, with growing 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -27,6 +29,7 @@ from sync_server.ratelimit import (
     wait_seconds,
 )
 from sync_server.schema import signin_attempts
+from sync_server.signin import check_marker, make_marker
 
 POLICY = Policy(
     per_account_address=3,
@@ -137,3 +140,19 @@ def test_refused_attempts_write_nothing(engine: Engine) -> None:
     with read_tx(engine) as conn:
         checks = conn.execute(select(func.count()).select_from(signin_attempts)).scalar_one()
     assert checks == 3
+
+
+def test_known_device_markers_are_bound_to_the_user_and_signed() -> None:
+    marker = make_marker("kunci-rahasia", "budi")
+    device = check_marker("kunci-rahasia", marker, "budi", 365)
+    assert device and device == check_marker("kunci-rahasia", marker, "budi", 365)
+    assert (
+        check_marker("kunci-rahasia", make_marker("kunci-rahasia", "budi"), "budi", 365) != device
+    )
+    assert check_marker("kunci-rahasia", marker, "sari", 365) is None  # another account
+    assert check_marker("kunci-lain", marker, "budi", 365) is None  # another server's key
+    assert check_marker("kunci-rahasia", marker[:-2] + "xx", "budi", 365) is None
+    assert check_marker("kunci-rahasia", "", "budi", 365) is None
+    assert check_marker("kunci-rahasia", "x" * 600, "budi", 365) is None
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() + 2 * 86_400):
+        assert check_marker("kunci-rahasia", marker, "budi", 1) is None  # expired
