@@ -89,9 +89,12 @@ def sign_in(
     if isinstance(reservation, ratelimit.Refused):
         return SignInResult(wait=reservation.wait)
     with read_tx(engine) as conn:
-        user = users_mod.authenticate(conn, username, password)
-    value = None
+        found = users_mod.check_password(conn, username, password)
+    user, value = None, None
     with write_tx(engine) as conn:
+        # a reset or deactivation that landed during the check makes the old password wrong
+        if found is not None and users_mod.password_unchanged(conn, found[0].id, found[1]):
+            user = found[0]
         ratelimit.settle(conn, reservation, user is not None, policy=policy)
         if user is not None and on_success is not None:
             value = on_success(conn, user)

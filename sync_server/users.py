@@ -28,11 +28,13 @@ __all__ = [
     "User",
     "UserError",
     "authenticate",
+    "check_password",
     "create_user",
     "get_user",
     "get_user_by_id",
     "issue_token",
     "list_users",
+    "password_unchanged",
     "resolve_token",
     "revoke_token",
     "revoke_user_access",
@@ -157,13 +159,30 @@ def list_users(conn: Connection) -> list[User]:
 
 def authenticate(conn: Connection, username: str, password: str) -> User | None:
     """The active account if ``password`` is right, else ``None`` (same work either way)."""
+    found = check_password(conn, username, password)
+    return found[0] if found else None
+
+
+def check_password(conn: Connection, username: str, password: str) -> tuple[User, str] | None:
+    """Like :func:`authenticate`, with the password hash that was checked (for
+    :func:`password_unchanged`)."""
     row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(row.password_hash, password) or not row.active:
         return None
-    return _load(conn, row)
+    return _load(conn, row), row.password_hash
+
+
+def password_unchanged(conn: Connection, user_id: int, checked_hash: str) -> bool:
+    """In a write transaction: is the account still active with the password hash that was
+    checked? Locks the account's row, so a concurrent reset waits for this transaction (and then
+    revokes what it created) or has already happened (and this returns False)."""
+    row = conn.execute(
+        select(users.c.password_hash, users.c.active).where(users.c.id == user_id).with_for_update()
+    ).first()
+    return row is not None and bool(row.active) and row.password_hash == checked_hash
 
 
 def issue_token(conn: Connection, user: User, device_id: str, lifetime_days: int) -> str:

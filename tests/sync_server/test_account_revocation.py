@@ -9,11 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import select
 
-from tests.support.server import LiveServer
+import sync_server.users as users_mod
+from sync_server.db import read_tx, write_tx
+from sync_server.schema import device_tokens, web_sessions
+from tests.support.server import LiveServer, engine_of
 
 from .helpers import PASSWORD
 from .signin_helpers import Browser, api_sign_in, seeded_server, session_from
@@ -125,3 +130,26 @@ def test_web_sessions_still_expire(database_url: str, tmp_path: Path) -> None:
         assert cookie and replay(live, cookie)
         time.sleep(3.2)  # past the lifetime, also for the cookie signature (whole seconds)
         assert not replay(live, cookie)
+
+
+def test_a_reset_during_the_password_check_wins(
+    web_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password is checked outside a transaction (scrypt is slow); a reset that lands in
+    between must not let the old password's token or session through."""
+    real = users_mod.check_password
+
+    def check_then_reset(conn: Any, username: str, password: str) -> Any:
+        found = real(conn, username, password)
+        with write_tx(engine_of(web_server.app)) as other:
+            users_mod.set_password(other, username, "direset-tadi-1", "test")
+        return found
+
+    monkeypatch.setattr(users_mod, "check_password", check_then_reset)
+    resp = api_sign_in(session_from(), web_server.url, "spv_plg")
+    assert resp.status_code == 401, resp.text
+    assert Browser(web_server.url).sign_in("admin").status_code == 401
+    monkeypatch.setattr(users_mod, "check_password", real)
+    with read_tx(engine_of(web_server.app)) as conn:
+        assert conn.execute(select(device_tokens.c.id)).first() is None
+        assert conn.execute(select(web_sessions.c.id_hash)).first() is None
