@@ -64,14 +64,16 @@ class Policy:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> Policy:
-        """The policy of an app's configuration."""
+        """The policy of an app's configuration. Failures are kept at least twice the longest
+        delay (else a guesser who waits out the longest delay would start afresh)."""
+        max_delay = float(cfg["SIGNIN_MAX_DELAY_SECONDS"])
         return cls(
             per_account_address=int(cfg["SIGNIN_MAX_FAILURES"]),
             per_address=int(cfg["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
             per_account=int(cfg["SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
             base_delay=float(cfg["SIGNIN_DELAY_SECONDS"]),
-            max_delay=float(cfg["SIGNIN_MAX_DELAY_SECONDS"]),
-            forget_seconds=float(cfg["SIGNIN_WINDOW_SECONDS"]),
+            max_delay=max_delay,
+            forget_seconds=max(float(cfg["SIGNIN_WINDOW_SECONDS"]), 2 * max_delay),
             known_address_days=float(cfg["SIGNIN_KNOWN_ADDRESS_DAYS"]),
         )
 

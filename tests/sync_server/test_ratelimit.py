@@ -156,3 +156,12 @@ def test_known_device_markers_are_bound_to_the_user_and_signed() -> None:
     assert check_marker("kunci-rahasia", "x" * 600, "budi", 365) is None
     with mock.patch("itsdangerous.timed.time.time", return_value=time.time() + 2 * 86_400):
         assert check_marker("kunci-rahasia", marker, "budi", 1) is None  # expired
+
+
+def test_settings_cannot_let_a_guesser_wait_out_the_count() -> None:
+    from sync_server.config import DEFAULTS, env_overrides
+
+    policy = Policy.from_config({**DEFAULTS, "SIGNIN_WINDOW_SECONDS": 60})
+    assert policy.forget_seconds == 2 * policy.max_delay == 1800
+    assert Policy.from_config(DEFAULTS).forget_seconds == 3600
+    assert env_overrides({"SURVEY_TRUSTED_PROXY_COUNT": "1"}) == {"TRUSTED_PROXY_COUNT": 1}
