@@ -304,7 +304,15 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     start_cell_worker(app)
     click.echo(f"Serving on http://{host}:{port} (instance {ctx.obj['instance']})")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="survey-server")
+        # waitress drops X-Forwarded-* unless told a proxy is trusted (then ProxyFix reads them)
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="survey-server",
+            clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXY_COUNT"],
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
 

@@ -41,8 +41,10 @@ __all__ = [
     "metadata",
     "revisions",
     "signin_attempts",
+    "signin_limits",
     "user_regions",
     "users",
+    "web_sessions",
 ]
 
 ROLES = ("officer", "supervisor", "admin")
@@ -105,6 +107,33 @@ signin_attempts = Table(
     Column("success", Boolean, nullable=False),
     Index(None, "username", "at_epoch"),
     Index(None, "remote_addr", "at_epoch"),
+    Index(None, "at_epoch"),  # migration 0007: pruning old rows
+)
+
+# Sign-in throttling buckets (migration 0007, sync_server.ratelimit): one row per key
+# ("ua:<user>|<address>", "a:<address>", "u:<user>", "d:<device marker>"), holding the failures
+# counted so far and the moment before which the key's next attempt is refused.
+signin_limits = Table(
+    "signin_limits",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", Float, nullable=False),
+    Column("last_failure", Float, nullable=False),
+    Index(None, "last_failure"),
+)
+
+# Web sign-ins (migration 0007, sync_server.web_sessions): the session cookie carries a random id,
+# the server keeps its SHA-256; signing out, a password reset and deactivation delete the rows.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
 )
 
 forms = Table(

@@ -79,12 +79,19 @@ def document() -> dict[str, Any]:
             },
             "/sessions": {
                 "post": _op(
-                    "Sign in from a device; gives a bearer token",
+                    "Sign in from a device; gives a bearer token and a known-device marker "
+                    "(send it back as device_marker at the next sign-in: failures elsewhere do "
+                    "not slow that device down). Throttled: 429 rate_limited with Retry-After",
                     {"201": _json(_ref("Session")), "429": ERR},
                     security=[],
                     requestBody=_body(
                         _obj(
-                            {"username": STRING, "password": STRING, "device_id": STRING},
+                            {
+                                "username": STRING,
+                                "password": STRING,
+                                "device_id": STRING,
+                                "device_marker": STRING,
+                            },
                             ["username", "password", "device_id"],
                         )
                     ),
@@ -300,6 +307,7 @@ def _schemas() -> dict[str, Any]:
         "Session": _obj(
             {
                 "token": STRING,
+                "device_marker": STRING,
                 "user": _obj(
                     {
                         "username": STRING,
