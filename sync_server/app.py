@@ -59,4 +59,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .review import init_app as init_review_pages
 
     init_review_pages(app)
+    _add_security_headers(app)
     return app
+
+
+def _add_security_headers(app: Flask) -> None:
+    """CSP, framing, sniffing and referrer headers on every response (security_headers)."""
+    from .security_headers import init_app as init_security_headers
+
+    init_security_headers(app)
