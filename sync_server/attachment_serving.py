@@ -37,5 +37,7 @@ def send_attachment(path: Path, *, inline: bool, download_name: str | None = Non
     resp.cache_control.public = False
     resp.cache_control.private = True
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; frame-ancestors 'none'; sandbox"
+    )
     return resp

@@ -39,10 +39,14 @@ def sniff_media_type(head: bytes) -> str | None:
 
 
 def declared_type_allowed(content_type: str | None) -> bool:
-    """True when a client's declared ``Content-Type`` may be stored as an attachment.
+    """True unless a client's declared ``Content-Type`` is refused outright.
 
-    No type, or ``application/octet-stream``, leaves the decision to the file's signature;
-    anything else must be one of :data:`ALLOWED_MEDIA_TYPES`.
+    No type, ``application/octet-stream`` or an ``image/...`` type (except SVG, which is a
+    document that can run scripts) leaves the decision to the file's signature, so a tablet that
+    names a JPEG photo ``image/jpg`` still uploads it; HTML, XML, SVG, scripts and every other
+    type are refused.
     """
     declared = (content_type or "").split(";", 1)[0].strip().lower()
-    return declared in ("", "application/octet-stream", *ALLOWED_MEDIA_TYPES)
+    if declared in ("", "application/octet-stream"):
+        return True
+    return declared.startswith("image/") and "svg" not in declared and "xml" not in declared
