@@ -146,39 +146,48 @@ def _media_or_refuse(head: bytes) -> str:
 
 
 def _record(engine: Engine, sha256: str, size: int, media: str, username: str) -> bool:
-    """Add the ``attachments`` row (when new) and ``username``'s upload row."""
+    """Add the ``attachments`` row (when new) and ``username``'s upload row; True when the
+    upload row is new. A row written by another connection at the same moment is looked up
+    again, so the caller's own upload row is never lost."""
+    for attempt in range(3):
+        try:
+            return _record_once(engine, sha256, size, media, username)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return False  # pragma: no cover (the loop returns or raises)
+
+
+def _record_once(engine: Engine, sha256: str, size: int, media: str, username: str) -> bool:
     now = now_iso()
-    try:
-        with write_tx(engine) as conn:
-            held = conn.execute(
-                select(attachments.c.sha256).where(attachments.c.sha256 == sha256)
-            ).first()
-            if held is None:
-                conn.execute(
-                    attachments.insert().values(
-                        sha256=sha256,
-                        size=size,
-                        media_type=media,
-                        stored_at=now,
-                        uploaded_by=username,
-                    )
-                )
-            mine = conn.execute(
-                select(attachment_uploads.c.sha256).where(
-                    attachment_uploads.c.sha256 == sha256,
-                    attachment_uploads.c.username == username,
-                )
-            ).first()
-            if mine is not None:
-                return False
+    with write_tx(engine) as conn:
+        held = conn.execute(
+            select(attachments.c.sha256).where(attachments.c.sha256 == sha256)
+        ).first()
+        if held is None:
             conn.execute(
-                attachment_uploads.insert().values(
-                    sha256=sha256, username=username, size=size, uploaded_at=now
+                attachments.insert().values(
+                    sha256=sha256,
+                    size=size,
+                    media_type=media,
+                    stored_at=now,
+                    uploaded_by=username,
                 )
             )
-            audit.record(conn, username, "attachment.store", "attachment", sha256, {"size": size})
-    except IntegrityError:
-        return False  # the same upload arrived over another connection at the same moment
+        mine = conn.execute(
+            select(attachment_uploads.c.sha256).where(
+                attachment_uploads.c.sha256 == sha256,
+                attachment_uploads.c.username == username,
+            )
+        ).first()
+        if mine is not None:
+            return False
+        conn.execute(
+            attachment_uploads.insert().values(
+                sha256=sha256, username=username, size=size, uploaded_at=now
+            )
+        )
+        audit.record(conn, username, "attachment.store", "attachment", sha256, {"size": size})
     return True
 
 

@@ -270,3 +270,21 @@ def test_missing_files_query_is_bounded(server: LiveServer) -> None:
     assert (
         requests.head(f"{server.url}/api/v1/attachments/{'0' * 64}", timeout=10).status_code == 401
     )
+
+
+def test_concurrent_uploads_of_one_file_are_recorded_for_every_uploader(
+    server: LiveServer,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    photo = jpeg(100_000)
+    clients = [Client(server.url, name) for name in ("petugas_plg", "petugas_mura", "admin")]
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        codes = list(pool.map(lambda c: upload(c, photo).status_code, clients * 3))
+    assert set(codes) <= {200, 201}, codes
+    assert codes.count(201) == len(clients), codes  # once new for each account
+    for client in clients:
+        missing = client.post("/attachments/missing", json={"sha256": [sha(photo)]}).json()
+        assert missing == {"missing": []}
+    with read_tx(engine_of(server.app)) as conn:
+        assert conn.execute(select(func.count()).select_from(attachments)).scalar_one() == 1
