@@ -31,6 +31,16 @@ __all__ = ["web_server"]
 FAST_SECONDS = 3.0
 
 
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+SHARED_STRINGS_REL = (
+    b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'sharedStrings" Target="sharedStrings.xml" Id="rId99"/>'
+)
+
+
 def small_form() -> bytes:
     """A valid one-question XLSForm as .xlsx bytes."""
     book = Workbook()
@@ -47,16 +57,20 @@ def small_form() -> bytes:
 
 
 def bomb(unpacked_mib: int = 150) -> bytes:
-    """:func:`small_form` with its shared strings replaced by ``unpacked_mib`` MiB of one string
-    repeated (the archive stays a few hundred kB)."""
+    """:func:`small_form` with a shared strings part of ``unpacked_mib`` MiB of one string
+    repeated, declared so that openpyxl reads it (the archive stays a few hundred kB)."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(small_form())) as src,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
     ):
         for info in src.infolist():
-            if info.filename != "xl/sharedStrings.xml":
-                dst.writestr(info, src.read(info))
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":  # declare the shared strings part
+                data = data.replace(b"</Types>", SHARED_STRINGS_TYPE + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", SHARED_STRINGS_REL + b"</Relationships>")
+            dst.writestr(info, data)
         item = b"<si><t>umur umur umur umur umur umur umur</t></si>"
         block = item * (1024 * 1024 // len(item))
         with dst.open("xl/sharedStrings.xml", "w") as part:
