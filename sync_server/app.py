@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .observability import init_app as init_observability
 
     init_observability(app)
+    _add_security_headers(app)
     return app
 
 
@@ -75,3 +76,10 @@ def _trust_proxies(app: Flask) -> None:
     count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def _add_security_headers(app: Flask) -> None:
+    """CSP, framing, sniffing and referrer headers on every response (security_headers)."""
+    from .security_headers import init_app as init_security_headers
+
+    init_security_headers(app)

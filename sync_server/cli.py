@@ -7,6 +7,7 @@
     survey-server publish-form observasi_v2.xlsx
     survey-server list-forms
     survey-server revoke-tokens budi
+    survey-server clean-uploads --days 7
     survey-server seed-demo
     survey-server serve --host 127.0.0.1 --port 5000 --threads 8
 
@@ -28,6 +29,7 @@ from .db import read_tx, write_tx
 from .export.cell_worker import start_cell_worker
 from .export.command import export_cmd
 from .migrate import current_revision, head_revision, upgrade
+from .upload_cleanup_command import clean_uploads_cmd
 
 __all__ = ["DEMO_ACCOUNTS", "cli", "main"]
 
@@ -318,6 +320,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
 
 cli.add_command(export_cmd)
+cli.add_command(clean_uploads_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BATCH": 500,  # revisions per push request
     "PULL_LIMIT_DEFAULT": 200,
     "PULL_LIMIT_MAX": 1000,
+    # A pull page stops once its changes pass this many bytes (always at least one change).
+    "PULL_PAGE_BYTES": 4 * 1024 * 1024,
+    # Attachment uploads per account (sync_server.upload_quota): bytes of uploaded files that no
+    # entry refers to yet, bytes uploaded within an hour, and the days before
+    # `survey-server clean-uploads` removes a file that no entry refers to.
+    "UPLOAD_QUOTA_BYTES": 200 * 1024 * 1024,
+    "UPLOAD_BYTES_PER_HOUR": 1024 * 1024 * 1024,
+    "UPLOAD_GRACE_DAYS": 7,
     "TOKEN_LIFETIME_DAYS": 180,
     # Sign-in throttling (sync_server.ratelimit): failures allowed before growing delays start,
     "SIGNIN_MAX_FAILURES": 10,  # ... per account from one address (or one known device),

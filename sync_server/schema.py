@@ -30,6 +30,7 @@ from sqlalchemy import (
 __all__ = [
     "REVIEW_STATUSES",
     "ROLES",
+    "attachment_uploads",
     "attachments",
     "audit_log",
     "changes",
@@ -284,6 +285,19 @@ attachments = Table(
     Column("media_type", String(200), nullable=False),
     Column("stored_at", TS, nullable=False),
     Column("uploaded_by", String(64), nullable=False),
+)
+
+# Who uploaded which file (migration 0008, sync_server.upload_quota): one row per account that
+# sent the bytes; gives that account access before an entry refers to the file, the upload quota
+# and rate, and the age used by ``survey-server clean-uploads``.
+attachment_uploads = Table(
+    "attachment_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_at", TS, nullable=False),
+    Index(None, "username", "uploaded_at"),
 )
 
 entry_attachments = Table(

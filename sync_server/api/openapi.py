@@ -139,6 +139,13 @@ def document() -> dict[str, Any]:
                 "get": _op(
                     "Changes for this user after a cursor, in order",
                     {"200": _json(_ref("PullPage"))},
+                    description=(
+                        "A page holds at most `limit` changes and stops before the change that "
+                        "would take it past PULL_PAGE_BYTES (4 MiB by default) of changes; it "
+                        "always holds at least one change when there is one, so `next` moves "
+                        "on even past an entry larger than the bound. Ask again with "
+                        "`since=next` while `more` is true."
+                    ),
                     parameters=[
                         {"name": "since", "in": "query", "schema": STRING},
                         {
@@ -151,8 +158,13 @@ def document() -> dict[str, Any]:
             },
             "/attachments/missing": {
                 "post": _op(
-                    "Which of these files the server still needs",
+                    "Which of these files the caller should upload",
                     {"200": _json(_obj({"missing": {"type": "array", "items": STRING}}))},
+                    description=(
+                        "A file the caller may not see (not uploaded by the caller and used by "
+                        "no entry the caller may read) is listed as missing, exactly like a "
+                        "file the server does not hold."
+                    ),
                     requestBody=_body(
                         _obj({"sha256": {"type": "array", "items": STRING}}, ["sha256"])
                     ),
@@ -160,23 +172,52 @@ def document() -> dict[str, Any]:
             },
             "/attachments/{sha256}": {
                 "parameters": [SHA_PARAM],
-                "head": _op("Does the server have this file", {"200": {"description": "Yes"}}),
+                "head": _op(
+                    "Does the caller have this file on the server (uploaded it, or may read an "
+                    "entry that uses it); 404 otherwise",
+                    {"200": {"description": "Yes"}},
+                ),
                 "get": _op(
-                    "Download a file (supervisors, admins)",
+                    "Download a file the caller may see (its uploader; officers: their "
+                    "entries; supervisors: their regions; admins: all); 404 otherwise",
                     {
                         "200": {
-                            "description": "The file",
-                            "content": {"application/octet-stream": {}},
+                            "description": "The file, as a download (Content-Disposition: "
+                            "attachment, Cache-Control: private)",
+                            "content": {
+                                "image/jpeg": {},
+                                "image/png": {},
+                                "image/webp": {},
+                                "application/octet-stream": {},
+                            },
                         }
                     },
                 ),
                 "put": _op(
-                    "Upload a file; its SHA-256 must match (a repeat is a no-op)",
+                    "Upload a JPEG, PNG or WebP photo; its SHA-256 must match (a repeat by the "
+                    "same account is a no-op: 200)",
                     {
                         "201": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
                         "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
+                        "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
                     },
-                    requestBody={"required": True, "content": {"*/*": {}}},
+                    description=(
+                        "The type is read from the file's first bytes. 413 "
+                        "upload_quota_exceeded: the caller's uploads that no entry uses yet "
+                        "would pass UPLOAD_QUOTA_BYTES (200 MiB by default); pushing the "
+                        "entries frees it. 429 upload_rate_limited: more than "
+                        "UPLOAD_BYTES_PER_HOUR (1 GiB by default) within an hour."
+                    ),
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "image/jpeg": {},
+                            "image/png": {},
+                            "image/webp": {},
+                            "application/octet-stream": {},
+                        },
+                    },
                 ),
             },
             "/entries/missing-attachments": {

@@ -7,7 +7,7 @@ from flask import Response, g, jsonify, request
 from ..auth import require_auth
 from ..db import read_tx
 from ..errors import ApiError
-from ..feed import pull_json
+from ..feed import PAGE_BYTES, pull_json
 from ..payload import Limits
 from ..push import push
 from ..requests_json import read_json_object, require_fields
@@ -36,12 +36,19 @@ def sync_push() -> Response:
 @bp.get("/sync/pull")
 @require_auth()
 def sync_pull() -> Response:
-    """The changes for this user after the cursor ``since``."""
+    """The changes for this user after the cursor ``since``: at most ``limit`` of them, and at
+    most ``PULL_PAGE_BYTES`` past the first (``more`` says whether to ask again)."""
     cfg = state().config
     unknown = sorted(set(request.args) - {"since", "limit"})
     if unknown:
         raise ApiError(400, "bad_request", detail=f"unknown parameter {unknown[0]!r}")
     limit = int_arg("limit", cfg["PULL_LIMIT_DEFAULT"], 1, cfg["PULL_LIMIT_MAX"])
     with read_tx(state().engine) as conn:
-        body = pull_json(conn, g.user, request.args.get("since", ""), limit)
+        body = pull_json(
+            conn,
+            g.user,
+            request.args.get("since", ""),
+            limit,
+            cfg.get("PULL_PAGE_BYTES") or PAGE_BYTES,
+        )
     return Response(body, mimetype="application/json")
