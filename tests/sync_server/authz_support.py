@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ __all__ = [
     "response_text",
 ]
 
+_CSRF_LOCK = threading.Lock()
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SURVEI_FORM = "survei_partisipasi_masyarakat"
 OBS_FORM = "observasi_kabkota_antikorupsi"
@@ -148,7 +150,12 @@ class World:
         return Creds(token, web, old.csrf)
 
     def csrf(self, creds: Creds) -> str:
-        """The CSRF token of a cookie session (read once from a page)."""
+        """The CSRF token of a cookie session (read once from a page; the first read may set
+        the session cookie, so it runs under a lock)."""
+        with _CSRF_LOCK:
+            return self._csrf(creds)
+
+    def _csrf(self, creds: Creds) -> str:
         if creds.csrf is None:
             page = creds.web.get(self.url + "/signin", allow_redirects=False, timeout=30)
             if page.status_code != 200:
@@ -300,7 +307,10 @@ def build_world(server: LiveServer) -> World:
         region=plg.region,
         officer=plg.officer,
     )
-    return World(server, seeded, creds, child)
+    world = World(server, seeded, creds, child)
+    for role_creds in creds.values():
+        world.csrf(role_creds)  # every session has its token before cells run in parallel
+    return world
 
 
 def response_text(resp: requests.Response) -> str:

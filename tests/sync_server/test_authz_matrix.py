@@ -942,3 +942,87 @@ def _audit_violations(w: World) -> list[str]:
         if account is None or not account.can_read(region, officer):
             out.append(f"audit: {actor} did {action} on {eid} ({region}, {officer})")
     return out
+
+
+def _sample_cells(w: World) -> dict[str, Cell]:
+    """One admin cell per endpoint (its path stands for the route)."""
+    out: dict[str, Cell] = {}
+    for endpoint, rule in RULES.items():
+        cells = [c for c in rule.cells(w) if c.role == "admin"]
+        out[endpoint] = next((c for c in cells if c.obj in ("plg", "-", "obs")), cells[0])
+    return out
+
+
+def test_other_methods_give_405_and_options_an_empty_answer(world: World) -> None:
+    """A method a route does not have is 405 (JSON under /api/), never a 500 or a leak,
+    for anonymous callers and for an admin; OPTIONS answers without a body."""
+    adapter = world.server.app.url_map.bind("127.0.0.1")
+    failures = []
+    for sample in _sample_cells(world).values():
+        path = urlsplit(sample.path).path
+        allowed = set(adapter.allowed_methods(path))
+        for method in ALL_METHODS:
+            if method in allowed:
+                continue
+            for role, via in (("anon", "token"), ("admin", "token"), ("admin", "cookie")):
+                cell = replace(sample, role=role, via=via, method=method, json=None, form=None,
+                               body=None, fresh=False)  # fmt: skip
+                resp = _request(world, cell)
+                is_json = resp.headers.get("Content-Type", "").startswith("application/json")
+                if resp.status_code != 405 or (path.startswith("/api/") and not is_json):
+                    failures.append(f"{_label(cell)}: got {resp.status_code}")
+                elif any(s in response_text(resp) for s in _forbidden_strings(world, cell)):
+                    failures.append(f"{_label(cell)}: leaks")
+        options = _request(world, replace(sample, role="anon", method="OPTIONS", json=None,
+                                          form=None, body=None))  # fmt: skip
+        if options.status_code != 200 or options.content or "Allow" not in options.headers:
+            failures.append(f"OPTIONS {path}: {options.status_code}, {len(options.content)} bytes")
+    assert not failures, "\n".join(failures)
+
+
+def test_csrf_is_enforced_on_every_web_post(world: World) -> None:
+    """Every POST of the web pages (cookie sessions) needs its session's CSRF token; the API
+    is exempt from CSRF because a cookie never authenticates it (bearer tokens only)."""
+    app = world.server.app
+    assert "csrf" in app.extensions, "flask-wtf's CSRFProtect is not active"
+    web_posts = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if "POST" in (r.methods or ()) and r.endpoint.split(".")[0] not in ("api", "auth")
+    }
+    unmarked = sorted(e for e in web_posts if not RULES[e].web_post)
+    assert not unmarked, f"web POST routes without web_post=True in RULES: {unmarked}"
+    failures = []
+    other_token = world.csrf(world.creds["spv_plg"])
+    for endpoint, sample in _sample_cells(world).items():
+        if not RULES[endpoint].web_post:
+            continue
+        comment = f"csrf-{endpoint}-{next(_counter)}"
+        form = {**(sample.form or {}), "comment": comment, "status": "approved"}
+        for label, token in (("no token", None), ("another session's token", other_token)):
+            data = dict(form) if token is None else {**form, "csrf_token": token}
+            resp = world.creds["admin"].web.post(
+                world.url + sample.path, data=data, allow_redirects=False, timeout=30
+            )
+            if resp.status_code != 400:
+                failures.append(f"POST {sample.path} with {label}: got {resp.status_code}")
+        if sample.obj in world.entries:
+            eid = world.entries[sample.obj].entry_id
+            stored = world.db_value("SELECT review_comment FROM entries WHERE entry_id = :e", e=eid)
+            if stored == comment:
+                failures.append(f"POST {sample.path} without a valid CSRF token changed the entry")
+    # cookies never authenticate the API: a signed-in browser cannot be made to call it
+    for endpoint, sample in _sample_cells(world).items():
+        if not endpoint.startswith(("api.", "auth.")) or RULES[endpoint].web_post:
+            continue
+        if api_gate("anon") != UNAUTH_API or endpoint in PUBLIC_API:
+            continue
+        cell = replace(sample, via="cookie", fresh=False)
+        resp = _request(world, cell)
+        if resp.status_code != 401:
+            failures.append(f"{_label(cell)} with the admin's cookie only: got {resp.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+#: API endpoints that answer without a token
+PUBLIC_API = ("api.health", "api.openapi_json", "auth.sign_in")
