@@ -263,6 +263,26 @@ def _seed_entry(
     return Seeded(key, rev["entry_id"], form_id, region, officer, marker, sha, photo, False, rev)
 
 
+def _conflicted(server: LiveServer, entry: Seeded) -> Seeded:
+    """Two tablet edits of the same field on one parent: the entry is in conflict, and the
+    conflict's sides carry the marker."""
+    tab = _TokenClient(server, entry.officer)
+    for side in ("a", "b"):
+        answers = dict(entry.first_rev["answers"])
+        answers["nama_unit"] = f"Unit {entry.marker}-{side}"
+        edit = make_revision(
+            answers,
+            entry_id=entry.entry_id,
+            parent_rev=entry.first_rev["rev"],
+            region=entry.region,
+            officer=entry.officer,
+        )
+        tab.push(edit)
+    status = tab.get(f"/entries/{entry.entry_id}").json()["review_status"]
+    assert status == "conflict", status
+    return entry
+
+
 def build_world(server: LiveServer) -> World:
     """Publish the forms, create the accounts and entries, sign every role in."""
     publish_form(server.app, pilot_form_path("observasi"))
@@ -279,6 +299,7 @@ def build_world(server: LiveServer) -> World:
         "del": _seed_entry(server, "del", "petugas_plg", "16.71"),
         "sm": _seed_entry(server, "sm", "petugas_plg", "16.71", form_id=SURVEI_FORM),
     }
+    seeded["conf"] = _conflicted(server, _seed_entry(server, "conf", "petugas_mura", "16.05"))
     admin = _TokenClient(server, "admin")
     gone = admin.session.delete(f"{admin.base}/entries/{seeded['del'].entry_id}", timeout=30)
     assert gone.status_code == 200, gone.text

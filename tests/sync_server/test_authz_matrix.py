@@ -55,6 +55,8 @@ from .helpers import PASSWORD, make_revision, observation_answers
 NONE_ID = "00000000-0000-4000-8000-000000000000"
 NONE_SHA = "e" * 64
 ENTRY_OBJECTS = ("plg", "plg2", "mura", "del", "none")
+#: read-only routes also get the 16.05 entry in conflict (writes would resolve it)
+READ_OBJECTS = (*ENTRY_OBJECTS, "conf")
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 _counter = itertools.count()
 
@@ -203,7 +205,7 @@ def _review_cell(w: World, cell: Cell, role: str, obj: str) -> Cell:
 
 
 def r_entry_detail(w: World) -> Iterator[Cell]:
-    for role, obj in itertools.product(ROLES, ENTRY_OBJECTS):
+    for role, obj in itertools.product(ROLES, READ_OBJECTS):
         expect = api_gate(role) or _read_expect(w, role, obj, ok(200))
         yield Cell(
             "api.entry_detail", "GET", role, obj, f"/api/v1/entries/{entry_id(w, obj)}", expect
@@ -457,10 +459,15 @@ def _web(endpoint: str, method: str, path: str, *kinds: str, allowed: Expect | N
 
 
 def _web_entry(endpoint: str, method: str, suffix: str, allowed: Expect,
-               form: dict[str, Any] | None = None) -> Callable[..., Any]:  # fmt: skip
+               form: dict[str, Any] | None = None, conflicted: Expect | None = None,
+               ) -> Callable[..., Any]:  # fmt: skip
+    """An entry route of the web pages; ``conflicted``: also the entry in conflict (reads)."""
+    objects = READ_OBJECTS if conflicted is not None else ENTRY_OBJECTS
+
     def rule(w: World) -> Iterator[Cell]:
-        for role, obj in itertools.product(ROLES, ENTRY_OBJECTS):
-            expect = web_gate(role) or _read_expect(w, role, obj, allowed)
+        for role, obj in itertools.product(ROLES, objects):
+            permitted = conflicted if obj == "conf" and conflicted is not None else allowed
+            expect = web_gate(role) or _read_expect(w, role, obj, permitted)
             path = f"/entries/{entry_id(w, obj)}{suffix}"
             cell = Cell(endpoint, method, role, obj, path, expect, via="cookie",
                         form=dict(form) if form is not None else None)  # fmt: skip
@@ -515,13 +522,22 @@ def r_signout(w: World) -> Iterator[Cell]:
 
 
 def _lang_check(_w: World, resp: requests.Response) -> str | None:
-    target = urlsplit(resp.headers.get("Location", ""))
-    return f"redirects off-site to {target.netloc}" if target.netloc not in ("", "127.0.0.1") and \
-        not target.netloc.startswith("127.0.0.1:") else None  # fmt: skip
+    """The redirect stays on this site (a browser reads ``//host`` and ``/\\host`` as a host)."""
+    target = resp.headers.get("Location", "")
+    parts = urlsplit(target)
+    on_site = parts.netloc in ("",) or parts.netloc.startswith("127.0.0.1")
+    if not on_site or target.startswith(("//", "/\\")) or parts.scheme not in ("", "http"):
+        return f"redirects off-site to {target!r}"
+    return None
 
 
 def r_set_language(w: World) -> Iterator[Cell]:
-    objects = {"en": "/lang/en?next=/dashboard", "xx": "/lang/xx?next=//evil.example/x"}
+    objects = {
+        "en": "/lang/en?next=/dashboard",
+        "xx": "/lang/xx?next=//evil.example/x",
+        "backslash": "/lang/en?next=/%5Cevil.example",
+        "scheme": "/lang/en?next=https:evil.example",
+    }
     for role, (obj, path) in itertools.product(ROLES, objects.items()):
         yield Cell("review.set_language", "GET", role, obj, path, Expect(frozenset({302})),
                    via="cookie", check=_lang_check)  # fmt: skip
@@ -691,9 +707,12 @@ RULES: dict[str, Rule] = {
     ),
     "review.entries_table": _rule("GET HEAD", r_entries_table),
     "review.bulk_review": _rule("POST", r_bulk_review, web_post=True, serial=True),
-    "review.entry_page": _rule("GET HEAD", _web_entry("review.entry_page", "GET", "", ok(200))),
+    "review.entry_page": _rule(
+        "GET HEAD", _web_entry("review.entry_page", "GET", "", ok(200), conflicted=ok(200))
+    ),
     "review.conflict_page": _rule(
-        "GET HEAD", _web_entry("review.conflict_page", "GET", "/conflict", ok(302))
+        "GET HEAD",
+        _web_entry("review.conflict_page", "GET", "/conflict", ok(302), conflicted=ok(200)),
     ),
     "review.entry_review": _rule(
         "POST",
