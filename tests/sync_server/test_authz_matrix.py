@@ -934,9 +934,8 @@ def _existence_leaks(w: World, answers: dict[tuple[str, ...], Answer]) -> list[s
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_every_route_has_a_rule() -> None:
-    """Every endpoint and method of the app has an authorization rule (and no rule is stale)."""
-    app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="authz-")})
+def rule_gaps(app: Any) -> list[str]:
+    """Routes (endpoint and method) of ``app`` without a rule, and rules without a route."""
     missing = []
     seen = set()
     for url_rule in app.url_map.iter_rules():
@@ -948,7 +947,26 @@ def test_every_route_has_a_rule() -> None:
         for method in sorted((url_rule.methods or set()) - {"OPTIONS"} - rule.methods):
             missing.append(f"add an authorization rule for {url_rule.endpoint} {method}")
     missing += [f"stale authorization rule for {name}" for name in sorted(set(RULES) - seen)]
+    return missing
+
+
+def test_every_route_has_a_rule() -> None:
+    """Every endpoint and method of the app has an authorization rule (and no rule is stale)."""
+    app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="authz-")})
+    missing = rule_gaps(app)
     assert not missing, "\n".join(missing)
+
+
+def test_a_new_route_or_method_without_a_rule_is_reported() -> None:
+    """The guard itself: a route added to the app, or a method added to a route, is named."""
+    app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="authz-")})
+    app.add_url_rule("/api/v1/secret", "api.secret", lambda: "", methods=["GET"])
+    app.add_url_rule(
+        "/api/v1/health", "api.health", app.view_functions["api.health"], methods=["DELETE"]
+    )
+    gaps = rule_gaps(app)
+    assert "add an authorization rule for api.secret (/api/v1/secret)" in gaps
+    assert "add an authorization rule for api.health DELETE" in gaps
 
 
 @pytest.fixture(
