@@ -1107,3 +1107,45 @@ def test_csrf_is_enforced_on_every_web_post(world: World) -> None:
 
 #: API endpoints that answer without a token
 PUBLIC_API = ("api.health", "api.openapi_json", "auth.sign_in")
+
+
+def _dead_admin_tokens(w: World) -> dict[str, str]:
+    """An admin's tokens that must open nothing: revoked (signed out), expired, made up."""
+    from sync_server.db import write_tx
+    from sync_server.users import get_user, issue_token, revoke_token
+    from tests.support.server import engine_of
+
+    with write_tx(engine_of(w.server.app)) as conn:
+        admin = get_user(conn, "admin")
+        assert admin is not None
+        revoked = issue_token(conn, admin, "authz-revoked", 30)
+        revoke_token(conn, revoked, "admin")
+        expired = issue_token(conn, admin, "authz-expired", -1)
+    return {"revoked": revoked, "expired": expired, "made up": "x" * 43}
+
+
+def test_revoked_expired_and_made_up_tokens_open_nothing(world: World) -> None:
+    """An admin's revoked, expired or invented token is 401 on every route that takes a
+    token (API and export), like no token at all."""
+    failures = []
+    tokens = _dead_admin_tokens(world)
+    checked = set()
+    for endpoint, sample in _sample_cells(world).items():
+        if sample.via != "token" or endpoint in PUBLIC_API:
+            continue
+        checked.add(endpoint)
+        for label, token in tokens.items():
+            resp = requests.request(
+                sample.method,
+                world.url + sample.path,
+                headers={"Authorization": f"Bearer {token}"},
+                json=sample.json,
+                data=sample.body,
+                allow_redirects=False,
+                timeout=60,
+            )
+            if resp.status_code != 401:
+                failures.append(f"{sample.method} {sample.path} with a {label} token: "
+                                f"{resp.status_code}")  # fmt: skip
+    assert len(checked) == 18, sorted(checked)  # the 16 API routes with a token, 2 exports
+    assert not failures, "\n".join(failures)
