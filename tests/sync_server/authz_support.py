@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _CSRF_LOCK = threading.Lock()
+JPEG_START = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SURVEI_FORM = "survei_partisipasi_masyarakat"
 OBS_FORM = "observasi_kabkota_antikorupsi"
@@ -110,7 +111,7 @@ class Seeded:
         if self.marker:
             out.append(self.marker)
         if self.photo:
-            out.append(self.photo.decode("ascii"))
+            out.append(self.photo[len(JPEG_START) :].decode("ascii"))
         return out
 
 
@@ -137,17 +138,16 @@ class World:
         return self.server.url
 
     def fresh(self, role: str) -> Creds:
-        """New credentials for ``role`` (for sign-out cells, which end what they use)."""
+        """New credentials for ``role`` (for sign-out cells, which end what they use): a new
+        token and, for the web roles, a new sign-in. A role that cannot sign in gets a copy of
+        its token and cookie jar (ending those changes nothing the other cells rely on)."""
         account = ACCOUNTS[role]
+        if account.username is not None and account.active:
+            return _sign_in(self.server, account)
         old = self.creds[role]
-        # a copy of the cookie jar (the session lives in the cookie, so signing out the copy
-        # leaves the original usable) and a new token (signing out revokes it)
         web = requests.Session()
         web.cookies.update(old.web.cookies)
-        token = old.token
-        if account.username is not None and account.active:
-            token = issue_token(self.server, account.username)
-        return Creds(token, web, old.csrf)
+        return Creds(old.token, web, old.csrf)
 
     def csrf(self, creds: Creds) -> str:
         """The CSRF token of a cookie session (read once from a page; the first read may set
@@ -243,7 +243,8 @@ def _seed_entry(
     tab = _TokenClient(server, officer)
     if form_id == OBS_FORM:
         marker = f"ZQ{key.upper()}MARK"
-        photo = f"ZQPHOTO-{key}-{uuid.uuid4().hex[:8]}".encode("ascii")
+        # a JPEG signature, then the marker (the server may check what a photo is)
+        photo = JPEG_START + f"ZQPHOTO-{key}-{uuid.uuid4().hex[:8]}".encode("ascii")
         sha = hashlib.sha256(photo).hexdigest()
         answers = observation_answers(region)
         answers["nama_unit"] = f"Unit {marker}"
