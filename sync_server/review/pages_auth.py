@@ -26,7 +26,7 @@ def signin() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str
     known-device marker cookie so that its own sign-ins are not slowed by failures elsewhere.
     """
     target = safe_next(request.values.get("next"), url_for("review.index"))
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which must never attempt a sign-in)
         if current_web_user() is not None:
             return redirect(target)
         return render_template("review/signin.html", next=target)
