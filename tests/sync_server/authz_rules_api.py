@@ -274,6 +274,14 @@ def r_public(endpoint: str, path: str) -> Callable[..., Any]:
     return rule
 
 
+def r_metrics(w: World) -> Iterator[Cell]:
+    """Prometheus metrics: no account's token opens them (only the scraper's METRICS_TOKEN,
+    which the matrix's server does not set, so /metrics does not exist for anyone)."""
+    for role in ROLES:
+        yield Cell("metrics", "GET", role, "-", "/metrics", HIDDEN)
+        yield Cell("metrics", "GET", role, "cookie", "/metrics", HIDDEN, via="cookie")
+
+
 def r_static(w: World) -> Iterator[Cell]:
     objects = {"css": ("review/review.css", 200), "escape": ("../config.py", 404)}
     for role, (obj, (tail, status)) in itertools.product(ROLES, objects.items()):
