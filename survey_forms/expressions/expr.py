@@ -10,7 +10,7 @@ from .compiler import compile_tree
 from .functions import FUNCTIONS
 from .parser import CHOICE_NAME_QUESTION, parse_tree
 from .syntax import BareName, Binary, Call, Negate, Node, Reference, String
-from .values import Value, to_boolean, to_number, to_string
+from .values import Value, to_answer, to_boolean, to_number, to_string
 
 __all__ = ["Expr", "parse"]
 
@@ -27,7 +27,10 @@ def _walk(tree: Node) -> Iterator[Node]:
         elif isinstance(node, Negate):
             stack.append(node.operand)
         elif isinstance(node, Call):
-            stack.extend(reversed(node.args))
+            if node.name == "indexed-repeat":  # ${repeat} names a repeat, not an answer
+                stack.extend(reversed([node.args[0], *node.args[2:]]))
+            else:
+                stack.extend(reversed(node.args))
 
 
 class Expr:
@@ -82,6 +85,11 @@ class Expr:
     def evaluate_string(self, ctx: Any) -> str:
         """The value as a string (XPath ``string()``)."""
         return to_string(self._closure(ctx))
+
+    def evaluate_answer(self, ctx: Any) -> str:
+        """The value as the text a calculation stores: as :meth:`evaluate_string`, but ``""``
+        for NaN and infinite numbers (answers are JSON, which has no such numbers)."""
+        return to_answer(self._closure(ctx))
 
     def evaluate_boolean(self, ctx: Any) -> bool:
         """The value as a boolean (XPath ``boolean()``): for relevant, constraint, required."""
