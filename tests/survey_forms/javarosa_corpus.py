@@ -143,15 +143,6 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
     return cases
 
 
-class _Context(DictContext):
-    """A :class:`DictContext` that also gives the form's language and every instance."""
-
-    form_language: str | None = None
-
-    def language(self) -> str | None:
-        return self.form_language
-
-
 def _numbers_agree(expected: Any, actual: float, tolerance: float) -> bool:
     want = _SPECIAL.get(expected, expected) if isinstance(expected, str) else float(expected)
     if math.isnan(want) or math.isnan(actual):
@@ -198,8 +189,13 @@ def evaluate(case: Case) -> Any:
         expr = parse(case.expression)
     except ExpressionError as error:
         return error
-    ctx = _Context(case.values, current_value=case.current, index=case.position, moment=case.now)
-    ctx.form_language = case.language
+    ctx = DictContext(
+        case.values,
+        current_value=case.current,
+        index=case.position,
+        moment=case.now,
+        form_language=case.language,
+    )
     return expr.evaluate(ctx)
 
 
