@@ -250,6 +250,8 @@ class Form:
             for list_name, items in choices.items()
         }
         self.graph: FormGraph = FormGraph(self)
+        #: question name -> questions that read it in every repeat instance (indexed-repeat())
+        self.every_instance_readers: dict[str, frozenset[str]] = _every_instance_readers(self.graph)
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -380,3 +382,23 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     if choice.columns:
         out["columns"] = dict(choice.columns)
     return out
+
+
+def _every_instance_readers(graph: FormGraph) -> dict[str, frozenset[str]]:
+    """For each question read through ``indexed-repeat()``, the questions that read it so."""
+    readers: dict[str, set[str]] = {}
+    for name, node in graph.nodes.items():
+        for expr in (
+            node.relevant,
+            node.calculation,
+            node.constraint,
+            node.required,
+            node.read_only,
+            node.choice_filter,
+            node.repeat_count,
+            node.default,
+        ):
+            if expr is not None:
+                for target in expr.indexed_references:
+                    readers.setdefault(target, set()).add(name)
+    return {name: frozenset(names) for name, names in readers.items()}

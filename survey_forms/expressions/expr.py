@@ -39,13 +39,15 @@ class Expr:
     Attributes: ``source`` (the text), ``tree`` (the syntax tree), ``references`` (every
     ``${name}``, including the question named in ``jr:choice-name()``), ``bare_names``
     (choice_filter columns), ``functions`` (names of the functions called), ``volatile`` (calls
-    ``now()`` or ``today()``) and ``uses_position`` (calls ``position(..)``).
+    ``now()`` or ``today()``), ``uses_position`` (calls ``position(..)``) and
+    ``indexed_references`` (questions read in every repeat instance by ``indexed-repeat()``).
     """
 
     __slots__ = (
         "_closure",
         "bare_names",
         "functions",
+        "indexed_references",
         "references",
         "source",
         "tree",
@@ -58,6 +60,7 @@ class Expr:
         references: set[str] = set()
         bare_names: set[str] = set()
         functions: set[str] = set()
+        indexed: set[str] = set()
         for node in _walk(tree):
             if isinstance(node, Reference):
                 references.add(node.name)
@@ -65,6 +68,8 @@ class Expr:
                 bare_names.add(node.name)
             elif isinstance(node, Call):
                 functions.add(node.name)
+                if node.name == "indexed-repeat" and isinstance(node.args[0], Reference):
+                    indexed.add(node.args[0].name)
                 if node.name == "jr:choice-name" and isinstance(node.args[1], String):
                     match = CHOICE_NAME_QUESTION.fullmatch(node.args[1].value)
                     if match is not None:
@@ -74,6 +79,7 @@ class Expr:
         self.references = frozenset(references)
         self.bare_names = frozenset(bare_names)
         self.functions = frozenset(functions)
+        self.indexed_references = frozenset(indexed)
         self.volatile = any(FUNCTIONS[name].volatile for name in functions)
         self.uses_position = "position" in functions
         self._closure = compile_tree(tree)

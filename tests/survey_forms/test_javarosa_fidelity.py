@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from survey_forms import FormSession
 from survey_forms.expressions import parse
 from survey_forms.expressions.testing import DictContext
 from survey_forms.values import xpath_text
@@ -153,3 +154,45 @@ def test_datetimes_compare_as_days_as_in_collect() -> None:
     assert session.error("selesai") is None  # Collect accepts it too
     session.set_answer("selesai", "2024-08-15T08:00:00.000+07:00")
     assert session.answers()["hari"] == "2"
+
+
+INDEXED = """
+| survey |
+| | type | name | label | calculation | relevant |
+| | begin_repeat | r | R | | |
+| | text | x | X | | |
+| | calculate | first | | indexed-repeat(${x}, ${r}, 1) | |
+| | calculate | previous | | indexed-repeat(${x}, ${r}, position(..) - 1) | |
+| | note | sama | Sama | | ${x} = indexed-repeat(${x}, ${r}, 2) |
+| | end_repeat | | | | |
+| | calculate | second | | indexed-repeat(${x}, ${r}, 2) | |
+"""
+
+
+def _same_as_a_full_recompute(session: FormSession) -> None:
+    fresh = session.form.new_session(answers=session.answers(), meta=fixed_meta())
+    assert session.answers() == fresh.answers()
+    count = session.repeat_count("r")
+    for index in range(count):
+        assert session.is_relevant("sama", (index,)) == fresh.is_relevant("sama", (index,))
+
+
+def test_indexed_repeat_stays_right_as_answers_and_instances_change() -> None:
+    session = md_form(INDEXED).new_session(meta=fixed_meta())
+    for word in ("satu", "dua", "tiga"):
+        index = session.add_repeat("r")
+        session.set_answer("x", word, (index,))
+        _same_as_a_full_recompute(session)
+    assert [item["first"] for item in session.answers()["r"]] == ["satu"] * 3
+    session.set_answer("x", "SATU", (0,))  # every instance reads the first
+    _same_as_a_full_recompute(session)
+    assert [item["first"] for item in session.answers()["r"]] == ["SATU"] * 3
+    session.set_answer("x", "DUA", (1,))
+    _same_as_a_full_recompute(session)
+    assert session.answers()["second"] == "DUA"
+    session.move_repeat("r", 2, 0)
+    _same_as_a_full_recompute(session)
+    assert session.answers()["second"] == "SATU"
+    session.remove_repeat("r", 0)
+    _same_as_a_full_recompute(session)
+    assert [item["first"] for item in session.answers()["r"]] == ["SATU", "SATU"]
