@@ -9,6 +9,8 @@ import math
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from survey_forms import FormSession
 from survey_forms.expressions import parse
@@ -196,3 +198,30 @@ def test_indexed_repeat_stays_right_as_answers_and_instances_change() -> None:
     session.remove_repeat("r", 0)
     _same_as_a_full_recompute(session)
     assert [item["first"] for item in session.answers()["r"]] == ["SATU", "SATU"]
+
+
+@given(
+    a=st.integers(-(10**6), 10**6),
+    b=st.integers(-3, 3),
+    template=st.sampled_from(
+        [
+            "${a} div ${b}",
+            "${a} mod ${b}",
+            "log(${b})",
+            "log10(${a})",
+            "exp(${a})",
+            "exp10(${a})",
+            "pow(${a}, ${a})",
+            "pow(${b}, 0.5)",
+            "sqrt(${b})",
+            "asin(${b})",
+            "${a} * ${a} * ${a} * ${a} * ${a} * ${a} * ${a} * ${a} * ${a} * ${a}",
+            "round(${a} div ${b}, 2)",
+            "int(${a} div ${b})",
+            "max(${a} div ${b}, 1)",
+        ]
+    ),
+)
+def test_a_calculation_never_stores_a_non_finite_number(a: int, b: int, template: str) -> None:
+    text = parse(template).evaluate_answer(DictContext({"a": str(a), "b": str(b)}))
+    assert text == "" or math.isfinite(float(text)), (template, a, b, text)
