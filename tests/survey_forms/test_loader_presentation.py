@@ -36,7 +36,9 @@ def test_presentation_only_constructs_load_with_warnings_listing_them() -> None:
         ("survey", "appearance 'minimal' (select_one)"): (2,),
         ("survey", "appearance 'placement-map' (geopoint)"): (4,),
     }
-    assert all(isinstance(w, LoadWarning) and w.message["id"] and w.message["en"] for w in form.warnings)
+    assert all(
+        isinstance(w, LoadWarning) and w.message["id"] and w.message["en"] for w in form.warnings
+    )
     # what the app uses is kept
     assert form.question("t").appearance == "multiline"
     assert form.question("s").appearance == ""
