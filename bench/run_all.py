@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 #: benchmark modules, in the order the README lists them
 MODULES = {
     "forms": "bench.bench_forms",
+    "fidelity": "bench.bench_fidelity",
     "store": "bench.bench_store",
     "server": "bench.bench_server",
     "export": "bench.bench_export",
