@@ -50,14 +50,13 @@ def parse(cursor: str | None) -> Cursor:
     """Read a cursor (``""``/``None``: the start); 400 ``bad_cursor`` when it is not one."""
     if not cursor:
         return Cursor(0)
-    if cursor[:1] == "c":
-        digits = cursor[1:]
-        if not (digits.isascii() and digits.isdigit()) or len(cursor) > 20:
-            raise ServiceError(400, "bad_cursor")
-        return Cursor(int(digits))
     match = _CURSOR.match(cursor) if len(cursor) <= 80 else None
     if match is None:
-        raise ServiceError(400, "bad_cursor")
+        # the first format (a server id may begin with "c" too: the full form is tried first)
+        digits = cursor[1:]
+        if cursor[:1] != "c" or not (digits.isascii() and digits.isdigit()) or len(cursor) > 20:
+            raise ServiceError(400, "bad_cursor")
+        return Cursor(int(digits))
     server_id, epoch, seq, check = match.groups()
     return Cursor(int(seq), server_id, epoch, check)
 
