@@ -31,6 +31,7 @@ MODULES = {
     "export": "bench.bench_export",
     "review": "bench.bench_review",
     "app": "bench.bench_app",
+    "backup": "bench.bench_backup",
 }
 
 

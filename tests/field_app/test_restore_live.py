@@ -188,3 +188,38 @@ def test_restore_loses_nothing_the_tablets_sent(
         cli, ["--instance", str(instance), "check"], env={"SURVEY_DATABASE_URL": url}
     )
     assert result.exit_code == 0, result.output
+
+
+def test_daily_check_sends_again_what_the_server_lost_without_a_restore(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """A photo file lost on the server (deleted with its row, as ``check`` advises) comes back
+    at the tablet's daily check; the check runs once a day, not at every sync."""
+    from sqlalchemy import delete
+
+    from sync_server.db import write_tx
+    from sync_server.schema import attachments
+
+    a = Device(tmp_path / "a", server.url, "petugas")
+    a.sync()
+    a.new_entries(2, 0, photo=True)
+    a.sync()
+    clock = [a.client.clock()]
+    a.client.clock = lambda: clock[0]
+    spv = Staff(server.url, "spv")
+    sha = a.store.get_entry(next(iter(a.sent))[0])["answers"]["foto"]["sha256"]
+    root = Path(server.app.config["ATTACHMENTS_DIR"])
+    (root / sha[:2] / sha).unlink()
+    with write_tx(engine_of(server.app)) as conn:
+        conn.execute(delete(attachments).where(attachments.c.sha256 == sha))
+
+    def held() -> int:
+        return requests.head(f"{server.url}/api/v1/attachments/{sha}", headers=spv.headers,
+                             timeout=10).status_code
+
+    clock[0] += 3600
+    assert a.sync().reconciled is None and held() == 404  # checked less than a day ago
+    clock[0] += 24 * 3600
+    outcome = a.sync()
+    assert outcome.reconciled == "daily" and held() == 200
+    assert (root / sha[:2] / sha).is_file()
