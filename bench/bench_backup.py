@@ -180,7 +180,10 @@ def run(entries: int = 100_000, photos: int = 10_000) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:
         for backend in ("sqlite", "postgres"):
-            rows += measure(backend, entries, photos, Path(tmp))
+            measured = measure(backend, entries, photos, Path(tmp))
+            for row in measured:
+                print(f"[bench_backup] {row['name']}: {row['value']} s", file=sys.stderr)
+            rows += measured
             shutil.rmtree(Path(tmp), ignore_errors=True)
             Path(tmp).mkdir(exist_ok=True)
     return rows

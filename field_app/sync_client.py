@@ -470,8 +470,13 @@ class SyncClient:
         lacking_files: set[str] = set()
         report("reconcile", 0, len(asked))
         for start in range(0, len(asked), 1000):
-            body = api.request("POST", "/sync/revisions/missing", body={"revisions": [
-                {"entry_id": e, "rev": r} for e, r in asked[start:start + 1000]]}).json()
+            response = api.request("POST", "/sync/revisions/missing", ok=(200, 404), body={
+                "revisions": [{"entry_id": e, "rev": r} for e, r in asked[start:start + 1000]]})
+            if response.status_code == 404:  # a server older than this check: nothing to do
+                log.info("the server cannot tell which revisions it lacks; check skipped")
+                self.store.set_setting("last_reconcile_at", self.clock())
+                return
+            body = response.json()
             missing.update((m["entry_id"], m["rev"]) for m in body["missing"])
             lacking_files.update(body.get("missing_attachments") or [])
         plan = reconcile.plan_resend(archive, missing)
