@@ -175,11 +175,13 @@ def measure(backend: str, entries: int, photos: int, work: Path) -> list[dict[st
     ]
 
 
-def run(entries: int = 100_000, photos: int = 10_000) -> list[dict[str, Any]]:
+def run(
+    entries: int = 100_000, photos: int = 10_000, backends: tuple[str, ...] = ("sqlite", "postgres")
+) -> list[dict[str, Any]]:
     """The figures of both back ends (PostgreSQL when its test database is configured)."""
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:
-        for backend in ("sqlite", "postgres"):
+        for backend in backends:
             measured = measure(backend, entries, photos, Path(tmp))
             for row in measured:
                 print(f"[bench_backup] {row['name']}: {row['value']} s", file=sys.stderr)
@@ -194,8 +196,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--photos", type=int, default=10_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    for row in run(args.entries, args.photos):
+    for row in run(args.entries, args.photos, tuple(args.backends.split(","))):
         print(f"{row['name']:<70} {row['value']:>10} {row['unit']}")
 
 
