@@ -30,8 +30,11 @@ def _verifies(payload: dict[str, Any]) -> bool:
     """The revision id is the one its content gives (only such revisions can be pushed)."""
     try:
         return payload["rev"] == revision_id(
-            payload.get("parent_rev"), payload["form_id"], str(payload["form_version"]),
-            payload["region"], payload["answers"],
+            payload.get("parent_rev"),
+            payload["form_id"],
+            str(payload["form_version"]),
+            payload["region"],
+            payload["answers"],
         )
     except (KeyError, TypeError, ValueError):
         return False
@@ -47,8 +50,11 @@ def _payload(source: dict[str, Any]) -> dict[str, Any]:
         "form_version": str(source["form_version"]),
         "region": source.get("region", ""),
         "answers": answers,
-        "meta": {key: value for key, value in (source.get("meta") or {}).items()
-                 if key in entries.PUSHED_META and isinstance(value, str)},
+        "meta": {
+            key: value
+            for key, value in (source.get("meta") or {}).items()
+            if key in entries.PUSHED_META and isinstance(value, str)
+        },
         "attachments": entries.attachments_of(answers),
     }
 

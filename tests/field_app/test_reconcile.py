@@ -48,8 +48,11 @@ def test_plan_sends_own_missing_revisions_with_the_ancestors_they_need() -> None
     def plan(*lost: dict) -> list[str]:
         return [p["rev"] for p in plan_resend(archive, {("e1", p["rev"]) for p in lost})]
 
-    assert plan(first, supervisor, correction) == [first["rev"], supervisor["rev"],
-                                                   correction["rev"]]
+    assert plan(first, supervisor, correction) == [
+        first["rev"],
+        supervisor["rev"],
+        correction["rev"],
+    ]
     assert plan(supervisor, correction) == [supervisor["rev"], correction["rev"]]
     assert plan(correction) == [correction["rev"]]
     assert plan(supervisor) == []  # a pulled revision alone is the server's business

@@ -171,8 +171,11 @@ def test_restore_loses_nothing_the_tablets_sent(
             assert revs <= {r["rev"] for r in detail["revisions"]}, entry_id
             assert device.store.get_entry(entry_id)["rev"] == detail["rev"]
             for ref in detail["attachments"]:
-                head = requests.head(f"{server.url}/api/v1/attachments/{ref['sha256']}",
-                                     headers=spv.headers, timeout=10)
+                head = requests.head(
+                    f"{server.url}/api/v1/attachments/{ref['sha256']}",
+                    headers=spv.headers,
+                    timeout=10,
+                )
                 assert head.status_code == 200
     assert len(by_entry) == len(b_old) + len(b_new)
     assert len({e for e, _ in a.sent}) == len(a_old) + len(a_new)
@@ -214,8 +217,9 @@ def test_daily_check_sends_again_what_the_server_lost_without_a_restore(
         conn.execute(delete(attachments).where(attachments.c.sha256 == sha))
 
     def held() -> int:
-        return requests.head(f"{server.url}/api/v1/attachments/{sha}", headers=spv.headers,
-                             timeout=10).status_code
+        return requests.head(
+            f"{server.url}/api/v1/attachments/{sha}", headers=spv.headers, timeout=10
+        ).status_code
 
     clock[0] += 3600
     assert a.sync().reconciled is None and held() == 404  # checked less than a day ago

@@ -56,8 +56,10 @@ def test_check_finds_missing_and_corrupt_photos_and_orphans(server: LiveServer) 
     tab = Client(server.url, "petugas_plg")
     root = _attachments_dir(server)
     engine = engine_of(server.app)
-    shas = [_entry_with_photo(tab, os.urandom(500 + i))["answers"]["foto_i08"]["sha256"]
-            for i in range(3)]
+    shas = [
+        _entry_with_photo(tab, os.urandom(500 + i))["answers"]["foto_i08"]["sha256"]
+        for i in range(3)
+    ]
     assert run_check(engine, root).ok
     (root / shas[0][:2] / shas[0]).unlink()  # lost
     (root / shas[1][:2] / shas[1]).write_bytes(b"bit rot")  # damaged
@@ -270,8 +272,12 @@ def test_missing_revisions_are_scoped_to_the_callers_entries(server: LiveServer)
     assert body["missing"] == asked[2:]
     assert body["missing_attachments"] == [sha]
     too_many = [{"entry_id": "e", "rev": "1-a"}] * 1001
-    for bad in ({"revisions": too_many}, {"revisions": [{"entry_id": "e"}]}, {"revs": []},
-                {"revisions": [{"entry_id": 1, "rev": "1-a"}]}):
+    for bad in (
+        {"revisions": too_many},
+        {"revisions": [{"entry_id": "e"}]},
+        {"revs": []},
+        {"revisions": [{"entry_id": 1, "rev": "1-a"}]},
+    ):
         resp = plg.post("/sync/revisions/missing", json=bad)
         assert resp.status_code == 400 and resp.json()["error"] == "bad_request"
     staff = Client(server.url, "spv_plg")
