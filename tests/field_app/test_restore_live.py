@@ -227,3 +227,16 @@ def test_daily_check_sends_again_what_the_server_lost_without_a_restore(
     outcome = a.sync()
     assert outcome.reconciled == "daily" and held() == 200
     assert (root / sha[:2] / sha).is_file()
+
+
+def test_a_tablet_with_an_old_cursor_reconciles_once(server: LiveServer, tmp_path: Path) -> None:
+    """A cursor of the first format (before server epochs) is read as "epoch unknown"."""
+    a = Device(tmp_path / "a", server.url, "petugas")
+    a.sync()
+    a.new_entries(2, 0)
+    a.sync()
+    a.store.apply_pull([], "c3")  # what a tablet of the previous version holds
+    outcome = a.sync()
+    assert outcome.reconciled == "unknown_epoch" and outcome.resent == 0
+    assert parse(a.store.pull_cursor()).server_id is not None
+    assert a.sync().reconciled is None

@@ -315,3 +315,28 @@ def test_health_reports_database_and_low_disk(server: LiveServer) -> None:
     body = resp.json()
     assert body["status"] == "degraded"
     assert set(body["problems"]) == {"instance_low_disk", "attachments_low_disk"}
+
+
+def test_cli_check_and_restore_exit_codes_and_messages(server: LiveServer, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sync_server.cli import cli
+
+    engine = engine_of(server.app)
+    env = {"SURVEY_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    instance = str(Path(server.app.instance_path))
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--instance", instance, *args], env=env)
+
+    tab = Client(server.url, "petugas_plg")
+    sha = _entry_with_photo(tab, b"cli photo")["answers"]["foto_i08"]["sha256"]
+    assert run("backup", str(tmp_path / "b")).exit_code == 0
+    (_attachments_dir(server) / sha[:2] / sha).unlink()
+    checked = run("check")
+    assert checked.exit_code == 1
+    assert "PROBLEM photo_missing: 1" in checked.output and sha in checked.output
+    (tmp_path / "b" / "manifest.json").write_text("{}")
+    refused = run("restore", str(tmp_path / "b"), "--yes")
+    assert refused.exit_code == 1 and "restore refused" in refused.output
+    assert "Traceback" not in refused.output
