@@ -135,10 +135,13 @@ def test_restore_loses_nothing_the_tablets_sent(
     if method == "command":
         _cli(instance, url, "restore", str(tmp_path / "backup"), "--yes")
     else:  # the database file copied back by hand
+        # as a new file renamed into place: a stopped process has closed its connections, but
+        # this in-process server's threads may still hold one on the old file
         db = Path(engine.url.database)
+        shutil.copyfile(tmp_path / "backup" / "database.sqlite3", db.with_name("copied"))
         for suffix in ("-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(tmp_path / "backup" / "database.sqlite3", db)
+        db.with_name("copied").replace(db)
     server = restarted(instance, url)
     spv = Staff(server.url, "spv")
     for device in (a, b):
