@@ -32,6 +32,7 @@ MODULES = {
     "export": "bench.bench_export",
     "review": "bench.bench_review",
     "app": "bench.bench_app",
+    "backup": "bench.bench_backup",
 }
 
 

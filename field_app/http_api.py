@@ -216,7 +216,8 @@ class ApiClient:
                                     timeout=(timeout, timeout))
         except SyncError:
             return False
-        return response.json().get("status") == "ok"
+        # "degraded": working, but an admin must act (e.g. low disk): still reachable
+        return response.json().get("status") in ("ok", "degraded")
 
     def sign_in(self, username: str, password: str, device_id: str) -> dict[str, Any]:
         """Exchange username and password for a token; return ``{"token", "user"}``."""

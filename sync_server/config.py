@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXY_COUNT": 0,
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
     "DB_POOL_SIZE": 10,
+    # /api/v1/health says "degraded" when the instance or attachments folder has less free space
+    "HEALTH_MIN_FREE_BYTES": 512 * 1024 * 1024,
     # The export cells are laid out in the background once no change has come in for this long
     # (sync_server.export.cell_worker); 0 or less: no background worker.
     "EXPORT_CELLS_IDLE_SECONDS": 2.0,

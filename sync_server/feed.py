@@ -12,7 +12,8 @@ fit.
 
 Who sees what: an officer sees changes to the entries they own and every new form version; a
 supervisor sees changes in their regions; an admin sees everything. The cursor is the last
-``seq`` delivered, as an opaque string.
+``seq`` delivered, with the server's id and epoch, as an opaque string; a cursor of another
+server or epoch restarts the feed (:mod:`sync_server.server_identity`).
 """
 
 from __future__ import annotations
@@ -22,26 +23,26 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from . import cursors
+from .cursors import NO_CHECK
 from .schema import changes, forms, revisions
-from .service_errors import ServiceError
+from .server_identity import next_cursor, resolve_cursor
 from .users import User
 
 __all__ = ["decode_cursor", "encode_cursor", "pull", "pull_json"]
 
 
-def encode_cursor(seq: int) -> str:
-    """The opaque cursor for "after ``seq``"."""
-    return f"c{seq}"
+def encode_cursor(seq: int, server_id: str, epoch: str, check: str = NO_CHECK) -> str:
+    """The opaque cursor for "after ``seq``" in this server's epoch (:mod:`sync_server.cursors`)."""
+    return cursors.encode(seq, server_id, epoch, check)
 
 
 def decode_cursor(cursor: str | None) -> int:
-    """The ``seq`` of a cursor (``""`` or ``None``: the start); 400 ``bad_cursor`` if invalid."""
-    if not cursor:
-        return 0
-    digits = cursor[1:]
-    if cursor[:1] != "c" or not (digits.isascii() and digits.isdigit()) or len(cursor) > 20:
-        raise ServiceError(400, "bad_cursor")
-    return int(cursor[1:])
+    """The ``seq`` of a cursor (``""`` or ``None``: the start); 400 ``bad_cursor`` if invalid.
+
+    Whether the cursor belongs to this server and epoch is :func:`resolve_cursor`'s question.
+    """
+    return cursors.parse(cursor).seq
 
 
 def _streams(user: User) -> list[Any] | None:
@@ -93,7 +94,8 @@ def pull_json(
     always holds at least one change (when there is one), so the cursor moves on even past an
     entry larger than ``max_bytes``. ``more`` tells the client to ask again.
     """
-    after = decode_cursor(since)
+    position = resolve_cursor(conn, since)  # a cursor of another server or epoch: the start
+    after = position.seq
     joined = changes.outerjoin(
         revisions,
         and_(revisions.c.entry_id == changes.c.entry_id, revisions.c.rev == changes.c.rev),
@@ -145,7 +147,9 @@ def pull_json(
         total += size
         next_seq = row["seq"]
     more = len(candidates) > len(parts)
-    tail = json.dumps({"next": encode_cursor(next_seq), "more": more})
+    tail = json.dumps(
+        {"next": next_cursor(conn, position, next_seq), "more": more, **position.report()}
+    )
     return '{"changes":[' + ",".join(parts) + "]," + tail[1:]
 
 

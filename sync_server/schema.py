@@ -41,6 +41,7 @@ __all__ = [
     "forms",
     "metadata",
     "revisions",
+    "server_identity",
     "signin_attempts",
     "signin_limits",
     "user_regions",
@@ -326,4 +327,19 @@ audit_log = Table(
     Column("target_id", String(200), nullable=False),
     Column("details", Text, nullable=False, server_default="{}"),
     Index(None, "target_type", "target_id"),
+)
+
+# Who this server is (migration 0009, sync_server.server_identity): one row. ``server_id`` is made
+# with the database; ``epoch`` is new after every restore. Pull cursors carry both.
+server_identity = Table(
+    "server_identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("server_id", String(32), nullable=False),
+    Column("epoch", String(16), nullable=False),
+    Column("past_epochs", Text, nullable=False, server_default="[]"),
+    Column("created_at", TS, nullable=False),
+    Column("epoch_started_at", TS, nullable=False),
+    Column("epoch_reason", String(40), nullable=False, server_default="created"),
+    CheckConstraint("id = 1", name="one_row"),
 )

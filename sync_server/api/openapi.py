@@ -69,8 +69,9 @@ def document() -> dict[str, Any]:
         "paths": {
             "/health": {
                 "get": _op(
-                    "Liveness",
-                    {"200": _json(_obj({"status": STRING, "version": STRING}))},
+                    "Liveness, database and free disk space (status ok, degraded or "
+                    "unavailable)",
+                    {"200": _json(_ref("Health")), "503": _json(_ref("Health"))},
                     security=[],
                 )
             },
@@ -154,6 +155,28 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
                         },
                     ],
+                )
+            },
+            "/sync/revisions/missing": {
+                "post": _op(
+                    "Which of these sent revisions of the caller's entries the server lacks "
+                    "(after a restore; at most 1000 a request), and which files of them",
+                    {
+                        "200": _json(
+                            _obj(
+                                {
+                                    "missing": {"type": "array", "items": _ref("RevisionRef")},
+                                    "missing_attachments": {"type": "array", "items": STRING},
+                                }
+                            )
+                        )
+                    },
+                    requestBody=_body(
+                        _obj(
+                            {"revisions": {"type": "array", "items": _ref("RevisionRef")}},
+                            ["revisions"],
+                        )
+                    ),
                 )
             },
             "/attachments/missing": {
@@ -462,6 +485,28 @@ def _schemas() -> dict[str, Any]:
                 },
                 "next": STRING,
                 "more": {"type": "boolean"},
+                "server": _obj({"server_id": STRING, "epoch": STRING}),
+                "reset": {
+                    "type": "boolean",
+                    "description": "the cursor belongs to another server or epoch (a restore): "
+                    "these changes start at the beginning of the feed; reconcile first",
+                },
+                "reset_reason": {
+                    "type": "string",
+                    "enum": ["other_server", "other_epoch", "unknown_epoch", "restored"],
+                },
+            },
+        },
+        "RevisionRef": _obj({"entry_id": STRING, "rev": STRING}, ["entry_id", "rev"]),
+        "Health": {
+            "type": "object",
+            "required": ["status", "version"],
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+                "version": STRING,
+                "database": STRING,
+                "disk": {"type": "object"},
+                "problems": {"type": "array", "items": STRING},
             },
         },
         "Entry": {"type": "object"},

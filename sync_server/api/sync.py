@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g, jsonify, request
 
 from ..auth import require_auth
@@ -52,3 +54,39 @@ def sync_pull() -> Response:
             cfg.get("PULL_PAGE_BYTES") or PAGE_BYTES,
         )
     return Response(body, mimetype="application/json")
+
+
+# --- reconciliation after a restore (sync_server.reconcile) -------------------------------------
+
+
+def _asked_revisions(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``[{"entry_id", "rev"}...]`` of a ``revisions/missing`` request, checked."""
+    from ..reconcile import MAX_ASKED
+
+    require_fields(body, {"revisions": list}, optional={})
+    items = body["revisions"]
+    if len(items) > MAX_ASKED:
+        raise ApiError(400, "bad_request", detail=f"at most {MAX_ASKED} revisions per request")
+    asked = []
+    for item in items:
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"entry_id", "rev"}
+            or not all(isinstance(item[k], str) and 0 < len(item[k]) <= 80 for k in item)
+        ):
+            raise ApiError(
+                400, "bad_request", detail="each revision must be {'entry_id': str, 'rev': str}"
+            )
+        asked.append((item["entry_id"], item["rev"]))
+    return asked
+
+
+@bp.post("/sync/revisions/missing")
+@require_auth("officer", "admin")
+def sync_revisions_missing() -> Response:
+    """Which of the caller's sent revisions the server lacks (the tablet sends them again)."""
+    from ..reconcile import missing_revisions
+
+    asked = _asked_revisions(read_json_object())
+    with read_tx(state().engine) as conn:
+        return jsonify(missing_revisions(conn, g.user, asked))
