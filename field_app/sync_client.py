@@ -157,11 +157,15 @@ class SyncClient:
             self._server_url = server_url
             self.store.set_setting("server_url", server_url)
         api = self.api()
+        marker_key = f"device_marker:{username}"
         try:
-            body = api.sign_in(username, password, self.store.device_id)
+            body = api.sign_in(username, password, self.store.device_id,
+                               self.store.get_setting(marker_key))
         finally:
             api.close()
         self.store.set_credentials(body["token"], body["user"], self.server_url or "")
+        if body.get("device_marker"):  # this device is known for this account from now on
+            self.store.set_setting(marker_key, body["device_marker"])
         return body["user"]
 
     def sign_out(self) -> None:
