@@ -1,10 +1,12 @@
 """Checking one pushed revision's shape before anything touches the database (pure).
 
 :func:`parse_revision` turns a JSON object from ``POST /sync/push`` into a :class:`Revision` or
-raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names and
-types, sizes (string length, nesting depth, total size), attachment references (a SHA-256 and a
-plain file name, no path tricks), and that ``rev`` is the id computed from the content by
-``survey_forms.revisions.revision_id``: the same id can never carry different content.
+raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names
+and types, sizes (string length, nesting depth, total size), finite numbers, attachment
+references (a SHA-256 and a plain file name, no path tricks), and that ``rev`` is the id
+computed from the sent content by ``survey_forms.revisions.revision_id``: the same id can never
+name different edits. (The server then stores its own calculated values under that id, see
+:mod:`sync_server.push`.)
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class Revision:
     meta: dict[str, Any]
     attachments: list[dict[str, str]] = field(default_factory=list)
     answers_json: str = ""
+    #: calculated values the server computed differently (``sync_server.push``): what the
+    #: tablet sent was replaced by the engine's values; ``[{"path", "sent", "computed"}]``
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _malformed(detail: str) -> Rejected:
@@ -238,6 +243,10 @@ def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str
     refs: list[dict[str, str]] = []
     floats: list[float] = []
     _walk(answers, limits, 0, [], refs, floats)
+    if floats and not all(map(math.isfinite, floats)):
+        # JSON bodies cannot carry them (sync_server.requests_json); answers from elsewhere
+        # (a script calling the services) are held to the same rule
+        raise _malformed("answers hold a number that is not finite (NaN or infinity)")
     answers_json = canonical_answers_json(answers, floats)
     if len(answers_json) > limits.max_answers_bytes:  # characters <= bytes in UTF-8
         raise _malformed(f"answers larger than {limits.max_answers_bytes} bytes")
