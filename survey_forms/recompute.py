@@ -112,16 +112,19 @@ def _overlay(
     return out
 
 
-#: per form: its reproducible calculations and the nodes a validation session leaves out
-_PLANS: WeakKeyDictionary[Form, tuple[frozenset[str], list[Node]]] = WeakKeyDictionary()
+#: per form: its reproducible calculations, the nodes a validation session leaves out, and
+#: whether every reproducible calculation is outside repeats
+_PLANS: WeakKeyDictionary[Form, tuple[frozenset[str], list[Node], bool]] = WeakKeyDictionary()
 
 
-def _plan(form: Form) -> tuple[frozenset[str], list[Node]]:
+def _plan(form: Form) -> tuple[frozenset[str], list[Node], bool]:
     plan = _PLANS.get(form)
     if plan is None:
         needed = {node.name for node in form.graph.validation_nodes}
         skipped = [node for node in form.graph.order_nodes if node.name not in needed]
-        plan = _PLANS[form] = (reproducible_calculations(form), skipped)
+        names = reproducible_calculations(form)
+        top_level = all(not form.graph.nodes[name].depth for name in names)
+        plan = _PLANS[form] = (names, skipped, top_level)
     return plan
 
 
@@ -133,18 +136,35 @@ def validate_and_recalculate(
 
     One session does both: the validation session already holds every value validation
     needs; only the calculations it skips (those that only feed notes, such as displayed
-    scores) are evaluated on top of it. Returns ``(issues, None)`` for invalid answers and
-    ``([], answers_with_the_engine's_calculations)`` (a new dict) for valid ones.
+    scores) are evaluated on top of it. Returns ``(issues, None)`` for invalid answers;
+    for valid ones ``([], answers)`` itself when every calculated value sent is the engine's
+    (the usual case: tablets run the same engine), else ``([], a new dict)``.
     """
     issues, session = validate_with_session(form, answers)
     if issues or session is None:
         return issues, None
-    names, skipped = _plan(form)
+    names, skipped, top_level = _plan(form)
     if not names:
-        return [], dict(answers)
+        return [], answers
     if skipped:
-        session._recompute(skipped)
+        session._recompute(skipped)  # completes the validation-only session
+    if top_level and _agrees(session.root, answers, names):
+        return [], answers
     return [], _overlay(form, answers, session.answers(), names, ())
+
+
+def _agrees(root: Any, answers: dict[str, Any], names: frozenset[str]) -> bool:
+    """True when the top-level ``answers`` hold exactly the calculated values of the session's
+    root (a calculation that is empty or not relevant is absent, as in ``answers()``)."""
+    relevant, xval = root.relevant, root.xval
+    for name in names:
+        text = xval.get(name, "") if relevant.get(name, False) else ""
+        if text == "":
+            if name in answers:
+                return False
+        elif answers.get(name) != text:
+            return False
+    return True
 
 
 def calculation_differences(

@@ -88,6 +88,8 @@ class Revision:
     #: calculated values the server computed differently (``sync_server.push``): what the
     #: tablet sent was replaced by the engine's values; ``[{"path", "sent", "computed"}]``
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    #: the floats inside ``answers`` (for :func:`canonical_answers_json` of changed answers)
+    floats: list[float] = field(default_factory=list)
 
 
 def _malformed(detail: str) -> Rejected:
@@ -232,16 +234,19 @@ def canonical_answers_json(answers: dict[str, Any], floats: list[float]) -> str:
     return canonical_json(answers)
 
 
-def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str]]]:
+def check_answers(
+    answers: Any, limits: Limits, floats: list[float] | None = None
+) -> tuple[str, list[dict[str, str]]]:
     """Check an answers object's shape and size.
 
     Returns its canonical JSON text (sorted keys, as revision ids hash it) and the attachment
-    references found in it.
+    references found in it; ``floats`` (when given) receives the floats inside ``answers``.
     """
     if not isinstance(answers, dict):
         raise _malformed("'answers' must be a JSON object")
     refs: list[dict[str, str]] = []
-    floats: list[float] = []
+    if floats is None:
+        floats = []
     _walk(answers, limits, 0, [], refs, floats)
     if floats and not all(map(math.isfinite, floats)):
         # JSON bodies cannot carry them (sync_server.requests_json); answers from elsewhere
@@ -289,7 +294,8 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     form_version = _string(item, "form_version", IDENT_RE)
     region = _string(item, "region", REGION_RE)
     answers = item.get("answers")
-    answers_json, answer_refs = check_answers(answers, limits)
+    floats: list[float] = []
+    answers_json, answer_refs = check_answers(answers, limits, floats)
     meta = item.get("meta", {})
     if not isinstance(meta, dict):
         raise _malformed("'meta' must be a JSON object")
@@ -322,4 +328,5 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
         meta={k: v for k, v in meta.items() if v is not None},
         attachments=[refs[k] for k in sorted(refs)],
         answers_json=answers_json,
+        floats=floats,
     )

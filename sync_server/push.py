@@ -23,7 +23,6 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey_forms.recompute import calculation_differences, validate_and_recalculate
-from survey_forms.revisions import canonical_json
 
 from .clock import now_iso
 from .db import read_tx, write_tx
@@ -44,7 +43,14 @@ from .entry_rows import (
 from .forms_store import FormCache
 from .merge import Calculations, RevisionNode, nodes_from, plan_head, unresolved_conflicts
 from .messages import message
-from .payload import Limits, Rejected, Revision, attachment_refs, parse_revision
+from .payload import (
+    Limits,
+    Rejected,
+    Revision,
+    attachment_refs,
+    canonical_answers_json,
+    parse_revision,
+)
 from .schema import attachments, entries, entry_attachments, revisions
 from .users import User
 
@@ -356,13 +362,16 @@ def _with_server_calculations(rev: Revision, computed: dict[str, Any]) -> Revisi
     Otherwise the server's values are stored under the tablet's revision id (the id names the
     tablet's edit, see docs/architecture.md) and the differences are kept for the audit log.
     """
-    if computed == rev.answers:
+    if computed is rev.answers:
+        return rev
+    corrections = calculation_differences(rev.answers, computed)
+    if not corrections:
         return rev
     return replace(
         rev,
         answers=computed,
-        answers_json=canonical_json(computed),
-        corrections=calculation_differences(rev.answers, computed),
+        answers_json=canonical_answers_json(computed, rev.floats),
+        corrections=corrections,
     )
 
 
