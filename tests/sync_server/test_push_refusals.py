@@ -9,6 +9,7 @@ import copy
 import inspect
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from sync_server.audit import history
 from sync_server.db import read_tx
 from sync_server.push import MAX_ISSUES
 from sync_server.schema import audit_log, changes, entries, revisions
-from tests.support.server import LiveServer, create_user, engine_of
+from tests.support.server import LiveServer, create_user, engine_of, publish_form
 
 from .helpers import (
     FIXTURES,
@@ -99,6 +100,28 @@ def test_an_entry_id_reused_for_another_region_is_refused(server: LiveServer):
     result = tab.push(moved)[0]
     assert result["status"] == "rejected" and result["error"] == "entry_mismatch", result
     assert _snapshot(server) == before
+
+
+def test_a_new_version_of_the_same_form_is_still_allowed(server: LiveServer):
+    forms = Path(__file__).resolve().parent / "forms"
+    publish_form(server.app, forms / "mini.md")
+    publish_form(server.app, forms / "mini_v2.md")
+    tab = Client(server.url, "petugas_plg")
+    first = make_revision({"a": "x"}, form_id="mini", form_version="1")
+    assert tab.push(first)[0]["status"] == "stored"
+    upgraded = make_revision(
+        {"a": "y"},
+        entry_id=first["entry_id"],
+        parent_rev=first["rev"],
+        form_id="mini",
+        form_version="2",
+    )
+    result = tab.push(upgraded)[0]
+    assert result["status"] == "stored", result
+    assert (
+        Client(server.url, "admin").get(f"/entries/{first['entry_id']}").json()["form_version"]
+        == "2"
+    )
 
 
 def test_a_supervisor_edit_with_another_forms_answers_is_refused(server: LiveServer):

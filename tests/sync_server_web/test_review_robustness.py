@@ -12,6 +12,7 @@ from flask import Flask
 
 from sync_server import entries as svc
 from sync_server.db import read_tx
+from sync_server.review.answer_input import parse_answer
 from sync_server.users import get_user
 from tests.support.server import engine_of
 from tests.sync_server.helpers import head_answers_text, store_head_directly
@@ -109,3 +110,33 @@ def test_a_deleted_entry_cannot_be_reviewed_edited_or_resolved_on_the_pages(app:
         )
         web.post(f"/entries/{entry_id}/resolve", {"answer::jumlah_petugas": "5"})
     assert head_answers_text(engine_of(app), entry_id) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        ("decimal", "1e400"),
+        ("decimal", "-1e400"),
+        ("decimal", "nan"),
+        ("decimal", "inf"),
+        ("decimal", "-Infinity"),
+        ("integer", "1" + "0" * 400),
+        ("integer", "9007199254740993"),
+        ("geopoint", "-2.99 inf"),
+        ("geopoint", "nan 104.7"),
+        ("geopoint", "1e400 104.7"),
+    ],
+)
+def test_a_typed_number_out_of_range_is_refused(kind: str, raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_answer(kind, raw)
+
+
+def test_a_typed_number_out_of_range_changes_nothing_on_the_page(app: Flask) -> None:
+    rev = new_entry(app)
+    before = head_answers_text(engine_of(app), rev["entry_id"])
+    web = as_user(app, "spv_plg")
+    web.get(f"/entries/{rev['entry_id']}")
+    for name, value in (("jumlah_petugas", "1" + "0" * 400), ("jumlah_petugas", "1e400")):
+        web.post(f"/entries/{rev['entry_id']}/edit", {"name": name, "value": value})
+    assert head_answers_text(engine_of(app), rev["entry_id"]) == before
