@@ -216,3 +216,26 @@ def test_no_pushed_calculation_is_stored_unless_the_engine_computes_it(
 def test_fixture_paths_exist() -> None:
     for name in PILOT.values():
         assert Path(FIXTURES / name).is_file()
+
+
+def test_the_export_has_the_computed_value_before_and_after_the_cell_worker(server):
+    import time
+
+    import requests
+
+    form = _form("observasi")
+    correct = recompute_calculations(form, _fixture("observasi"))
+    rev = make_revision({**correct, "skor_total": WRONG})
+    tab = Client(server.url, "petugas_plg")
+    assert tab.push(rev)[0]["status"] == "stored"
+    admin = Client(server.url, "admin")
+    for _ in range(2):  # twice: the cell worker may lay the entry out in between
+        resp = requests.get(
+            f"{server.url}/export/{form.form_id}.csv",
+            headers={"Authorization": f"Bearer {admin.token}"},
+            timeout=30,
+        )
+        assert resp.status_code == 200
+        assert WRONG.encode() not in resp.content
+        assert correct["skor_total"].encode() in resp.content
+        time.sleep(1.5)
