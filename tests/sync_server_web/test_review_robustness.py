@@ -140,3 +140,18 @@ def test_a_typed_number_out_of_range_changes_nothing_on_the_page(app: Flask) -> 
     for name, value in (("jumlah_petugas", "1" + "0" * 400), ("jumlah_petugas", "1e400")):
         web.post(f"/entries/{rev['entry_id']}/edit", {"name": name, "value": value})
     assert head_answers_text(engine_of(app), rev["entry_id"]) == before
+
+
+@pytest.mark.parametrize("token", ["Infinity", "NaN", "1e400", "1" + "0" * 400, "[1, 2]", "true"])
+def test_the_entry_pages_show_a_poisoned_answer_without_failing(app: Flask, token: str) -> None:
+    rev = new_entry(app)
+    for field in ("jumlah_petugas", "skor_total", "tanggal_kunjungan"):
+        _poison(app, rev["entry_id"], field, token)
+    web = as_user(app, "spv_plg")
+    for url in (
+        f"/entries/{rev['entry_id']}",
+        "/forms/observasi_kabkota_antikorupsi/entries",
+        DASHBOARD,
+    ):
+        resp = web.get(url)
+        assert resp.status_code == 200, (url, token, resp.text[:300])
