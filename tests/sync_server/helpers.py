@@ -144,9 +144,7 @@ def store_head_directly(engine: Any, entry_id: str, answers_text: str) -> str:
         head.pop("id", None)
         head.update(rev=new_rev, parent_rev=head_rev, generation=generation, answers=answers_text)
         conn.execute(revisions.insert().values(**head))
-        conn.execute(
-            update(entries).where(entries.c.entry_id == entry_id).values(head_rev=new_rev)
-        )
+        conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(head_rev=new_rev))
     return new_rev
 
 
