@@ -19,6 +19,7 @@ server or epoch restarts the feed (:mod:`sync_server.server_identity`).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -208,11 +209,35 @@ def _change_json(row: Any) -> str:
         },
         ensure_ascii=False,
     )
-    # The stored documents were written by the server as JSON and are valid JSON text.
+    # The stored documents were written by the server as JSON and are valid JSON text, unless
+    # a number that is not finite got stored (the server refuses them on entry since): such a
+    # document is written again as standard JSON.
     return (
-        f'{head[:-1]},"answers":{row["answers"]},"meta":{row["meta"]},'
-        f'"attachments":{row["attachments"]},"conflicts":{row["conflicts"]}}}'
+        f'{head[:-1]},"answers":{_standard(row["answers"])},"meta":{_standard(row["meta"])},'
+        f'"attachments":{_standard(row["attachments"])},'
+        f'"conflicts":{_standard(row["conflicts"])}}}'
     )
+
+
+def _standard(text: str) -> str:
+    """A stored JSON document as standard JSON: ``NaN`` and infinities become ``null``."""
+    if "NaN" not in text and "Infinity" not in text:
+        return text  # the common case: no number that is not finite (nor such text)
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return "null"
+    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def pull(

@@ -12,6 +12,7 @@ from flask import Response, jsonify
 
 from survey_forms.instance_keys import KEY, KEY_RE
 
+from ..push import MAX_ISSUES
 from . import bp
 
 __all__ = ["document"]
@@ -62,7 +63,10 @@ def document() -> dict[str, Any]:
             "title": "KPK field survey sync server",
             "version": __version__,
             "description": "Tablets sign in, push entry revisions, pull changes and upload "
-            "attachments. Errors are JSON {error, message, message_id}.",
+            "attachments. Errors are JSON {error, message, message_id}. JSON bodies must hold "
+            "finite numbers a double-precision float can hold: NaN/Infinity are not JSON "
+            "(400 malformed_json) and numbers such as 1e400 or an integer of 400 digits are "
+            "refused (400 number_out_of_range).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -122,7 +126,10 @@ def document() -> dict[str, Any]:
             },
             "/sync/push": {
                 "post": _op(
-                    "Push a batch of entry revisions; one result each, in order",
+                    "Push a batch of entry revisions; one result each, in order. The server "
+                    "stores its own values of the form's calculations (a different value sent is "
+                    "replaced and audited); a rejected invalid revision lists at most "
+                    f"{MAX_ISSUES} issues",
                     {
                         "200": _json(
                             _obj({"results": {"type": "array", "items": _ref("PushResult")}})
@@ -276,7 +283,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/review": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "Set the review status with a comment (supervisors, admins)",
+                    "Set the review status with a comment (supervisors, admins); 409 "
+                    "unresolved_conflict, or entry_deleted on a deleted entry (restore first)",
                     {"200": _json({"type": "object"}), "409": ERR},
                     requestBody=_body(
                         _obj(
@@ -300,7 +308,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/revisions": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "A supervisor edit: new revision on the head, validated",
+                    "A supervisor edit: new revision on the head, validated, calculations "
+                    "computed by the server; 409 entry_deleted on a deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -317,7 +326,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/resolve": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "Resolve a conflict with the supervisor's answers",
+                    "Resolve a conflict with the supervisor's answers; 409 entry_deleted on a "
+                    "deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -467,11 +477,27 @@ def _schemas() -> dict[str, Any]:
                         "unknown_parent",
                         "not_owner",
                         "entry_deleted",
+                        "entry_mismatch",
                     ],
+                    "description": "entry_mismatch: the entry id exists for another form_id or "
+                    "region (an entry keeps its form and region; a new form_version is allowed)",
                 },
                 "message": STRING,
                 "message_id": STRING,
-                "issues": {"type": "array", "items": {"type": "object"}},
+                "issues": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "maxItems": MAX_ISSUES,
+                    "description": f"invalid: the first {MAX_ISSUES} validation issues",
+                },
+                "issue_count": {
+                    "type": "integer",
+                    "description": "invalid: how many issues there are in all",
+                },
+                "issues_truncated": {
+                    "type": "boolean",
+                    "description": "invalid: present (true) when more issues than listed",
+                },
                 "missing_attachments": {"type": "array", "items": STRING},
             },
         },
