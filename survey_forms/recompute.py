@@ -21,7 +21,7 @@ from survey_forms.model import Form
 __all__ = ["recompute_calculations", "reproducible_calculations"]
 
 _UNREPEATABLE_FUNCTIONS = frozenset({"now", "today", "once", "random", "uuid"})
-_METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
+_METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username", "start-geopoint"})
 
 
 def reproducible_calculations(form: Form) -> frozenset[str]:
