@@ -22,7 +22,7 @@ from pyxform.xls2json_backends import get_xlsform
 from survey_forms.errors import FormError
 from survey_forms.loader_lists import Lists as _Lists
 from survey_forms.loader_lists import add_other as _add_other
-from survey_forms.loader_types import MediaReader, finish_special, parse_type
+from survey_forms.loader_types import IGNORED_TYPES, MediaReader, finish_special, parse_type
 from survey_forms.loader_vocabulary import (
     ALLOWED_APPEARANCES,
     ALLOWED_PARAMETERS,
@@ -344,6 +344,9 @@ def _survey(
             raise FormError("row has values but no type", sheet="survey", row=row)
         parsed = parse_type(str(raw["type"]), row)
         kind, qtype, list_name = parsed.kind, parsed.model_type, parsed.list_name
+        if kind == "ignored":
+            notes.add("survey", IGNORED_TYPES[qtype], row)
+            continue
         if kind == "end":
             if not stack:
                 raise FormError(

@@ -62,6 +62,16 @@ def add_other(
 ) -> None:
     """pyxform's or_other: an ``other`` choice in the list and a ``<name>_other`` text question
     right after the select, relevant when ``other`` is chosen."""
+    if question.choice_filter:
+        raise FormError(
+            "a choice_filter cannot be used with or_other (as in pyxform)",
+            sheet="survey",
+            row=question.row,
+            message_id="choice_filter tidak dapat dipakai bersama or_other (seperti di pyxform)",
+            fix="Remove or_other and add an 'other' choice and a text question with a relevant.",
+            fix_id="Hapus or_other, lalu tambahkan pilihan 'other' dan pertanyaan teks dengan "
+            "relevant.",
+        )
     items = choices[question.list_name or ""]
     if all(choice.name != OTHER_CHOICE for choice in items):
         labels = dict.fromkeys({*langs, *(k for c in items for k in c.labels)}, "Other")

@@ -17,6 +17,7 @@ from survey_forms.model import Choice, Question
 from survey_forms.ranges import RangeError, check_range_parameters
 
 __all__ = [
+    "IGNORED_TYPES",
     "OTHER_CHOICE",
     "MediaReader",
     "ParsedType",
@@ -28,6 +29,12 @@ __all__ = [
 
 #: Reads a file published with the form by its name; ``None`` if there is no such file.
 MediaReader = Callable[[str], bytes | None]
+
+#: Spellings of ``or_other`` after a select's list name (as pyxform).
+_OR_OTHER = frozenset({"or_other", "or other", "or specify other"})
+#: Types pyxform knows that only record something the app does not: loaded without, with a
+#: warning.
+IGNORED_TYPES = {"audit": "type 'audit' (the app keeps no audit log of the form filling)"}
 
 #: The choice pyxform adds for ``or_other``.
 OTHER_CHOICE = "other"
@@ -95,13 +102,16 @@ def parse_type(raw: str, row: int) -> ParsedType:
         return ParsedType(kind, group)
     if lowered in TYPE_ALIASES:
         return ParsedType("question", TYPE_ALIASES[lowered])
+    if lowered in IGNORED_TYPES:
+        return ParsedType("ignored", lowered)
     if lowered in _REFUSED:
         en, id_, fix, fix_id = _REFUSED[lowered]
         raise FormError(en, sheet="survey", row=row, message_id=id_, fix=fix, fix_id=fix_id)
     for prefix, model_type in _SELECT_PREFIXES:
         if lowered.startswith(prefix + " "):
             rest = text[len(prefix) + 1 :].split()
-            or_other = len(rest) == 2 and rest[1].lower() == "or_other"
+            tail = " ".join(rest[1:]).lower()
+            or_other = tail in _OR_OTHER
             if len(rest) != 1 and not or_other:
                 raise FormError(
                     f"type '{text}' is not a valid select type",

@@ -189,3 +189,32 @@ def test_form_error_message_is_bilingual_with_sheet_row_and_what_to_change() -> 
     generic = FormError("something odd", sheet="choices", row=4)
     assert generic.message["id"].startswith("[lembar choices, baris 4]")
     assert "Ubah" in generic.message["id"] and "Change" in generic.message["en"]
+
+
+def test_or_other_spellings_and_its_limits_follow_pyxform() -> None:
+    form = md_form(
+        """
+        | survey |
+        | | type | name | label |
+        | | audit | audit | |
+        | | select_one yn or specify other | q | Q |
+        | choices |
+        | | list_name | name | label |
+        | | yn | y | Y |
+        """
+    )
+    assert [q.name for q in form.questions] == ["q", "q_other"]
+    assert [w.construct for w in form.warnings] == [
+        "type 'audit' (the app keeps no audit log of the form filling)"
+    ]
+    with pytest.raises(FormError, match="choice_filter cannot be used with or_other"):
+        md_form(
+            """
+            | survey |
+            | | type | name | label | choice_filter |
+            | | select_one yn or_other | q | Q | name != 'x' |
+            | choices |
+            | | list_name | name | label |
+            | | yn | y | Y |
+            """
+        )

@@ -303,4 +303,17 @@ FORMS = {
 | | yn | y | Yes |
 | | yn | n | No |
 """,
+    "kobo_default_meta.xlsx": """
+| survey |
+| | type | name | label | required |
+| | start | start | | |
+| | end | end | | |
+| | audit | audit | | |
+| | select_one services or specify other | service | Which service did you use? | yes |
+| | integer | wait | Minutes waited | yes |
+| choices |
+| | list_name | name | label |
+| | services | ktp | ID card |
+| | services | kk | Family card |
+""",
 }
