@@ -218,3 +218,12 @@ def test_or_other_spellings_and_its_limits_follow_pyxform() -> None:
             | | yn | y | Y |
             """
         )
+
+
+def test_start_geopoint_is_recorded_from_the_session_location() -> None:
+    form = md_form("| survey |\n| | type | name | label |\n| | start-geopoint | sgp | |\n")
+    point = {"latitude": -2.9, "longitude": 104.7, "accuracy": 8}
+    session = form.new_session(None, fixed_meta(location=point))
+    assert session.value("sgp") == {"latitude": -2.9, "longitude": 104.7, "accuracy": 8.0}
+    assert form.new_session(None, fixed_meta(location="bad")).value("sgp") is None
+    assert form.new_session(None, fixed_meta()).value("sgp") is None
