@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 MODULES = {
     "forms": "bench.bench_forms",
     "fidelity": "bench.bench_fidelity",
+    "corpus": "bench.bench_corpus",
     "store": "bench.bench_store",
     "server": "bench.bench_server",
     "export": "bench.bench_export",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -19,25 +20,26 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 
 from survey_forms.errors import FormError
+from survey_forms.loader_lists import Lists as _Lists
+from survey_forms.loader_lists import add_other as _add_other
+from survey_forms.loader_types import IGNORED_TYPES, MediaReader, finish_special, parse_type
 from survey_forms.loader_vocabulary import (
     ALLOWED_APPEARANCES,
     ALLOWED_PARAMETERS,
-    BEGIN_END,
     CHOICE_ALIASES,
     CHOICE_PRESENTATION,
     COLUMN_ALIASES,
     FILE_TYPES,
+    IGNORED_SETTINGS,
     LANG_RE,
     NAME_RE,
     PILOT_FORMS,
     PRESENTATION_SETTINGS,
     REFUSED_APPEARANCES,
-    SELECT_TYPES,
     SETTINGS,
     SURVEY_COLUMNS,
     SURVEY_PRESENTATION,
     TRANSLATABLE,
-    TYPE_ALIASES,
 )
 from survey_forms.loader_warnings import Notes as _Notes
 from survey_forms.model import (
@@ -52,16 +54,23 @@ __all__ = ["PILOT_FORMS", "load_pilot_form", "load_xlsform"]
 
 
 def load_xlsform(
-    source: str | PathLike[str] | bytes, file_type: str | None = None, *, form_id: str | None = None
+    source: str | PathLike[str] | bytes,
+    file_type: str | None = None,
+    *,
+    form_id: str | None = None,
+    media: Mapping[str, bytes] | None = None,
 ) -> Form:
     """Load an XLSForm and build its :class:`Form`.
 
     ``source`` is a path to a .xlsx, .xls, .csv or .md file, or the file's bytes together with
     ``file_type`` (one of ``"xlsx"``, ``"xls"``, ``"csv"``, ``"md"``). ``form_id`` is used when
-    the settings sheet gives none (for a path, the file name is used). Raises :class:`FormError`
-    for anything that cannot be loaded.
+    the settings sheet gives none (for a path, the file name is used). ``media`` holds the files
+    published with the form by name (the CSV or XML of ``select_one_from_file``); for a path,
+    a file not in ``media`` is read from beside the form. Raises :class:`FormError` for anything
+    that cannot be loaded.
     """
     data, file_type, stem = _read_source(source, file_type)
+    read_media = _media_reader(media, None if isinstance(source, bytes | bytearray) else source)
     try:
         workbook = get_xlsform(io.BytesIO(data), file_type=f".{file_type}")
     except PyXFormError as exc:
@@ -70,7 +79,26 @@ def load_xlsform(
         raise FormError(
             f"the file could not be read as an XLSForm ({file_type}): {type(exc).__name__}: {exc}"
         ) from None
-    return build_form(workbook, fallback_form_id=form_id or stem or "form")
+    return build_form(workbook, fallback_form_id=form_id or stem or "form", read_media=read_media)
+
+
+def _media_reader(
+    media: Mapping[str, bytes] | None, source: str | PathLike[str] | None
+) -> MediaReader:
+    given = dict(media or {})
+    folder = Path(source).parent if source is not None else None
+
+    def read(name: str) -> bytes | None:
+        if name in given:
+            return given[name]
+        if folder is None or Path(name).name != name:
+            return None  # only a plain file name beside the form, never another folder
+        try:
+            return (folder / name).read_bytes()
+        except OSError:
+            return None
+
+    return read
 
 
 def load_pilot_form(name: str) -> Form:
@@ -114,18 +142,38 @@ def _read_source(
 # -- building the model ------------------------------------------------------------------------
 
 
-def build_form(workbook: Any, fallback_form_id: str = "form") -> Form:
+def build_form(
+    workbook: Any, fallback_form_id: str = "form", read_media: MediaReader | None = None
+) -> Form:
     """Build a :class:`Form` from pyxform's sheet rows (a ``DefinitionData``)."""
     if not workbook.survey:
-        raise FormError("the workbook has no 'survey' sheet (or it is empty)", sheet="survey")
-    for sheet in ("external_choices", "entities", "osm"):
+        raise FormError(
+            "the workbook has no 'survey' sheet (or it is empty)",
+            sheet="survey",
+            message_id="buku kerja tidak punya lembar 'survey' (atau lembar itu kosong)",
+            fix="Add a sheet named survey with type, name and label columns.",
+            fix_id="Tambahkan lembar bernama survey dengan kolom type, name, dan label.",
+        )
+    for sheet in ("entities", "osm"):
         if getattr(workbook, sheet, None):
-            raise FormError(f"the '{sheet}' sheet is not supported", sheet=sheet)
+            raise FormError(
+                f"the '{sheet}' sheet is not supported",
+                sheet=sheet,
+                message_id=f"lembar '{sheet}' tidak didukung",
+                fix=f"Remove the {sheet} sheet.",
+                fix_id=f"Hapus lembar {sheet}.",
+            )
     notes = _Notes()
     settings = _settings(workbook.settings or [], notes)
     languages = _Languages(settings.get("default_language"))
     choices = _choices(workbook.choices or [], languages, notes)
-    questions = _survey(workbook.survey, languages, choices, notes)
+    external = _choices(
+        getattr(workbook, "external_choices", None) or [],
+        languages,
+        notes,
+        sheet="external_choices",
+    )
+    questions = _survey(workbook.survey, languages, _Lists(choices, external, read_media), notes)
     form_id = settings.get("form_id") or fallback_form_id
     if not NAME_RE.match(form_id):
         raise FormError(f"form_id '{form_id}' is not a valid name", sheet="settings", row=2)
@@ -203,7 +251,7 @@ def _settings(rows: list[dict[str, Any]], notes: _Notes) -> dict[str, str]:
     if not rows:
         return out
     for header, value in rows[0].items():
-        if header.strip().lower() in PRESENTATION_SETTINGS:
+        if header.strip().lower() in PRESENTATION_SETTINGS | IGNORED_SETTINGS:
             notes.add("settings", f"setting '{header.strip()}'")
             continue
         key = SETTINGS.get(header.strip().lower())
@@ -213,13 +261,17 @@ def _settings(rows: list[dict[str, Any]], notes: _Notes) -> dict[str, str]:
                 "default_language, instance_name)",
                 sheet="settings",
                 row=2,
+                message_id=f"pengaturan '{header}' tidak didukung (yang didukung: form_id, "
+                "form_title, version, default_language, instance_name)",
+                fix=f"Remove the '{header}' column from the settings sheet.",
+                fix_id=f"Hapus kolom '{header}' dari lembar settings.",
             )
         out[key] = str(value).strip()
     return out
 
 
 def _choices(
-    rows: list[dict[str, Any]], languages: _Languages, notes: _Notes
+    rows: list[dict[str, Any]], languages: _Languages, notes: _Notes, sheet: str = "choices"
 ) -> dict[str, list[Choice]]:
     lists: dict[str, list[Choice]] = {}
     seen: dict[tuple[str, str], int] = {}
@@ -236,7 +288,7 @@ def _choices(
             text = _cell(value)
             if key in CHOICE_PRESENTATION:
                 if text:
-                    notes.add("choices", f"column '{header.strip()}' (media)", row)
+                    notes.add(sheet, f"column '{header.strip()}' (media)", row)
                 continue
             if key == "list_name":
                 list_name = text
@@ -249,18 +301,18 @@ def _choices(
             else:
                 raise FormError(
                     f"translated column '{header}' is not supported in choices",
-                    sheet="choices",
+                    sheet=sheet,
                     row=row,
                 )
         if not list_name:
-            raise FormError("choice has no list_name", sheet="choices", row=row)
+            raise FormError("choice has no list_name", sheet=sheet, row=row)
         if name is None or name == "":
-            raise FormError(f"choice in list '{list_name}' has no name", sheet="choices", row=row)
+            raise FormError(f"choice in list '{list_name}' has no name", sheet=sheet, row=row)
         if (list_name, name) in seen:
             raise FormError(
                 f"choice '{name}' appears twice in list '{list_name}' (also row "
                 f"{seen[list_name, name]})",
-                sheet="choices",
+                sheet=sheet,
                 row=row,
             )
         seen[list_name, name] = row
@@ -275,47 +327,10 @@ def _cell(value: Any) -> str:
     return text
 
 
-_SELECT_PREFIXES = sorted(SELECT_TYPES.items(), key=lambda item: -len(item[0]))
-
-
-def _parse_type(raw: str, row: int) -> tuple[str, str | None, str | None]:
-    """Return (kind, model type, list name); kind is 'question', 'begin' or 'end'."""
-    text = " ".join(raw.split())
-    lowered = text.lower()
-    if lowered in BEGIN_END:
-        kind, group = BEGIN_END[lowered]
-        return kind, group, None
-    if lowered in TYPE_ALIASES:
-        return "question", TYPE_ALIASES[lowered], None
-    for prefix, model_type in _SELECT_PREFIXES:
-        if lowered.startswith(prefix + " "):
-            rest = text[len(prefix) + 1 :].split()
-            if len(rest) == 2 and rest[1].lower() == "or_other":
-                raise FormError(
-                    f"type '{text}': or_other is not supported; add an 'other' choice and a "
-                    "text question with a relevant instead",
-                    sheet="survey",
-                    row=row,
-                )
-            if len(rest) != 1:
-                raise FormError(
-                    f"type '{text}' is not a valid select type", sheet="survey", row=row
-                )
-            return "question", model_type, rest[0]
-    first = lowered.split(" ")[0]
-    raise FormError(
-        f"question type '{first}' is not supported (supported: text, integer, decimal, date, "
-        "time, dateTime, select_one, select_multiple, note, acknowledge, calculate, geopoint, "
-        "image, begin/end group, begin/end repeat, start, end, today, deviceid, username)",
-        sheet="survey",
-        row=row,
-    )
-
-
 def _survey(
     rows: list[dict[str, Any]],
     languages: _Languages,
-    choices: dict[str, list[Choice]],
+    lists: _Lists,
     notes: _Notes,
 ) -> list[Question]:
     root: list[Question] = []
@@ -327,7 +342,11 @@ def _survey(
         row = index + 2
         if "type" not in raw:
             raise FormError("row has values but no type", sheet="survey", row=row)
-        kind, qtype, list_name = _parse_type(str(raw["type"]), row)
+        parsed = parse_type(str(raw["type"]), row)
+        kind, qtype, list_name = parsed.kind, parsed.model_type, parsed.list_name
+        if kind == "ignored":
+            notes.add("survey", IGNORED_TYPES[qtype], row)
+            continue
         if kind == "end":
             if not stack:
                 raise FormError(
@@ -341,7 +360,6 @@ def _survey(
                     row=row,
                 )
             continue
-        assert qtype is not None
         question = _question(raw, row, qtype, list_name, languages, notes)
         if question.name in names:
             raise FormError(
@@ -351,13 +369,14 @@ def _survey(
                 row=row,
             )
         names[question.name] = row
-        if qtype in {"select_one", "select_multiple"} and list_name not in choices:
-            raise FormError(
-                f"choice list '{list_name}' is not in the choices sheet", sheet="survey", row=row
-            )
+        if list_name is not None:
+            lists.resolve(question, parsed.source, languages.code(None))
+        finish_special(question, row)
         _check_columns(question, row, notes)
         siblings = stack[-1][0].children if stack else root
         siblings.append(question)
+        if parsed.or_other:
+            _add_other(question, lists.choices, siblings, names, list(question.labels))
         if kind == "begin":
             stack.append((question, question.children))
     if stack:

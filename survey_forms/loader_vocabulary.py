@@ -13,6 +13,7 @@ __all__ = [
     "CHOICE_PRESENTATION",
     "COLUMN_ALIASES",
     "FILE_TYPES",
+    "IGNORED_SETTINGS",
     "LANG_RE",
     "NAME_RE",
     "PILOT_FORMS",
@@ -57,6 +58,19 @@ TYPE_ALIASES = {
     "today": "today",
     "deviceid": "deviceid",
     "username": "username",
+    "barcode": "barcode",
+    "range": "range",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "hidden": "hidden",
+    "start-geopoint": "start-geopoint",
+    "add barcode prompt": "barcode",
+    "add audio prompt": "audio",
+    "add video prompt": "video",
+    "add file prompt": "file",
     # older spellings pyxform accepts
     "add text prompt": "text",
     "q string": "text",
@@ -177,6 +191,21 @@ SURVEY_PRESENTATION = frozenset(
 CHOICE_PRESENTATION = frozenset({"image", "big-image", "audio", "video", "media"})
 #: Settings that only change how a form looks (the web form's theme).
 PRESENTATION_SETTINGS = frozenset({"style"})
+#: Settings about how ODK Collect or a server sends and keeps submissions: the pilot's sync does
+#: its own, so they are ignored with a warning.
+IGNORED_SETTINGS = frozenset(
+    {
+        "submission_url",
+        "auto_send",
+        "auto_delete",
+        "allow_choice_duplicates",
+        "namespaces",
+        "omit_instanceid",
+        "clean_text_values",
+        "name",
+        "client_editable",
+    }
+)
 #: Appearances that change what a question does, not how it looks: refused.
 REFUSED_APPEARANCES = ("search",)
 
@@ -191,6 +220,11 @@ ALLOWED_APPEARANCES: dict[str, frozenset[str]] = {
 ALLOWED_PARAMETERS: dict[str, set[str]] = {
     "image": {"max-pixels"},
     "geopoint": {"capture-accuracy", "warning-accuracy", "allow-mock-accuracy"},
-    "select_one": {"randomize", "seed"},
-    "select_multiple": {"randomize", "seed"},
+    "select_one": {"randomize", "seed", "value", "label"},
+    "select_multiple": {"randomize", "seed", "value", "label"},
+    "rank": {"randomize", "seed"},
+    "range": {"start", "end", "step", "tick_interval", "placeholder", "tick_labelset"},
+    "audio": {"quality"},
+    "geotrace": {"allow-mock-accuracy", "incremental"},
+    "geoshape": {"allow-mock-accuracy", "incremental"},
 }

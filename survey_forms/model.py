@@ -44,10 +44,18 @@ INPUT_TYPES = frozenset(
         "acknowledge",
         "geopoint",
         "image",
+        "barcode",
+        "range",
+        "rank",
+        "audio",
+        "video",
+        "file",
+        "geotrace",
+        "geoshape",
     }
 )
 #: Metadata filled in by the app, not by the officer.
-METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
+METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username", "start-geopoint"})
 #: Types that nest other questions.
 GROUP_TYPES = frozenset({"group", "repeat"})
 #: Every type that stores a value in an entry.

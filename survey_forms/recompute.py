@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _UNREPEATABLE_FUNCTIONS = frozenset({"now", "today", "once", "random", "uuid"})
-_METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
+_METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username", "start-geopoint"})
 
 
 def reproducible_calculations(form: Form) -> frozenset[str]:

@@ -30,6 +30,7 @@ counting), :mod:`~survey_forms.session_context` (what expressions read),
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from survey_forms.session_context import Context
 from survey_forms.session_propagate import SessionPropagation
 from survey_forms.session_tree import MAX_INSTANCES, Instance, Path
 from survey_forms.validation import MAX_ISSUES, ValidationIssue, bounded, question_path
+from survey_forms.values import ValueTypeError, normalize
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
@@ -119,11 +121,16 @@ class FormSession(SessionPropagation):
             "deviceid": str(self.meta.get("deviceid", "")),
             "username": str(self.meta.get("username", "")),
         }
+        location = self.meta.get("location")
         for node in self.nodes.values():
             if node.depth:
                 continue
             if stamps.get(node.type):
                 self.root.values[node.name] = stamps[node.type]
+            elif node.type == "start-geopoint" and location:
+                # a bad fix is left unrecorded, as when there is none
+                with suppress(ValueTypeError):
+                    self.root.values[node.name] = normalize("geopoint", location)
         self._apply_defaults(self.root, (), ())
 
     def stamp_end(self) -> None:

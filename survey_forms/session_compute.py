@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from survey_forms.instance_keys import implied_key
 from survey_forms.messages import message
+from survey_forms.ranges import in_range, range_parameters
 from survey_forms.session_context import Context
 from survey_forms.session_tree import MAX_REPEAT_COUNT, Instance, InstanceTree, Path
 from survey_forms.validation import ValidationIssue, question_path
@@ -199,6 +200,13 @@ class SessionCompute(InstanceTree):
                         "invalid_choice",
                         message("invalid_choice", value=item),
                     )
+        if node.type == "range" and not in_range(node.question.parameters, value):
+            params = range_parameters(node.question.parameters)
+            return ValidationIssue(
+                question_path(node, path),
+                "constraint",
+                message("range", start=params[0], end=params[1], step=params[2]),
+            )
         if node.constraint is not None:
             context = context or self._context(node, inst, path)
             if not node.constraint.evaluate_boolean(context):

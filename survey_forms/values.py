@@ -168,6 +168,76 @@ def _image(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _attachment(qtype: str, prefix: str) -> Any:
+    """A normaliser for a file answer: ``{"sha256", "filename", "media_type"}`` (as image)."""
+
+    def check(value: Any) -> dict[str, str]:
+        if (
+            not isinstance(value, dict)
+            or set(value) != {"sha256", "filename", "media_type"}
+            or not isinstance(value["sha256"], str)
+            or not SHA256_RE.match(value["sha256"])
+            or not isinstance(value["filename"], str)
+            or not value["filename"]
+            or "/" in value["filename"]
+            or "\\" in value["filename"]
+            or not isinstance(value["media_type"], str)
+            or "/" not in value["media_type"]
+            or not value["media_type"].startswith(prefix)
+        ):
+            raise ValueTypeError(qtype)
+        return dict(value)
+
+    return check
+
+
+def _shape(qtype: str, minimum: int) -> Any:
+    """A normaliser for a geotrace/geoshape: ``{"points": [geopoint, ...]}``; ODK's text
+    ``"lat lon alt acc;lat lon alt acc"`` is accepted too. A geoshape needs at least 3 points,
+    a geotrace 2."""
+
+    def check(value: Any) -> dict[str, list[dict[str, float]]]:
+        if isinstance(value, str):
+            parts = [part for part in value.split(";") if part.strip()]
+        elif (
+            isinstance(value, dict)
+            and set(value) == {"points"}
+            and isinstance(value["points"], list)
+        ):
+            parts = value["points"]
+        else:
+            raise ValueTypeError(qtype)
+        try:
+            points = [_geopoint(part) for part in parts]
+        except ValueTypeError:
+            raise ValueTypeError(qtype) from None
+        if len(points) < minimum:
+            raise ValueTypeError(qtype)
+        return {"points": points}
+
+    return check
+
+
+def _rank(value: Any) -> list[str]:
+    try:
+        return _select_multiple(value)
+    except ValueTypeError:
+        raise ValueTypeError("rank") from None
+
+
+def _range(value: Any) -> float | int:
+    try:
+        return _decimal(value)
+    except ValueTypeError:
+        raise ValueTypeError("range") from None
+
+
+def _barcode(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueTypeError("barcode")
+    return value
+
+
 def _acknowledge(value: Any) -> str:
     if value is True or value == "OK":
         return "OK"
@@ -208,6 +278,16 @@ _NORMALIZERS = {
     "deviceid": _metadata,
     "username": _metadata,
     "calculate": _calculated,
+    "hidden": _calculated,
+    "barcode": _barcode,
+    "range": _range,
+    "rank": _rank,
+    "audio": _attachment("audio", "audio/"),
+    "video": _attachment("video", "video/"),
+    "file": _attachment("file", ""),
+    "geotrace": _shape("geotrace", 2),
+    "geoshape": _shape("geoshape", 3),
+    "start-geopoint": _geopoint,
 }
 
 
@@ -236,9 +316,11 @@ def xpath_text(qtype: str, value: Any) -> str:
     if isinstance(value, list):
         return " ".join(str(item) for item in value)
     if isinstance(value, dict):
-        if qtype == "geopoint":
+        if qtype in {"geopoint", "start-geopoint"}:
             return _geopoint_text(value)
-        if qtype == "image":
+        if qtype in {"geotrace", "geoshape"}:
+            return ";".join(_geopoint_text(point) for point in value.get("points", ()))
+        if qtype in {"image", "audio", "video", "file"}:
             return str(value.get("filename", ""))
     return str(value)
 

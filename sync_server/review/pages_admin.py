@@ -144,6 +144,10 @@ def _incompatibility_text(old_version: str, problem: Any) -> str:
     return problem.describe()
 
 
+#: How many of a published form's load warnings are flashed (the rest are counted).
+MAX_WARNINGS_SHOWN = 10
+
+
 @bp.post("/admin/forms")
 @web_login_required("admin")
 def admin_form_upload() -> Response | tuple[str, int]:
@@ -165,7 +169,14 @@ def admin_form_upload() -> Response | tuple[str, int]:
             with write_tx(engine()) as conn:
                 result = publish(conn, form, data, name, current_web_user().username)
         except FormError as exc:
-            error = {"message": exc.detail, "sheet": exc.sheet, "row": exc.row}
+            # Indonesian first, then English (each names the sheet, row and what to change)
+            text = exc.message
+            error = {
+                "message": text["id"],
+                "details": [text["en"]],
+                "sheet": exc.sheet,
+                "row": exc.row,
+            }
         except FormVersionExistsError as exc:
             error = {
                 "message": _(
@@ -197,6 +208,11 @@ def admin_form_upload() -> Response | tuple[str, int]:
                     ),
                     "success",
                 )
+            for warning in form.warnings[:MAX_WARNINGS_SHOWN]:
+                flash(f"{warning.message['id']} / {warning.message['en']}", "info")
+            if len(form.warnings) > MAX_WARNINGS_SHOWN:
+                more = len(form.warnings) - MAX_WARNINGS_SHOWN
+                flash(f"... {more} peringatan lain / {more} more warnings", "info")
             return redirect(url_for("review.admin_forms"))
     with read_tx(engine()) as conn:
         forms = [

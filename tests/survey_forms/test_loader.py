@@ -105,9 +105,9 @@ def test_path_without_settings_uses_the_file_name(tmp_path) -> None:
     ("survey_rows", "row", "fragment"),
     [
         ("| | rank | r | R |", 2, "question type 'rank' is not supported"),
-        ("| | select_one yn or_other | r | R |", 2, "or_other is not supported"),
-        ("| | select_one_from_file a.csv | r | R |", 2, "'select_one_from_file' is not supported"),
-        ("| | text | a | A |\n| | range | r | R |", 3, "'range' is not supported"),
+        ("| | background-audio | r | R |", 2, "does not record sound in the background"),
+        ("| | select_one_from_file a.csv | r | R |", 2, "the file was not given with the form"),
+        ("| | text | a | A |\n| | select_one_external yn | r | R |", 3, "external_choices"),
         ("| | text | a | A |\n| | text | a | B |", 3, "used twice (also row 2)"),
         ("| | text | 1abc | A |", 2, "is not valid"),
         ("| | select_one nolist | q | Q |", 2, "choice list 'nolist'"),
@@ -195,13 +195,13 @@ def test_unsupported_setting_and_sheet_are_refused() -> None:
 | | type | name | label |
 | | text | a | A |
 | settings |
-| | form_id | submission_url |
-| | f | http://127.0.0.1/x |
+| | form_id | public_key |
+| | f | MIIBIjANBgkq |
 """
     with pytest.raises(FormError) as info:
         md_form(text)
     assert info.value.sheet == "settings"
-    assert "submission_url" in str(info.value)
+    assert "public_key" in str(info.value)
     entities = """
 | survey |
 | | type | name | label |
@@ -253,7 +253,7 @@ def test_garbage_bytes_are_a_form_error_not_a_crash() -> None:
         load_xlsform("/nonexistent/form.xlsx")
 
 
-def test_real_world_form_outside_the_subset_is_refused_cleanly() -> None:
+def test_real_world_form_without_its_choices_file_is_refused_cleanly() -> None:
     # A typical ODK form: a range widget, a media label and an external select.
     text = """
 | survey |
@@ -265,5 +265,6 @@ def test_real_world_form_outside_the_subset_is_refused_cleanly() -> None:
 """
     with pytest.raises(FormError) as info:
         md_form(text)
-    assert info.value.row == 4
-    assert "range" in str(info.value)
+    assert info.value.row == 5
+    assert "villages.csv" in str(info.value)
+    assert "villages.csv" in info.value.message["id"]

@@ -127,15 +127,50 @@ def test_field_list_group_and_repeat_flags() -> None:
     assert form.question("b").repeat_path == ("r",)
 
 
-TYPES = ["text", "integer", "begin_group", "end_group", "begin_repeat", "end_repeat",
-         "select_one yn", "calculate", "note", "range", "bogus type", ""]
-CELLS = st.sampled_from(["", "a", "b", "${a}", "${a} + ", "if(", "1", ". > 0", "selected(${b}, 'y')",
-                         "yes", "x|y", "concat(${a}, 'x')", "${zz}", "count(${r})"])
+TYPES = [
+    "text",
+    "integer",
+    "begin_group",
+    "end_group",
+    "begin_repeat",
+    "end_repeat",
+    "select_one yn",
+    "calculate",
+    "note",
+    "range",
+    "bogus type",
+    "",
+]
+CELLS = st.sampled_from(
+    [
+        "",
+        "a",
+        "b",
+        "${a}",
+        "${a} + ",
+        "if(",
+        "1",
+        ". > 0",
+        "selected(${b}, 'y')",
+        "yes",
+        "x|y",
+        "concat(${a}, 'x')",
+        "${zz}",
+        "count(${r})",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(TYPES), st.sampled_from(["a", "b", "r", "g", "", "1x"]),
-                          CELLS, CELLS), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(TYPES), st.sampled_from(["a", "b", "r", "g", "", "1x"]), CELLS, CELLS
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_loading_never_crashes(rows) -> None:
     lines = ["| survey |", "| | type | name | label | relevant | calculation |"]
     for qtype, name, relevant, calculation in rows:
