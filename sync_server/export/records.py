@@ -47,6 +47,9 @@ class ExportOptions:
     lang: str | None = None
     split_select_multiple: bool = False
     group_prefix: bool = True
+    #: CSV for Excel: a UTF-8 byte-order mark and CRLF line ends; ``False``: neither (the raw
+    #: bytes Central writes, for tools that read the file as it is).
+    bom: bool = True
 
 
 @dataclass

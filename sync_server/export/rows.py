@@ -35,11 +35,13 @@ from .table_plan import TablePlan
 __all__ = [
     "CELLS_FORMAT",
     "CELL_SEP",
+    "EXTRA_AFTER",
     "META_AFTER",
     "EntryRecord",
     "ExportLayout",
     "ExportOptions",
     "cell_text",
+    "central_review_state",
     "decode_answers",
     "device_of",
     "encode_row",
@@ -49,21 +51,52 @@ __all__ = [
     "stored_layout",
 ]
 
-#: Root columns after the questions, in this order (``SubmissionDate`` comes first of all).
+#: Root columns after the questions and ``meta-instanceID``, in Central's order
+#: (``SubmissionDate`` comes first of all).
 META_AFTER = (
     "KEY",
     "SubmitterID",
     "SubmitterName",
     "AttachmentsPresent",
     "AttachmentsExpected",
+    "Status",
     "ReviewState",
-    "ReviewComment",
     "DeviceID",
     "Edits",
     "FormVersion",
-    "RegionCode",
-    "RegionName",
 )
+#: Our own root columns, after Central's: scripts written for Central never see them move.
+EXTRA_AFTER = ("RegionCode", "RegionName", "ReviewStatus", "ReviewComment")
+
+#: Our review status -> Central's ``ReviewState`` vocabulary (``received``: empty, or
+#: ``edited`` once the entry has a revision after its first).
+_CENTRAL_REVIEW = {
+    "approved": "approved",
+    "rejected": "rejected",
+    "needs_correction": "hasIssues",
+    "conflict": "hasIssues",
+}
+
+
+def central_review_state(status: str, edits: int) -> str:
+    """The ``ReviewState`` cell: Central's word for our review status (see ``_CENTRAL_REVIEW``)."""
+    if status in _CENTRAL_REVIEW:
+        return _CENTRAL_REVIEW[status]
+    return "edited" if edits > 0 else ""
+
+
+def repeat_key_part(spec: TableSpec, number: int) -> str:
+    """The KEY suffix one repeat instance adds: ``/<groups>/<repeat>[n]``, as in Central."""
+    return "/" + "/".join((*spec.groups, spec.repeat_path[-1])) + f"[{number}]"
+
+
+def parent_suffix(key_suffix: str) -> str:
+    """The parent's KEY suffix of a repeat KEY suffix: all up to the enclosing ``[n]``.
+
+    Names hold neither ``/`` nor ``[``/``]``, so the parent's part ends with the last ``]``
+    before the instance's own ``[n]`` (none: the entry itself, suffix ``""``).
+    """
+    return key_suffix[: key_suffix.rfind("]", 0, key_suffix.rfind("[")) + 1]
 
 
 class ExportLayout:
@@ -76,9 +109,17 @@ class ExportLayout:
         options: ExportOptions,
         default_lang: str,
         region_names: Mapping[str, str] | None = None,
+        select_values: Mapping[tuple[str, ...], Mapping[str, Sequence[str]]] | None = None,
     ) -> None:
+        """``select_values``: table path -> select_multiple question -> the values its split
+        columns list (Central's: the values chosen in the exported entries, sorted); a question
+        not given lists its choice names."""
         self.options = options
-        self.plans = [TablePlan(spec, choices, options, default_lang) for spec in tables]
+        values = select_values or {}
+        self.plans = [
+            TablePlan(spec, choices, options, default_lang, values.get(spec.repeat_path))
+            for spec in tables
+        ]
         self.region_names = dict(region_names or {})
         self._children: dict[tuple[str, ...], list[int]] = {}
         #: version -> table index -> stored cells to merged cells (see use_stored_cells)
@@ -97,7 +138,8 @@ class ExportLayout:
         """The header row of table ``index`` (0 = root)."""
         plan = self.plans[index]
         if index == 0:
-            return ["SubmissionDate", *plan.headers, *META_AFTER]
+            instance_id = "meta-instanceID" if self.options.group_prefix else "instanceID"
+            return ["SubmissionDate", *plan.headers, instance_id, *META_AFTER, *EXTRA_AFTER]
         return [*plan.headers, "PARENT_KEY", "KEY"]
 
     def root_row(self, record: EntryRecord) -> list[Any]:
@@ -109,25 +151,30 @@ class ExportLayout:
         ]
 
     def _meta_cells(self, record: EntryRecord) -> list[str]:
+        key = record.key
         return [
-            record.key,
+            key,  # meta-instanceID: the entry's instanceID is its KEY, as in Central
+            key,
             record.officer,
             record.officer_name,
             str(record.attachments_present),
             str(record.attachments_expected),
-            record.review_status,
-            record.review_comment,
+            "",  # Status: Central's decryption status; our entries are never encrypted
+            central_review_state(record.review_status, record.edits),
             record.device_id,
             str(record.edits),
             record.form_version,
             record.region,
             self.region_names.get(record.region, ""),
+            record.review_status,
+            record.review_comment,
         ]
 
     def repeat_rows(self, record: EntryRecord) -> Iterator[tuple[int, list[Any]]]:
         """``(table index, row)`` for every repeat instance of one entry, nested ones included.
 
-        KEY is ``<parent KEY>/<repeat>[n]`` (n from 1, as in ODK Central); PARENT_KEY is the
+        KEY is ``<parent KEY>/<groups>/<repeat>[n]`` (n from 1, the non-repeat groups around
+        the repeat included, as in ODK Central); PARENT_KEY is the
         entry's KEY, or the enclosing repeat instance's KEY for a nested repeat.
         """
         for index, cells, parent_key, key in self.instance_cells(record.answers, record.key):
@@ -145,14 +192,13 @@ class ExportLayout:
     ) -> Iterator[tuple[int, tuple[Any, ...], str, str]]:
         for index in self._children.get(path, ()):
             plan = self.plans[index]
-            name = plan.spec.repeat_path[-1]
-            instances = values.get(name)
+            instances = values.get(plan.spec.repeat_path[-1])
             if not isinstance(instances, list):
                 continue
             for number, instance in enumerate(instances, start=1):
                 if not isinstance(instance, dict):
                     continue
-                key = f"{parent_key}/{name}[{number}]"
+                key = parent_key + repeat_key_part(plan.spec, number)
                 yield index, plan.cells(instance), parent_key, key
                 yield from self._instances(instance, plan.spec.repeat_path, key)
 
@@ -163,7 +209,8 @@ class ExportLayout:
 
         Stored cells are names, not labels, and hold no split columns, so a layout with
         ``labels`` or ``split_select_multiple`` never uses them. A version whose question types
-        differ from the merged tables' (published before the compatibility check) is left out.
+        differ from the merged tables' (published before the compatibility check), or whose
+        repeats sit in other groups (their stored KEYs would differ), is left out.
         """
         if self.options.labels or self.options.split_select_multiple:
             return
@@ -172,7 +219,9 @@ class ExportLayout:
             for own in own_tables:
                 index = self._paths.get("/".join(own.repeat_path))
                 plan = self.plans[index] if index is not None else None
-                mapper = fragment_mapper(own, plan.spec, plan.keys) if plan else None
+                if plan is None or plan.spec.groups != own.groups:
+                    break
+                mapper = fragment_mapper(own, plan.spec, plan.keys)
                 if mapper is None:
                     break
                 mappers[index] = mapper  # type: ignore[index]
@@ -205,16 +254,16 @@ class ExportLayout:
             raise ValueError("the record was read without its repeats' stored cells")
         mappers = self._mappers[record.form_version]
         entry_key = record.key
-        # a KEY is the entry's KEY + "/<repeat>[n]"...: when the entry's KEY is a plain field
-        # (no quoting, no apostrophe: "uuid:..."), so are the KEYs made from it
+        # a KEY is the entry's KEY + "/<groups>/<repeat>[n]"...: when the entry's KEY is a
+        # plain field (no quoting, no apostrophe: "uuid:..."), so are the KEYs made from it
         plain = not needs_fixing(entry_key) and entry_key[:1] not in DANGER
         for path, key_suffix, fragment in record.repeat_cells:
             index = self._paths[path]
-            parent_suffix = key_suffix[: key_suffix.rfind("/")]
+            parent = parent_suffix(key_suffix)
             if plain and not needs_fixing(key_suffix):
-                keys = f"{entry_key}{parent_suffix},{entry_key}{key_suffix}"
+                keys = f"{entry_key}{parent},{entry_key}{key_suffix}"
             else:
-                keys = ",".join(fixed_cells((entry_key + parent_suffix, entry_key + key_suffix)))
+                keys = ",".join(fixed_cells((entry_key + parent, entry_key + key_suffix)))
             if self.plans[index].keys:
                 yield index, f"{mappers[index](fragment)},{keys}\r\n"
             else:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ..entry_filters import EntryFilter
 from .columns import build_tables, merged_choices
 from .rows import EntryRecord, ExportLayout, ExportOptions
+from .select_values import collect_select_values
 from .source import count_entries, iter_records, load_forms, region_names
 from .writer import csv_chunks, zip_chunks
 
@@ -68,13 +69,15 @@ def _flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
 
 
 def options_from_args(args: Mapping[str, Any]) -> ExportOptions:
-    """``labels``, ``lang``, ``split_select_multiple``, ``group_prefix`` from a mapping."""
+    """``labels``, ``lang``, ``split_select_multiple``, ``group_prefix``, ``bom`` from a
+    mapping."""
     lang = args.get("lang")
     return ExportOptions(
         labels=_flag(args, "labels", False),
         lang=str(lang).strip() or None if lang is not None else None,
         split_select_multiple=_flag(args, "split_select_multiple", False),
         group_prefix=_flag(args, "group_prefix", True),
+        bom=_flag(args, "bom", True),
     )
 
 
@@ -146,12 +149,19 @@ def prepare_export(
     if options.lang is not None and languages and options.lang not in languages:
         raise ExportError(400, "bad_lang", lang=options.lang, choices=", ".join(languages))
     lang = options.lang or newest.default_language
+    tables = build_tables(versions)
+    entry_filter = replace(entry_filter, form_id=form_id)
+    select_values = None
+    if options.split_select_multiple:  # Central's split columns: the values chosen, one pass
+        answers = (r.answers for r in iter_records(engine, entry_filter, user))
+        select_values = collect_select_values(tables, answers)
     layout = ExportLayout(
-        build_tables(versions),
+        tables,
         merged_choices(versions),
         replace(options, lang=lang),
         newest.default_language,
         region_names(versions, lang),
+        select_values,
     )
     layout.use_stored_cells({form.version: build_tables([form]) for form in versions})
-    return PreparedExport(engine, form_id, layout, replace(entry_filter, form_id=form_id), user)
+    return PreparedExport(engine, form_id, layout, entry_filter, user)

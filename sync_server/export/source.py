@@ -2,11 +2,11 @@
 
 :func:`load_forms` gives every published version of a form (newest first).
 :func:`iter_records` reads the entries of one export as :class:`EntryRecord` objects in keyset
-blocks: the next ``n`` entry ids in primary-key order (``WHERE entry_id > last ORDER BY entry_id
-LIMIT n``), filtered, each block in its own short read transaction. Memory does not grow with the
-number of entries, no transaction stays open while a slow client downloads, and one export walks
-the entries table once, whatever the filter. Rows come in entry-id order (the primary key), which is
-stable between runs; sort by ``SubmissionDate`` in the spreadsheet if needed.
+blocks, **newest first** as Central's export (``ORDER BY created_at DESC, entry_id DESC``): the
+next ``n`` entries of the form before the last one read (on the ``(form_id, created_at,
+entry_id)`` index), filtered, each block in its own short read transaction. Memory does not grow
+with the number of entries, no transaction stays open while a slow client downloads, and one
+export walks the form's entries once, whatever the filter.
 """
 
 from __future__ import annotations
@@ -70,29 +70,43 @@ def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
     return names
 
 
+Position = tuple[str, str]  # (created_at, entry_id) of the last entry read
+
+
+def _next_block(flt: EntryFilter, after: Position | None, block: int) -> Any:
+    """The next ``block`` entries of the form, newest first, after ``after`` (unfiltered)."""
+    stmt = select(entries)
+    if flt.form_id is not None:
+        stmt = stmt.where(entries.c.form_id == flt.form_id)
+    if after is not None:
+        created, entry_id = after
+        stmt = stmt.where(
+            (entries.c.created_at <= created)
+            & ((entries.c.created_at < created) | (entries.c.entry_id < entry_id))
+        )
+    return stmt.order_by(entries.c.created_at.desc(), entries.c.entry_id.desc()).limit(block)
+
+
 def _block_query(
     flt: EntryFilter,
     user: Any,
-    after: str | None,
+    after: Position | None,
     block: int,
     stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
 ) -> Any:
-    """The entries of the next ``block`` entry ids (in primary-key order) that pass the filter.
+    """The entries of the next block (:func:`_next_block`) that pass the filter.
 
-    The block is a ``LIMIT`` subquery, so the database walks the primary key and filters only
-    those rows: a plain ``WHERE <filters> ORDER BY entry_id LIMIT n`` lets SQLite pick the
-    region or form index and sort every matching row (with its answers) on every page.
+    The block is a ``LIMIT`` subquery, so the database walks the ``(form_id, created_at,
+    entry_id)`` index and filters only those rows: a plain ``WHERE <filters> ORDER BY ... LIMIT
+    n`` lets SQLite pick the region index and sort every matching row on every page.
 
     With ``stored`` (form version -> the ``layout`` of the stored cells the export reads), an
     entry with fresh stored cells (its head ``rev``, its form and version, that version's
     layout) comes with them and without its answers; the others come with their head revision's
     answers and meta, as without ``stored``.
     """
-    inner = select(entries)
-    if after is not None:
-        inner = inner.where(entries.c.entry_id > after)
-    blk = inner.order_by(entries.c.entry_id).limit(block).subquery("blk")
+    blk = _next_block(flt, after, block).subquery("blk")
     head = revisions.alias("head")
     head_on = (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
     columns = [
@@ -143,38 +157,24 @@ def _block_query(
     return apply_user_scope(stmt, user, table=blk) if user is not None else stmt
 
 
-def _block_end(conn: Any, after: str | None, block: int) -> str | None:
-    """The last entry id of the next block, ``None`` when the block reaches the end."""
-    stmt = select(entries.c.entry_id)
-    if after is not None:
-        stmt = stmt.where(entries.c.entry_id > after)
-    return conn.execute(
-        stmt.order_by(entries.c.entry_id).limit(1).offset(block - 1)
-    ).scalar_one_or_none()
+def _block_end(conn: Any, flt: EntryFilter, after: Position | None, block: int) -> Any:
+    """``(created_at, entry_id)`` of the last entry of the next block, ``None`` at the end."""
+    last = _next_block(flt, after, block).subquery("nxt")
+    row = conn.execute(
+        select(last.c.created_at, last.c.entry_id)
+        .order_by(last.c.created_at, last.c.entry_id)
+        .limit(1)
+    ).first()
+    full = conn.execute(select(func.count()).select_from(last)).scalar_one()
+    return (row[0], row[1]) if row is not None and full >= block else None
 
 
-def _in_range(column: Any, after: str | None, end: str | None) -> Any:
-    """``after < column <= end`` (either end open when ``None``)."""
-    cond = true()
-    if after is not None:
-        cond = cond & (column > after)
-    if end is not None:
-        cond = cond & (column <= end)
-    return cond
-
-
-def _counts(
-    conn: Any, after: str | None, end: str | None
-) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    """Revisions and attachments (stored, referred to) per entry of the block ``(after, end]``.
-
-    The block is given by its entry-id range, not by a list of 1,000 ids: the database walks the
-    same index, and the statement is small to build and to plan.
-    """
+def _counts(conn: Any, ids: list[str]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """Revisions and attachments (stored, referred to) per entry of the block's ``ids``."""
     revs = dict(
         conn.execute(
             select(revisions.c.entry_id, func.count())
-            .where(_in_range(revisions.c.entry_id, after, end))
+            .where(revisions.c.entry_id.in_(ids))
             .group_by(revisions.c.entry_id)
         ).all()
     )
@@ -191,7 +191,7 @@ def _counts(
                     attachments, attachments.c.sha256 == entry_attachments.c.sha256
                 )
             )
-            .where(_in_range(entry_attachments.c.entry_id, after, end))
+            .where(entry_attachments.c.entry_id.in_(ids))
             .group_by(entry_attachments.c.entry_id)
         ).all()
     }
@@ -218,15 +218,16 @@ def iter_records(
     """
     if flt.kecamatan is not None and len(flt.kecamatan) >= KECAMATAN_COLUMN:
         stored = None
-    after: str | None = None
+    after: Position | None = None
     while True:
         with read_tx(engine) as conn:
-            end = _block_end(conn, after, page_size)
+            end = _block_end(conn, flt, after, page_size)
             rows = sorted(
                 conn.execute(_block_query(flt, user, after, page_size, stored, with_repeats)).all(),
-                key=lambda row: row[0],
+                key=lambda row: (row[1], row[0]),
+                reverse=True,
             )
-            revs, files = _counts(conn, after, end) if rows else ({}, {})
+            revs, files = _counts(conn, [row[0] for row in rows]) if rows else ({}, {})
         for (
             entry_id,
             created_at,

@@ -26,7 +26,7 @@ CELL_SEP = "\x1f"
 #: The version of the cell rules of stored cells. The layout key also holds a digest of this
 #: module's and ``cells.py``'s source, so a change there needs no bump; bump it when a rule
 #: elsewhere (``columns.py``, ``survey_forms``) changes what a cell holds.
-CELLS_FORMAT = 1
+CELLS_FORMAT = 2
 #: The modules whose source shapes stored cells: a change to any of them makes every stored row
 #: stale (see :func:`_code_digest`).
 _CELL_MODULES = (
@@ -36,17 +36,24 @@ _CELL_MODULES = (
     "records.py",
     "table_plan.py",
     "stored_map.py",
+    "columns.py",
 )
 
 
 def stored_layout(tables: Sequence[TableSpec]) -> str:
     """The ``layout`` key of cells stored with one form version's own tables.
 
-    The cell format and a digest of every table's path, questions, types and cell keys: cells
-    laid out under other rules, or by another column model, never match and are never read.
+    The cell format and a digest of every table's path, groups, questions, types and cell
+    keys: cells laid out under other rules, or by another column model, never match and are
+    never read.
     """
     model = [
-        (spec.repeat_path, [(f.name, f.type) for f in spec.fields], _own_keys(spec))
+        (
+            spec.repeat_path,
+            spec.groups,
+            [(f.name, f.type, f.groups) for f in spec.fields],
+            _own_keys(spec),
+        )
         for spec in tables
     ]
     digest = hashlib.sha256(repr(model).encode("utf-8")).hexdigest()[:24]

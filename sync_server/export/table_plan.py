@@ -5,8 +5,8 @@ Cells:
 * text answers as they are; integers and decimals as numbers;
 * select_one: the choice name, or its label with ``labels``; select_multiple: the names
   separated by spaces (labels separated by ``"; "`` with ``labels``, as labels hold spaces), and
-  with ``split_select_multiple`` one more column per choice (``1`` chosen, ``0`` not, empty when
-  the question is unanswered);
+  with ``split_select_multiple`` one more column per value (``1`` chosen, else ``0``, also when
+  the question is unanswered, as in Central);
 * geopoint: four columns ``-Latitude``, ``-Longitude``, ``-Altitude``, ``-Accuracy``;
 * image: the file name;
 * unanswered: empty.
@@ -48,6 +48,7 @@ class TablePlan:
         choices: Mapping[str, Sequence[Any]],
         options: ExportOptions,
         default_lang: str,
+        select_values: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.spec = spec
         self.headers: list[str] = []
@@ -69,7 +70,11 @@ class TablePlan:
                 self.headers.append(header)
                 keys.append(f.name)
                 if options.split_select_multiple:
-                    names = [c.name for c in items]
+                    names = list(
+                        select_values[f.name]
+                        if select_values is not None and f.name in select_values
+                        else (c.name for c in items)
+                    )
                     self.split.append((f.name, names))
                     self.headers.extend(f"{header}/{name}" for name in names)
                     keys.extend(("split", f.name, name) for name in names)
@@ -88,7 +93,10 @@ class TablePlan:
                 keys.append(f.name)
         #: What each cell holds: a question name, or ``("geo"|"split", name, part)``.
         self.keys: list[Any] = keys
-        self.defaults: dict[Any, Any] = dict.fromkeys(keys, "")
+        #: split columns are 0 unless chosen (Central's frame), the other cells empty
+        self.defaults: dict[Any, Any] = {
+            key: "0" if key.__class__ is tuple and key[0] == "split" else "" for key in keys
+        }
         if len(keys) > 1:
             self._get: Callable[[dict[Any, Any]], tuple[Any, ...]] = itemgetter(*keys)
         elif keys:
@@ -115,11 +123,12 @@ class TablePlan:
                     )
                 except TypeError:  # not all names are text: the encoder makes text of it
                     merged[name] = value if labels is None else [labels.get(v, v) for v in value]
-        for name, names in self.split:
+        for name, _names in self.split:
             value = values.get(name)
             if value.__class__ is list:
-                for choice in names:
-                    merged["split", name, choice] = "1" if choice in value else "0"
+                for choice in value:
+                    if choice.__class__ is str and ("split", name, choice) in merged:
+                        merged["split", name, choice] = "1"
         for name, labels in self.labelled:
             value = values.get(name)
             if value is not None:

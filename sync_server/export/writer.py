@@ -31,15 +31,21 @@ _FLUSH = 256 * 1024
 class CsvSink:
     """One CSV being written: lines are collected and handed to ``emit`` as UTF-8 bytes."""
 
-    def __init__(self, headers: Sequence[str], emit: Any, flush_bytes: int = _FLUSH) -> None:
-        self._lines: list[str] = [BOM + encode_row(headers)]
+    def __init__(
+        self, headers: Sequence[str], emit: Any, flush_bytes: int = _FLUSH, *, bom: bool = True
+    ) -> None:
+        self._crlf = bom
+        header = encode_row(headers)
+        self._lines: list[str] = [BOM + header if bom else header[:-2] + "\n"]
         self._size = 0
         self._emit = emit
         self._flush_chars = flush_bytes
         self.rows = 0
 
     def write_line(self, line: str) -> None:
-        """Add one encoded line (ending with ``\\r\\n``)."""
+        """Add one encoded line (ending with ``\\r\\n``; written with ``\\n`` without ``bom``)."""
+        if not self._crlf:
+            line = line[:-2] + "\n"
         self._lines.append(line)
         self._size += len(line)
         self.rows += 1
@@ -62,7 +68,7 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The bytes of one table's CSV (0 = root), in chunks of about 256 KiB."""
     out: list[bytes] = []
-    sink = CsvSink(layout.headers(table), out.append)
+    sink = CsvSink(layout.headers(table), out.append, bom=layout.options.bom)
     for record in records:
         if table == 0:
             sink.write_line(layout.root_line(record))
@@ -121,10 +127,12 @@ def zip_chunks(
         for index in range(1, len(specs)):
             spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115
             spools.append(spool)
-            repeat_sinks[index] = CsvSink(layout.headers(index), spool.write)
+            repeat_sinks[index] = CsvSink(
+                layout.headers(index), spool.write, bom=layout.options.bom
+            )
         try:
             with archive.open(specs[0].file_name(form_id), "w", force_zip64=True) as member:
-                root = CsvSink(layout.headers(0), member.write)
+                root = CsvSink(layout.headers(0), member.write, bom=layout.options.bom)
                 for record in records:
                     root.write_line(layout.root_line(record))
                     for index, line in layout.repeat_lines(record):

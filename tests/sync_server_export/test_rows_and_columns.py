@@ -115,7 +115,7 @@ def test_cells_of_every_kind() -> None:
         (1, ["", "", "uuid:e1", "uuid:e1/temuan[2]"]),
     ]
     unanswered = dict(zip(layout.headers(0), layout.root_row(_record({})), strict=True))
-    assert unanswered["bukti/regulasi"] == "" and unanswered["bukti"] == ""
+    assert unanswered["bukti/regulasi"] == "0" and unanswered["bukti"] == ""
 
 
 def test_neutralise() -> None:
