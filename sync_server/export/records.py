@@ -73,6 +73,9 @@ class EntryRecord:
     #: are to be laid out here: the root table's question cells, and with a ZIP the repeats'.
     cells: str | None = None
     repeat_cells: list[list[str]] | None = None
+    #: The entry's photos stored on the server, ``(sha256, file name)``, when read for a ZIP
+    #: with media.
+    media: list[tuple[str, str]] | None = None
 
     @property
     def key(self) -> str:

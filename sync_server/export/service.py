@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,8 +20,9 @@ from .rows import EntryRecord, ExportLayout, ExportOptions
 from .select_values import collect_select_values
 from .source import count_entries, iter_records, load_forms, region_names
 from .writer import csv_chunks, zip_chunks
+from .xlsx import xlsx_chunks
 
-__all__ = ["ExportError", "PreparedExport", "options_from_args", "prepare_export"]
+__all__ = ["ExportError", "PreparedExport", "flag", "options_from_args", "prepare_export"]
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "unknown_form": {
@@ -56,7 +58,8 @@ class ExportError(Exception):
         super().__init__(self.messages["en"])
 
 
-def _flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
+def flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
+    """A 0/1 option from a query string or the command line (400 ``bad_flag`` otherwise)."""
     value = args.get(name)
     if value is None or str(value).strip() == "":
         return default
@@ -73,11 +76,11 @@ def options_from_args(args: Mapping[str, Any]) -> ExportOptions:
     mapping."""
     lang = args.get("lang")
     return ExportOptions(
-        labels=_flag(args, "labels", False),
+        labels=flag(args, "labels", False),
         lang=str(lang).strip() or None if lang is not None else None,
-        split_select_multiple=_flag(args, "split_select_multiple", False),
-        group_prefix=_flag(args, "group_prefix", True),
-        bom=_flag(args, "bom", True),
+        split_select_multiple=flag(args, "split_select_multiple", False),
+        group_prefix=flag(args, "group_prefix", True),
+        bom=flag(args, "bom", True),
     )
 
 
@@ -92,16 +95,20 @@ class PreparedExport:
     user: Any
     page_size: int = 1000
 
-    def records(self, *, with_repeats: bool = False) -> Iterator[EntryRecord]:
+    def records(
+        self, *, with_repeats: bool = False, with_media: bool = False, answers: bool = False
+    ) -> Iterator[EntryRecord]:
         """The entries, read page by page (``with_repeats``: for a ZIP, the repeat tables'
-        stored cells too)."""
+        stored cells too; ``with_media``: the photos' hashes and names; ``answers``: every
+        entry with its answers, no stored cells, as the XLSX needs)."""
         return iter_records(
             self.engine,
             self.entry_filter,
             self.user,
             page_size=self.page_size,
-            stored=self.layout.stored_cell_layouts,
+            stored=None if answers else self.layout.stored_cell_layouts,
             with_repeats=with_repeats,
+            with_media=with_media,
         )
 
     def count(self) -> int:
@@ -112,12 +119,21 @@ class PreparedExport:
         """The root CSV's bytes."""
         return csv_chunks(self.layout, records if records is not None else self.records())
 
-    def zip(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
-        """The ZIP's bytes (root CSV + one CSV per repeat); ``records`` from
-        ``records(with_repeats=True)``."""
+    def zip(
+        self, records: Iterator[EntryRecord] | None = None, *, media_root: Path | None = None
+    ) -> Iterator[bytes]:
+        """The ZIP's bytes (root CSV + one CSV per repeat, with ``media_root`` the photos in
+        ``media/``); ``records`` from ``records(with_repeats=True, with_media=...)``."""
         if records is None:
-            records = self.records(with_repeats=True)
-        return zip_chunks(self.layout, records, self.form_id)
+            records = self.records(with_repeats=True, with_media=media_root is not None)
+        return zip_chunks(self.layout, records, self.form_id, media_root=media_root)
+
+    def xlsx(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
+        """The XLSX workbook's bytes (one sheet per table); ``records`` from
+        ``records(answers=True)``."""
+        if records is None:
+            records = self.records(answers=True)
+        return xlsx_chunks(self.layout, records, self.form_id)
 
 
 def prepare_export(

@@ -169,6 +169,22 @@ def _block_end(conn: Any, flt: EntryFilter, after: Position | None, block: int) 
     return (row[0], row[1]) if row is not None and full >= block else None
 
 
+def _media(conn: Any, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """The photos stored on the server per entry of ``ids``: ``(sha256, file name)``."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    rows = conn.execute(
+        select(entry_attachments.c.entry_id, attachments.c.sha256, entry_attachments.c.filename)
+        .select_from(
+            entry_attachments.join(attachments, attachments.c.sha256 == entry_attachments.c.sha256)
+        )
+        .where(entry_attachments.c.entry_id.in_(ids))
+        .order_by(entry_attachments.c.entry_id, entry_attachments.c.filename)
+    ).all()
+    for entry_id, sha256, filename in rows:
+        out.setdefault(entry_id, []).append((sha256, filename))
+    return out
+
+
 def _counts(conn: Any, ids: list[str]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
     """Revisions and attachments (stored, referred to) per entry of the block's ``ids``."""
     revs = dict(
@@ -206,8 +222,11 @@ def iter_records(
     page_size: int = PAGE_SIZE,
     stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
+    with_media: bool = False,
 ) -> Iterator[EntryRecord]:
     """The entries an export covers, as records, block by block (``user=None``: no scope).
+
+    ``with_media``: each record lists its photos stored on the server (for a ZIP with media).
 
     Each block of ``page_size`` entry ids is read in its own short read transaction. With
     ``stored`` (see :func:`_block_query`) records carry their stored cells where they are fresh
@@ -227,7 +246,9 @@ def iter_records(
                 key=lambda row: (row[1], row[0]),
                 reverse=True,
             )
-            revs, files = _counts(conn, [row[0] for row in rows]) if rows else ({}, {})
+            ids = [row[0] for row in rows]
+            revs, files = _counts(conn, ids) if rows else ({}, {})
+            media = _media(conn, ids) if rows and with_media else {}
         for (
             entry_id,
             created_at,
@@ -270,6 +291,7 @@ def iter_records(
                 (decode_repeats(repeat_cells) or [])
                 if with_repeats and root_cells is not None
                 else None,
+                media.get(entry_id, []) if with_media else None,
             )
         if end is None:
             return

@@ -1,14 +1,17 @@
-"""The export blueprint: ``GET /export/<form_id>.csv`` and ``GET /export/<form_id>.zip``.
+"""The export blueprint: ``GET /export/<form_id>.csv``, ``.zip`` and ``.xlsx``.
 
 Query string: the entries-table filters (:mod:`sync_server.entry_filters`) and the options
-``labels``, ``lang``, ``split_select_multiple``, ``group_prefix``. Who may export: a supervisor
-(their regions) or an admin, signed in with ``Authorization: Bearer <token>`` (scripts) or with
-the review pages' session cookie (:func:`sync_server.review.auth.current_web_user`).
+``labels``, ``lang``, ``split_select_multiple``, ``group_prefix``, ``bom`` (CSV) and
+``attachments`` (ZIP: the photos in ``media/``, on by default as in Central). Who may export:
+a supervisor (their regions) or an admin, signed in with ``Authorization: Bearer <token>``
+(scripts) or with the review pages' session cookie
+(:func:`sync_server.review.auth.current_web_user`).
 Errors are JSON ``{"error", "message", "message_id"}`` like the API, before any CSV byte is sent.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
@@ -17,7 +20,8 @@ from ..db import read_tx
 from ..entry_filters import FilterError, from_args
 from ..state import state
 from ..users import resolve_token
-from .service import ExportError, options_from_args, prepare_export
+from .service import ExportError, flag, options_from_args, prepare_export
+from .xlsx import XLSX_MEDIA_TYPE
 
 __all__ = ["bp"]
 
@@ -68,13 +72,18 @@ def _export(form_id: str, kind: str) -> Response:
     try:
         flt = from_args(request.args, form_id=form_id)
         options = options_from_args(request.args)
+        with_media = kind == "zip" and flag(request.args, "attachments", True)
         prepared = prepare_export(state().engine, form_id, flt, options, user)
     except FilterError as exc:
         return _error(400, exc.code, exc.messages)
     except ExportError as exc:
         return _error(exc.status, exc.code, exc.messages)
     if kind == "zip":
-        body, mimetype, name = prepared.zip(), "application/zip", f"{form_id}.zip"
+        media_root = Path(state().config["ATTACHMENTS_DIR"]) if with_media else None
+        body, mimetype = prepared.zip(media_root=media_root), "application/zip"
+        name = f"{form_id}.zip"
+    elif kind == "xlsx":
+        body, mimetype, name = prepared.xlsx(), XLSX_MEDIA_TYPE, f"{form_id}.xlsx"
     else:
         body, mimetype, name = prepared.csv(), "text/csv; charset=utf-8", f"{form_id}.csv"
     resp = Response(stream_with_context(body), content_type=mimetype)
@@ -92,5 +101,11 @@ def export_csv(form_id: str) -> Response:
 
 @bp.get("/<form_id>.zip")
 def export_zip(form_id: str) -> Response:
-    """A ZIP with the root CSV and one CSV per repeat group."""
+    """A ZIP with the root CSV, one CSV per repeat group and the photos in ``media/``."""
     return _export(form_id, "zip")
+
+
+@bp.get("/<form_id>.xlsx")
+def export_xlsx(form_id: str) -> Response:
+    """An XLSX workbook with one sheet per table."""
+    return _export(form_id, "xlsx")

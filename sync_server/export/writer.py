@@ -8,20 +8,26 @@ the number of rows.
 ZIP: the root CSV is compressed straight into the ZIP stream as entries arrive; the repeat CSVs
 are written meanwhile into :class:`tempfile.SpooledTemporaryFile` objects (in memory up to
 ``SPOOL_MAX`` bytes each, then on disk) and appended at the end. The ZIP is written to a
-non-seekable sink (data descriptors), so its bytes stream out as they are made.
+non-seekable sink (data descriptors), so its bytes stream out as they are made. With
+``media_root`` the photos of the exported entries follow as ``media/<file name>`` (as in
+Central's ZIP), each read from disk in blocks; the list of photos is spooled too, so memory
+stays flat.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from .rows import EntryRecord, ExportLayout, encode_row
 
-__all__ = ["BOM", "SPOOL_MAX", "CsvSink", "csv_chunks", "zip_chunks"]
+__all__ = ["BOM", "SPOOL_MAX", "CsvSink", "Pipe", "csv_chunks", "zip_chunks"]
 
 BOM = "\ufeff"
 SPOOL_MAX = 4 * 1024 * 1024
@@ -84,7 +90,7 @@ def csv_chunks(
     yield from out
 
 
-class _Pipe(io.RawIOBase):
+class Pipe(io.RawIOBase):
     """A write-only, non-seekable stream whose bytes are collected for the generator."""
 
     def __init__(self) -> None:
@@ -109,21 +115,64 @@ class _Pipe(io.RawIOBase):
         return chunks
 
 
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def media_name(filename: str, sha256: str) -> str:
+    """The ZIP member name of a photo: ``media/<file name>`` with the characters a file system
+    or a ZIP path cannot hold replaced by ``_`` (Central's sanitising; no ``..``, no folders);
+    an empty name becomes the hash."""
+    name = _UNSAFE_NAME.sub("_", filename).strip(" .")[:255]
+    return f"media/{name or sha256}"
+
+
+def _media_members(
+    archive: zipfile.ZipFile, pipe: Pipe, listing: IO[bytes], media_root: Path
+) -> Iterator[bytes]:
+    """Write the spooled photo list's files as ``media/`` members, one block at a time.
+
+    A name already written for the same file is skipped; a file missing on disk is left out
+    (``AttachmentsPresent`` counts what the database lists).
+    """
+    listing.seek(0)
+    written: dict[str, str] = {}
+    for raw in listing:
+        sha256, filename = json.loads(raw)
+        name = media_name(filename, sha256)
+        if written.get(name) == sha256:
+            continue
+        path = media_root / sha256[:2] / sha256
+        try:
+            source = path.open("rb")
+        except OSError:
+            continue
+        with source, archive.open(name, "w", force_zip64=True) as member:
+            while block := source.read(_FLUSH):
+                member.write(block)
+                yield from pipe.take()
+        written[name] = sha256
+        yield from pipe.take()
+
+
 def zip_chunks(
     layout: ExportLayout,
     records: Iterable[EntryRecord],
     form_id: str,
     *,
     compresslevel: int = 1,
+    media_root: Path | None = None,
 ) -> Iterator[bytes]:
-    """The bytes of a ZIP with the root CSV and one CSV per repeat group."""
-    pipe = _Pipe()
+    """The bytes of a ZIP with the root CSV, one CSV per repeat group and (``media_root``:
+    records read ``with_media``) the photos in ``media/``."""
+    pipe = Pipe()
     specs = layout.tables
     spools: list[IO[bytes]] = []
     repeat_sinks: dict[int, CsvSink] = {}
     with zipfile.ZipFile(
         pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
     ) as archive:
+        listing = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115
+        spools.append(listing)
         for index in range(1, len(specs)):
             spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115
             spools.append(spool)
@@ -135,6 +184,9 @@ def zip_chunks(
                 root = CsvSink(layout.headers(0), member.write, bom=layout.options.bom)
                 for record in records:
                     root.write_line(layout.root_line(record))
+                    if media_root is not None and record.media:
+                        for pair in record.media:
+                            listing.write(json.dumps(pair).encode("utf-8") + b"\n")
                     for index, line in layout.repeat_lines(record):
                         repeat_sinks[index].write_line(line)
                     root.maybe_flush()
@@ -143,7 +195,7 @@ def zip_chunks(
                     yield from pipe.take()
                 root.flush()
             yield from pipe.take()
-            for index, spool in enumerate(spools, start=1):
+            for index, spool in enumerate(spools[1:], start=1):
                 repeat_sinks[index].flush()
                 spool.seek(0)
                 name = specs[index].file_name(form_id)
@@ -152,6 +204,8 @@ def zip_chunks(
                         member.write(block)
                         yield from pipe.take()
                 yield from pipe.take()
+            if media_root is not None:
+                yield from _media_members(archive, pipe, listing, media_root)
         finally:
             for spool in spools:
                 spool.close()
