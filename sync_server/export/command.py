@@ -60,7 +60,7 @@ def write_export(
 
     records = counted(
         prepared.records(
-            with_repeats=as_zip, with_media=as_zip and media_root is not None, answers=as_xlsx
+            with_repeats=as_zip or as_xlsx, with_media=as_zip and media_root is not None
         )
     )
 

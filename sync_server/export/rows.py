@@ -29,7 +29,13 @@ from .csv_cells import (
     neutralise,
 )
 from .records import EntryRecord, ExportOptions, decode_answers, device_of
-from .stored_map import CELL_SEP, CELLS_FORMAT, fragment_mapper, stored_layout
+from .stored_map import (
+    CELL_SEP,
+    CELLS_FORMAT,
+    fragment_cells_mapper,
+    fragment_mapper,
+    stored_layout,
+)
 from .table_plan import TablePlan
 
 __all__ = [
@@ -124,6 +130,8 @@ class ExportLayout:
         self._children: dict[tuple[str, ...], list[int]] = {}
         #: version -> table index -> stored cells to merged cells (see use_stored_cells)
         self._mappers: dict[str, dict[int, Callable[[str], str]]] = {}
+        #: the same, giving lists of field texts (for the XLSX writer)
+        self._cell_mappers: dict[str, dict[int, Callable[[str], list[str]]]] = {}
         self._layouts: dict[str, str] = {}
         self._paths = {"/".join(p.spec.repeat_path): i for i, p in enumerate(self.plans)}
         for index, plan in enumerate(self.plans[1:], start=1):
@@ -216,6 +224,7 @@ class ExportLayout:
             return
         for version, own_tables in versions.items():
             mappers: dict[int, Callable[[str], str]] = {}
+            cell_mappers: dict[int, Callable[[str], list[str]]] = {}
             for own in own_tables:
                 index = self._paths.get("/".join(own.repeat_path))
                 plan = self.plans[index] if index is not None else None
@@ -225,8 +234,10 @@ class ExportLayout:
                 if mapper is None:
                     break
                 mappers[index] = mapper  # type: ignore[index]
+                cell_mappers[index] = fragment_cells_mapper(own, plan.keys)  # type: ignore[index]
             else:
                 self._mappers[version] = mappers
+                self._cell_mappers[version] = cell_mappers
                 self._layouts[version] = stored_layout(own_tables)
 
     @property
@@ -268,3 +279,34 @@ class ExportLayout:
                 yield index, f"{mappers[index](fragment)},{keys}\r\n"
             else:
                 yield index, f"{keys}\r\n"
+
+    # --- field texts per row: what the CSV writes, as lists (the XLSX writer's input) ---
+
+    def field_rows(self, record: EntryRecord) -> Iterator[tuple[int, list[str]]]:
+        """``(table index, cells)`` of every row of one entry, the root row first: each cell
+        the CSV field text (neutralised, quoted where the CSV quotes), from the stored cells
+        when the record has them (read ``with_repeats``), else from its answers."""
+        head = fixed_cells([record.submission_date])
+        meta = fixed_cells(self._meta_cells(record))
+        if record.cells is None:
+            yield 0, [*head, *_fields(self.plans[0].cells(record.answers)), *meta]
+            for index, cells, parent_key, key in self.instance_cells(record.answers, record.key):
+                yield index, [*_fields(cells), *fixed_cells((parent_key, key))]
+            return
+        if record.repeat_cells is None:
+            raise ValueError("the record was read without its repeats' stored cells")
+        mappers = self._cell_mappers[record.form_version]
+        yield 0, [*head, *mappers[0](record.cells), *meta]
+        entry_key = record.key
+        for path, key_suffix, fragment in record.repeat_cells:
+            index = self._paths[path]
+            keys = fixed_cells((entry_key + parent_suffix(key_suffix), entry_key + key_suffix))
+            yield index, [*mappers[index](fragment), *keys]
+
+
+def _fields(cells: Sequence[Any]) -> list[str]:
+    """Question cells as CSV field texts (the stored cells' form, as a list)."""
+    if not cells:
+        return []
+    parts = join_fixed(cells, CELL_SEP).split(CELL_SEP)
+    return parts if len(parts) == len(cells) else fixed_cells(cells)

@@ -96,17 +96,16 @@ class PreparedExport:
     page_size: int = 1000
 
     def records(
-        self, *, with_repeats: bool = False, with_media: bool = False, answers: bool = False
+        self, *, with_repeats: bool = False, with_media: bool = False
     ) -> Iterator[EntryRecord]:
-        """The entries, read page by page (``with_repeats``: for a ZIP, the repeat tables'
-        stored cells too; ``with_media``: the photos' hashes and names; ``answers``: every
-        entry with its answers, no stored cells, as the XLSX needs)."""
+        """The entries, read page by page (``with_repeats``: for a ZIP or an XLSX, the repeat
+        tables' stored cells too; ``with_media``: the photos' hashes and names)."""
         return iter_records(
             self.engine,
             self.entry_filter,
             self.user,
             page_size=self.page_size,
-            stored=None if answers else self.layout.stored_cell_layouts,
+            stored=self.layout.stored_cell_layouts,
             with_repeats=with_repeats,
             with_media=with_media,
         )
@@ -130,9 +129,9 @@ class PreparedExport:
 
     def xlsx(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
         """The XLSX workbook's bytes (one sheet per table); ``records`` from
-        ``records(answers=True)``."""
+        ``records(with_repeats=True)``."""
         if records is None:
-            records = self.records(answers=True)
+            records = self.records(with_repeats=True)
         return xlsx_chunks(self.layout, records, self.form_id)
 
 

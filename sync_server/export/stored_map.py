@@ -19,7 +19,13 @@ from .columns import TableSpec
 from .records import ExportOptions
 from .table_plan import TablePlan
 
-__all__ = ["CELLS_FORMAT", "CELL_SEP", "fragment_mapper", "stored_layout"]
+__all__ = [
+    "CELLS_FORMAT",
+    "CELL_SEP",
+    "fragment_cells_mapper",
+    "fragment_mapper",
+    "stored_layout",
+]
 
 #: Between the stored cells of :mod:`.cells` (a unit separator: never in a cell that is stored)
 CELL_SEP = "\x1f"
@@ -113,3 +119,20 @@ def fragment_mapper(
 
 
 _CODE_DIGEST = _code_digest()
+
+
+def fragment_cells_mapper(own: TableSpec, merged_keys: Sequence[Any]) -> Callable[[str], list[str]]:
+    """Like :func:`fragment_mapper` (for a version it accepts), but the merged table's cells
+    as a list of CSV field texts (quoted and neutralised as stored), for the XLSX writer."""
+    own_keys = _own_keys(own)
+    if not merged_keys:
+        return lambda fragment: []
+    if list(own_keys) == list(merged_keys):
+        return lambda fragment: fragment.split(CELL_SEP)
+    at = {key: i for i, key in enumerate(own_keys)}
+    missing = len(own_keys)
+    positions = [at.get(key, missing) for key in merged_keys]
+    if len(positions) == 1:
+        return lambda fragment: [[*fragment.split(CELL_SEP), ""][positions[0]]]
+    pick = itemgetter(*positions)
+    return lambda fragment: list(pick([*fragment.split(CELL_SEP), ""]))

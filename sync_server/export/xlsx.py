@@ -13,10 +13,12 @@ with a few C-level replacements, and each cell a short string: the parts written
 minimal SpreadsheetML of ECMA-376 (inline strings, no shared string table, no styles beyond the
 default), which Excel, LibreOffice, openpyxl and pandas read.
 
-Cells: texts as inline strings (never formulas, so no apostrophe is needed as in the CSV);
-integer, decimal and range answers, geopoint parts and the metadata counts as numbers when they
-are plain numbers; empty cells as empty elements. Characters XML 1.0 cannot hold (control
-characters other than tab, CR, LF) are left out.
+Cells: the CSV's cells (:meth:`~sync_server.export.rows.ExportLayout.field_rows`, so the stored
+cells serve the XLSX too, and a cell reads the same in both files, the formula apostrophe
+included), unquoted: texts as inline strings; integer, decimal and range answers, geopoint
+parts and the metadata counts as numbers when they are plain numbers; empty cells as empty
+elements. Characters XML 1.0 cannot hold (control characters other than tab, CR, LF) are left
+out.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO
 
-from .csv_cells import cell_text
 from .records import EntryRecord
 from .rows import ExportLayout
 from .writer import SPOOL_MAX, Pipe
@@ -99,6 +100,13 @@ def _escape(text: str) -> str:
     return text
 
 
+def _unquote(field: str) -> str:
+    """A CSV field's text: the quotes around it taken off, doubled quotes made single."""
+    if field[:1] == '"' and field[-1:] == '"' and len(field) > 1:
+        return field[1:-1].replace('""', '"')
+    return field
+
+
 def sheet_names(layout: ExportLayout, form_id: str) -> list[str]:
     """One sheet name per table: the form id for the root, the repeat's name for the others.
 
@@ -122,15 +130,14 @@ class _SheetRows:
         self.numeric = list(numeric)
         self.header = self.row(headers, header=True)
 
-    def row(self, cells: Sequence[Any], header: bool = False) -> str:
-        """One ``<row>`` element."""
-        try:
-            text = _SEP.join(cells)
-        except TypeError:
-            text = _SEP.join(cell_text(c) for c in cells)
+    def row(self, cells: Sequence[str], header: bool = False) -> str:
+        """One ``<row>`` element from CSV field texts (quoted ones are unquoted here)."""
+        text = _SEP.join(cells)
+        if '"' in text:
+            text = _SEP.join([_unquote(c) for c in cells])
         parts = _escape(text).split(_SEP)
         if len(parts) != len(self.numeric):  # a cell held NUL itself
-            parts = [_escape(cell_text(c).replace(_SEP, "")) for c in cells]
+            parts = [_escape(_unquote(c).replace(_SEP, "")) for c in cells]
         out = []
         for part, numeric in zip(parts, self.numeric, strict=True):
             if not part:
@@ -162,8 +169,8 @@ def xlsx_chunks(
     *,
     compresslevel: int = 1,
 ) -> Iterator[bytes]:
-    """The bytes of an XLSX workbook with one sheet per table; ``records`` laid out from their
-    answers (stored cells are CSV text)."""
+    """The bytes of an XLSX workbook with one sheet per table; ``records`` read
+    ``with_repeats`` (their stored cells serve here too)."""
     specs = layout.tables
     sheets = [_SheetRows(layout.headers(i), _numeric_columns(layout, i)) for i in range(len(specs))]
     pipe = Pipe()
@@ -180,11 +187,13 @@ def xlsx_chunks(
                 lines = [_SHEET_HEAD, sheets[0].header]
                 size = 0
                 for record in records:
-                    line = sheets[0].row(layout.root_row(record))
-                    lines.append(line)
-                    size += len(line)
-                    for index, row in layout.repeat_rows(record):
-                        buffers[index].append(sheets[index].row(row))
+                    for index, row in layout.field_rows(record):
+                        if index == 0:
+                            line = sheets[0].row(row)
+                            lines.append(line)
+                            size += len(line)
+                        else:
+                            buffers[index].append(sheets[index].row(row))
                     if size >= _FLUSH:
                         member.write("".join(lines).encode("utf-8"))
                         lines, size = [], 0
