@@ -18,7 +18,7 @@ from ..entry_filters import EntryFilter
 from .columns import build_tables, merged_choices
 from .rows import EntryRecord, ExportLayout, ExportOptions
 from .select_values import collect_select_values
-from .source import count_entries, iter_records, load_forms, region_names
+from .source import count_entries, iter_records, load_forms, media_size, region_names
 from .writer import csv_chunks, zip_chunks
 from .xlsx import xlsx_chunks
 
@@ -113,6 +113,10 @@ class PreparedExport:
     def count(self) -> int:
         """How many entries match (before the kecamatan re-check; for progress bars)."""
         return count_entries(self.engine, self.entry_filter, self.user)
+
+    def media_size(self) -> tuple[int, int]:
+        """``(photos, bytes)`` of the ZIP's ``media/`` (to show before the download)."""
+        return media_size(self.engine, self.entry_filter, self.user)
 
     def csv(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
         """The root CSV's bytes."""

@@ -33,7 +33,7 @@ from ..schema import (
 from .cells import decode_repeats
 from .rows import EntryRecord, decode_answers, device_of
 
-__all__ = ["count_entries", "iter_records", "load_forms", "region_names"]
+__all__ = ["count_entries", "iter_records", "load_forms", "media_size", "region_names"]
 
 PAGE_SIZE = 1000
 _decode_meta = msgspec.json.Decoder().decode
@@ -305,3 +305,24 @@ def count_entries(engine: Engine, flt: EntryFilter, user: Any = None) -> int:
         stmt = apply_user_scope(stmt, user)
     with read_tx(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
+
+
+def media_size(engine: Engine, flt: EntryFilter, user: Any = None) -> tuple[int, int]:
+    """``(photos, bytes)`` the ZIP's ``media/`` will hold for this export (each stored file
+    counted once; before the kecamatan re-check, like :func:`count_entries`)."""
+    files = (
+        select(attachments.c.sha256, attachments.c.size)
+        .select_from(
+            entries.join(
+                entry_attachments, entry_attachments.c.entry_id == entries.c.entry_id
+            ).join(attachments, attachments.c.sha256 == entry_attachments.c.sha256)
+        )
+        .distinct()
+    )
+    files = apply_filter(files, flt)
+    if user is not None:
+        files = apply_user_scope(files, user)
+    inner = files.subquery("files")
+    with read_tx(engine) as conn:
+        count, size = conn.execute(select(func.count(), func.sum(inner.c.size))).one()
+    return int(count or 0), int(size or 0)

@@ -63,7 +63,8 @@ def _current_user() -> tuple[Any, str | None]:
     return (user, None) if user is not None else (None, "unauthorized")
 
 
-def _export(form_id: str, kind: str) -> Response:
+def _prepare(form_id: str, kind: str) -> tuple[Any, bool] | Response:
+    """The checked export and whether the ZIP holds the photos, or the error response."""
     user, problem = _current_user()
     if user is None:
         resp = _error(401, problem or "unauthorized", _AUTH_MESSAGES[problem or "unauthorized"])
@@ -73,11 +74,18 @@ def _export(form_id: str, kind: str) -> Response:
         flt = from_args(request.args, form_id=form_id)
         options = options_from_args(request.args)
         with_media = kind == "zip" and flag(request.args, "attachments", True)
-        prepared = prepare_export(state().engine, form_id, flt, options, user)
+        return prepare_export(state().engine, form_id, flt, options, user), with_media
     except FilterError as exc:
         return _error(400, exc.code, exc.messages)
     except ExportError as exc:
         return _error(exc.status, exc.code, exc.messages)
+
+
+def _export(form_id: str, kind: str) -> Response:
+    ready = _prepare(form_id, kind)
+    if isinstance(ready, Response):
+        return ready
+    prepared, with_media = ready
     if kind == "zip":
         media_root = Path(state().config["ATTACHMENTS_DIR"]) if with_media else None
         body, mimetype = prepared.zip(media_root=media_root), "application/zip"
@@ -90,6 +98,8 @@ def _export(form_id: str, kind: str) -> Response:
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    if kind == "zip" and with_media:
+        resp.headers["X-Export-Media-Bytes"] = str(prepared.media_size()[1])
     return resp
 
 
@@ -109,3 +119,18 @@ def export_zip(form_id: str) -> Response:
 def export_xlsx(form_id: str) -> Response:
     """An XLSX workbook with one sheet per table."""
     return _export(form_id, "xlsx")
+
+
+@bp.get("/<form_id>/size")
+def export_size(form_id: str) -> Response:
+    """What a download will hold, to show before it starts (same sign-in, filters, scope):
+    ``{"entries", "photos", "photo_bytes"}``. A streamed ZIP has no Content-Length; its
+    photos, stored as they are, are most of its size."""
+    ready = _prepare(form_id, "zip")
+    if isinstance(ready, Response):
+        return ready
+    prepared, _ = ready
+    photos, size = prepared.media_size()
+    resp = jsonify({"entries": prepared.count(), "photos": photos, "photo_bytes": size})
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -142,3 +142,16 @@ def test_xlsx_access_rules_are_the_csv_ones(seeded: Seeded) -> None:
     regions = {r[at] for r in book[FORM_ID].iter_rows(min_row=2, values_only=True)}
     assert regions == {"16.71"}
     assert get(seeded, "spv_plg", f"/export/{FORM_ID}.xlsx", region="16.05").status_code == 403
+
+
+def test_expected_size_before_the_download(seeded: Seeded) -> None:
+    size = get(seeded, "admin", f"/export/{FORM_ID}/size")
+    assert size.status_code == 200, size.text
+    assert size.json() == {"entries": len(seeded.pushed), "photos": 1, "photo_bytes": len(PHOTO)}
+    zipped = get(seeded, "admin", f"/export/{FORM_ID}.zip")
+    assert zipped.headers["X-Export-Media-Bytes"] == str(len(PHOTO))
+    # the same scope and filters as the export
+    mura = get(seeded, "spv_mura", f"/export/{FORM_ID}/size").json()
+    assert mura == {"entries": 1, "photos": 0, "photo_bytes": 0}
+    assert get(seeded, None, f"/export/{FORM_ID}/size").status_code == 401
+    assert get(seeded, "admin", "/export/tidak_ada/size").status_code == 404
