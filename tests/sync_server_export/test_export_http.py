@@ -205,6 +205,7 @@ def test_zip_has_root_and_nested_repeat_tables_joined_by_keys(seeded: Seeded) ->
             io.BytesIO(archive.read(name)), encoding="utf-8-sig", dtype=str, keep_default_na=False
         )
         for name in archive.namelist()
+        if name.endswith(".csv")
     }
     joined = frames[f"{FORM_ID}-temuan.csv"].merge(
         frames[f"{FORM_ID}.csv"], left_on="PARENT_KEY", right_on="KEY", suffixes=("", "_entry")
