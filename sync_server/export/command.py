@@ -111,7 +111,11 @@ def write_export(
 )
 @click.option("--labels", is_flag=True, help="Choice labels instead of choice names.")
 @click.option("--lang", default=None, help="Label language, e.g. id or en.")
-@click.option("--split-select-multiple", is_flag=True, help="One 0/1 column per choice too.")
+@click.option(
+    "--split-select-multiple",
+    is_flag=True,
+    help="One 0/1 column per value chosen too (as Central).",
+)
 @click.option(
     "--group-prefix/--no-group-prefix",
     default=True,
