@@ -94,17 +94,17 @@ def encode_row(cells: Sequence[Any]) -> str:
     return line + "\r\n"
 
 
-def join_fixed(cells: Sequence[Any], sep: str) -> str:
+def join_fixed(cells: Sequence[Any], sep: str, *, short: int = _SHORT_ROW) -> str:
     """The cells quoted and neutralised as CSV fields, joined with ``sep`` (no line end).
 
     The cells are joined with NUL first; the few cells that need quoting or an apostrophe are
     found with C-level searches of that one string (``str.find`` for ``,`` ``"`` CR LF, one
     regex for a danger character after a separator) and fixed alone, so a wide row of short
     texts costs a handful of string operations instead of checks on every cell. Short rows (up
-    to ``_SHORT_ROW`` cells), cells that are not all text, and cells that hold NUL themselves
+    to ``short`` cells), cells that are not all text, and cells that hold NUL themselves
     take the plain per-cell path.
     """
-    if len(cells) <= _SHORT_ROW:
+    if len(cells) <= short:
         return sep.join(fixed_cells(cells))
     try:
         line = _SEP + _SEP.join(cells)

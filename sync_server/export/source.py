@@ -73,9 +73,10 @@ def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
 Position = tuple[str, str]  # (created_at, entry_id) of the last entry read
 
 
-def _next_block(flt: EntryFilter, after: Position | None, block: int) -> Any:
-    """The next ``block`` entries of the form, newest first, after ``after`` (unfiltered)."""
-    stmt = select(entries)
+def _next_block(flt: EntryFilter, after: Position | None, block: int, *columns: Any) -> Any:
+    """The next ``block`` entries of the form, newest first, after ``after`` (unfiltered);
+    ``columns``: only these columns of ``entries`` (default: all)."""
+    stmt = select(*columns) if columns else select(entries)
     if flt.form_id is not None:
         stmt = stmt.where(entries.c.form_id == flt.form_id)
     if after is not None:
@@ -106,7 +107,10 @@ def _block_query(
     layout) comes with them and without its answers; the others come with their head revision's
     answers and meta, as without ``stored``.
     """
-    blk = _next_block(flt, after, block).subquery("blk")
+    # the block's entries joined in entry-id order: the lookups in the revisions and
+    # export_cells indexes (keyed by entry id) then walk each index forwards
+    newest = _next_block(flt, after, block).subquery("newest")
+    blk = select(newest).order_by(newest.c.entry_id).subquery("blk")
     head = revisions.alias("head")
     head_on = (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
     columns = [
@@ -148,6 +152,19 @@ def _block_query(
         joined = blk.join(head, head_on)
         found = true()
         columns += [head.c.answers, head.c.meta, null(), null(), null()]
+    # per entry: its revisions, its photos stored and referred to (correlated counts: the
+    # probes land on the index pages the joins above read anyway)
+    revs = revisions.alias("revs")
+    refs = entry_attachments.alias("refs")
+    stored_files = attachments.alias("stored_files")
+    columns += [
+        select(func.count()).where(revs.c.entry_id == blk.c.entry_id).scalar_subquery(),
+        select(func.count(stored_files.c.sha256))
+        .select_from(refs.outerjoin(stored_files, stored_files.c.sha256 == refs.c.sha256))
+        .where(refs.c.entry_id == blk.c.entry_id)
+        .scalar_subquery(),
+        select(func.count()).where(refs.c.entry_id == blk.c.entry_id).scalar_subquery(),
+    ]
     stmt = (
         select(*columns)
         .select_from(joined.outerjoin(users, users.c.username == blk.c.officer))
@@ -158,19 +175,23 @@ def _block_query(
 
 
 def _block_end(conn: Any, flt: EntryFilter, after: Position | None, block: int) -> Any:
-    """``(created_at, entry_id)`` of the last entry of the next block, ``None`` at the end."""
-    last = _next_block(flt, after, block).subquery("nxt")
+    """``(created_at, entry_id)`` of the last entry of the next block, ``None`` at the end
+    (an index-only walk of the ``(form_id, created_at, entry_id)`` index)."""
     row = conn.execute(
-        select(last.c.created_at, last.c.entry_id)
-        .order_by(last.c.created_at, last.c.entry_id)
-        .limit(1)
+        _next_block(flt, after, 1, entries.c.created_at, entries.c.entry_id).offset(block - 1)
     ).first()
-    full = conn.execute(select(func.count()).select_from(last)).scalar_one()
-    return (row[0], row[1]) if row is not None and full >= block else None
+    return (row[0], row[1]) if row is not None else None
 
 
-def _media(conn: Any, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """The photos stored on the server per entry of ``ids``: ``(sha256, file name)``."""
+def _block_ids(flt: EntryFilter, after: Position | None, block: int) -> Any:
+    """The entry ids of the next block, as a subquery for ``IN`` (no list of 1,000 bound
+    parameters to render)."""
+    return _next_block(flt, after, block, entries.c.entry_id).scalar_subquery()
+
+
+def _media(conn: Any, ids: Any) -> dict[str, list[tuple[str, str]]]:
+    """The photos stored on the server per entry of the block ``ids``: ``(sha256, file
+    name)``."""
     out: dict[str, list[tuple[str, str]]] = {}
     rows = conn.execute(
         select(entry_attachments.c.entry_id, attachments.c.sha256, entry_attachments.c.filename)
@@ -183,35 +204,6 @@ def _media(conn: Any, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
     for entry_id, sha256, filename in rows:
         out.setdefault(entry_id, []).append((sha256, filename))
     return out
-
-
-def _counts(conn: Any, ids: list[str]) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    """Revisions and attachments (stored, referred to) per entry of the block's ``ids``."""
-    revs = dict(
-        conn.execute(
-            select(revisions.c.entry_id, func.count())
-            .where(revisions.c.entry_id.in_(ids))
-            .group_by(revisions.c.entry_id)
-        ).all()
-    )
-    files = {
-        row[0]: (int(row[1]), int(row[2]))
-        for row in conn.execute(
-            select(
-                entry_attachments.c.entry_id,
-                func.count(attachments.c.sha256),
-                func.count(),
-            )
-            .select_from(
-                entry_attachments.outerjoin(
-                    attachments, attachments.c.sha256 == entry_attachments.c.sha256
-                )
-            )
-            .where(entry_attachments.c.entry_id.in_(ids))
-            .group_by(entry_attachments.c.entry_id)
-        ).all()
-    }
-    return revs, files
 
 
 def iter_records(
@@ -246,8 +238,7 @@ def iter_records(
                 key=lambda row: (row[1], row[0]),
                 reverse=True,
             )
-            ids = [row[0] for row in rows]
-            revs, files = _counts(conn, ids) if rows else ({}, {})
+            ids = _block_ids(flt, after, page_size)
             media = _media(conn, ids) if rows and with_media else {}
         for (
             entry_id,
@@ -263,6 +254,9 @@ def iter_records(
             root_cells,
             device_id,
             repeat_cells,
+            revision_count,
+            present,
+            expected,
         ) in rows:
             if root_cells is None:
                 answers = decode_answers(answers_json)
@@ -272,7 +266,6 @@ def iter_records(
                 device_id = device_of(meta, answers)
             else:
                 answers = {}
-            present, expected = files.get(entry_id, (0, 0))
             yield EntryRecord(
                 entry_id,
                 created_at,
@@ -283,9 +276,9 @@ def iter_records(
                 review_status,
                 review_comment or "",
                 device_id,
-                max(0, int(revs.get(entry_id, 1)) - 1),
-                present,
-                expected,
+                max(0, int(revision_count) - 1),
+                int(present),
+                int(expected),
                 answers,
                 root_cells,
                 (decode_repeats(repeat_cells) or [])

@@ -41,7 +41,16 @@ _SEP = "\x00"
 _ILLEGAL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-_STR_OPEN = '<c t="inlineStr"><is><t xml:space="preserve">'
+#: Around a separator: a cell beginning or ending with white space (kept only with
+#: ``xml:space="preserve"``); plain substring searches, far faster than a regex here
+_EDGE_SPACES = tuple(pair for ws in " \t\r\n" for pair in ("\x00" + ws, ws + "\x00"))
+_ILLEGAL_CHARS = (
+    *tuple(chr(c) for c in range(1, 32) if chr(c) not in "\t\r\n"),
+    "\ufffe",
+    "\uffff",
+)
+_PRESERVE_OPEN = '<c t="inlineStr"><is><t xml:space="preserve">'
+_STR_OPEN = '<c t="inlineStr"><is><t>'
 _STR_CLOSE = "</t></is></c>"
 _NUMERIC_TYPES = frozenset(("integer", "decimal", "range", "geopoint"))
 _ROOT_NUMERIC = frozenset(("AttachmentsPresent", "AttachmentsExpected", "Edits"))
@@ -95,7 +104,7 @@ def _escape(text: str) -> str:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
-    if _ILLEGAL.search(text):
+    if any(char in text for char in _ILLEGAL_CHARS):  # rare: one C-level search each
         text = _ILLEGAL.sub("", text)
     return text
 
@@ -105,6 +114,29 @@ def _unquote(field: str) -> str:
     if field[:1] == '"' and field[-1:] == '"' and len(field) > 1:
         return field[1:-1].replace('""', '"')
     return field
+
+
+_SPACE = frozenset(" \t\r\n")
+
+
+def _unquote_joined(text: str) -> str:
+    """Unquote the quoted CSV fields of NUL-joined fields (only those are touched).
+
+    A quoted field starts with a quote after a separator (or at the start) and ends with the
+    first quote before a separator (or at the end): its text holds no NUL.
+    """
+    text = _SEP + text + _SEP
+    out: list[str] = []
+    copied = 0
+    start = text.find('\x00"')
+    while start >= 0:
+        end = text.find('"\x00', start + 2)
+        out.append(text[copied : start + 1])
+        out.append(text[start + 2 : end].replace('""', '"'))
+        copied = end + 1
+        start = text.find('\x00"', copied)
+    out.append(text[copied:])
+    return "".join(out)[1:-1]
 
 
 def sheet_names(layout: ExportLayout, form_id: str) -> list[str]:
@@ -124,29 +156,50 @@ def sheet_names(layout: ExportLayout, form_id: str) -> list[str]:
 
 
 class _SheetRows:
-    """Rows of one sheet as SpreadsheetML ``<row>`` elements (numeric columns as numbers)."""
+    """Rows of one sheet as SpreadsheetML ``<row>`` elements (numeric columns as numbers).
+
+    A row is made with a few C-level string operations on the joined cells, not per cell:
+    quoted fields are unquoted by one regex, every cell becomes an inline string by joining
+    with the closing and opening tags, empty cells become ``<c/>`` by one replacement, and only
+    the numeric columns' cells are looked at one by one (marked, then retagged as numbers).
+    """
 
     def __init__(self, headers: Sequence[str], numeric: Sequence[bool]) -> None:
-        self.numeric = list(numeric)
-        self.header = self.row(headers, header=True)
+        self.width = len(headers)
+        self.numeric = [i for i, flag in enumerate(numeric) if flag]
+        self.header = self._xml(self._parts(headers), numbers=False)
 
-    def row(self, cells: Sequence[str], header: bool = False) -> str:
-        """One ``<row>`` element from CSV field texts (quoted ones are unquoted here)."""
+    def _parts(self, cells: Sequence[str]) -> list[str]:
         text = _SEP.join(cells)
-        if '"' in text:
-            text = _SEP.join([_unquote(c) for c in cells])
-        parts = _escape(text).split(_SEP)
-        if len(parts) != len(self.numeric):  # a cell held NUL itself
-            parts = [_escape(_unquote(c).replace(_SEP, "")) for c in cells]
-        out = []
-        for part, numeric in zip(parts, self.numeric, strict=True):
-            if not part:
-                out.append("<c/>")
-            elif numeric and not header and _NUMBER.fullmatch(part):
-                out.append(f"<c><v>{part}</v></c>")
-            else:
-                out.append(f"{_STR_OPEN}{part}{_STR_CLOSE}")
-        return "<row>" + "".join(out) + "</row>"
+        if text.count(_SEP) != len(cells) - 1:  # a cell held NUL itself
+            text = _SEP.join(_unquote(c).replace(_SEP, "") for c in cells)
+        elif '"' in text:
+            text = _unquote_joined(text)
+        text = _escape(text)
+        parts = text.split(_SEP)
+        if text[:1] in _SPACE or text[-1:] in _SPACE or any(pair in text for pair in _EDGE_SPACES):
+            parts = ["\x03" + p if p and (p[0] in _SPACE or p[-1] in _SPACE) else p for p in parts]
+        return parts
+
+    def _xml(self, parts: list[str], *, numbers: bool = True) -> str:
+        if numbers:
+            for i in self.numeric:
+                part = parts[i]
+                if part and _NUMBER.fullmatch(part):
+                    parts[i] = f"\x01{part}\x02"
+        body = _STR_OPEN + (_STR_CLOSE + _STR_OPEN).join(parts) + _STR_CLOSE
+        body = body.replace(_STR_OPEN + _STR_CLOSE, "<c/>")
+        if "\x03" in body:
+            body = body.replace(_STR_OPEN + "\x03", _PRESERVE_OPEN)
+        if numbers and "\x01" in body:
+            body = body.replace(_STR_OPEN + "\x01", "<c><v>").replace(
+                "\x02" + _STR_CLOSE, "</v></c>"
+            )
+        return "<row>" + body + "</row>"
+
+    def row(self, cells: Sequence[str]) -> str:
+        """One ``<row>`` element from CSV field texts (quoted ones are unquoted here)."""
+        return self._xml(self._parts(cells))
 
 
 def _numeric_columns(layout: ExportLayout, index: int) -> list[bool]:
