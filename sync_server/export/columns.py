@@ -11,7 +11,7 @@ Every published version of the form contributes: :func:`merge_orders` merges the
 of all versions, newest first. The newest version's order is kept as it is; a question that only
 older versions have is placed right after the nearest question that precedes it in that older
 version and is already placed (at the start when none does). A question's type, choice list
-and group path come from the newest version that has it.
+and group path come from the newest version that has it (a repeat's group path too).
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ class TableSpec:
 
     repeat_path: tuple[str, ...]
     fields: list[Field] = field(default_factory=list)
+    #: Names of the non-repeat groups between the enclosing repeat (or the form) and this
+    #: repeat: they are part of its instances' KEYs (``.../group/repeat[1]``), as in Central.
+    groups: tuple[str, ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -73,24 +76,27 @@ def _walk(
     repeat_path: tuple[str, ...],
     groups: tuple[str, ...],
     tables: dict[tuple[str, ...], list[Field]],
+    repeat_groups: dict[tuple[str, ...], tuple[str, ...]],
 ) -> None:
     for question in questions:
         if question.type == "repeat":
             inner = (*repeat_path, question.name)
             tables.setdefault(inner, [])
-            _walk(question.children, inner, (), tables)
+            repeat_groups.setdefault(inner, groups)
+            _walk(question.children, inner, (), tables, repeat_groups)
         elif question.type == "group":
-            _walk(question.children, repeat_path, (*groups, question.name), tables)
+            _walk(question.children, repeat_path, (*groups, question.name), tables, repeat_groups)
         elif question.stores_value:
             tables[repeat_path].append(
                 Field(question.name, question.type, question.list_name, groups)
             )
 
 
-def _tables_of(form: Any) -> dict[tuple[str, ...], list[Field]]:
+def _tables_of(form: Any) -> tuple[dict[tuple[str, ...], list[Field]], dict[Any, Any]]:
     tables: dict[tuple[str, ...], list[Field]] = {(): []}
-    _walk(form.questions, (), (), tables)
-    return tables
+    repeat_groups: dict[tuple[str, ...], tuple[str, ...]] = {}
+    _walk(form.questions, (), (), tables, repeat_groups)
+    return tables, repeat_groups
 
 
 def build_tables(forms: Sequence[Any]) -> list[TableSpec]:
@@ -99,7 +105,8 @@ def build_tables(forms: Sequence[Any]) -> list[TableSpec]:
     The root table comes first, then the repeat tables in merged form order (a nested repeat
     after its parent).
     """
-    per_version = [_tables_of(form) for form in forms]
+    walked = [_tables_of(form) for form in forms]
+    per_version = [tables for tables, _ in walked]
     table_order = merge_orders([list(tables) for tables in per_version])
     table_order.remove(())
     table_order.insert(0, ())
@@ -114,7 +121,8 @@ def build_tables(forms: Sequence[Any]) -> list[TableSpec]:
             orders.append([f.name for f in fields])
             for f in fields:
                 newest.setdefault(f.name, f)
-        out.append(TableSpec(path, [newest[name] for name in merge_orders(orders)]))
+        groups = next((g[path] for _, g in walked if path in g), ())
+        out.append(TableSpec(path, [newest[name] for name in merge_orders(orders)], groups))
     return out
 
 

@@ -5,8 +5,10 @@
     survey-server export observasi_kabkota_antikorupsi --out observasi.csv
     survey-server export observasi_kabkota_antikorupsi --zip --out observasi.zip --labels --lang en
     survey-server export observasi_kabkota_antikorupsi --region 16.71 --date-from 2024-08-01
+    survey-server export observasi_kabkota_antikorupsi --xlsx --out observasi.xlsx
+    survey-server export observasi_kabkota_antikorupsi --no-bom > raw.csv
 
-Without ``--out`` the CSV (or ZIP) goes to standard output. The progress bar is drawn on
+Without ``--out`` the CSV (or ZIP, XLSX) goes to standard output. The progress bar is drawn on
 standard error (only when it is a terminal, unless ``--progress``). The command runs with the
 server's own database access, so no user scope applies (as for every ``survey-server`` command).
 """
@@ -34,8 +36,20 @@ def _with_progress(records: Iterator[EntryRecord], bar: Any) -> Iterator[EntryRe
         bar.update(1)
 
 
-def write_export(prepared: PreparedExport, out: Any, *, as_zip: bool, progress: bool) -> int:
-    """Write the export to the binary stream ``out``; returns the number of entries written."""
+def write_export(
+    prepared: PreparedExport,
+    out: Any,
+    *,
+    as_zip: bool,
+    progress: bool,
+    as_xlsx: bool = False,
+    media_root: Path | None = None,
+) -> int:
+    """Write the export to the binary stream ``out``; returns the number of entries written.
+
+    ``as_zip``: the ZIP (with ``media_root`` the photos in ``media/``); ``as_xlsx``: the
+    workbook; else the root CSV.
+    """
     written = 0
 
     def counted(records: Iterator[EntryRecord]) -> Iterator[EntryRecord]:
@@ -44,17 +58,28 @@ def write_export(prepared: PreparedExport, out: Any, *, as_zip: bool, progress: 
             written += 1
             yield record
 
-    records = counted(prepared.records(with_repeats=as_zip))
+    records = counted(
+        prepared.records(
+            with_repeats=as_zip or as_xlsx, with_media=as_zip and media_root is not None
+        )
+    )
+
+    def chunks(source: Iterator[EntryRecord]) -> Iterator[bytes]:
+        if as_xlsx:
+            return prepared.xlsx(source)
+        if as_zip:
+            return prepared.zip(source, media_root=media_root)
+        return prepared.csv(source)
+
     if progress:
         total = prepared.count()
         with click.progressbar(
             length=total, label="Ekspor / Export", file=sys.stderr, show_pos=True
         ) as bar:
-            chunks = (prepared.zip if as_zip else prepared.csv)(_with_progress(records, bar))
-            for chunk in chunks:
+            for chunk in chunks(_with_progress(records, bar)):
                 out.write(chunk)
     else:
-        for chunk in (prepared.zip if as_zip else prepared.csv)(records):
+        for chunk in chunks(records):
             out.write(chunk)
     out.flush()
     return written
@@ -68,10 +93,29 @@ def write_export(prepared: PreparedExport, out: Any, *, as_zip: bool, progress: 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output file (default: standard output).",
 )
-@click.option("--zip", "as_zip", is_flag=True, help="A ZIP with one CSV per repeat group.")
+@click.option(
+    "--zip", "as_zip", is_flag=True, help="A ZIP with one CSV per repeat group and the photos."
+)
+@click.option("--xlsx", "as_xlsx", is_flag=True, help="An XLSX workbook, one sheet per table.")
+@click.option(
+    "--attachments/--no-attachments",
+    default=True,
+    show_default=True,
+    help="With --zip: the photos in media/ (as in Central).",
+)
+@click.option(
+    "--bom/--no-bom",
+    default=True,
+    show_default=True,
+    help="CSV: UTF-8 byte-order mark and CRLF for Excel (--no-bom: neither, raw bytes).",
+)
 @click.option("--labels", is_flag=True, help="Choice labels instead of choice names.")
 @click.option("--lang", default=None, help="Label language, e.g. id or en.")
-@click.option("--split-select-multiple", is_flag=True, help="One 0/1 column per choice too.")
+@click.option(
+    "--split-select-multiple",
+    is_flag=True,
+    help="One 0/1 column per value chosen too (as Central).",
+)
 @click.option(
     "--group-prefix/--no-group-prefix",
     default=True,
@@ -101,10 +145,12 @@ def export_cmd(
     form_id: str,
     out_path: Path | None,
     as_zip: bool,
+    as_xlsx: bool,
+    attachments: bool,
     progress: bool | None,
     **params: Any,
 ) -> None:
-    """Export a form's entries as CSV (ODK Central layout)."""
+    """Export a form's entries as CSV, ZIP or XLSX (ODK Central layout)."""
     from ..cli import _app, _engine, _require_schema
 
     args = {
@@ -122,13 +168,17 @@ def export_cmd(
         raise click.UsageError(exc.messages["en"]) from None
     except ExportError as exc:
         raise click.ClickException(exc.messages["en"]) from None
+    if as_zip and as_xlsx:
+        raise click.UsageError("--zip and --xlsx exclude each other.")
     show = sys.stderr.isatty() if progress is None else progress
+    media_root = Path(app.config["ATTACHMENTS_DIR"]) if as_zip and attachments else None
+    kind = {"as_zip": as_zip, "as_xlsx": as_xlsx, "media_root": media_root}
     try:
         if out_path is None:
-            write_export(prepared, sys.stdout.buffer, as_zip=as_zip, progress=show)
+            write_export(prepared, sys.stdout.buffer, progress=show, **kind)  # type: ignore[arg-type]
             return
         with out_path.open("wb") as handle:
-            count = write_export(prepared, handle, as_zip=as_zip, progress=show)
+            count = write_export(prepared, handle, progress=show, **kind)  # type: ignore[arg-type]
     except OSError as exc:
         raise click.ClickException(f"cannot write {out_path or 'stdout'}: {exc}") from exc
     except SQLAlchemyError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,10 +17,12 @@ from sqlalchemy import Engine
 from ..entry_filters import EntryFilter
 from .columns import build_tables, merged_choices
 from .rows import EntryRecord, ExportLayout, ExportOptions
-from .source import count_entries, iter_records, load_forms, region_names
+from .select_values import collect_select_values
+from .source import count_entries, iter_records, load_forms, media_size, region_names
 from .writer import csv_chunks, zip_chunks
+from .xlsx import xlsx_chunks
 
-__all__ = ["ExportError", "PreparedExport", "options_from_args", "prepare_export"]
+__all__ = ["ExportError", "PreparedExport", "flag", "options_from_args", "prepare_export"]
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "unknown_form": {
@@ -55,7 +58,8 @@ class ExportError(Exception):
         super().__init__(self.messages["en"])
 
 
-def _flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
+def flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
+    """A 0/1 option from a query string or the command line (400 ``bad_flag`` otherwise)."""
     value = args.get(name)
     if value is None or str(value).strip() == "":
         return default
@@ -68,13 +72,15 @@ def _flag(args: Mapping[str, Any], name: str, default: bool) -> bool:
 
 
 def options_from_args(args: Mapping[str, Any]) -> ExportOptions:
-    """``labels``, ``lang``, ``split_select_multiple``, ``group_prefix`` from a mapping."""
+    """``labels``, ``lang``, ``split_select_multiple``, ``group_prefix``, ``bom`` from a
+    mapping."""
     lang = args.get("lang")
     return ExportOptions(
-        labels=_flag(args, "labels", False),
+        labels=flag(args, "labels", False),
         lang=str(lang).strip() or None if lang is not None else None,
-        split_select_multiple=_flag(args, "split_select_multiple", False),
-        group_prefix=_flag(args, "group_prefix", True),
+        split_select_multiple=flag(args, "split_select_multiple", False),
+        group_prefix=flag(args, "group_prefix", True),
+        bom=flag(args, "bom", True),
     )
 
 
@@ -89,9 +95,11 @@ class PreparedExport:
     user: Any
     page_size: int = 1000
 
-    def records(self, *, with_repeats: bool = False) -> Iterator[EntryRecord]:
-        """The entries, read page by page (``with_repeats``: for a ZIP, the repeat tables'
-        stored cells too)."""
+    def records(
+        self, *, with_repeats: bool = False, with_media: bool = False
+    ) -> Iterator[EntryRecord]:
+        """The entries, read page by page (``with_repeats``: for a ZIP or an XLSX, the repeat
+        tables' stored cells too; ``with_media``: the photos' hashes and names)."""
         return iter_records(
             self.engine,
             self.entry_filter,
@@ -99,22 +107,36 @@ class PreparedExport:
             page_size=self.page_size,
             stored=self.layout.stored_cell_layouts,
             with_repeats=with_repeats,
+            with_media=with_media,
         )
 
     def count(self) -> int:
         """How many entries match (before the kecamatan re-check; for progress bars)."""
         return count_entries(self.engine, self.entry_filter, self.user)
 
+    def media_size(self) -> tuple[int, int]:
+        """``(photos, bytes)`` of the ZIP's ``media/`` (to show before the download)."""
+        return media_size(self.engine, self.entry_filter, self.user)
+
     def csv(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
         """The root CSV's bytes."""
         return csv_chunks(self.layout, records if records is not None else self.records())
 
-    def zip(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
-        """The ZIP's bytes (root CSV + one CSV per repeat); ``records`` from
+    def zip(
+        self, records: Iterator[EntryRecord] | None = None, *, media_root: Path | None = None
+    ) -> Iterator[bytes]:
+        """The ZIP's bytes (root CSV + one CSV per repeat, with ``media_root`` the photos in
+        ``media/``); ``records`` from ``records(with_repeats=True, with_media=...)``."""
+        if records is None:
+            records = self.records(with_repeats=True, with_media=media_root is not None)
+        return zip_chunks(self.layout, records, self.form_id, media_root=media_root)
+
+    def xlsx(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
+        """The XLSX workbook's bytes (one sheet per table); ``records`` from
         ``records(with_repeats=True)``."""
         if records is None:
             records = self.records(with_repeats=True)
-        return zip_chunks(self.layout, records, self.form_id)
+        return xlsx_chunks(self.layout, records, self.form_id)
 
 
 def prepare_export(
@@ -146,12 +168,19 @@ def prepare_export(
     if options.lang is not None and languages and options.lang not in languages:
         raise ExportError(400, "bad_lang", lang=options.lang, choices=", ".join(languages))
     lang = options.lang or newest.default_language
+    tables = build_tables(versions)
+    entry_filter = replace(entry_filter, form_id=form_id)
+    select_values = None
+    if options.split_select_multiple:  # Central's split columns: the values chosen, one pass
+        answers = (r.answers for r in iter_records(engine, entry_filter, user))
+        select_values = collect_select_values(tables, answers)
     layout = ExportLayout(
-        build_tables(versions),
+        tables,
         merged_choices(versions),
         replace(options, lang=lang),
         newest.default_language,
         region_names(versions, lang),
+        select_values,
     )
     layout.use_stored_cells({form.version: build_tables([form]) for form in versions})
-    return PreparedExport(engine, form_id, layout, replace(entry_filter, form_id=form_id), user)
+    return PreparedExport(engine, form_id, layout, entry_filter, user)

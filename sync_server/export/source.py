@@ -2,11 +2,11 @@
 
 :func:`load_forms` gives every published version of a form (newest first).
 :func:`iter_records` reads the entries of one export as :class:`EntryRecord` objects in keyset
-blocks: the next ``n`` entry ids in primary-key order (``WHERE entry_id > last ORDER BY entry_id
-LIMIT n``), filtered, each block in its own short read transaction. Memory does not grow with the
-number of entries, no transaction stays open while a slow client downloads, and one export walks
-the entries table once, whatever the filter. Rows come in entry-id order (the primary key), which is
-stable between runs; sort by ``SubmissionDate`` in the spreadsheet if needed.
+blocks, **newest first** as Central's export (``ORDER BY created_at DESC, entry_id DESC``): the
+next ``n`` entries of the form before the last one read (on the ``(form_id, created_at,
+entry_id)`` index), filtered, each block in its own short read transaction. Memory does not grow
+with the number of entries, no transaction stays open while a slow client downloads, and one
+export walks the form's entries once, whatever the filter.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ..schema import (
 from .cells import decode_repeats
 from .rows import EntryRecord, decode_answers, device_of
 
-__all__ = ["count_entries", "iter_records", "load_forms", "region_names"]
+__all__ = ["count_entries", "iter_records", "load_forms", "media_size", "region_names"]
 
 PAGE_SIZE = 1000
 _decode_meta = msgspec.json.Decoder().decode
@@ -70,29 +70,47 @@ def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
     return names
 
 
+Position = tuple[str, str]  # (created_at, entry_id) of the last entry read
+
+
+def _next_block(flt: EntryFilter, after: Position | None, block: int, *columns: Any) -> Any:
+    """The next ``block`` entries of the form, newest first, after ``after`` (unfiltered);
+    ``columns``: only these columns of ``entries`` (default: all)."""
+    stmt = select(*columns) if columns else select(entries)
+    if flt.form_id is not None:
+        stmt = stmt.where(entries.c.form_id == flt.form_id)
+    if after is not None:
+        created, entry_id = after
+        stmt = stmt.where(
+            (entries.c.created_at <= created)
+            & ((entries.c.created_at < created) | (entries.c.entry_id < entry_id))
+        )
+    return stmt.order_by(entries.c.created_at.desc(), entries.c.entry_id.desc()).limit(block)
+
+
 def _block_query(
     flt: EntryFilter,
     user: Any,
-    after: str | None,
+    after: Position | None,
     block: int,
     stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
 ) -> Any:
-    """The entries of the next ``block`` entry ids (in primary-key order) that pass the filter.
+    """The entries of the next block (:func:`_next_block`) that pass the filter.
 
-    The block is a ``LIMIT`` subquery, so the database walks the primary key and filters only
-    those rows: a plain ``WHERE <filters> ORDER BY entry_id LIMIT n`` lets SQLite pick the
-    region or form index and sort every matching row (with its answers) on every page.
+    The block is a ``LIMIT`` subquery, so the database walks the ``(form_id, created_at,
+    entry_id)`` index and filters only those rows: a plain ``WHERE <filters> ORDER BY ... LIMIT
+    n`` lets SQLite pick the region index and sort every matching row on every page.
 
     With ``stored`` (form version -> the ``layout`` of the stored cells the export reads), an
     entry with fresh stored cells (its head ``rev``, its form and version, that version's
     layout) comes with them and without its answers; the others come with their head revision's
     answers and meta, as without ``stored``.
     """
-    inner = select(entries)
-    if after is not None:
-        inner = inner.where(entries.c.entry_id > after)
-    blk = inner.order_by(entries.c.entry_id).limit(block).subquery("blk")
+    # the block's entries joined in entry-id order: the lookups in the revisions and
+    # export_cells indexes (keyed by entry id) then walk each index forwards
+    newest = _next_block(flt, after, block).subquery("newest")
+    blk = select(newest).order_by(newest.c.entry_id).subquery("blk")
     head = revisions.alias("head")
     head_on = (head.c.entry_id == blk.c.entry_id) & (head.c.rev == blk.c.head_rev)
     columns = [
@@ -134,6 +152,19 @@ def _block_query(
         joined = blk.join(head, head_on)
         found = true()
         columns += [head.c.answers, head.c.meta, null(), null(), null()]
+    # per entry: its revisions, its photos stored and referred to (correlated counts: the
+    # probes land on the index pages the joins above read anyway)
+    revs = revisions.alias("revs")
+    refs = entry_attachments.alias("refs")
+    stored_files = attachments.alias("stored_files")
+    columns += [
+        select(func.count()).where(revs.c.entry_id == blk.c.entry_id).scalar_subquery(),
+        select(func.count(stored_files.c.sha256))
+        .select_from(refs.outerjoin(stored_files, stored_files.c.sha256 == refs.c.sha256))
+        .where(refs.c.entry_id == blk.c.entry_id)
+        .scalar_subquery(),
+        select(func.count()).where(refs.c.entry_id == blk.c.entry_id).scalar_subquery(),
+    ]
     stmt = (
         select(*columns)
         .select_from(joined.outerjoin(users, users.c.username == blk.c.officer))
@@ -143,59 +174,36 @@ def _block_query(
     return apply_user_scope(stmt, user, table=blk) if user is not None else stmt
 
 
-def _block_end(conn: Any, after: str | None, block: int) -> str | None:
-    """The last entry id of the next block, ``None`` when the block reaches the end."""
-    stmt = select(entries.c.entry_id)
-    if after is not None:
-        stmt = stmt.where(entries.c.entry_id > after)
-    return conn.execute(
-        stmt.order_by(entries.c.entry_id).limit(1).offset(block - 1)
-    ).scalar_one_or_none()
+def _block_end(conn: Any, flt: EntryFilter, after: Position | None, block: int) -> Any:
+    """``(created_at, entry_id)`` of the last entry of the next block, ``None`` at the end
+    (an index-only walk of the ``(form_id, created_at, entry_id)`` index)."""
+    row = conn.execute(
+        _next_block(flt, after, 1, entries.c.created_at, entries.c.entry_id).offset(block - 1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
-def _in_range(column: Any, after: str | None, end: str | None) -> Any:
-    """``after < column <= end`` (either end open when ``None``)."""
-    cond = true()
-    if after is not None:
-        cond = cond & (column > after)
-    if end is not None:
-        cond = cond & (column <= end)
-    return cond
+def _block_ids(flt: EntryFilter, after: Position | None, block: int) -> Any:
+    """The entry ids of the next block, as a subquery for ``IN`` (no list of 1,000 bound
+    parameters to render)."""
+    return _next_block(flt, after, block, entries.c.entry_id).scalar_subquery()
 
 
-def _counts(
-    conn: Any, after: str | None, end: str | None
-) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-    """Revisions and attachments (stored, referred to) per entry of the block ``(after, end]``.
-
-    The block is given by its entry-id range, not by a list of 1,000 ids: the database walks the
-    same index, and the statement is small to build and to plan.
-    """
-    revs = dict(
-        conn.execute(
-            select(revisions.c.entry_id, func.count())
-            .where(_in_range(revisions.c.entry_id, after, end))
-            .group_by(revisions.c.entry_id)
-        ).all()
-    )
-    files = {
-        row[0]: (int(row[1]), int(row[2]))
-        for row in conn.execute(
-            select(
-                entry_attachments.c.entry_id,
-                func.count(attachments.c.sha256),
-                func.count(),
-            )
-            .select_from(
-                entry_attachments.outerjoin(
-                    attachments, attachments.c.sha256 == entry_attachments.c.sha256
-                )
-            )
-            .where(_in_range(entry_attachments.c.entry_id, after, end))
-            .group_by(entry_attachments.c.entry_id)
-        ).all()
-    }
-    return revs, files
+def _media(conn: Any, ids: Any) -> dict[str, list[tuple[str, str]]]:
+    """The photos stored on the server per entry of the block ``ids``: ``(sha256, file
+    name)``."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    rows = conn.execute(
+        select(entry_attachments.c.entry_id, attachments.c.sha256, entry_attachments.c.filename)
+        .select_from(
+            entry_attachments.join(attachments, attachments.c.sha256 == entry_attachments.c.sha256)
+        )
+        .where(entry_attachments.c.entry_id.in_(ids))
+        .order_by(entry_attachments.c.entry_id, entry_attachments.c.filename)
+    ).all()
+    for entry_id, sha256, filename in rows:
+        out.setdefault(entry_id, []).append((sha256, filename))
+    return out
 
 
 def iter_records(
@@ -206,8 +214,11 @@ def iter_records(
     page_size: int = PAGE_SIZE,
     stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
+    with_media: bool = False,
 ) -> Iterator[EntryRecord]:
     """The entries an export covers, as records, block by block (``user=None``: no scope).
+
+    ``with_media``: each record lists its photos stored on the server (for a ZIP with media).
 
     Each block of ``page_size`` entry ids is read in its own short read transaction. With
     ``stored`` (see :func:`_block_query`) records carry their stored cells where they are fresh
@@ -218,15 +229,17 @@ def iter_records(
     """
     if flt.kecamatan is not None and len(flt.kecamatan) >= KECAMATAN_COLUMN:
         stored = None
-    after: str | None = None
+    after: Position | None = None
     while True:
         with read_tx(engine) as conn:
-            end = _block_end(conn, after, page_size)
+            end = _block_end(conn, flt, after, page_size)
             rows = sorted(
                 conn.execute(_block_query(flt, user, after, page_size, stored, with_repeats)).all(),
-                key=lambda row: row[0],
+                key=lambda row: (row[1], row[0]),
+                reverse=True,
             )
-            revs, files = _counts(conn, after, end) if rows else ({}, {})
+            ids = _block_ids(flt, after, page_size)
+            media = _media(conn, ids) if rows and with_media else {}
         for (
             entry_id,
             created_at,
@@ -241,6 +254,9 @@ def iter_records(
             root_cells,
             device_id,
             repeat_cells,
+            revision_count,
+            present,
+            expected,
         ) in rows:
             if root_cells is None:
                 answers = decode_answers(answers_json)
@@ -250,7 +266,6 @@ def iter_records(
                 device_id = device_of(meta, answers)
             else:
                 answers = {}
-            present, expected = files.get(entry_id, (0, 0))
             yield EntryRecord(
                 entry_id,
                 created_at,
@@ -261,14 +276,15 @@ def iter_records(
                 review_status,
                 review_comment or "",
                 device_id,
-                max(0, int(revs.get(entry_id, 1)) - 1),
-                present,
-                expected,
+                max(0, int(revision_count) - 1),
+                int(present),
+                int(expected),
                 answers,
                 root_cells,
                 (decode_repeats(repeat_cells) or [])
                 if with_repeats and root_cells is not None
                 else None,
+                media.get(entry_id, []) if with_media else None,
             )
         if end is None:
             return
@@ -282,3 +298,24 @@ def count_entries(engine: Engine, flt: EntryFilter, user: Any = None) -> int:
         stmt = apply_user_scope(stmt, user)
     with read_tx(engine) as conn:
         return int(conn.execute(stmt).scalar_one())
+
+
+def media_size(engine: Engine, flt: EntryFilter, user: Any = None) -> tuple[int, int]:
+    """``(photos, bytes)`` the ZIP's ``media/`` will hold for this export (each stored file
+    counted once; before the kecamatan re-check, like :func:`count_entries`)."""
+    files = (
+        select(attachments.c.sha256, attachments.c.size)
+        .select_from(
+            entries.join(
+                entry_attachments, entry_attachments.c.entry_id == entries.c.entry_id
+            ).join(attachments, attachments.c.sha256 == entry_attachments.c.sha256)
+        )
+        .distinct()
+    )
+    files = apply_filter(files, flt)
+    if user is not None:
+        files = apply_user_scope(files, user)
+    inner = files.subquery("files")
+    with read_tx(engine) as conn:
+        count, size = conn.execute(select(func.count(), func.sum(inner.c.size))).one()
+    return int(count or 0), int(size or 0)

@@ -73,3 +73,31 @@ def test_stdout_and_errors(sqlite_seeded: Seeded) -> None:
     assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
     bad_lang = run(sqlite_seeded, FORM_ID, "--lang", "fr")
     assert bad_lang.exit_code == 1 and "fr" in bad_lang.output
+
+
+def test_xlsx_no_bom_and_photos_on_the_command_line(sqlite_seeded: Seeded, tmp_path: Path) -> None:
+    import openpyxl
+
+    from .conftest import PHOTO
+
+    book_path = tmp_path / "ekspor.xlsx"
+    result = run(sqlite_seeded, FORM_ID, "--xlsx", "--out", str(book_path), "--region", "16.05")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(book_path, read_only=True)
+    assert book.sheetnames == [FORM_ID, "temuan", "tindakan"]
+    rows = list(book[FORM_ID].iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][rows[0].index("RegionCode")] == "16.05"
+    raw = tmp_path / "mentah.csv"
+    assert run(sqlite_seeded, FORM_ID, "--no-bom", "--out", str(raw)).exit_code == 0
+    web = get(sqlite_seeded, "admin", f"/export/{FORM_ID}.csv", bom="0").content
+    assert raw.read_bytes() == web and not web.startswith(b"\xef\xbb\xbf") and b"\r\n" not in web
+    with_photos, without = tmp_path / "a.zip", tmp_path / "b.zip"
+    assert run(sqlite_seeded, FORM_ID, "--zip", "--out", str(with_photos)).exit_code == 0
+    assert (
+        run(sqlite_seeded, FORM_ID, "--zip", "--no-attachments", "--out", str(without)).exit_code
+        == 0
+    )
+    assert zipfile.ZipFile(with_photos).read("media/papan, informasi.jpg") == PHOTO
+    assert not [n for n in zipfile.ZipFile(without).namelist() if n.startswith("media/")]
+    both = run(sqlite_seeded, FORM_ID, "--zip", "--xlsx")
+    assert both.exit_code == 2 and "exclude" in both.output

@@ -29,18 +29,21 @@ ROOT_HEADERS = [
     "lokasi-Altitude",
     "lokasi-Accuracy",
     "foto",
+    "meta-instanceID",
     "KEY",
     "SubmitterID",
     "SubmitterName",
     "AttachmentsPresent",
     "AttachmentsExpected",
+    "Status",
     "ReviewState",
-    "ReviewComment",
     "DeviceID",
     "Edits",
     "FormVersion",
     "RegionCode",
     "RegionName",
+    "ReviewStatus",
+    "ReviewComment",
 ]
 NAMES = {"petugas_plg": "Petugas Palembang", "petugas_mura": "Petugas Musi Rawas"}
 REGION_NAMES = {"16.71": "Kota Palembang", "16.05": "Kabupaten Musi Rawas"}
@@ -87,12 +90,16 @@ def expected_root(seeded: Seeded, entry_id: str, labels: bool = False) -> dict[s
         "lokasi-Altitude": num(geo.get("altitude")),
         "lokasi-Accuracy": num(geo.get("accuracy")),
         "foto": a["foto"]["filename"] if "foto" in a else "",
+        "meta-instanceID": f"uuid:{entry_id}",
         "KEY": f"uuid:{entry_id}",
         "SubmitterID": item["officer"],
         "SubmitterName": NAMES[item["officer"]],
         "AttachmentsPresent": "1" if "foto" in a else "0",
         "AttachmentsExpected": "1" if "foto" in a else "0",
-        "ReviewState": "needs_correction" if entry_id == seeded.reviewed else "received",
+        "Status": "",
+        # Central's vocabulary: unreviewed is empty, a later revision "edited"
+        "ReviewState": {seeded.reviewed: "hasIssues", seeded.edited: "edited"}.get(entry_id, ""),
+        "ReviewStatus": "needs_correction" if entry_id == seeded.reviewed else "received",
         "ReviewComment": {seeded.reviewed: "Cek, lagi", seeded.edited: "Nama unit diperbaiki"}.get(
             entry_id, ""
         ),
@@ -163,6 +170,7 @@ def test_zip_has_root_and_nested_repeat_tables_joined_by_keys(seeded: Seeded) ->
         f"{FORM_ID}.csv",
         f"{FORM_ID}-temuan.csv",
         f"{FORM_ID}-tindakan.csv",
+        "media/papan, informasi.jpg",  # the photos, as in Central's ZIP (on by default)
     ]
     root = read_csv_bytes(archive.read(f"{FORM_ID}.csv"))
     assert root == read_csv_bytes(get(seeded, "admin", f"/export/{FORM_ID}.csv").content)
@@ -197,6 +205,7 @@ def test_zip_has_root_and_nested_repeat_tables_joined_by_keys(seeded: Seeded) ->
             io.BytesIO(archive.read(name)), encoding="utf-8-sig", dtype=str, keep_default_na=False
         )
         for name in archive.namelist()
+        if name.endswith(".csv")
     }
     joined = frames[f"{FORM_ID}-temuan.csv"].merge(
         frames[f"{FORM_ID}.csv"], left_on="PARENT_KEY", right_on="KEY", suffixes=("", "_entry")
@@ -219,8 +228,9 @@ def test_labels_language_split_and_no_group_prefix(seeded: Seeded) -> None:
     header = list(rows[0])
     assert "kabkota" in header and "identitas-kabkota" not in header
     split = [h for h in header if h.startswith("bukti/")]
-    assert split == ["bukti/regulasi", "bukti/foto", "bukti/notulen", "bukti/survei"]
-    assert header.index("bukti/regulasi") == header.index("bukti") + 1
+    # as Central: one column per value chosen in the exported entries, sorted
+    assert split == ["bukti/foto", "bukti/notulen", "bukti/regulasi", "bukti/survei"]
+    assert header.index("bukti/foto") == header.index("bukti") + 1
     by_key = {row["KEY"]: row for row in rows}
     for entry_id, item in seeded.pushed.items():
         row = by_key[f"uuid:{entry_id}"]

@@ -86,6 +86,8 @@ def test_an_export_of_keyed_entries_shows_no_key(seeded: Seeded) -> None:
     assert resp.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(resp.content))
     for name in archive.namelist():
+        if name.startswith("media/"):  # the photos (bytes), not tables
+            continue
         body = archive.read(name).decode("utf-8-sig")
         assert "@key" not in body and MARK not in body
         assert answers["temuan"][0][KEY] not in body

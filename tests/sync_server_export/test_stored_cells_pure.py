@@ -190,6 +190,8 @@ def test_lines_from_stored_cells_equal_lines_from_answers(
     )
     assert layout.root_line(from_cells) == layout.root_line(from_answers)
     assert list(layout.repeat_lines(from_cells)) == list(layout.repeat_lines(from_answers))
+    # the XLSX's cells (the CSV's field texts as lists) are the same both ways too
+    assert list(layout.field_rows(from_cells)) == list(layout.field_rows(from_answers))
 
 
 def test_an_answer_the_version_does_not_have_is_not_stored() -> None:
@@ -259,6 +261,15 @@ def test_the_layout_key_changes_with_the_columns_and_the_cell_format() -> None:
     v1[0].fields[0] = type(field)(field.name, "text", None, field.groups)
     assert field.type != "text"
     assert stored_layout(v1) != CellRenderer(V1).layout_key
+    # the KEYs of a repeat hold the groups around it: a repeat moved into a group, or a
+    # question into another group, is another layout (stored KEY suffixes would be stale)
+    moved = build_tables([V1])
+    moved[1].groups = ("kelompok",)
+    assert stored_layout(moved) != stored_layout(build_tables([V1]))
+    regrouped = build_tables([V1])
+    first = regrouped[0].fields[0]
+    regrouped[0].fields[0] = type(first)(first.name, first.type, first.list_name, ("lain",))
+    assert stored_layout(regrouped) != stored_layout(build_tables([V1]))
 
 
 def test_device_id_cell_is_the_same_from_memory_and_from_json() -> None:
@@ -267,3 +278,52 @@ def test_device_id_cell_is_the_same_from_memory_and_from_json() -> None:
         assert device_of({}, {"deviceid": value}) == device_of(
             {}, decode_answers(json.dumps(stored))
         )
+
+
+def test_repeat_keys_with_groups_are_the_same_from_stored_cells() -> None:
+    """A repeat inside a group (Central's ``children/child``): KEY ``.../children/child[1]``,
+    nested ``.../children/child[2]/toy[1]``, from the stored cells as from the answers."""
+    form = load_xlsform(FORMS / "central" / "multirepeat.md")
+    tables = build_tables([form])
+    layout = ExportLayout(tables, form.choices, ExportOptions(), form.default_language)
+    layout.use_stored_cells({form.version: tables})
+    answers = {
+        "name": "Bob",
+        "child": [
+            {"name_child": "Billy", "toy": [{"name_toy": "R2-D2"}]},
+            {"name_child": "Blaine", "toy": [{"name_toy": "BB-8"}, {"name_toy": "Porg"}]},
+        ],
+    }
+    stored = CellRenderer(form).render(answers, {})
+    assert stored is not None
+    common = {
+        "entry_id": "e1",
+        "submission_date": "2024-08-13T02:00:00.000000Z",
+        "officer": "alice",
+        "officer_name": "Alice",
+        "region": "16.71",
+        "form_version": form.version,
+        "review_status": "received",
+        "review_comment": "",
+        "device_id": "",
+        "edits": 0,
+        "attachments_present": 0,
+        "attachments_expected": 0,
+    }
+    from_answers = EntryRecord(**common, answers=answers)
+    from_cells = EntryRecord(
+        **common,
+        answers={},
+        cells=stored.root,
+        repeat_cells=decode_repeats(stored.repeats) or [],
+    )
+    lines = list(layout.repeat_lines(from_answers))
+    assert lines == list(layout.repeat_lines(from_cells))
+    assert list(layout.field_rows(from_answers)) == list(layout.field_rows(from_cells))
+    assert [line for _, line in lines] == [
+        "Billy,,uuid:e1,uuid:e1/children/child[1]\r\n",
+        "R2-D2,uuid:e1/children/child[1],uuid:e1/children/child[1]/toy[1]\r\n",
+        "Blaine,,uuid:e1,uuid:e1/children/child[2]\r\n",
+        "BB-8,uuid:e1/children/child[2],uuid:e1/children/child[2]/toy[1]\r\n",
+        "Porg,uuid:e1/children/child[2],uuid:e1/children/child[2]/toy[2]\r\n",
+    ]
