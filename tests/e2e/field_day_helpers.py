@@ -26,8 +26,8 @@ FAST = {"backoff_base": 0.01, "backoff_cap": 0.05, "timeout": (3.0, 20.0)}
 AUTOMATIC = ("start", "end", "today", "deviceid", "username")
 META_COLUMNS = frozenset((
     "SubmissionDate", "KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent",
-    "AttachmentsExpected", "ReviewState", "ReviewComment", "DeviceID", "Edits", "FormVersion",
-    "RegionCode", "RegionName",
+    "AttachmentsExpected", "Status", "ReviewState", "ReviewStatus", "ReviewComment", "DeviceID",
+    "Edits", "FormVersion", "RegionCode", "RegionName", "meta-instanceID",
 ))
 GEO_SUFFIXES = {"Latitude": "latitude", "Longitude": "longitude", "Altitude": "altitude",
                 "Accuracy": "accuracy"}

@@ -302,5 +302,5 @@ def test_a_field_day_with_review_correction_conflict_and_export(
     assert photo_cells == ["antrean_daring.jpg"]
     assert (rows[a1]["AttachmentsPresent"], rows[a1]["AttachmentsExpected"]) == ("1", "1")
     assert rows[a3]["ReviewState"] == "approved"
-    assert rows[a2]["ReviewState"] == "received"
+    assert rows[a2]["ReviewStatus"] == "received"
     assert rows[a1]["SubmitterID"] == "ani" and rows[b2]["SubmitterID"] == "budi"
