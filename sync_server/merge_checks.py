@@ -1,0 +1,58 @@
+"""Invalid heads and the revisions tablets build on them.
+
+A merged head that does not validate is stored with open conflicts of kind ``"invalid"``
+(:mod:`sync_server.merge`). A tablet that pulled such a head keeps working on it: its next
+revision is accepted although it is not valid yet, as long as it does not make things worse
+(every invalid path it has was already invalid in its parent). The entry stays in conflict
+until the issues are fixed (by the tablet or by a supervisor's resolution).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from .forms_store import FormCache
+from .payload import Revision
+from .schema import revisions
+
+__all__ = ["has_invalid", "tolerated_issues"]
+
+log = logging.getLogger(__name__)
+
+
+def has_invalid(conflicts_json: str) -> bool:
+    """Whether an entry's stored conflicts include a validation issue of its head."""
+    if '"invalid"' not in conflicts_json:
+        return False
+    return any(c.get("kind") == "invalid" for c in json.loads(conflicts_json))
+
+
+def tolerated_issues(
+    conn: Connection, forms: FormCache, rev: Revision, issues: Sequence[Any]
+) -> bool:
+    """Whether ``rev`` (with validation ``issues``) builds on a stored invalid revision of the
+    same entry and adds no invalid path beyond that parent's."""
+    if rev.parent_rev is None or not issues:
+        return False
+    row = conn.execute(
+        select(revisions.c.answers, revisions.c.form_id, revisions.c.form_version).where(
+            revisions.c.entry_id == rev.entry_id, revisions.c.rev == rev.parent_rev
+        )
+    ).first()
+    if row is None or row.form_id != rev.form_id:
+        return False
+    form = forms.get(conn, row.form_id, row.form_version)
+    if form is None:
+        return False
+    try:
+        parent_issues = form.validate(json.loads(row.answers))
+    except Exception:
+        log.exception("validation crashed on stored revision %s", rev.parent_rev)
+        return False
+    before = {issue.path for issue in parent_issues}
+    return bool(before) and all(issue.path in before for issue in issues)
