@@ -20,16 +20,16 @@ from .forms_store import FormCache
 from .payload import Revision
 from .schema import revisions
 
-__all__ = ["has_invalid", "tolerated_issues"]
+__all__ = ["has_open_conflicts", "tolerated_issues"]
 
 log = logging.getLogger(__name__)
 
 
-def has_invalid(conflicts_json: str) -> bool:
-    """Whether an entry's stored conflicts include a validation issue of its head."""
-    if '"invalid"' not in conflicts_json:
-        return False
-    return any(c.get("kind") == "invalid" for c in json.loads(conflicts_json))
+def has_open_conflicts(conflicts_json: str | None) -> bool:
+    """Whether an entry has open conflicts: then even a tablet revision on top of its head is
+    planned again (its validity decides the "invalid" ones, and conflict paths are indexed in
+    the new head, whose repeat instances may have moved)."""
+    return bool(conflicts_json) and conflicts_json.strip() != "[]"
 
 
 def tolerated_issues(

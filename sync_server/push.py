@@ -39,7 +39,7 @@ from .entry_rows import (
 )
 from .forms_store import FormCache
 from .merge import Calculations, RevisionNode, nodes_from, plan_head
-from .merge_checks import has_invalid, tolerated_issues
+from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
 from .payload import Limits, Rejected, Revision, attachment_refs, parse_revision
 from .schema import attachments, entries, entry_attachments, revisions
@@ -232,7 +232,7 @@ def _apply(
             {"rev": rev.rev, "parent_rev": rev.parent_rev},
         )
     )
-    if rev.parent_rev == entry["head_rev"] and not has_invalid(entry["conflicts"]):
+    if rev.parent_rev == entry["head_rev"] and not has_open_conflicts(entry["conflicts"]):
         # A device edit on top of the head adds no conflict and resolves none.
         head_rev, merged = rev.rev, False
         plan_conflicts = json.loads(entry["conflicts"])
