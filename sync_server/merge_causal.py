@@ -72,6 +72,14 @@ class Graph:
         self.derived = derived  # rev -> calculated names
         self._anc: dict[str, frozenset[str]] = {}
         self._states: dict[str, State] = {}
+        self._keys: dict[str, tuple[int, str]] = {}
+
+    def order_key(self, rev: str) -> tuple[int, str]:
+        """``(generation, rev)``: the fixed order of revisions (memoized)."""
+        key = self._keys.get(rev)
+        if key is None:
+            key = self._keys[rev] = (generation(rev), rev)
+        return key
 
     def add(
         self, rev: str, parents: tuple[str, ...], kind: str, answers: Mapping[str, Any]
@@ -94,7 +102,7 @@ class Graph:
                 continue
             todo.append(current)
             pending.extend(self.parents[current])
-        for current in sorted(todo, key=lambda r: (generation(r), r)):
+        for current in sorted(todo, key=self.order_key):
             acc = {current}
             for parent in self.parents[current]:
                 if parent in self.parents:
@@ -110,15 +118,15 @@ class Graph:
     def common_ancestor(self, a: str, b: str) -> str | None:
         """The newest common ancestor (highest generation, then id); only for display/order."""
         shared = self.ancestors(a) & self.ancestors(b)
-        return max(shared, key=lambda r: (generation(r), r)) if shared else None
+        return max(shared, key=self.order_key) if shared else None
 
     def state(self, rev: str) -> State:
         """The merge state of ``rev`` (computed once, parents first)."""
         if rev in self._states:
             return self._states[rev]
-        for current in sorted(self.ancestors(rev), key=lambda r: (generation(r), r)):
-            if current not in self._states:
-                self._states[current] = self._compute(current)
+        todo = [r for r in self.ancestors(rev) if r not in self._states]
+        for current in sorted(todo, key=self.order_key):
+            self._states[current] = self._compute(current)
         return self._states[rev]
 
     def set_state(self, rev: str, state: State) -> None:
