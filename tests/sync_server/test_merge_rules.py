@@ -166,22 +166,24 @@ def test_device_edit_on_a_conflicted_head_keeps_the_conflict_open() -> None:
 
 
 def test_criss_cross_keeps_both_updates() -> None:
-    """Two tablets each pull a different merge of the same pair; the newest common ancestor
-    of their next revisions already holds one side's value."""
-    base = _node(None, {"x": 0, "y": 0, "z": 0})
-    a = _node(base.rev, {"x": 1, "y": 0, "z": 0})
-    b = _node(base.rev, {"x": 0, "y": 1, "z": 0})
+    """Two tablets each go on from a different merge of the same two revisions. Their newest
+    common ancestor is one of those two revisions, which already holds one side's change: a
+    three-way merge against it sees a change the other tablet never made (a false conflict or,
+    with other values, a lost update). Per-field writers see each tablet's own change."""
+    base = _node(None, {"x": 0, "y": 0})
+    a = _node(base.rev, {"x": 1, "y": 0})
+    b = _node(base.rev, {"x": 0, "y": 1})
     nodes = _nodes(base, a, b)
     m1 = plan_head(nodes).merges[-1][0]
     # a second merge of the same two sides (e.g. made by an older server, other order)
     m2 = RevisionNode("3-othermerge", (b.rev, a.rev), "merge", "f", "1", "16.71", m1.answers)
     nodes.update({m1.rev: m1, m2.rev: m2})
-    c = _node(m1.rev, {"x": 5, "y": 1, "z": 0})
-    d = _node(m2.rev, {"x": 1, "y": 1, "z": 7})
+    c = _node(m1.rev, {"x": 2, "y": 1})
+    d = _node(m2.rev, {"x": 1, "y": 2})
     nodes.update({c.rev: c, d.rev: d})
     plan = plan_head(nodes)
-    assert plan.open_conflicts == []
-    assert plan.merges[-1][0].answers == {"x": 5, "y": 1, "z": 7}
+    assert plan.conflicts == [] and plan.open_conflicts == []
+    assert plan.merges[-1][0].answers == {"x": 2, "y": 2}
 
 
 # --- 3. invalid merged heads ------------------------------------------------------------
