@@ -32,7 +32,7 @@ class SyncError(Exception):
 
     Reasons: ``no_connection``, ``wrong_password``, ``token_revoked``, ``not_signed_in``,
     ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``busy``,
-    ``unexpected``.
+    ``certificate`` (the server's HTTPS certificate cannot be verified), ``unexpected``.
     """
 
     def __init__(self, reason: str, detail: str = "", **params: Any) -> None:
@@ -95,8 +95,14 @@ class ApiClient:
         rng: random.Random | None = None,
         on_bytes: Callable[[int, int], None] | None = None,
         user_agent: str = "kpk-field-app",
+        ca_bundle: str | None = None,
     ) -> None:
-        """Prepare a session; nothing is sent yet. ``on_bytes(sent, received)`` counts traffic."""
+        """Prepare a session; nothing is sent yet. ``on_bytes(sent, received)`` counts traffic.
+
+        ``ca_bundle``: a PEM file of the certificate authorities to trust for HTTPS (a server
+        whose certificate comes from the office's own authority); ``None`` trusts the system's.
+        Certificates are always verified: a failure is reported, never ignored.
+        """
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
@@ -106,6 +112,9 @@ class ApiClient:
         self.cancel = cancel or threading.Event()
         self.rng = rng or random.Random()
         self.on_bytes = on_bytes
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE in the environment win
+        # over a Session's own ``verify``, and the office's authority must not be overridden.
+        self.verify: str | bool = ca_bundle or True
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept"] = "application/json"
@@ -159,8 +168,11 @@ class ApiClient:
             retry_after = None
             try:
                 response = self.session.request(
-                    method, url, data=data, headers=headers, timeout=timeout or self.timeout
+                    method, url, data=data, headers=headers, timeout=timeout or self.timeout,
+                    verify=self.verify,
                 )
+            except requests.exceptions.SSLError as exc:  # not worth retrying: say why
+                raise SyncError("certificate", f"{method} {path}: {exc}") from exc
             except requests.RequestException as exc:  # refused, reset, cut, timed out
                 last_failure = SyncError("no_connection", f"{method} {path}: {exc}")
             else:

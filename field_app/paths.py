@@ -14,7 +14,15 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["APP_AUTHOR", "APP_NAME", "attachments_dir", "data_dir", "store_dir"]
+__all__ = [
+    "APP_AUTHOR",
+    "APP_NAME",
+    "attachments_dir",
+    "ca_bundle_path",
+    "data_dir",
+    "install_ca_bundle",
+    "store_dir",
+]
 
 APP_NAME = "kpk-field-survey"
 APP_AUTHOR = "KPK"
@@ -51,3 +59,28 @@ def store_dir(base: Path) -> Path:
 def attachments_dir(base: Path) -> Path:
     """The folder of photos (named by their sha256) inside a data folder."""
     return base / "attachments"
+
+
+def ca_bundle_path(base: Path) -> Path | None:
+    """The certificate authority file the app trusts for HTTPS, if one is installed."""
+    path = base / "ca-bundle.pem"
+    return path if path.is_file() else None
+
+
+def install_ca_bundle(base: Path, source: Path) -> Path:
+    """Copy a PEM certificate authority file into the data folder; return where it went.
+
+    Raises ``ValueError`` (with a sentence for people) when ``source`` is not a PEM certificate.
+    """
+    try:
+        text = source.read_text("ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the certificate file {source.name}: {exc}") from exc
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError(f"{source.name} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / "ca-bundle.pem"
+    partial = target.with_suffix(".pem.part")
+    partial.write_text(text, "ascii")
+    partial.replace(target)
+    return target

@@ -2,6 +2,7 @@
 # - PostgreSQL 15 (installed, not running): start the cluster, create a test role and database,
 #   export SURVEY_TEST_DATABASE_URL. Without PostgreSQL the PostgreSQL tests skip with a reason.
 # - Chromium for the browser tests: installed from Debian's packages when missing (needs root).
+# - nginx for the HTTPS deployment test (tests/deploy): installed from Debian's packages when missing.
 # Loopback only.
 
 _svc_log() { echo "[test-services] $*" >&2; }
@@ -33,6 +34,18 @@ if ! command -v chromium >/dev/null 2>&1; then
       || _svc_log "chromium could not be installed; browser tests will skip"
   else
     _svc_log "chromium missing and not root: browser tests will skip"
+  fi
+fi
+
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    _svc_log "installing Debian's nginx for the HTTPS deployment test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+      || _svc_log "nginx could not be installed; the HTTPS deployment test will skip"
+    # the package may start its own default site: the tests run their own nginx on other ports
+    if command -v service >/dev/null 2>&1; then service nginx stop >/dev/null 2>&1 || true; fi
+  else
+    _svc_log "nginx missing and not root: the HTTPS deployment test will skip"
   fi
 fi
 

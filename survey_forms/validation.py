@@ -12,14 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from survey_forms.instance_keys import KEY, key_problems
 from survey_forms.messages import message
+from survey_forms.session_tree import MAX_INSTANCES
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
     from survey_forms.model import Form
     from survey_forms.session import FormSession, Instance
 
-__all__ = ["ValidationIssue", "question_path", "validate_answers"]
+__all__ = ["MAX_ISSUES", "ValidationIssue", "bounded", "question_path", "validate_answers"]
+
+#: The most issues one validation (or ``FormSession.errors()``) lists; the rest are counted in
+#: one more issue (``too_many_issues``). A hostile or broken entry cannot make the answer (a
+#: push response, a review page) grow without bound.
+MAX_ISSUES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +35,10 @@ class ValidationIssue:
 
     ``path`` names the answer (``"ind_01_temuan"``, ``"temuan[0]/rekomendasi"``), ``code`` is one
     of ``required``, ``constraint``, ``type``, ``unknown_field``, ``invalid_choice``,
-    ``repeat_shape``, ``repeat_count``, ``not_relevant``; ``message`` holds ``id`` and ``en`` texts.
+    ``repeat_shape`` (also a malformed or duplicate ``"@key"``, on the instance's path),
+    ``repeat_count``, ``not_relevant``, ``too_many_instances`` (a repeat that would take the entry
+    over ``MAX_INSTANCES``) and ``too_many_issues`` (path ``""``: how many issues were left out);
+    ``message`` holds ``id`` and ``en`` texts.
     """
 
     path: str
@@ -52,13 +62,22 @@ def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
     if not isinstance(answers, dict):
         return [ValidationIssue("", "repeat_shape", message("not_an_object"))]
     issues: list[ValidationIssue] = []
-    _check_shape(form, answers, (), "", issues)
+    _check_shape(form, answers, (), "", issues, [MAX_INSTANCES])
     from survey_forms.session import FormSession
 
     session = FormSession(form, answers, None, validation_only=True)
-    issues.extend(session.errors())
+    issues.extend(session.errors(limit=None))
     _check_relevance_and_counts(form, session, answers, issues)
-    return issues
+    return bounded(issues)
+
+
+def bounded(issues: list[ValidationIssue], limit: int = MAX_ISSUES) -> list[ValidationIssue]:
+    """The first ``limit`` issues, plus one ``too_many_issues`` issue counting the rest."""
+    if len(issues) <= limit:
+        return issues
+    rest = len(issues) - limit
+    summary = ValidationIssue("", "too_many_issues", message("too_many_issues", count=rest))
+    return [*issues[:limit], summary]
 
 
 def _check_shape(
@@ -67,9 +86,18 @@ def _check_shape(
     repeat_path: tuple[str, ...],
     prefix: str,
     issues: list[ValidationIssue],
+    budget: list[int],
 ) -> None:
+    """Check names and repeat shapes; ``budget[0]``: how many more instances to look into.
+
+    Only the first :data:`MAX_INSTANCES` instances (all lists together) are looked into: the
+    session reports an entry with more as ``too_many_instances``, and the work (and the issues)
+    stay bounded whatever the size of the answers.
+    """
     nodes = form.graph.nodes
     for name, value in answers.items():
+        if name == KEY and repeat_path:
+            continue  # an instance's identity (checked with its list below), not an answer
         node = nodes.get(name)
         if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
             issues.append(
@@ -80,12 +108,20 @@ def _check_shape(
             continue
         if node.type == "repeat":
             path = f"{prefix}{name}"
-            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            looked = value[: max(budget[0], 0)] if isinstance(value, list) else None
+            if looked is None or not all(isinstance(item, dict) for item in looked):
                 issues.append(ValidationIssue(path, "repeat_shape", message("repeat_shape")))
                 continue
+            budget[0] -= len(looked)
+            for index, reason in key_problems(looked):
+                issues.append(
+                    ValidationIssue(
+                        f"{path}[{index}]", "repeat_shape", message(f"repeat_key_{reason}")
+                    )
+                )
             inner = (*repeat_path, name)
-            for index, item in enumerate(value):
-                _check_shape(form, item, inner, f"{path}[{index}]/", issues)
+            for index, item in enumerate(looked):
+                _check_shape(form, item, inner, f"{path}[{index}]/", issues, budget)
         # value types are checked by the session, which keeps a bad value and flags it
 
 

@@ -59,4 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .review import init_app as init_review_pages
 
     init_review_pages(app)
+
+    from .observability import init_app as init_observability
+
+    init_observability(app)
     return app

@@ -224,21 +224,50 @@ def revoke_tokens_cmd(ctx: click.Context, username: str) -> None:
     click.echo(f"Revoked {count} token(s) of {username}.")
 
 
+DEMO_BANNER = (
+    "*** DEMO ACCOUNTS: these passwords are public. Use them only on a practice or test server,"
+    " never on the season's server. ***"
+)
+
+
 @cli.command("seed-demo")
+@click.option(
+    "--force-demo-accounts",
+    is_flag=True,
+    help="Create the demo accounts even though the instance holds other (real) accounts.",
+)
 @click.pass_context
-def seed_demo(ctx: click.Context) -> None:
-    """Publish both pilot forms and create the demo accounts (safe to run again)."""
+def seed_demo(ctx: click.Context, force_demo_accounts: bool) -> None:
+    """Publish both pilot forms and create the demo accounts (safe to run again).
+
+    On an instance that already holds accounts other than the demo ones (a real server), the
+    demo accounts are not created unless ``--force-demo-accounts`` is given: the forms are
+    published and the command says loudly what it left out.
+    """
     from survey_forms import pilot_form_path
 
     from .forms_store import publish_file
-    from .users import create_user, get_user
+    from .users import create_user, get_user, list_users
 
     app = _app(ctx)
     _require_schema(app)
+    demo_names = {account["username"] for account in DEMO_ACCOUNTS}
     with write_tx(_engine(app)) as conn:
         for name in ("observasi", "survei_masyarakat"):
             result = publish_file(conn, pilot_form_path(name), actor="seed-demo")
             click.echo(f"Form {result['form_id']} {result['version']}: {result['status']}")
+        real = sorted(u.username for u in list_users(conn) if u.username not in demo_names)
+        if real and not force_demo_accounts:
+            click.secho(
+                f"Demo accounts NOT created: this instance already holds {len(real)} real "
+                f"account(s) ({', '.join(real[:5])}{', ...' if len(real) > 5 else ''}). "
+                "Demo accounts have public passwords; give --force-demo-accounts only on a "
+                "practice server.",
+                fg="yellow",
+                err=True,
+            )
+            return
+        click.secho(DEMO_BANNER, fg="red", bold=True, err=True)
         for account in DEMO_ACCOUNTS:
             if get_user(conn, account["username"]) is None:
                 create_user(
@@ -255,6 +284,7 @@ def seed_demo(ctx: click.Context) -> None:
                 f"Demo {account['role']:<10} {account['username']:<13} "
                 f"password {account['password']:<20} regions {regions}"
             )
+        click.secho(DEMO_BANNER, fg="red", bold=True, err=True)
 
 
 @cli.command("serve")

@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a web sign-in lasts
+    # Bearer token of the Prometheus scraper for GET /metrics; None: /metrics is a 404.
+    "METRICS_TOKEN": None,
 }
 
 ENV_VARS: dict[str, tuple[str, type]] = {
@@ -54,6 +56,7 @@ ENV_VARS: dict[str, tuple[str, type]] = {
     "SURVEY_ATTACHMENTS_DIR": ("ATTACHMENTS_DIR", str),
     "SURVEY_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "SURVEY_TOKEN_LIFETIME_DAYS": ("TOKEN_LIFETIME_DAYS", int),
+    "SURVEY_METRICS_TOKEN": ("METRICS_TOKEN", str),
 }
 
 

@@ -103,9 +103,12 @@ class AppController:
     def client(self) -> SyncClient:
         """The sync client (created, with its HTTP stack, the first time it is needed)."""
         if self._client is None:
+            from field_app.paths import ca_bundle_path
             from field_app.sync_client import SyncClient
 
-            self._client = SyncClient(self.store,
+            bundle = ca_bundle_path(self.data_folder)
+            options = {"ca_bundle": str(bundle)} if bundle else {}
+            self._client = SyncClient(self.store, api_options=options,
                                       attachments_folder=self.data_folder / "attachments")
         return self._client
 

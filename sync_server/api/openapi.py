@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from survey_forms.instance_keys import KEY, KEY_RE
+
 from . import bp
 
 __all__ = ["document"]
@@ -233,7 +235,7 @@ def document() -> dict[str, Any]:
                         _obj(
                             {
                                 "parent_rev": STRING,
-                                "answers": {"type": "object"},
+                                "answers": _ref("Answers"),
                                 "comment": STRING,
                             },
                             ["parent_rev", "answers"],
@@ -249,7 +251,7 @@ def document() -> dict[str, Any]:
                     requestBody=_body(
                         _obj(
                             {
-                                "answers": {"type": "object"},
+                                "answers": _ref("Answers"),
                                 "comment": STRING,
                                 "parent_rev": STRING,
                             },
@@ -328,6 +330,36 @@ def _schemas() -> dict[str, Any]:
             }
         ),
         "Attachment": attachment,
+        "Answers": {
+            "type": "object",
+            "description": (
+                "An entry's answers, keyed by question name (docs/architecture.md, 'Entry "
+                "data'). A repeat is an array of RepeatInstance objects; nested repeats nest "
+                "the same way."
+            ),
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "number"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "array", "items": _ref("RepeatInstance")},
+                    {"type": "object"},
+                ]
+            },
+        },
+        "RepeatInstance": {
+            "type": "object",
+            "description": (
+                "One instance of a repeat: the answers of the questions inside it, plus its "
+                f"identity {KEY!r}, unique within its list. An instance without {KEY!r} (stored "
+                "before keys existed) has the implied key '#<its 0-based index>'. Merges match "
+                "instances by key; the export never shows it."
+            ),
+            "properties": {
+                KEY: {"type": "string", "pattern": f"^{KEY_RE.pattern}$", "example": "#0"},
+            },
+            "additionalProperties": True,
+        },
         "Conflict": conflict,
         "Revision": _obj(
             {
@@ -337,7 +369,7 @@ def _schemas() -> dict[str, Any]:
                 "form_id": STRING,
                 "form_version": STRING,
                 "region": STRING,
-                "answers": {"type": "object"},
+                "answers": _ref("Answers"),
                 "meta": _obj(
                     {
                         "officer": STRING,

@@ -29,6 +29,7 @@ def sync_push() -> Response:
         )
     limits = Limits(max_string=cfg["MAX_STRING_LENGTH"], max_answers_bytes=cfg["MAX_ANSWERS_BYTES"])
     results = push(state().engine, state().forms, g.user, body["revisions"], limits)
+    g.push_results = results  # counted by sync_server.observability
     return jsonify({"results": results})
 
 

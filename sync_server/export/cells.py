@@ -38,6 +38,8 @@ from typing import Any
 
 import msgspec
 
+from survey_forms.instance_keys import KEY
+
 from .columns import build_tables
 from .rows import (
     CELL_SEP,
@@ -91,14 +93,16 @@ class CellRenderer:
         self.layout = ExportLayout(tables, form.choices, ExportOptions(), form.default_language)
         #: the ``layout`` key of the cells this renderer lays out
         self.layout_key = stored_layout(tables)
-        #: table path -> the answer names that table lays out (its questions, its repeats)
+        #: table path -> the answer names that table lays out (its questions, its repeats;
+        #: in a repeat instance also its "@key", an identity that is never a column)
         self._known: dict[tuple[str, ...], frozenset[str]] = {}
         #: table path -> the repeats directly inside it
         self._repeats: dict[tuple[str, ...], list[str]] = {}
         for spec in tables:
             inner = [t.name for t in tables if t.name and t.repeat_path[:-1] == spec.repeat_path]
             self._repeats[spec.repeat_path] = inner  # type: ignore[assignment]
-            self._known[spec.repeat_path] = frozenset([f.name for f in spec.fields] + inner)
+            own = [f.name for f in spec.fields] + inner + ([KEY] if spec.repeat_path else [])
+            self._known[spec.repeat_path] = frozenset(own)
 
     def _only_known(self, values: Mapping[str, Any], path: tuple[str, ...]) -> bool:
         """No answer outside this version's questions (at any depth of repeats).

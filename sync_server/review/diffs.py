@@ -12,15 +12,22 @@ import copy
 import re
 from typing import Any
 
+from survey_forms.instance_keys import KEY
+
 __all__ = ["diff_answers", "flatten", "history_with_diffs", "human_path", "set_path"]
 
 _STEP_RE = re.compile(r"^([^\[\]/]+)(?:\[(\d+)\])?$")
 
 
 def flatten(answers: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every leaf answer under its path; repeats expand to ``name[i]/child``."""
+    """Every leaf answer under its path; repeats expand to ``name[i]/child``.
+
+    A repeat instance's ``"@key"`` is its identity, not an answer: it is left out.
+    """
     out: dict[str, Any] = {}
     for key, value in answers.items():
+        if key == KEY and prefix:
+            continue
         path = f"{prefix}{key}"
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):

@@ -25,6 +25,7 @@ import pytest
 from field_app import entries as lifecycle
 from field_app.form_session import EntryEditor
 from survey_forms import pilot_form_path
+from survey_forms.instance_keys import strip_keys
 from tests.support.server import LiveServer, create_user, publish_form, start_live_server
 
 from .field_day_helpers import (
@@ -80,8 +81,10 @@ def fill_offline(
         answers = {**answers, "foto_i08": editor.attach_photo("foto_i08", photo)}
     assert editor.finalize() == []
     final = store.get_entry(editor.entry_id)["answers"]
+    content = strip_keys(final, form)  # every finding got its "@key" on the tablet
     for name, value in answers.items():
-        assert final[name] == value, name
+        assert content[name] == value, name
+    assert all(len(item["@key"]) == 32 for item in final["temuan"])
     return editor.entry_id, final
 
 
@@ -287,7 +290,11 @@ def test_a_field_day_with_review_correction_conflict_and_export(
         got = repeats[entry_id]
         assert len(got) == len(submitted)
         for item, line in zip(submitted, got, strict=True):
+            assert not any("@" in header for header in line)  # the key is never a column
             for name, value in item.items():
+                if name == "@key":
+                    assert value not in line.values()
+                    continue
                 cells = [cell for header, cell in line.items()
                          if header == name or header.endswith("-" + name)]
                 assert cells == [expected_cell(value)], (entry_id, name)

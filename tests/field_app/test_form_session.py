@@ -32,8 +32,9 @@ def test_every_answer_is_saved_at_once(tmp_path: Path, form) -> None:
     assert on_disk(tmp_path, editor.entry_id)["opd"] == "Dinas Kominfo"
     index = editor.add_repeat("temuan")
     editor.set_answer("uraian", "Maklumat pelayanan tidak dipasang", (index,))
-    assert on_disk(tmp_path, editor.entry_id)["temuan"] == [
-        {"uraian": "Maklumat pelayanan tidak dipasang"}]
+    [saved] = on_disk(tmp_path, editor.entry_id)["temuan"]
+    assert saved == {"@key": saved["@key"], "uraian": "Maklumat pelayanan tidak dipasang"}
+    assert len(saved["@key"]) == 32  # the instance's fresh key is saved with it
     editor.remove_repeat("temuan", index)
     assert on_disk(tmp_path, editor.entry_id).get("temuan", []) == []
 

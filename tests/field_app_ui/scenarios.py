@@ -217,6 +217,7 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     d.press(ups[0])  # the second finding becomes the first
     yield 0.05
     d.result["after_move"] = [v.get("temuan_teks") for v in form.editor.answers()["temuan"]]
+    d.result["keys_after_move"] = [v.get("@key") for v in form.editor.answers()["temuan"]]
     removes = d.find("TouchButton", d.t("form.repeat.remove"))
     d.press(removes[1])
     yield 0.05
@@ -226,6 +227,7 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     d.press(popup.ids.yes)
     yield 0.05
     d.result["after_remove"] = [v.get("temuan_teks") for v in form.editor.answers()["temuan"]]
+    d.result["keys_after_remove"] = [v.get("@key") for v in form.editor.answers()["temuan"]]
     yield 0.05
     d.shot("form_repeat_one")
     d.press(form.ids.next)

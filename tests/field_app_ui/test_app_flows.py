@@ -109,6 +109,11 @@ def test_2_fill_and_finalize_observation(tablet: Tablet) -> None:
     assert answers["hasil_i01"] == "tidak_berlaku" and "skor_mcp" not in answers
     assert answers["lokasi"]["latitude"] == pytest.approx(-2.9761)
     assert len(answers["temuan"]) == 1 and answers["temuan"][0]["prioritas"] == "tinggi"
+    # each finding got its own key on the tablet; the key moved with it and outlived the removal
+    moved = result["keys_after_move"]
+    assert len(set(moved)) == 2 and all(key and len(key) == 32 for key in moved)
+    assert result["keys_after_remove"] == [moved[0]]
+    assert answers["temuan"][0]["@key"] == moved[0]
 
 
 def test_3_draft_saved_and_resumed(tablet: Tablet) -> None:
@@ -136,6 +141,11 @@ def test_4_sync_with_progress(ui_server: LiveServer, tablet: Tablet) -> None:
     entry = requests.get(f"{ui_server.url}/api/v1/entries/{sent[0]['entry_id']}",
                          headers=headers, timeout=10).json()
     assert entry["answers"]["nama_unit"] == "Kelurahan Uji Coba"
+    # the finding added on the tablet arrives with the key the tablet gave it
+    on_tablet = store_of(tablet).get_entry(sent[0]["entry_id"])["answers"]["temuan"]
+    assert [item["@key"] for item in entry["answers"]["temuan"]] == [
+        item["@key"] for item in on_tablet]
+    assert len(on_tablet[0]["@key"]) == 32
     photo = entry["answers"]["foto_i01"]["sha256"]
     assert requests.get(f"{ui_server.url}/api/v1/attachments/{photo}", headers=headers,
                         timeout=10).status_code == 200  # the photo was uploaded

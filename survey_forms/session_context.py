@@ -1,0 +1,73 @@
+"""The evaluation context of a form session: how expressions read answers and the clock."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from survey_forms.expressions import NodeSet
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from survey_forms.graph import Node
+    from survey_forms.model import Choice
+    from survey_forms.session import FormSession
+    from survey_forms.session_tree import Instance, Path
+
+__all__ = ["Context"]
+
+
+class Context:
+    """The evaluation context of one question at one repeat instance."""
+
+    __slots__ = ("choice", "inst", "node", "path", "repeat_path", "session")
+
+    def __init__(self, session: FormSession, node: Node | None, inst: Instance, path: Path) -> None:
+        self.session = session
+        self.node = node
+        self.inst = inst
+        self.path = path
+        self.repeat_path = node.repeat_path if node is not None else ()
+        self.choice: Choice | None = None
+
+    def resolve(self, name: str) -> str | NodeSet:
+        session = self.session
+        plan = session._plans.get((self.repeat_path, name))
+        if plan is None:
+            plan = session.graph.plan(self.repeat_path, name)
+        depth, single = plan
+        if single:
+            if depth == len(self.path):
+                return self.inst.xval.get(name, "")
+            inst = self.inst
+            for _ in range(len(self.path) - depth):
+                inst = inst.outer  # type: ignore[assignment]
+            return inst.xval.get(name, "")
+        return NodeSet(session._collect(name, self.path[:depth]))
+
+    def current(self) -> str:
+        if self.node is None:
+            return ""
+        return self.inst.xval.get(self.node.name, "")
+
+    def position(self) -> int:
+        return self.path[-1] + 1 if self.path else 1
+
+    def choice_label(self, question: str, value: str) -> str:
+        form = self.session.form
+        if not form.has_question(question):
+            return ""
+        q = form.question(question)
+        if not q.list_name:
+            return ""
+        return form.choice_label(q.list_name, value, self.session.language)
+
+    def choice_column(self, column: str) -> str:
+        if self.choice is None:
+            return ""
+        if column == "name":
+            return self.choice.name
+        return self.choice.columns.get(column, "")
+
+    def now(self) -> datetime:
+        return self.session.now()

@@ -1,0 +1,323 @@
+"""The production stack of deploy/, on loopback: nginx terminating TLS in front of gunicorn
+workers on PostgreSQL, reached by the real tablet sync client and a supervisor's browser session.
+
+The certificate authority and the server certificate are made here with openssl; nginx runs the
+rendered deploy/nginx/kpk-survey.conf.in and gunicorn runs deploy/gunicorn.conf.py, the files an
+operator installs (deploy/README.md). Needs Debian's nginx (installed by scripts/test-services.sh)
+and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from field_app import entries
+from field_app.http_api import ApiClient, SyncError
+from survey_forms import pilot_form_path
+from sync_server.db import make_engine, write_tx
+from sync_server.forms_store import publish_file
+from sync_server.migrate import upgrade
+from sync_server.users import create_user
+from tests.field_app.live import observation_answers, tablet
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PASSWORD = "rahasia-123"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+sys.path.insert(0, str(DEPLOY))
+from render_config import render  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@dataclass
+class Pki:
+    ca: Path
+    cert: Path
+    key: Path
+    other_ca: Path
+
+
+def make_pki(folder: Path) -> Pki:
+    """A test certificate authority, a server certificate it signs for 127.0.0.1 and
+    localhost, and an unrelated authority (a client trusting it must refuse the server)."""
+    folder.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for name in ("ca", "other-ca"):
+        _openssl(
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.pem",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN=KPK test {name}",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            cwd=folder,
+        )
+    _openssl(
+        "req",
+        "-new",
+        *ec,
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+        cwd=folder,
+    )
+    (folder / "ext.cnf").write_text(
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+        "extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        cwd=folder,
+    )
+    return Pki(
+        folder / "ca.pem", folder / "server.pem", folder / "server.key", folder / "other-ca.pem"
+    )
+
+
+def _wait_until(check, what: str, proc: subprocess.Popen[bytes], seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if check():
+                return
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            pytest.fail(f"{what} exited: {err[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not start in {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+@dataclass
+class Stack:
+    https: str
+    http: str
+    pki: Pki
+    folder: Path
+
+
+@pytest.fixture
+def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
+    if not GUNICORN.exists():
+        pytest.skip("gunicorn is not installed in this environment")
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (scripts/test-services.sh installs Debian's nginx)")
+    pki = make_pki(tmp_path / "pki")
+    engine = make_engine(postgres_schema_url)
+    upgrade(engine)
+    with write_tx(engine) as conn:
+        publish_file(conn, pilot_form_path("observasi"), actor="test")
+        create_user(conn, "petugas_plg", PASSWORD, "officer", ["16.71"])
+        create_user(conn, "spv_plg", PASSWORD, "supervisor", ["16.71"])
+    engine.dispose()
+
+    app_port, https_port, http_port = _free_port(), _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": postgres_schema_url,
+        "SURVEY_SECRET_KEY": "https-stack-test-secret",
+        "SURVEY_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SURVEY_ATTACHMENTS_DIR": str(tmp_path / "files"),
+        "SURVEY_TRUSTED_PROXIES": "1",
+        "SURVEY_BIND": f"127.0.0.1:{app_port}",
+        "SURVEY_GUNICORN_WORKERS": "2",
+        "SURVEY_ACCESS_LOG": str(tmp_path / "access.jsonl"),
+    }
+    gunicorn = subprocess.Popen(
+        [str(GUNICORN), "-c", str(DEPLOY / "gunicorn.conf.py"), "sync_server.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    nginx_dir = tmp_path / "nginx"
+    nginx_dir.mkdir()
+    site = render(
+        (DEPLOY / "nginx" / "kpk-survey.conf.in").read_text("utf-8"),
+        {
+            "SERVER_NAME": "localhost 127.0.0.1",
+            "HTTPS_LISTEN": f"127.0.0.1:{https_port}",
+            "HTTP_LISTEN": f"127.0.0.1:{http_port}",
+            "TLS_CERT": str(pki.cert),
+            "TLS_KEY": str(pki.key),
+            "UPSTREAM": f"127.0.0.1:{app_port}",
+            "MAX_BODY": "16m",
+        },
+    )
+    (nginx_dir / "site.conf").write_text(site)
+    temp = "\n".join(
+        f"  {kind}_temp_path {nginx_dir / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root;\n" if os.geteuid() == 0 else ""  # tmp_path is private to its owner
+    (nginx_dir / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {nginx_dir / 'nginx.pid'};\n"
+        f"error_log {nginx_dir / 'error.log'};\nevents {{ worker_connections 64; }}\n"
+        f"http {{\n  access_log {nginx_dir / 'access.log'};\n{temp}\n"
+        f"  include {nginx_dir / 'site.conf'};\n}}\n"
+    )
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    https = f"https://127.0.0.1:{https_port}"
+    try:
+        _wait_until(
+            lambda: requests.get(f"http://127.0.0.1:{app_port}/api/v1/health", timeout=3).ok,
+            "gunicorn",
+            gunicorn,
+        )
+        _wait_until(
+            lambda: requests.get(f"{https}/api/v1/health", verify=str(pki.ca), timeout=3).ok,
+            "nginx",
+            nginx,
+        )
+        yield Stack(https, f"http://127.0.0.1:{http_port}", pki, tmp_path)
+    finally:
+        for proc in (nginx, gunicorn):
+            proc.terminate()
+        for proc in (nginx, gunicorn):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_tablet_syncs_and_supervisor_exports_over_https(stack: Stack) -> None:
+    # The tablet trusts the office's authority (the app's ca-bundle setting) and verifies.
+    store, client = tablet(
+        stack.folder / "tab", stack.https, api_options={"ca_bundle": str(stack.pki.ca)}
+    )
+    client.sign_in("petugas_plg", PASSWORD)
+    assert client.sync().ok
+    form = client.form("observasi_kabkota_antikorupsi", store.list_forms()[0]["version"])
+    entry_id = store.create_draft(form.form_id, form.version, "16.71", observation_answers())
+    assert store.finalize_entry(entry_id, form) == []
+    outcome = client.sync()
+    assert outcome.ok and outcome.sent == 1, outcome
+    assert store.get_entry(entry_id)["status"] == entries.SENT
+
+    # A supervisor signs in through the web form over HTTPS, as a browser does (it sends the
+    # Referer that Flask-WTF's strict HTTPS check wants), and downloads the export.
+    web = requests.Session()
+    web.verify = str(stack.pki.ca)
+    web.trust_env = False  # else REQUESTS_CA_BUNDLE would win over the session's authority
+    page = web.get(f"{stack.https}/signin", timeout=10)
+    assert page.status_code == 200
+    token = CSRF_RE.search(page.text).group(1)
+    # The app knows the request came over HTTPS (X-Forwarded-Proto through ProxyFix): a post
+    # whose Referer is another origin fails Flask-WTF's HTTPS referrer check.
+    forged = web.post(
+        f"{stack.https}/signin",
+        timeout=10,
+        allow_redirects=False,
+        headers={"Referer": "https://elsewhere.example/signin"},
+        data={"username": "spv_plg", "password": PASSWORD, "csrf_token": token},
+    )
+    assert forged.status_code == 400
+    resp = web.post(
+        f"{stack.https}/signin",
+        timeout=10,
+        allow_redirects=False,
+        headers={"Referer": f"{stack.https}/signin"},
+        data={"username": "spv_plg", "password": PASSWORD, "csrf_token": token},
+    )
+    assert resp.status_code in (302, 303), re.sub(r"\s+", " ", resp.text)[-1500:]
+    location = resp.headers["Location"]
+    assert not location.startswith("http://"), location  # the app knows it is behind HTTPS
+    cookie = resp.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie, cookie
+    export = web.get(f"{stack.https}/export/observasi_kabkota_antikorupsi.csv", timeout=30)
+    assert export.status_code == 200, export.text[:500]
+    assert entry_id in export.text
+
+    # The app saw the client's address and scheme through nginx (ProxyFix, one trusted proxy).
+    health = web.get(f"{stack.https}/api/v1/health", timeout=10)
+    assert health.ok and health.headers.get("Strict-Transport-Security")
+
+
+def test_plain_http_redirects_to_https(stack: Stack) -> None:
+    resp = requests.get(f"{stack.http}/api/v1/health", timeout=10, allow_redirects=False)
+    assert resp.status_code == 301
+    assert resp.headers["Location"].startswith("https://")
+
+
+def test_certificate_errors_are_explained_never_ignored(stack: Stack) -> None:
+    for bundle in (None, str(stack.pki.other_ca)):  # the system's authorities, a wrong one
+        api = ApiClient(stack.https, ca_bundle=bundle, max_retries=3, backoff_base=0.01)
+        started = time.monotonic()
+        with pytest.raises(SyncError) as failure:
+            api.sign_in("petugas_plg", PASSWORD, "tablet-1")
+        assert time.monotonic() - started < 5  # refused at once, not retried as a lost network
+        error = failure.value
+        assert error.reason == "certificate"
+        assert "sertifikat" in error.message["id"].lower()
+        assert "certificate" in error.message["en"].lower()
+
+
+def test_request_body_limit_matches_the_app(stack: Stack) -> None:
+    # nginx refuses what the app would refuse (16 MiB), before it reaches gunicorn.
+    resp = requests.post(
+        f"{stack.https}/api/v1/sync/push",
+        verify=str(stack.pki.ca),
+        data=b"x" * (17 * 1024 * 1024),
+        timeout=30,
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status_code == 413
