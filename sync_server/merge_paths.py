@@ -6,9 +6,8 @@ it (its existence), ``("temuan", "k1", "prioritas")`` an answer inside that inst
 for nested repeats. Components at odd positions are instance identities.
 
 An instance's identity is its ``"@key"`` (a string) when it has one, else ``"#<index>"`` (its
-0-based position in its list): :func:`instance_key`. The same rule is planned as
-``survey_forms.instance_keys.instance_key``; this private copy stands in until that module is
-on the main branch (the two must stay identical).
+0-based position in its list): ``survey_forms.instance_keys.instance_key``, the one place that
+rule lives (tablet, validation and merge agree on it).
 
 Values of the flat map: the answer itself; :data:`REPEAT` for a repeat (a list of objects,
 including an empty one); an :class:`Instance` for an instance's existence. ``"@key"`` is never a
@@ -20,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from survey_forms.instance_keys import instance_key
 
 __all__ = [
     "REPEAT",
@@ -46,12 +47,6 @@ class Instance:
     """The existence of a repeat instance; ``key`` is its explicit ``"@key"`` (or ``None``)."""
 
     key: str | None
-
-
-def instance_key(instance: Any, index: int) -> str:
-    """The identity of a repeat instance: its ``"@key"`` string, else ``"#<index>"``."""
-    key = instance.get("@key") if isinstance(instance, Mapping) else None
-    return key if isinstance(key, str) else f"#{index}"
 
 
 def is_repeat(value: Any) -> bool:
