@@ -15,6 +15,8 @@ from survey_forms.recompute import recompute_calculations, reproducible_calculat
 from survey_forms.revisions import canonical_json, revision_id
 from sync_server.merge import Calculations, RevisionNode, plan_head
 
+_ISSUES: dict[tuple[int, bool, str], list[Any]] = {}  # shared by all model servers
+
 
 def _is_key_issue(issue: Any) -> bool:
     return issue.code == "unknown_field" and issue.path.endswith("/@key")
@@ -30,7 +32,6 @@ class ModelServer:
         self.names = reproducible_calculations(form)
         self.nodes: dict[str, dict[str, RevisionNode]] = {}
         self.heads: dict[str, dict[str, Any]] = {}
-        self._issues: dict[str, list[Any]] = {}
         self.calcs = Calculations(
             names=lambda _v: self.names,
             recompute=lambda _v, answers: recompute_calculations(form, answers, self.names),
@@ -39,11 +40,13 @@ class ModelServer:
 
     def issues(self, answers: dict[str, Any]) -> list[Any]:
         """The form's issues (without the "@key" one when keys are accepted), memoized."""
-        key = canonical_json(answers)
-        if key not in self._issues:
+        key = (id(self.form), self.accept_keys, canonical_json(answers))
+        if key not in _ISSUES:
+            if len(_ISSUES) > 20000:
+                _ISSUES.clear()
             found = self.form.validate(answers)
-            self._issues[key] = [i for i in found if not (self.accept_keys and _is_key_issue(i))]
-        return self._issues[key]
+            _ISSUES[key] = [i for i in found if not (self.accept_keys and _is_key_issue(i))]
+        return _ISSUES[key]
 
     def _plan(self, entry_id: str) -> None:
         nodes = self.nodes[entry_id]

@@ -286,8 +286,13 @@ def _check(sc: Scenario, servers: list[Server], last_supervisor: str | None) -> 
         for rev in later:
             before = sc.answers[sc.parent[rev] or rev]
             touched |= set(_changed(before, sc.answers[rev]))
+        removed = [p for p, v in written.items() if len(p) % 2 == 0 and v is _ABSENT]
         for path, value in written.items():
             if any(_covered(path, [t]) for t in touched):
+                continue
+            # a removed instance whose fields a later revision edits: a conflict, not a loss
+            gone = [r for r in removed if path[: len(r)] == r]
+            if any(t[: len(r)] == r for r in gone for t in touched):
                 continue
             if head_flat.get(path, _ABSENT) != value or _covered(path, conflicts):
                 sc.fail(f"the supervisor's {path}={value!r} did not stand")

@@ -3,11 +3,11 @@ and a supervisor; edits of overlapping and disjoint answers and of repeat instan
 "@key" once validation accepts it; merges, resolutions, late revisions) delivered in random
 orders and batchings to several fresh servers (tests/sync_server/merge_scenarios.py).
 
-Short form here (about a minute): 200 scenarios with repeat keys on two model servers over the
-pure merge (tests/sync_server/merge_model.py; keys are accepted there before the form's
-validation accepts them); 40 scenarios on real in-process servers (SQLite, PostgreSQL when
-available) next to a model server, which must all agree; and a few through the live HTTP server.
-The long form is ``make stress`` (``stress.merge_properties``)."""
+Short form here (under a minute on a quiet machine): 200 scenarios with repeat keys on two
+model servers over the pure merge (tests/sync_server/merge_model.py); 20 scenarios on real
+in-process servers (SQLite, PostgreSQL when available) next to a model server, which must all
+agree on every head; and a few through the live HTTP server. The long form is ``make stress``
+(``stress.merge_properties``)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def test_keyed_histories_merge_the_same_on_model_servers(seed_: int) -> None:
     play(seed_, [ModelServer("model-1", FORM), ModelServer("model-2", FORM)], True, phases=3)
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=20, **SETTINGS)
 @given(seed_=st.integers(0, 2**32 - 1))
 def test_histories_merge_the_same_on_sqlite_postgres_and_the_model(
     core_servers: list[Any], seed_: int
