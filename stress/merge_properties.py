@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                 except ScenarioError as exc:
                     failures.append(str(exc))
                     print(f"FAIL {exc}", flush=True)
+                except Exception as exc:  # a crash is a failure too: say which seed
+                    failures.append(f"seed {seed}: {exc!r}")
+                    print(f"CRASH seed {seed} phases {phases}: {exc!r}", flush=True)
         finally:
             for admin, schema in cleanup:
                 with admin.connect() as conn:

@@ -59,7 +59,7 @@ from typing import Any
 
 from survey_forms.revisions import canonical_json, generation
 
-from .merge_causal import Graph, State
+from .merge_causal import Graph, State, present
 from .merge_paths import Tree, display_path, flatten, instance_key
 
 __all__ = [
@@ -229,8 +229,12 @@ def _graph(nodes: Mapping[str, RevisionNode], calculations: Calculations | None)
 
 
 def _open_at(state: State) -> list[Conflict]:
+    """The open conflicts of a revision, their paths indexed in its answers; a conflict whose
+    repeat instance is gone (a tablet removed it after the conflict) is left out."""
     out = []
     for path, conflict in state.open.items():
+        if not present(state.tree, path):
+            continue
         out.append({**conflict, "path": display_path(path, state.tree)})
     return sorted(out, key=lambda c: c["path"])
 

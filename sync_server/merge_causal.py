@@ -214,7 +214,7 @@ class Graph:
             conflicts.append(conflict)
             open_[path] = conflict
         for path, conflict in list(open_.items()):
-            if _present(tree, path):
+            if present(tree, path):
                 open_[path] = {**conflict, "path": display_path(path, tree)}
             else:  # its instance was removed after the conflict was seen
                 del open_[path]
@@ -234,7 +234,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _present(tree: Tree, path: FlatPath) -> bool:
+def present(tree: Tree, path: FlatPath) -> bool:
     """Every instance on the way to ``path`` exists in ``tree``."""
     return all(path[:end] in tree.flat for end in range(2, len(path) + 1, 2))
 

@@ -217,6 +217,10 @@ def _conflict_paths(head: dict[str, Any]) -> list[tuple[str, ...]]:
             path.append(name)
             node = node.get(name) if isinstance(node, dict) else None
             if rest:
+                if not rest.rstrip("]").isdigit():
+                    raise ScenarioError(
+                        f"conflict path {conflict['path']!r} does not index the head"
+                    )
                 index = int(rest.rstrip("]"))
                 item = node[index] if isinstance(node, list) and index < len(node) else {}
                 path.append(instance_key(item, index))

@@ -186,6 +186,24 @@ def test_criss_cross_keeps_both_updates() -> None:
     assert plan.merges[-1][0].answers == {"x": 2, "y": 2}
 
 
+def test_open_conflict_paths_follow_the_head_and_leave_with_their_instance() -> None:
+    base = _node(None, {"temuan": [T0, T1, T2]})
+    a = _node(base.rev, {"temuan": [T0, {**T1, "prioritas": "tinggi"}, T2]})
+    b = _node(base.rev, {"temuan": [T0, {**T1, "prioritas": "rendah"}, T2]})
+    nodes = _nodes(base, a, b)
+    merge_node = plan_head(nodes).merges[-1][0]
+    nodes[merge_node.rev] = merge_node
+    # the tablet removes T0 on top of the conflicted head: the conflict moves to temuan[0]
+    t1 = merge_node.answers["temuan"][1]
+    moved = _node(merge_node.rev, {"temuan": [t1, T2]})
+    nodes[moved.rev] = moved
+    assert [c["path"] for c in plan_head(nodes).open_conflicts] == ["temuan[0]/prioritas"]
+    # then removes the conflicted instance itself: nothing left to resolve there
+    gone = _node(moved.rev, {"temuan": [T2]})
+    nodes[gone.rev] = gone
+    assert plan_head(nodes).open_conflicts == []
+
+
 # --- 3. invalid merged heads ------------------------------------------------------------
 
 
