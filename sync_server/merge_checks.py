@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -33,26 +33,39 @@ def has_open_conflicts(conflicts_json: str | None) -> bool:
 
 
 def tolerated_issues(
-    conn: Connection, forms: FormCache, rev: Revision, issues: Sequence[Any]
+    conn: Connection,
+    forms: FormCache,
+    rev: Revision,
+    issues: Sequence[Any],
+    batch: Mapping[str, Revision] | None = None,
 ) -> bool:
-    """Whether ``rev`` (with validation ``issues``) builds on a stored invalid revision of the
-    same entry and adds no invalid path beyond that parent's."""
+    """Whether ``rev`` (with validation ``issues``) builds on an invalid revision of the same
+    entry (stored, or earlier in the same ``batch``) and adds no invalid path beyond that
+    parent's."""
     if rev.parent_rev is None or not issues:
         return False
-    row = conn.execute(
-        select(revisions.c.answers, revisions.c.form_id, revisions.c.form_version).where(
-            revisions.c.entry_id == rev.entry_id, revisions.c.rev == rev.parent_rev
-        )
-    ).first()
-    if row is None or row.form_id != rev.form_id:
+    pending = (batch or {}).get(rev.parent_rev)
+    if pending is not None and pending.entry_id == rev.entry_id:
+        parent = (pending.form_id, pending.form_version, pending.answers)
+    else:
+        row = conn.execute(
+            select(revisions.c.answers, revisions.c.form_id, revisions.c.form_version).where(
+                revisions.c.entry_id == rev.entry_id, revisions.c.rev == rev.parent_rev
+            )
+        ).first()
+        if row is None:
+            return False
+        parent = (row.form_id, row.form_version, json.loads(row.answers))
+    form_id, version, answers = parent
+    if form_id != rev.form_id:
         return False
-    form = forms.get(conn, row.form_id, row.form_version)
+    form = forms.get(conn, form_id, version)
     if form is None:
         return False
     try:
-        parent_issues = form.validate(json.loads(row.answers))
+        parent_issues = form.validate(answers)
     except Exception:
-        log.exception("validation crashed on stored revision %s", rev.parent_rev)
+        log.exception("validation crashed on revision %s", rev.parent_rev)
         return False
     before = {issue.path for issue in parent_issues}
     return bool(before) and all(issue.path in before for issue in issues)

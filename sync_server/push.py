@@ -308,6 +308,7 @@ def push(
         # A revision the server already holds was validated when it was stored: resends after
         # a cut connection (common in the field) skip the costly validation.
         held = _held_revisions(conn, [rev for _, rev, _ in checked])
+        batch = {rev.rev: rev for _, rev, _ in checked}  # parents sent in the same batch
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
                 try:
@@ -318,7 +319,7 @@ def push(
                         rev.__dict__, "malformed", detail="the answers could not be validated"
                     )
                     continue
-                if issues and not tolerated_issues(conn, forms, rev, issues):
+                if issues and not tolerated_issues(conn, forms, rev, issues, batch):
                     result = _rejected(rev.__dict__, "invalid", count=len(issues))
                     result["issues"] = [issue_dict(issue) for issue in issues]
                     results[i] = result
