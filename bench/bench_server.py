@@ -17,6 +17,7 @@ for ``bench/run_all.py``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -134,10 +135,22 @@ def _form_version() -> str:
     return str(load_pilot_form("observasi").version)
 
 
+@functools.cache
+def _tablet_answers_json() -> str:
+    """The fixture's answers as a tablet sends them: with the form's calculated values (the
+    scores), which the server computes again and compares (a difference would be corrected
+    and audited, which a tablet running the same engine never causes)."""
+    from survey_forms import load_pilot_form
+    from survey_forms.recompute import recompute_calculations
+
+    form = load_pilot_form("observasi")
+    return json.dumps(recompute_calculations(form, json.loads(FIXTURE.read_text("utf-8"))))
+
+
 def _revision(n: int, version: str) -> dict[str, Any]:
     from survey_forms.revisions import revision_id
 
-    answers = json.loads(FIXTURE.read_text("utf-8"))
+    answers = json.loads(_tablet_answers_json())  # nama_unit, jumlah_petugas feed no calculation
     answers["nama_unit"] = f"Unit layanan {n}"
     answers["jumlah_petugas"] = n % 50 + 1
     return {

@@ -10,15 +10,29 @@ A calculation is reproducible unless it (or a calculation it reads, transitively
 ``now()``, ``today()``, ``once()``, ``random()`` or ``uuid()``, or reads device metadata
 (``start``, ``end``, ``today``, ``deviceid``, ``username``): those were fixed on the tablet
 and are kept as stored.
+
+:func:`validate_and_recalculate` does both jobs of a server receiving answers in one session:
+it validates them and gives them with the calculations the server computed, so a tablet can
+never store a score the form would not give.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from survey_forms.model import Form
+from survey_forms.validation import ValidationIssue, validate_with_session
 
-__all__ = ["recompute_calculations", "reproducible_calculations"]
+if TYPE_CHECKING:
+    from survey_forms.graph import Node
+
+__all__ = [
+    "calculation_differences",
+    "recompute_calculations",
+    "reproducible_calculations",
+    "validate_and_recalculate",
+]
 
 _UNREPEATABLE_FUNCTIONS = frozenset({"now", "today", "once", "random", "uuid"})
 _METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
@@ -95,4 +109,85 @@ def _overlay(
         node = nodes.get(key)
         if key in names and key not in out and node is not None and node.repeat_path == repeat_path:
             out[key] = value
+    return out
+
+
+#: per form: its reproducible calculations, the nodes a validation session leaves out, and
+#: whether every reproducible calculation is outside repeats
+_PLANS: WeakKeyDictionary[Form, tuple[frozenset[str], list[Node], bool]] = WeakKeyDictionary()
+
+
+def _plan(form: Form) -> tuple[frozenset[str], list[Node], bool]:
+    plan = _PLANS.get(form)
+    if plan is None:
+        needed = {node.name for node in form.graph.validation_nodes}
+        skipped = [node for node in form.graph.order_nodes if node.name not in needed]
+        names = reproducible_calculations(form)
+        top_level = all(not form.graph.nodes[name].depth for name in names)
+        plan = _PLANS[form] = (names, skipped, top_level)
+    return plan
+
+
+def validate_and_recalculate(
+    form: Form, answers: Any
+) -> tuple[list[ValidationIssue], dict[str, Any] | None]:
+    """Validate ``answers`` (as :meth:`Form.validate`) and, when they are valid, give them
+    with every reproducible calculation evaluated again (as :func:`recompute_calculations`).
+
+    One session does both: the validation session already holds every value validation
+    needs; only the calculations it skips (those that only feed notes, such as displayed
+    scores) are evaluated on top of it. Returns ``(issues, None)`` for invalid answers;
+    for valid ones ``([], answers)`` itself when every calculated value sent is the engine's
+    (the usual case: tablets run the same engine), else ``([], a new dict)``.
+    """
+    issues, session = validate_with_session(form, answers)
+    if issues or session is None:
+        return issues, None
+    names, skipped, top_level = _plan(form)
+    if not names:
+        return [], answers
+    if skipped:
+        session._recompute(skipped)  # completes the validation-only session
+    if top_level and _agrees(session.root, answers, names):
+        return [], answers
+    return [], _overlay(form, answers, session.answers(), names, ())
+
+
+def _agrees(root: Any, answers: dict[str, Any], names: frozenset[str]) -> bool:
+    """True when the top-level ``answers`` hold exactly the calculated values of the session's
+    root (a calculation that is empty or not relevant is absent, as in ``answers()``)."""
+    relevant, xval = root.relevant, root.xval
+    for name in names:
+        text = xval.get(name, "") if relevant.get(name, False) else ""
+        if text == "":
+            if name in answers:
+                return False
+        elif answers.get(name) != text:
+            return False
+    return True
+
+
+def calculation_differences(
+    sent: dict[str, Any], computed: dict[str, Any], prefix: str = ""
+) -> list[dict[str, Any]]:
+    """Where two versions of an entry's answers differ: ``[{"path", "sent", "computed"}]``
+    (``None`` for an absent value), paths as in validation issues (``"rep[0]/name"``).
+
+    Repeats of the same length are compared instance by instance.
+    """
+    out: list[dict[str, Any]] = []
+    for key in sorted(set(sent) | set(computed)):
+        old, new = sent.get(key), computed.get(key)
+        if old == new:
+            continue
+        if (
+            isinstance(old, list)
+            and isinstance(new, list)
+            and len(old) == len(new)
+            and all(isinstance(item, dict) for item in (*old, *new))
+        ):
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
+                out.extend(calculation_differences(a, b, f"{prefix}{key}[{index}]/"))
+            continue
+        out.append({"path": f"{prefix}{key}", "sent": old, "computed": new})
     return out

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from survey_forms.model import Form
     from survey_forms.session import FormSession, Instance
 
-__all__ = ["MAX_ISSUES", "ValidationIssue", "bounded", "question_path", "validate_answers"]
+__all__ = [
+    "MAX_ISSUES",
+    "ValidationIssue",
+    "bounded",
+    "question_path",
+    "validate_answers",
+    "validate_with_session",
+]
 
 #: The most issues one validation (or ``FormSession.errors()``) lists; the rest are counted in
 #: one more issue (``too_many_issues``). A hostile or broken entry cannot make the answer (a
@@ -59,8 +66,18 @@ def question_path(node: Node, instance: tuple[int, ...]) -> str:
 
 def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
     """Validate a complete entry's ``answers`` against ``form``; ``[]`` means valid."""
+    return validate_with_session(form, answers)[0]
+
+
+def validate_with_session(
+    form: Form, answers: Any
+) -> tuple[list[ValidationIssue], FormSession | None]:
+    """:func:`validate_answers`, also giving the validation session it ran (``None`` when
+    ``answers`` is not an object). The session was built with ``validation_only``: it holds
+    every value validation needs, not the calculations that only feed notes
+    (:func:`survey_forms.recompute.validate_and_recalculate` completes them)."""
     if not isinstance(answers, dict):
-        return [ValidationIssue("", "repeat_shape", message("not_an_object"))]
+        return [ValidationIssue("", "repeat_shape", message("not_an_object"))], None
     issues: list[ValidationIssue] = []
     _check_shape(form, answers, (), "", issues, [MAX_INSTANCES])
     from survey_forms.session import FormSession
@@ -68,7 +85,7 @@ def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
     session = FormSession(form, answers, None, validation_only=True)
     issues.extend(session.errors(limit=None))
     _check_relevance_and_counts(form, session, answers, issues)
-    return bounded(issues)
+    return bounded(issues), session
 
 
 def bounded(issues: list[ValidationIssue], limit: int = MAX_ISSUES) -> list[ValidationIssue]:

@@ -28,7 +28,7 @@ from .entry_rows import (
 )
 from .forms_store import FormCache
 from .payload import Limits, Rejected, attachment_refs, check_answers
-from .push import missing_attachments_by_entry, push
+from .push import MAX_ISSUES, missing_attachments_by_entry, push
 from .schema import entries, revisions
 from .service_errors import ServiceError
 from .users import User
@@ -48,7 +48,11 @@ __all__ = [
 SETTABLE_STATUSES = ("received", "approved", "needs_correction", "rejected")
 
 
-def _require_entry(conn: Connection, entry_id: str, user: User, *, write: bool) -> dict[str, Any]:
+def _require_entry(
+    conn: Connection, entry_id: str, user: User, *, write: bool, deleted_ok: bool = False
+) -> dict[str, Any]:
+    """The entry row (locked when ``write``), or 404/403; a write to a soft-deleted entry is
+    409 ``entry_deleted`` (restore it first) unless ``deleted_ok`` (delete and restore)."""
     entry = lock_entry(conn, entry_id) if write else None
     if not write:
         row = conn.execute(select(entries).where(entries.c.entry_id == entry_id)).mappings().first()
@@ -57,6 +61,8 @@ def _require_entry(conn: Connection, entry_id: str, user: User, *, write: bool) 
         raise ServiceError(404, "not_found")
     if write and user.role == "officer":
         raise ServiceError(403, "forbidden")
+    if write and not deleted_ok and entry["deleted_at"] is not None:
+        raise ServiceError(409, "entry_deleted")
     return entry
 
 
@@ -163,15 +169,13 @@ def _new_edit(
     resolving: bool,
     limits: Limits | None = None,
 ) -> dict[str, Any]:
-    from survey_forms.recompute import recompute_calculations
+    from survey_forms.recompute import validate_and_recalculate
     from survey_forms.revisions import revision_id
 
     now = now_iso()
     with write_tx(engine) as conn:
         tx = PendingRows()
         entry = _require_entry(conn, entry_id, user, write=True)
-        if entry["deleted_at"] is not None:
-            raise ServiceError(409, "entry_deleted")
         if resolving and entry["review_status"] != "conflict":
             raise ServiceError(409, "no_conflict")
         if not resolving and entry["review_status"] == "conflict":
@@ -189,15 +193,17 @@ def _new_edit(
             attachment_refs(answers)
         except Rejected as exc:
             raise ServiceError(400, exc.code, **exc.params) from None
-        issues = form.validate(answers)
-        if not issues:
-            # the scores and other calculations follow the edited answers (never typed by hand)
-            answers = recompute_calculations(form, answers)
-            issues = form.validate(answers)
-        if issues:
+        # the scores and other calculations follow the edited answers (never typed by hand):
+        # the server's values are stored, whatever the request held
+        issues, computed = validate_and_recalculate(form, answers)
+        if issues or computed is None:
             raise ServiceError(
-                422, "invalid", details=[issue_dict(i) for i in issues], count=len(issues)
+                422,
+                "invalid",
+                details=[issue_dict(i) for i in issues[:MAX_ISSUES]],
+                count=len(issues),
             )
+        answers = computed
         rev_id = revision_id(
             entry["head_rev"], head["form_id"], head["form_version"], head["region"], answers
         )
@@ -296,7 +302,7 @@ def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> di
     now = now_iso()
     with write_tx(engine) as conn:
         tx = PendingRows()
-        entry = _require_entry(conn, entry_id, user, write=True)
+        entry = _require_entry(conn, entry_id, user, write=True, deleted_ok=True)
         values = (
             {"deleted_at": now, "deleted_by": user.username, "updated_at": now}
             if deleted

@@ -18,6 +18,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Isi permintaan bukan JSON yang valid.",
         "en": "The request body is not valid JSON.",
     },
+    "number_out_of_range": {
+        "id": "Isi permintaan memuat angka di luar jangkauan ({number}): "
+        "angka harus terbatas dan dapat disimpan.",
+        "en": "The request body holds a number out of range ({number}): numbers must be finite "
+        "and fit a double-precision float.",
+    },
+    "entry_mismatch": {
+        "id": "Isian {entry_id} sudah ada untuk formulir {entry_form} di wilayah {entry_region}; "
+        "revisi ini untuk formulir {form_id} di wilayah {region}. Tidak ada yang diubah.",
+        "en": "Entry {entry_id} exists for form {entry_form} in region {entry_region}; this "
+        "revision is for form {form_id} in region {region}. Nothing was changed.",
+    },
     "not_utf8": {
         "id": "Isi permintaan bukan teks UTF-8.",
         "en": "The request body is not UTF-8 text.",
@@ -123,6 +135,22 @@ CATALOG: dict[str, dict[str, str]] = {
     "bad_cursor": {
         "id": "Kursor sinkronisasi tidak valid.",
         "en": "The sync cursor is not valid.",
+    },
+    "unsupported_attachment_type": {
+        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP.",
+        "en": "An attachment must be a JPEG, PNG or WebP photo.",
+    },
+    "upload_quota_exceeded": {
+        "id": "Kuota unggahan penuh: foto yang belum dipakai isian sudah {used} dari {limit} "
+        "byte. Kirim isiannya dulu, lalu unggah lagi.",
+        "en": "Upload quota full: photos not yet used by an entry take {used} of {limit} bytes. "
+        "Send the entries first, then upload again.",
+    },
+    "upload_rate_limited": {
+        "id": "Terlalu banyak unggahan dalam satu jam (batas {limit} byte). "
+        "Coba lagi dalam {seconds} detik.",
+        "en": "Too many uploads within an hour (limit {limit} bytes). "
+        "Try again in {seconds} seconds.",
     },
 }
 

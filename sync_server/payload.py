@@ -1,10 +1,12 @@
 """Checking one pushed revision's shape before anything touches the database (pure).
 
 :func:`parse_revision` turns a JSON object from ``POST /sync/push`` into a :class:`Revision` or
-raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names and
-types, sizes (string length, nesting depth, total size), attachment references (a SHA-256 and a
-plain file name, no path tricks), and that ``rev`` is the id computed from the content by
-``survey_forms.revisions.revision_id``: the same id can never carry different content.
+raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names
+and types, sizes (string length, nesting depth, total size), finite numbers, attachment
+references (a SHA-256 and a plain file name, no path tricks), and that ``rev`` is the id
+computed from the sent content by ``survey_forms.revisions.revision_id``: the same id can never
+name different edits. (The server then stores its own calculated values under that id, see
+:mod:`sync_server.push`.)
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ class Revision:
     meta: dict[str, Any]
     attachments: list[dict[str, str]] = field(default_factory=list)
     answers_json: str = ""
+    #: calculated values the server computed differently (``sync_server.push``): what the
+    #: tablet sent was replaced by the engine's values; ``[{"path", "sent", "computed"}]``
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    #: the floats inside ``answers`` (for :func:`canonical_answers_json` of changed answers)
+    floats: list[float] = field(default_factory=list)
 
 
 def _malformed(detail: str) -> Rejected:
@@ -227,17 +234,24 @@ def canonical_answers_json(answers: dict[str, Any], floats: list[float]) -> str:
     return canonical_json(answers)
 
 
-def check_answers(answers: Any, limits: Limits) -> tuple[str, list[dict[str, str]]]:
+def check_answers(
+    answers: Any, limits: Limits, floats: list[float] | None = None
+) -> tuple[str, list[dict[str, str]]]:
     """Check an answers object's shape and size.
 
     Returns its canonical JSON text (sorted keys, as revision ids hash it) and the attachment
-    references found in it.
+    references found in it; ``floats`` (when given) receives the floats inside ``answers``.
     """
     if not isinstance(answers, dict):
         raise _malformed("'answers' must be a JSON object")
     refs: list[dict[str, str]] = []
-    floats: list[float] = []
+    if floats is None:
+        floats = []
     _walk(answers, limits, 0, [], refs, floats)
+    if floats and not all(map(math.isfinite, floats)):
+        # JSON bodies cannot carry them (sync_server.requests_json); answers from elsewhere
+        # (a script calling the services) are held to the same rule
+        raise _malformed("answers hold a number that is not finite (NaN or infinity)")
     answers_json = canonical_answers_json(answers, floats)
     if len(answers_json) > limits.max_answers_bytes:  # characters <= bytes in UTF-8
         raise _malformed(f"answers larger than {limits.max_answers_bytes} bytes")
@@ -280,7 +294,8 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     form_version = _string(item, "form_version", IDENT_RE)
     region = _string(item, "region", REGION_RE)
     answers = item.get("answers")
-    answers_json, answer_refs = check_answers(answers, limits)
+    floats: list[float] = []
+    answers_json, answer_refs = check_answers(answers, limits, floats)
     meta = item.get("meta", {})
     if not isinstance(meta, dict):
         raise _malformed("'meta' must be a JSON object")
@@ -313,4 +328,5 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
         meta={k: v for k, v in meta.items() if v is not None},
         attachments=[refs[k] for k in sorted(refs)],
         answers_json=answers_json,
+        floats=floats,
     )

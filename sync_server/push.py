@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
+
+from survey_forms.recompute import calculation_differences, validate_and_recalculate
 
 from .clock import now_iso
 from .db import read_tx, write_tx
@@ -41,13 +44,25 @@ from .forms_store import FormCache
 from .merge import Calculations, RevisionNode, nodes_from, plan_head
 from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
-from .payload import Limits, Rejected, Revision, attachment_refs, parse_revision
+from .payload import (
+    Limits,
+    Rejected,
+    Revision,
+    attachment_refs,
+    canonical_answers_json,
+    parse_revision,
+)
 from .schema import attachments, entries, entry_attachments, revisions
 from .users import User
 
-__all__ = ["missing_attachments_by_entry", "push"]
+__all__ = ["MAX_ISSUES", "missing_attachments_by_entry", "push"]
 
 log = logging.getLogger(__name__)
+
+#: at most this many validation issues are listed per rejected revision (``issue_count`` and
+#: ``issues_truncated`` tell how many there were), so one huge invalid revision cannot make a
+#: huge response
+MAX_ISSUES = 50
 
 
 def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
@@ -201,10 +216,23 @@ def _apply(
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
+        _audit_corrections(tx, user, rev)
         return {**base, "status": "stored", "head_rev": rev.rev}
 
     if entry["officer"] != user.username:
         return _rejected(base, "not_owner")
+    if entry["form_id"] != rev.form_id or entry["region"] != rev.region:
+        # an entry id belongs to one form and one region: another form's answers would be
+        # merged into it (a new form_version of the same form stays allowed)
+        return _rejected(
+            base,
+            "entry_mismatch",
+            entry_id=rev.entry_id,
+            entry_form=entry["form_id"],
+            entry_region=entry["region"],
+            form_id=rev.form_id,
+            region=rev.region,
+        )
     known = (
         conn.execute(
             select(revisions.c.rev).where(
@@ -232,6 +260,7 @@ def _apply(
             {"rev": rev.rev, "parent_rev": rev.parent_rev},
         )
     )
+    _audit_corrections(tx, user, rev)
     if rev.parent_rev == entry["head_rev"] and not has_open_conflicts(entry["conflicts"]):
         # A device edit on top of the head adds no conflict and resolves none.
         head_rev, merged = rev.rev, False
@@ -312,23 +341,71 @@ def push(
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
                 try:
-                    issues = form.validate(rev.answers)
+                    issues, computed = validate_and_recalculate(form, rev.answers)
                 except Exception:  # a validator bug must not sink the rest of the batch
                     log.exception("validation crashed on %s %s", rev.entry_id, rev.rev)
                     results[i] = _rejected(
                         rev.__dict__, "malformed", detail="the answers could not be validated"
                     )
                     continue
-                if issues and not tolerated_issues(conn, forms, rev, issues, batch):
-                    result = _rejected(rev.__dict__, "invalid", count=len(issues))
-                    result["issues"] = [issue_dict(issue) for issue in issues]
-                    results[i] = result
+                if issues and tolerated_issues(conn, forms, rev, issues, batch):
+                    # on an invalid head: accepted as sent when it adds no invalid path
+                    accepted.append((i, rev))
                     continue
+                if issues or computed is None:
+                    results[i] = _invalid(rev, issues)
+                    continue
+                rev = _with_server_calculations(rev, computed)
             accepted.append((i, rev))
     if accepted:
         _store_accepted(engine, user, accepted, results, forms)
         _add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
+
+
+def _invalid(rev: Revision, issues: list[Any]) -> dict[str, Any]:
+    """The rejection of an invalid revision, listing at most :data:`MAX_ISSUES` issues."""
+    result = _rejected(rev.__dict__, "invalid", count=len(issues))
+    result["issues"] = [issue_dict(issue) for issue in issues[:MAX_ISSUES]]
+    result["issue_count"] = len(issues)
+    if len(issues) > MAX_ISSUES:
+        result["issues_truncated"] = True
+    return result
+
+
+def _with_server_calculations(rev: Revision, computed: dict[str, Any]) -> Revision:
+    """``rev`` carrying the server's calculated values (``computed``: its answers with every
+    reproducible calculation evaluated by the server).
+
+    The tablet runs the same engine, so they normally agree and ``rev`` is returned as it is.
+    Otherwise the server's values are stored under the tablet's revision id (the id names the
+    tablet's edit, see docs/architecture.md) and the differences are kept for the audit log.
+    """
+    if computed is rev.answers:
+        return rev
+    corrections = calculation_differences(rev.answers, computed)
+    if not corrections:
+        return rev
+    return replace(
+        rev,
+        answers=computed,
+        answers_json=canonical_answers_json(computed, rev.floats),
+        corrections=corrections,
+    )
+
+
+def _audit_corrections(tx: PendingRows, user: User, rev: Revision) -> None:
+    """An audit row for calculated values the server stored instead of the tablet's."""
+    if rev.corrections:
+        tx.audit.append(
+            (
+                user.username,
+                "entry.recalculate",
+                "entry",
+                rev.entry_id,
+                {"rev": rev.rev, "fields": rev.corrections},
+            )
+        )
 
 
 def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, str]]:
@@ -402,6 +479,7 @@ def _store_new_entries_in_bulk(
     for (i, rev), entry in zip(candidates, entry_rows, strict=True):
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
+        _audit_corrections(tx, user, rev)
         results[i] = {
             "entry_id": rev.entry_id,
             "rev": rev.rev,

@@ -1,11 +1,15 @@
 """Reading JSON request bodies strictly: UTF-8, an object, known fields, right types.
 
-Anything else is an :class:`~sync_server.errors.ApiError` (400/415), never a crash.
+Anything else is an :class:`~sync_server.errors.ApiError` (400/415), never a crash. Numbers
+must be finite: ``NaN``/``Infinity`` are not JSON (``malformed_json``), and a number a float
+cannot hold (``1e400``, an integer of 400 digits) is refused as ``number_out_of_range``, so
+no stored value can become an infinity later (in an average, in the pull feed's JSON).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -24,24 +28,65 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+#: The smallest integer ``float()`` cannot convert (larger ones overflow to an error).
+_FLOAT_LIMIT = 2**1024
+
+
+class _OutOfRangeError(ValueError):
+    """A JSON number a float cannot hold."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _OutOfRangeError(text)
+    return number
+
+
+def _float_sized_int(text: str) -> int:
+    if len(text) > 320:  # well past 2**1024 (309 digits); int() refuses 4,300 digits anyway
+        raise _OutOfRangeError(text)
+    number = int(text)
+    if abs(number) >= _FLOAT_LIMIT:
+        raise _OutOfRangeError(text)
+    return number
+
+
 #: msgspec's decoder accepts a subset of what the ``json`` path below accepts (strict JSON in
-#: valid UTF-8: no NaN or Infinity, no lone surrogates, no number out of a float's range) and
-#: gives the same values; anything it refuses goes through that path, which decides.
+#: valid UTF-8: no NaN or Infinity, no lone surrogates, no float out of range) and gives the
+#: same values; anything it refuses goes through that path, which decides. msgspec does accept
+#: integers of any size: a body with a run of 309 digits or more (perhaps such an integer,
+#: perhaps only text) goes through the strict path too.
 _FAST_DECODER = msgspec.json.Decoder()
+_LONG_DIGITS = re.compile(rb"[0-9]{309}")
 
 
 def parse_json_bytes(raw: bytes) -> Any:
-    """Decode strict UTF-8 JSON (no NaN/Infinity); raises :class:`ApiError` on failure."""
+    """Decode strict UTF-8 JSON with finite numbers; raises :class:`ApiError` on failure."""
     try:
-        return _FAST_DECODER.decode(raw)
+        value = _FAST_DECODER.decode(raw)
     except (msgspec.DecodeError, RecursionError):
         pass  # the strict path below gives the value or the error
+    else:
+        if _LONG_DIGITS.search(raw) is None:
+            return value
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(400, "not_utf8") from exc
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_float_sized_int,
+        )
+    except _OutOfRangeError as exc:
+        raise ApiError(400, "number_out_of_range", number=exc.text) from None
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json") from exc
     if _SURROGATE_ESCAPE.search(text):

@@ -12,6 +12,7 @@ from flask import Response, jsonify
 
 from survey_forms.instance_keys import KEY, KEY_RE
 
+from ..push import MAX_ISSUES
 from . import bp
 
 __all__ = ["document"]
@@ -62,15 +63,19 @@ def document() -> dict[str, Any]:
             "title": "KPK field survey sync server",
             "version": __version__,
             "description": "Tablets sign in, push entry revisions, pull changes and upload "
-            "attachments. Errors are JSON {error, message, message_id}.",
+            "attachments. Errors are JSON {error, message, message_id}. JSON bodies must hold "
+            "finite numbers a double-precision float can hold: NaN/Infinity are not JSON "
+            "(400 malformed_json) and numbers such as 1e400 or an integer of 400 digits are "
+            "refused (400 number_out_of_range).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
             "/health": {
                 "get": _op(
-                    "Liveness",
-                    {"200": _json(_obj({"status": STRING, "version": STRING}))},
+                    "Liveness, database and free disk space (status ok, degraded or "
+                    "unavailable)",
+                    {"200": _json(_ref("Health")), "503": _json(_ref("Health"))},
                     security=[],
                 )
             },
@@ -79,12 +84,19 @@ def document() -> dict[str, Any]:
             },
             "/sessions": {
                 "post": _op(
-                    "Sign in from a device; gives a bearer token",
+                    "Sign in from a device; gives a bearer token and a known-device marker "
+                    "(send it back as device_marker at the next sign-in: failures elsewhere do "
+                    "not slow that device down). Throttled: 429 rate_limited with Retry-After",
                     {"201": _json(_ref("Session")), "429": ERR},
                     security=[],
                     requestBody=_body(
                         _obj(
-                            {"username": STRING, "password": STRING, "device_id": STRING},
+                            {
+                                "username": STRING,
+                                "password": STRING,
+                                "device_id": STRING,
+                                "device_marker": STRING,
+                            },
                             ["username", "password", "device_id"],
                         )
                     ),
@@ -114,7 +126,10 @@ def document() -> dict[str, Any]:
             },
             "/sync/push": {
                 "post": _op(
-                    "Push a batch of entry revisions; one result each, in order",
+                    "Push a batch of entry revisions; one result each, in order. The server "
+                    "stores its own values of the form's calculations (a different value sent is "
+                    "replaced and audited); a rejected invalid revision lists at most "
+                    f"{MAX_ISSUES} issues",
                     {
                         "200": _json(
                             _obj({"results": {"type": "array", "items": _ref("PushResult")}})
@@ -132,6 +147,13 @@ def document() -> dict[str, Any]:
                 "get": _op(
                     "Changes for this user after a cursor, in order",
                     {"200": _json(_ref("PullPage"))},
+                    description=(
+                        "A page holds at most `limit` changes and stops before the change that "
+                        "would take it past PULL_PAGE_BYTES (4 MiB by default) of changes; it "
+                        "always holds at least one change when there is one, so `next` moves "
+                        "on even past an entry larger than the bound. Ask again with "
+                        "`since=next` while `more` is true."
+                    ),
                     parameters=[
                         {"name": "since", "in": "query", "schema": STRING},
                         {
@@ -142,10 +164,37 @@ def document() -> dict[str, Any]:
                     ],
                 )
             },
+            "/sync/revisions/missing": {
+                "post": _op(
+                    "Which of these sent revisions of the caller's entries the server lacks "
+                    "(after a restore; at most 1000 a request), and which files of them",
+                    {
+                        "200": _json(
+                            _obj(
+                                {
+                                    "missing": {"type": "array", "items": _ref("RevisionRef")},
+                                    "missing_attachments": {"type": "array", "items": STRING},
+                                }
+                            )
+                        )
+                    },
+                    requestBody=_body(
+                        _obj(
+                            {"revisions": {"type": "array", "items": _ref("RevisionRef")}},
+                            ["revisions"],
+                        )
+                    ),
+                )
+            },
             "/attachments/missing": {
                 "post": _op(
-                    "Which of these files the server still needs",
+                    "Which of these files the caller should upload",
                     {"200": _json(_obj({"missing": {"type": "array", "items": STRING}}))},
+                    description=(
+                        "A file the caller may not see (not uploaded by the caller and used by "
+                        "no entry the caller may read) is listed as missing, exactly like a "
+                        "file the server does not hold."
+                    ),
                     requestBody=_body(
                         _obj({"sha256": {"type": "array", "items": STRING}}, ["sha256"])
                     ),
@@ -153,23 +202,52 @@ def document() -> dict[str, Any]:
             },
             "/attachments/{sha256}": {
                 "parameters": [SHA_PARAM],
-                "head": _op("Does the server have this file", {"200": {"description": "Yes"}}),
+                "head": _op(
+                    "Does the caller have this file on the server (uploaded it, or may read an "
+                    "entry that uses it); 404 otherwise",
+                    {"200": {"description": "Yes"}},
+                ),
                 "get": _op(
-                    "Download a file (supervisors, admins)",
+                    "Download a file the caller may see (its uploader; officers: their "
+                    "entries; supervisors: their regions; admins: all); 404 otherwise",
                     {
                         "200": {
-                            "description": "The file",
-                            "content": {"application/octet-stream": {}},
+                            "description": "The file, as a download (Content-Disposition: "
+                            "attachment, Cache-Control: private)",
+                            "content": {
+                                "image/jpeg": {},
+                                "image/png": {},
+                                "image/webp": {},
+                                "application/octet-stream": {},
+                            },
                         }
                     },
                 ),
                 "put": _op(
-                    "Upload a file; its SHA-256 must match (a repeat is a no-op)",
+                    "Upload a JPEG, PNG or WebP photo; its SHA-256 must match (a repeat by the "
+                    "same account is a no-op: 200)",
                     {
                         "201": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
                         "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
+                        "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
                     },
-                    requestBody={"required": True, "content": {"*/*": {}}},
+                    description=(
+                        "The type is read from the file's first bytes. 413 "
+                        "upload_quota_exceeded: the caller's uploads that no entry uses yet "
+                        "would pass UPLOAD_QUOTA_BYTES (200 MiB by default); pushing the "
+                        "entries frees it. 429 upload_rate_limited: more than "
+                        "UPLOAD_BYTES_PER_HOUR (1 GiB by default) within an hour."
+                    ),
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "image/jpeg": {},
+                            "image/png": {},
+                            "image/webp": {},
+                            "application/octet-stream": {},
+                        },
+                    },
                 ),
             },
             "/entries/missing-attachments": {
@@ -205,7 +283,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/review": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "Set the review status with a comment (supervisors, admins)",
+                    "Set the review status with a comment (supervisors, admins); 409 "
+                    "unresolved_conflict, or entry_deleted on a deleted entry (restore first)",
                     {"200": _json({"type": "object"}), "409": ERR},
                     requestBody=_body(
                         _obj(
@@ -229,7 +308,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/revisions": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "A supervisor edit: new revision on the head, validated",
+                    "A supervisor edit: new revision on the head, validated, calculations "
+                    "computed by the server; 409 entry_deleted on a deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -246,7 +326,8 @@ def document() -> dict[str, Any]:
             "/entries/{entry_id}/resolve": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "Resolve a conflict with the supervisor's answers",
+                    "Resolve a conflict with the supervisor's answers; 409 entry_deleted on a "
+                    "deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -310,6 +391,7 @@ def _schemas() -> dict[str, Any]:
         "Session": _obj(
             {
                 "token": STRING,
+                "device_marker": STRING,
                 "user": _obj(
                     {
                         "username": STRING,
@@ -405,11 +487,27 @@ def _schemas() -> dict[str, Any]:
                         "unknown_parent",
                         "not_owner",
                         "entry_deleted",
+                        "entry_mismatch",
                     ],
+                    "description": "entry_mismatch: the entry id exists for another form_id or "
+                    "region (an entry keeps its form and region; a new form_version is allowed)",
                 },
                 "message": STRING,
                 "message_id": STRING,
-                "issues": {"type": "array", "items": {"type": "object"}},
+                "issues": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "maxItems": MAX_ISSUES,
+                    "description": f"invalid: the first {MAX_ISSUES} validation issues",
+                },
+                "issue_count": {
+                    "type": "integer",
+                    "description": "invalid: how many issues there are in all",
+                },
+                "issues_truncated": {
+                    "type": "boolean",
+                    "description": "invalid: present (true) when more issues than listed",
+                },
                 "missing_attachments": {"type": "array", "items": STRING},
             },
         },
@@ -423,6 +521,28 @@ def _schemas() -> dict[str, Any]:
                 },
                 "next": STRING,
                 "more": {"type": "boolean"},
+                "server": _obj({"server_id": STRING, "epoch": STRING}),
+                "reset": {
+                    "type": "boolean",
+                    "description": "the cursor belongs to another server or epoch (a restore): "
+                    "these changes start at the beginning of the feed; reconcile first",
+                },
+                "reset_reason": {
+                    "type": "string",
+                    "enum": ["other_server", "other_epoch", "unknown_epoch", "restored"],
+                },
+            },
+        },
+        "RevisionRef": _obj({"entry_id": STRING, "rev": STRING}, ["entry_id", "rev"]),
+        "Health": {
+            "type": "object",
+            "required": ["status", "version"],
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+                "version": STRING,
+                "database": STRING,
+                "disk": {"type": "object"},
+                "problems": {"type": "array", "items": STRING},
             },
         },
         "Entry": {"type": "object"},

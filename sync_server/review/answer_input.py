@@ -37,7 +37,12 @@ def parse_answer(kind: str, raw: str) -> Any:
     if text == "":
         return None
     if kind == "integer":
-        return int(text)
+        if len(text) > 20:  # int() of thousands of digits is slow, and no count is that long
+            raise ValueError("integer: too many digits")
+        number = int(text)
+        if abs(number) > 2**53:  # the largest integer the forms' engine holds exactly
+            raise ValueError("integer out of range")
+        return number
     if kind == "decimal":
         number = float(text.replace(",", "."))
         if not math.isfinite(number):

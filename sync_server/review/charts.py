@@ -6,6 +6,7 @@ template can insert it with ``|safe``.
 
 from __future__ import annotations
 
+import math
 from xml.sax.saxutils import escape
 
 __all__ = ["bar_chart"]
@@ -22,6 +23,14 @@ def _nice_step(value: float) -> float:
     return 10 * magnitude
 
 
+def _drawable(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return number if math.isfinite(number) and 0 <= number < 1e15 else 0.0
+
+
 def bar_chart(
     bars: list[tuple[str, float]],
     *,
@@ -35,6 +44,8 @@ def bar_chart(
     Every bar carries a ``<title>`` (its label and value) so a pointer shows the exact figure.
     ``label_every`` thins the x labels when there are many bars.
     """
+    # a value that cannot be drawn (negative, not finite, not a number) is drawn as 0
+    bars = [(label, _drawable(value)) for label, value in bars]
     left, right, top, bottom = 44, 8, 12, 40
     plot_w = width - left - right
     plot_h = height - top - bottom

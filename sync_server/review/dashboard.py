@@ -8,14 +8,14 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Connection, cast, func, select
+from sqlalchemy import JSON, Connection, case, cast, func, select
 
 from ..db import is_sqlite
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope
 from ..schema import device_tokens, entries, revisions, user_regions, users
 from .i18n import WIB, parse_iso
 
-__all__ = ["SCORE_FIELDS", "entries_per_day", "last_sync", "scores_by_region"]
+__all__ = ["SCORE_FIELDS", "SCORE_RANGE", "entries_per_day", "last_sync", "scores_by_region"]
 
 SCORE_FIELDS = ("skor_k1", "skor_k2", "skor_k3", "skor_k4", "skor_k5", "skor_k6", "skor_total")
 
@@ -98,52 +98,97 @@ def last_sync(
     return out
 
 
-def _number(value: Any) -> float | None:
-    """A score as a number; ``None`` for empty, unreadable or non-finite (``NaN``) values."""
-    if value is None or value == "":
+#: the observation form's scores are percentages (100 * weighted share): anything else stored
+#: in one (a value sent before the server recomputed scores, a damaged row) is not a score
+SCORE_RANGE = (0.0, 100.0)
+
+_INVALID = object()
+
+
+def _number(value: Any) -> Any:
+    """A score as a number; ``None`` when empty (also ODK's text ``"NaN"`` of a sum with an
+    empty part); ``_INVALID`` for anything that is not a score: not a number (a list, a
+    boolean, other text), not finite, too large for a float, or outside :data:`SCORE_RANGE`."""
+    if value is None or value == "" or value == "NaN":
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return _INVALID
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    except (ValueError, OverflowError):
+        return _INVALID
+    low, high = SCORE_RANGE
+    return number if math.isfinite(number) and low <= number <= high else _INVALID
+
+
+def _scores_of(raw: Any, answers_text: str | None) -> list[Any]:
+    """The score values of one row: the database's JSON array, or (for a stored document the
+    database cannot read as JSON) taken from the answers by Python's lenient reader."""
+    try:
+        if answers_text is not None:
+            answers = json.loads(answers_text)
+            return [answers.get(key) for key in SCORE_FIELDS] if isinstance(answers, dict) else []
+        values = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    except (ValueError, RecursionError):
+        return [_INVALID] * len(SCORE_FIELDS)
+    return values if isinstance(values, list) else [_INVALID] * len(SCORE_FIELDS)
 
 
 def scores_by_region(conn: Connection, user: Any, flt: EntryFilter) -> list[dict[str, Any]]:
     """Average of the observation form's component scores and total per region (head
-    revisions of the entries matching ``flt``), with the number of entries averaged.
+    revisions of the entries matching ``flt``), with the number of entries averaged and the
+    number of stored values left out as invalid (``invalid``).
 
     The database extracts the seven scores of each entry as one small JSON array (SQLite: one
     ``json_extract`` with all seven paths, so each answers document is parsed once); the
-    averages are summed here while the rows stream. Empty scores are left out.
+    averages are summed here while the rows stream. Empty scores are left out, and so is
+    anything that is not a score (see :func:`_number`): a value stored before the server
+    recomputed calculations, or written into the database by hand, never breaks the page.
+    A document holding ``NaN``/``Infinity`` (not JSON: both databases' JSON functions refuse
+    it) is handed over as text instead and read here.
     """
     head = revisions.alias("head")
     joined = entries.join(
         head, (head.c.entry_id == entries.c.entry_id) & (head.c.rev == entries.c.head_rev)
     )
     if is_sqlite(conn):
+        odd = (func.instr(head.c.answers, "NaN") > 0) | (func.instr(head.c.answers, "Infinity") > 0)
         doc = func.json_extract(head.c.answers, *[f"$.{key}" for key in SCORE_FIELDS])
     else:
+        odd = (func.strpos(head.c.answers, "NaN") > 0) | (
+            func.strpos(head.c.answers, "Infinity") > 0
+        )
         doc = func.json_build_array(*[cast(head.c.answers, JSON)[key] for key in SCORE_FIELDS])
-    stmt = apply_user_scope(
-        apply_filter(select(entries.c.region, doc).select_from(joined), flt), user
+    columns = (
+        entries.c.region,
+        case((odd, None), else_=doc),
+        case((odd, head.c.answers), else_=None),
     )
+    stmt = apply_user_scope(apply_filter(select(*columns).select_from(joined), flt), user)
+    width = len(SCORE_FIELDS)
     totals: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}
+    invalid: dict[str, int] = {}
     entries_per_region: dict[str, int] = {}
-    for region, raw in conn.execution_options(stream_results=True).execute(stmt):
-        values = json.loads(raw) if isinstance(raw, str) else (raw or [])
-        sums = totals.setdefault(region, [0.0] * len(SCORE_FIELDS))
-        ns = counts.setdefault(region, [0] * len(SCORE_FIELDS))
+    for region, raw, answers_text in conn.execution_options(stream_results=True).execute(stmt):
+        values = _scores_of(raw, answers_text)
+        sums = totals.setdefault(region, [0.0] * width)
+        ns = counts.setdefault(region, [0] * width)
         entries_per_region[region] = entries_per_region.get(region, 0) + 1
-        for i, value in enumerate(values[: len(SCORE_FIELDS)]):
+        for i, value in enumerate(values[:width]):
             number = _number(value)
-            if number is not None:
+            if number is _INVALID:
+                invalid[region] = invalid.get(region, 0) + 1
+            elif number is not None:
                 sums[i] += number
                 ns[i] += 1
     out = []
     for region in sorted(totals):
-        row: dict[str, Any] = {"region": region, "n": entries_per_region[region]}
+        row: dict[str, Any] = {
+            "region": region,
+            "n": entries_per_region[region],
+            "invalid": invalid.get(region, 0),
+        }
         for i, key in enumerate(SCORE_FIELDS):
             row[key] = totals[region][i] / counts[region][i] if counts[region][i] else None
         out.append(row)

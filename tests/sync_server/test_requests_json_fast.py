@@ -64,7 +64,13 @@ def test_same_values_as_json(value: object, ascii_only: bool) -> None:
         (b"[Infinity]", ("error", "malformed_json")),
         (b'"\\ud800"', ("error", "not_utf8")),
         (b'"\xff"', ("error", "not_utf8")),
-        (b"[1e400]", [float("inf")]),
+        # numbers a float cannot hold are refused, not read as infinities
+        (b"[1e400]", ("error", "number_out_of_range")),
+        (b'{"a": -1e400}', ("error", "number_out_of_range")),
+        (b"[1" + b"0" * 400 + b"]", ("error", "number_out_of_range")),
+        (b"[-1" + b"0" * 5000 + b"]", ("error", "number_out_of_range")),
+        (b"[1e308, 1e-400]", [1e308, 0.0]),
+        (b'["1' + b"0" * 400 + b'"]', ["1" + "0" * 400]),  # digits in text are text
         (b'{"a": 1, "a": 2}', {"a": 2}),
         (b"[" * 5000 + b"]" * 5000, ("error", "malformed_json")),
         (b'{"a":1}x', ("error", "malformed_json")),
