@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from survey_forms import Form
-from survey_forms.recompute import recompute_calculations, reproducible_calculations
+from survey_forms.recompute import (
+    recompute_calculations,
+    reproducible_calculations,
+    validate_and_recalculate,
+)
 from survey_forms.revisions import canonical_json, revision_id
 from sync_server.merge import Calculations, RevisionNode, plan_head
 
@@ -74,6 +78,11 @@ class ModelServer:
             if issues and not (before and issues <= before):
                 results.append({"rev": rev, "status": "rejected", "error": "invalid"})
                 continue
+            # as the server: a valid revision is stored with the server's calculated values,
+            # a tolerated invalid one as sent
+            answers = item["answers"]
+            if not issues:
+                answers = validate_and_recalculate(self.form, answers)[1] or answers
             nodes[rev] = RevisionNode(
                 rev,
                 (parent,) if parent else (),
@@ -81,7 +90,7 @@ class ModelServer:
                 item["form_id"],
                 item["form_version"],
                 item["region"],
-                item["answers"],
+                answers,
             )
             self.heads.setdefault(entry_id, {})
             self._plan(entry_id)
