@@ -4,7 +4,8 @@
 ``python -m stress.run_all --long`` (``make stress``) runs the long forms of the issue:
 10 devices x 200 entries through the faulty proxy, 25 server kills, 500 device-store kills,
 50 devices at once on gunicorn/PostgreSQL and waitress/SQLite, schemathesis with 100 cases per
-operation. ``--only network_faults,bad_input`` picks scripts. Exits non-zero when any failed.
+operation, 5,000 random merge histories (500 of them on real SQLite/PostgreSQL servers).
+``--only network_faults,bad_input`` picks scripts. Exits non-zero when any failed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SHORT: dict[str, list[str]] = {
     "store_kill": ["--kills", "20"],
     "concurrency": ["--devices", "6", "--entries", "3", "--edits", "1", "--time-limit", "150"],
     "bad_input": ["--cases", "2", "--phases", "fuzzing", "--time-limit", "150"],
+    "merge_properties": ["--scenarios", "100", "--real", "10", "--time-limit", "150"],
 }
 
 #: Arguments of the long forms (the figures in docs/faults.md).
@@ -36,6 +38,7 @@ LONG: dict[str, list[str]] = {
     "store_kill": ["--kills", "500"],
     "concurrency": ["--devices", "50", "--entries", "20", "--edits", "5", "--time-limit", "900"],
     "bad_input": ["--cases", "100", "--time-limit", "1200"],
+    "merge_properties": ["--scenarios", "5000", "--real", "500", "--time-limit", "1800"],
 }
 
 

@@ -1,32 +1,53 @@
-"""Three-way merging of entry answers and the deterministic choice of an entry's head.
+"""Merging an entry's revisions field by field, and the deterministic choice of its head.
 
-Pure functions over plain data; the storage layer (:mod:`sync_server.entries`) feeds them the
-revisions of one entry and stores what they return.
+Pure functions over plain data; the storage layer (:mod:`sync_server.push`) feeds them the
+revisions of one entry and stores what they return. The machinery lives in
+:mod:`.merge_paths` (answers as flat identity paths) and :mod:`.merge_causal` (causal history).
 
-**Field merge** (:func:`merge3`), against the common ancestor ``base``, for every answer:
+**Identity.** Repeat instances are matched by identity, never by position: an instance's
+``"@key"`` (a string) or, without one, ``"#<its 0-based index>"``. So removing ``temuan[0]`` on
+one tablet and editing the priority of ``temuan[1]`` on another touches two different
+instances. Per instance: removed on both sides = removed; removed on one side and written on the
+other = one conflict on the instance (``"temuan[i]"``), the written instance kept until a
+supervisor decides; added on both = kept once (the same key added with different content gives
+conflicts on its fields); ``"@key"`` itself is never a field. The merged order is the common
+ancestor's, then each side's additions in blocks ordered by their content (never by which side
+is "ours"). Nested repeats follow the same rules. Conflict paths name the instance by its index
+in the merged head: ``"temuan[2]/prioritas"``.
 
-* same value on both sides, or changed on one side only: taken without conflict;
-* changed on both sides to different values: a conflict ``{"path", "base", "ours", "theirs"}``
-  (``None`` stands for "absent"); the merged value is the ``ours`` value until a supervisor
-  resolves the conflict.
+**Causal, per field.** Each answer (each flat path, including an instance's existence) is
+decided from its history, not from the values: for every revision the planner knows, per path,
+the set of revisions that last wrote it (a multi-value register over the revision graph). An edit
+writes the paths it changes; a supervisor's revision also writes every path that was in conflict
+or had several writers at its parent (a resolution is a write even when it goes back to an older
+value); a merge writes nothing. Merging two sides, per path: if one side's writers descend from
+(or are) all of the other's, that side wins; otherwise the writers are concurrent and different
+values are a conflict (the ``ours`` value is kept, both writers stay, so the conflict survives
+later merges until a write that has seen both - a supervisor's resolution - settles it). Why
+not a three-way merge against "the" common ancestor: in criss-cross histories the newest common
+ancestor may already hold one side's value (that side's change is then silently lost), and a
+supervisor's resolution back to the ancestor's value looks like "no change" and is undone by a
+late tablet revision based on that ancestor. Writer sets make both cases exact. A known, safe
+over-approximation: two tablets writing the same value concurrently, then one of them changing
+it again before seeing the other's write, is reported as a conflict.
 
-Values are atomic (a select_multiple list, a geopoint object, an attachment reference), except
-**repeats** (lists of objects), which merge instance by instance:
-
-* instances that exist in the base are merged by index, recursively;
-* an instance removed on one side (the list is shorter than the base) is removed when the other
-  side left it unchanged, and is a conflict on ``"rep[i]"`` when the other side changed it;
-* instances appended after the base on both sides are all kept: identical appended blocks once,
-  different blocks one after the other in the order of their canonical JSON, so adding a
-  repeat instance on two tablets never becomes a conflict and the order does not depend on
-  which side is "ours".
+Open conflicts travel with the value they belong to: a tablet's edit on top keeps them open (it
+does not resolve them), a supervisor's revision closes all of them, a merge keeps those of the
+side whose value it takes. An open conflict whose instance was removed later is dropped.
 
 **Head choice** (:func:`plan_head`): the *leaves* are the edit revisions (device or supervisor,
 not server merges) that no other edit revision descends from. One leaf is the head. Several
 leaves are folded in a fixed order (generation, then revision id): ``merge(merge(l1, l2), l3)
-...``, each step against the two sides' common ancestor, each merge revision getting an id
-derived from its content and both parents (:func:`merge_revision_id`). The head therefore
-depends only on the set of revisions the server holds, never on the order they arrived in.
+...``, each merge revision getting an id derived from its content and both parents
+(:func:`merge_revision_id`). The head therefore depends only on the set of revisions the
+server holds, never on the order they arrived in.
+
+**Valid heads.** With :attr:`Calculations.validate`, the head is validated against its form
+version; every issue becomes an open conflict of kind ``"invalid"`` (path, ``code`` and the
+``message`` in Indonesian and English), so an invalid merge is never stored as "received".
+
+Cost: the states are computed once per revision and plan (ancestor sets memoized), linear in
+revisions times answer paths; histories are usually a handful of revisions.
 """
 
 from __future__ import annotations
@@ -38,6 +59,9 @@ from typing import Any
 
 from survey_forms.revisions import canonical_json, generation
 
+from .merge_causal import Graph, State, present
+from .merge_paths import Tree, display_path, flatten, instance_key
+
 __all__ = [
     "Calculations",
     "Conflict",
@@ -46,6 +70,8 @@ __all__ = [
     "RevisionNode",
     "ancestors",
     "common_ancestor",
+    "instance_key",
+    "invalid_conflicts",
     "leaf_revisions",
     "merge3",
     "merge_revision_id",
@@ -56,16 +82,6 @@ __all__ = [
 Conflict = dict[str, Any]
 
 
-class _Missing:
-    """Marker for an absent answer."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-
 @dataclass
 class MergeResult:
     """Merged answers and the conflicts found (sorted by path)."""
@@ -74,110 +90,27 @@ class MergeResult:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
-def _is_repeat(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
-
-
-def _out(value: Any) -> Any:
-    return None if value is MISSING else value
-
-
-def _merge_value(
-    path: str,
-    base: Any,
-    ours: Any,
-    theirs: Any,
-    conflicts: list[Conflict],
-    derived: frozenset[str] = frozenset(),
-) -> Any:
-    if ours == theirs:
-        return ours
-    if ours == base:
-        return theirs
-    if theirs == base:
-        return ours
-    repeat_sides = [v for v in (base, ours, theirs) if v is not MISSING]
-    if ours is not MISSING and theirs is not MISSING and all(_is_repeat(v) for v in repeat_sides):
-        return _merge_repeat(
-            path, [] if base is MISSING else base, ours, theirs, conflicts, derived
-        )
-    conflicts.append({"path": path, "base": _out(base), "ours": _out(ours), "theirs": _out(theirs)})
-    return ours
-
-
-def _merge_dict(
-    prefix: str,
-    base: Mapping[str, Any],
-    ours: Mapping[str, Any],
-    theirs: Mapping[str, Any],
-    conflicts: list[Conflict],
-    derived: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for key in sorted(set(base) | set(ours) | set(theirs)):
-        if key in derived:
-            # a calculated value: recomputed from the merged answers, never a conflict
-            value = ours.get(key, MISSING)
-            if value is MISSING:
-                value = theirs.get(key, MISSING)
-            if value is not MISSING:
-                merged[key] = value
-            continue
-        value = _merge_value(
-            f"{prefix}{key}",
-            base.get(key, MISSING),
-            ours.get(key, MISSING),
-            theirs.get(key, MISSING),
-            conflicts,
-            derived,
-        )
-        if value is not MISSING:
-            merged[key] = value
-    return merged
-
-
-def _merge_repeat(
-    path: str,
-    base: list[dict[str, Any]],
-    ours: list[dict[str, Any]],
-    theirs: list[dict[str, Any]],
-    conflicts: list[Conflict],
-    derived: frozenset[str] = frozenset(),
-) -> list[dict[str, Any]]:
-    merged: list[dict[str, Any]] = []
-    for i, base_item in enumerate(base):
-        here = f"{path}[{i}]"
-        o = ours[i] if i < len(ours) else MISSING
-        t = theirs[i] if i < len(theirs) else MISSING
-        if o is MISSING or t is MISSING:
-            value = _merge_value(here, base_item, o, t, conflicts, derived)
-            if value is not MISSING:
-                merged.append(value)
-            continue
-        merged.append(_merge_dict(f"{here}/", base_item, o, t, conflicts, derived))
-    added_ours = ours[len(base) :]
-    added_theirs = theirs[len(base) :]
-    blocks = sorted({canonical_json(b): b for b in (added_ours, added_theirs) if b}.items())
-    for _, block in blocks:
-        merged.extend(block)
-    return merged
-
-
 def merge3(
     base: Mapping[str, Any],
     ours: Mapping[str, Any],
     theirs: Mapping[str, Any],
     derived: frozenset[str] = frozenset(),
 ) -> MergeResult:
-    """Merge two descendants of ``base`` field by field (see the module docstring).
+    """Merge two descendants of ``base`` (each one edit away from it), as the module
+    docstring describes: a conflict is ``{"path", "base", "ours", "theirs"}`` (``None``
+    stands for "absent") and the merged value is the ``ours`` value.
 
     ``derived`` names calculated answers: they never conflict (the ``ours`` value, else
     ``theirs``, is kept) because the caller computes them again from the merged answers.
     """
-    conflicts: list[Conflict] = []
-    answers = _merge_dict("", base, ours, theirs, conflicts, derived)
-    conflicts.sort(key=lambda c: c["path"])
-    return MergeResult(answers, conflicts)
+    graph = Graph(
+        {"1-base": (), "2-ours": ("1-base",), "2-theirs": ("1-base",)},
+        {"1-base": "device", "2-ours": "device", "2-theirs": "device"},
+        {"1-base": base, "2-ours": ours, "2-theirs": theirs},
+        lambda _rev: derived,
+    )
+    step = graph.merge("2-ours", "2-theirs", derived)
+    return MergeResult(step.tree.answers(), step.conflicts)
 
 
 def _pick(base: str | None, ours: str, theirs: str) -> str:
@@ -219,24 +152,29 @@ class RevisionNode:
 
 @dataclass(frozen=True)
 class Calculations:
-    """How a form version's calculated answers are found and computed again after a merge.
+    """What the form versions contribute to merges.
 
     ``names(form_version)`` gives the calculated answer names that never conflict;
-    ``recompute(form_version, answers)`` gives the merged answers with them computed again.
-    Both must be deterministic, so the head stays a function of the revisions held.
+    ``recompute(form_version, answers)`` gives the merged answers with them computed again;
+    ``validate(form_version, answers)`` (optional) gives the validation issues of a head as
+    ``{"path", "code", "message": {"id", "en"}}``. All must be deterministic, so the head
+    stays a function of the revisions held.
     """
 
     names: Callable[[str], frozenset[str]]
     recompute: Callable[[str, dict[str, Any]], dict[str, Any]]
+    validate: Callable[[str, dict[str, Any]], list[dict[str, Any]]] | None = None
 
 
 @dataclass
 class HeadPlan:
-    """The head of an entry, the merge revisions to create, and all conflicts met on the way."""
+    """The head of an entry, the merge revisions to create, all conflicts met on the way, and
+    the conflicts open at the head (field conflicts, then ``"invalid"`` ones)."""
 
     head: str
     merges: list[tuple[RevisionNode, list[Conflict]]]
     conflicts: list[Conflict]
+    open_conflicts: list[Conflict] = field(default_factory=list)
 
 
 def ancestors(rev: str, nodes: Mapping[str, RevisionNode]) -> set[str]:
@@ -264,11 +202,77 @@ def common_ancestor(a: str, b: str, nodes: Mapping[str, RevisionNode]) -> str | 
 
 def leaf_revisions(nodes: Mapping[str, RevisionNode]) -> list[str]:
     """Edit revisions (not merges) that no other edit revision descends from, in fold order."""
+    return _leaves(nodes, _graph(nodes, None))
+
+
+def _leaves(nodes: Mapping[str, RevisionNode], graph: Graph) -> list[str]:
     edits = [rev for rev, node in nodes.items() if node.kind != "merge"]
     covered: set[str] = set()
     for rev in edits:
-        covered |= ancestors(rev, nodes) - {rev}
+        if rev not in covered:
+            covered |= graph.ancestors(rev) - {rev}
     return sorted((rev for rev in edits if rev not in covered), key=_order)
+
+
+def _graph(nodes: Mapping[str, RevisionNode], calculations: Calculations | None) -> Graph:
+    def derived(rev: str) -> frozenset[str]:
+        if calculations is None or rev not in nodes:
+            return frozenset()
+        return calculations.names(nodes[rev].form_version)
+
+    return Graph(
+        {rev: node.parents for rev, node in nodes.items()},
+        {rev: node.kind for rev, node in nodes.items()},
+        {rev: node.answers for rev, node in nodes.items()},
+        derived,
+    )
+
+
+def _open_at(state: State) -> list[Conflict]:
+    """The open conflicts of a revision, their paths indexed in its answers; a conflict whose
+    repeat instance is gone (a tablet removed it after the conflict) is left out."""
+    out = []
+    for path, conflict in state.open.items():
+        if not present(state.tree, path):
+            continue
+        out.append({**conflict, "path": display_path(path, state.tree)})
+    return sorted(out, key=lambda c: c["path"])
+
+
+def invalid_conflicts(
+    issues: Iterable[Mapping[str, Any]], answers: Mapping[str, Any]
+) -> list[Conflict]:
+    """Validation issues of a head as open conflicts of kind ``"invalid"``: the path, the
+    head's value there (``"ours"``), the issue ``code`` and its ``message`` (``id``/``en``)."""
+    flat, orders = flatten(answers)
+    tree = Tree(flat, orders)
+    out = []
+    for issue in issues:
+        out.append(
+            {
+                "path": issue["path"],
+                "base": None,
+                "ours": _value_at(tree, issue["path"]),
+                "theirs": None,
+                "kind": "invalid",
+                "code": issue["code"],
+                "message": dict(issue["message"]),
+            }
+        )
+    return sorted(out, key=lambda c: (c["path"], c["code"]))
+
+
+def _value_at(tree: Tree, path: str) -> Any:
+    """The head's value at a user-facing path (``None`` when absent)."""
+    value: Any = tree.answers()
+    for part in path.split("/"):
+        name, _, rest = part.partition("[")
+        value = value.get(name) if isinstance(value, dict) else None
+        if rest:
+            index = int(rest.rstrip("]")) if rest.rstrip("]").isdigit() else -1
+            ok = isinstance(value, list) and 0 <= index < len(value)
+            value = value[index] if ok else None
+    return value
 
 
 def plan_head(
@@ -277,9 +281,11 @@ def plan_head(
     """Choose the head of an entry from all its revisions (see the module docstring).
 
     With ``calculations``, calculated answers do not conflict and each merge revision holds
-    them computed again from its merged answers (scores follow the merged indicators).
+    them computed again from its merged answers (scores follow the merged indicators); with
+    ``calculations.validate`` the head's validation issues are open conflicts too.
     """
-    leaves = leaf_revisions(nodes)
+    graph = _graph(nodes, calculations)
+    leaves = _leaves(nodes, graph)
     if not leaves:
         raise ValueError("an entry without edit revisions has no head")
     work = dict(nodes)
@@ -288,58 +294,50 @@ def plan_head(
     all_conflicts: dict[str, Conflict] = {}
     for leaf in leaves[1:]:
         other = work[leaf]
-        base_rev = common_ancestor(acc.rev, other.rev, work)
+        base_rev = graph.common_ancestor(acc.rev, other.rev)
         base = work[base_rev] if base_rev else None
         form_version = _pick(
             base.form_version if base else None, acc.form_version, other.form_version
         )
         derived = calculations.names(form_version) if calculations else frozenset()
-        result = merge3(base.answers if base else {}, acc.answers, other.answers, derived)
+        step = graph.merge(acc.rev, other.rev, derived)
+        answers = step.tree.answers()
         if calculations is not None and derived:
-            result.answers = calculations.recompute(form_version, result.answers)
+            answers = calculations.recompute(form_version, answers)
         region = _pick(base.region if base else None, acc.region, other.region)
-        rev = merge_revision_id(
-            acc.rev, other.rev, acc.form_id, form_version, region, result.answers
-        )
+        rev = merge_revision_id(acc.rev, other.rev, acc.form_id, form_version, region, answers)
         node = RevisionNode(
-            rev, (acc.rev, other.rev), "merge", acc.form_id, form_version, region, result.answers
+            rev, (acc.rev, other.rev), "merge", acc.form_id, form_version, region, answers
         )
         work[rev] = node
-        merges.append((node, result.conflicts))
-        for conflict in result.conflicts:
+        graph.add(rev, node.parents, "merge", answers)
+        flat, orders = flatten(answers)
+        graph.set_state(rev, State(Tree(flat, orders), step.writers, step.open))
+        merges.append((node, step.conflicts))
+        for conflict in step.conflicts:
             all_conflicts[conflict["path"]] = conflict
         acc = node
-    return HeadPlan(acc.rev, merges, [all_conflicts[p] for p in sorted(all_conflicts)])
+    open_conflicts = _open_at(graph.state(acc.rev))
+    if calculations is not None and calculations.validate is not None:
+        issues = calculations.validate(acc.form_version, dict(acc.answers))
+        open_conflicts += invalid_conflicts(issues, acc.answers)
+    return HeadPlan(
+        acc.rev, merges, [all_conflicts[p] for p in sorted(all_conflicts)], open_conflicts
+    )
 
 
 def unresolved_conflicts(
     head: str,
     nodes: Mapping[str, RevisionNode],
-    conflicts_by_rev: Mapping[str, list[Conflict]],
+    conflicts_by_rev: Mapping[str, list[Conflict]] | None = None,
 ) -> list[Conflict]:
-    """The conflicts still open at ``head``: those recorded by the merge revisions it descends
-    from, not counting anything behind a supervisor's revision (a supervisor resolves every
-    conflict before it). Depends only on the revision graph, never on arrival order.
-    """
-    merges: list[str] = []
-    seen: set[str] = set()
-    stack = [head]
-    while stack:
-        rev = stack.pop()
-        if rev in seen or rev not in nodes:
-            continue
-        seen.add(rev)
-        node = nodes[rev]
-        if node.kind == "supervisor":
-            continue
-        if node.kind == "merge":
-            merges.append(rev)
-        stack.extend(node.parents)
-    found: dict[str, Conflict] = {}
-    for rev in sorted(merges, key=_order):
-        for conflict in conflicts_by_rev.get(rev, []):
-            found[conflict["path"]] = conflict
-    return [found[path] for path in sorted(found)]
+    """The field conflicts still open at ``head`` (see "Open conflicts" in the module
+    docstring), computed from the revision graph alone; ``conflicts_by_rev`` (what the merge
+    revisions recorded when they were made) is no longer needed and is ignored."""
+    del conflicts_by_rev
+    if head not in nodes:
+        return []
+    return _open_at(_graph(nodes, None).state(head))
 
 
 def nodes_from(rows: Iterable[Mapping[str, Any]]) -> dict[str, RevisionNode]:

@@ -41,7 +41,8 @@ from .entry_rows import (
     set_entry_attachments,
 )
 from .forms_store import FormCache
-from .merge import Calculations, RevisionNode, nodes_from, plan_head, unresolved_conflicts
+from .merge import Calculations, RevisionNode, nodes_from, plan_head
+from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
 from .payload import (
     Limits,
@@ -109,9 +110,10 @@ def _load_nodes(
 
 
 def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculations:
-    """The form's reproducible calculations for merges (``survey_forms.recompute``): they do
-    not conflict and are computed again from each merge's answers. A form version the server
-    does not hold has none (its answers merge as they are)."""
+    """The form's part in merges (``survey_forms.recompute``): reproducible calculations do
+    not conflict and are computed again from each merge's answers, and the head is validated
+    (its issues become open conflicts of kind ``"invalid"``). A form version the server does
+    not hold has none of these (its answers merge as they are)."""
     from survey_forms.recompute import recompute_calculations, reproducible_calculations
 
     known: dict[str, frozenset[str]] = {}  # per version: merge steps ask for names then recompute
@@ -128,7 +130,18 @@ def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculati
             return answers
         return recompute_calculations(form, answers, names(version))
 
-    return Calculations(names, recompute)
+    def validate(version: str, answers: dict[str, Any]) -> list[dict[str, Any]]:
+        form = forms.get(conn, form_id, version)
+        if form is None:
+            return []
+        try:
+            return [issue_dict(issue) for issue in form.validate(answers)]
+        except Exception:  # a validator bug must not lose the merge: flag it for review
+            log.exception("validation crashed on a merged head of form %s", form_id)
+            text_ = message("malformed", detail="the merged answers could not be validated")
+            return [{"path": "", "code": "malformed", "message": text_}]
+
+    return Calculations(names, recompute, validate)
 
 
 def _advance_head(
@@ -140,7 +153,9 @@ def _advance_head(
     calculations: Calculations | None = None,
 ) -> tuple[str, list[dict[str, Any]], bool]:
     """Recompute the head from all revisions; store new merge revisions. Returns
-    ``(head_rev, open_conflicts_at_the_head, merged)``."""
+    ``(head_rev, open_conflicts_at_the_head, merged)``: the field conflicts still open at the
+    head (:mod:`sync_server.merge`) and, with ``calculations``, its validation issues as
+    conflicts of kind ``"invalid"``, so an invalid head is never "received"."""
     nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
     plan = plan_head(nodes, calculations)
     for node, step_conflicts in plan.merges:
@@ -178,8 +193,7 @@ def _advance_head(
                 {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
             )
         )
-    open_conflicts = unresolved_conflicts(plan.head, nodes, conflicts_by_rev)
-    return plan.head, open_conflicts, bool(plan.merges)
+    return plan.head, plan.open_conflicts, bool(plan.merges)
 
 
 def _apply(
@@ -247,7 +261,7 @@ def _apply(
         )
     )
     _audit_corrections(tx, user, rev)
-    if rev.parent_rev == entry["head_rev"]:
+    if rev.parent_rev == entry["head_rev"] and not has_open_conflicts(entry["conflicts"]):
         # A device edit on top of the head adds no conflict and resolves none.
         head_rev, merged = rev.rev, False
         plan_conflicts = json.loads(entry["conflicts"])
@@ -323,6 +337,7 @@ def push(
         # A revision the server already holds was validated when it was stored: resends after
         # a cut connection (common in the field) skip the costly validation.
         held = _held_revisions(conn, [rev for _, rev, _ in checked])
+        batch = {rev.rev: rev for _, rev, _ in checked}  # parents sent in the same batch
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
                 try:
@@ -332,6 +347,10 @@ def push(
                     results[i] = _rejected(
                         rev.__dict__, "malformed", detail="the answers could not be validated"
                     )
+                    continue
+                if issues and tolerated_issues(conn, forms, rev, issues, batch):
+                    # on an invalid head: accepted as sent when it adds no invalid path
+                    accepted.append((i, rev))
                     continue
                 if issues or computed is None:
                     results[i] = _invalid(rev, issues)

@@ -370,7 +370,17 @@ def _schemas() -> dict[str, Any]:
     )
     conflict = {
         "type": "object",
-        "properties": {"path": STRING, "base": {}, "ours": {}, "theirs": {}},
+        "properties": {
+            "path": STRING,
+            "base": {},
+            "ours": {},
+            "theirs": {},
+            "kind": {"type": "string", "enum": ["invalid"]},
+            "code": STRING,
+            "message": {"type": "object", "properties": {"id": STRING, "en": STRING}},
+        },
+        "description": "A field conflict, or (kind invalid) a validation issue of the merged "
+        "head: code and message say why.",
     }
     return {
         "Error": {

@@ -1,6 +1,11 @@
 """The conflict queue and the conflict page: base value and both sides side by side per field;
 the supervisor picks one or types a value, and the core's ``resolve_conflict`` makes the new
-revision that flows back to the tablet."""
+revision that flows back to the tablet.
+
+A merged head that does not validate has conflicts of kind ``"invalid"`` (the path and why);
+their rows show the issue and the current value, and the page has extra rows to change any
+other answer (e.g. add the note a merged answer now requires). The resolution is validated as a
+whole by ``resolve_conflict``."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from .entry_display import display_value
 from .i18n import current_language
 
 CHOICES = ("ours", "theirs", "base", "custom")
+EXTRA_ROWS = 3  # "also change another answer" rows on the conflict page
 
 
 @bp.get("/conflicts")
@@ -83,9 +89,12 @@ def conflict_page(entry_id: str) -> str | Response:
     for i, conflict in enumerate(entry["conflicts"]):
         question = _question_of(form, conflict["path"])
         kind = question.type if question is not None else "text"
+        message = conflict.get("message") if conflict.get("kind") == "invalid" else None
         items.append(
             {
                 "index": i,
+                "kind": conflict.get("kind", "field"),
+                "issue": message.get(lang, message.get("en", "")) if message else "",
                 "path": conflict["path"],
                 "label": question.label(lang, form.default_language) if question else "",
                 "sides": {
@@ -95,7 +104,41 @@ def conflict_page(entry_id: str) -> str | Response:
                 "raw": raw_text(kind, conflict.get("ours")),
             }
         )
-    return render_template("review/conflict.html", entry=entry, items=items)
+    return render_template(
+        "review/conflict.html", entry=entry, items=items, extra_rows=range(EXTRA_ROWS)
+    )
+
+
+def _index_key(path: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", path)]
+
+
+def _apply_values(answers: dict[str, Any], changes: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Set every ``(path, value)`` (a later change of the same path wins, so the extra rows
+    override a conflict row); removals last, highest repeat index first, so removing one
+    instance never shifts another change onto the wrong instance."""
+    final = dict(changes)
+    sets = [(p, v) for p, v in final.items() if v is not None]
+    removals = sorted((p for p, v in final.items() if v is None), key=_index_key, reverse=True)
+    for path, value in sets:
+        answers = set_path(answers, path, value)
+    for path in removals:
+        answers = set_path(answers, path, None)
+    return answers
+
+
+_BAD: Any = object()
+
+
+def _parsed(form: Any, path: str, raw: str) -> Any:
+    """The typed value for ``raw`` at ``path`` (``_BAD`` after flashing why it is not)."""
+    question = _question_of(form, path)
+    kind = question.type if question is not None else "text"
+    try:
+        return parse_answer(kind, raw)
+    except ValueError:
+        flash(_("“%(value)s” is not a valid value for this question.", value=raw[:80]), "error")
+        return _BAD
 
 
 @bp.post("/entries/<entry_id>/resolve")
@@ -107,30 +150,32 @@ def conflict_resolve(entry_id: str) -> Response:
         entry = entries_mod.get_entry(conn, user, entry_id)
         form = get_form(conn, entry["form_id"], entry["form_version"])
     back = url_for("review.conflict_page", entry_id=entry_id)
-    answers = entry["answers"]
+    changes: list[tuple[str, Any]] = []
     for i, conflict in enumerate(entry["conflicts"]):
         choice = request.form.get(f"choice_{i}", "ours")
         if choice not in CHOICES:
             choice = "ours"
         if choice == "custom":
-            question = _question_of(form, conflict["path"])
-            kind = question.type if question is not None else "text"
             raw = request.form.get(f"value_{i}", "")
-            try:
-                value = parse_answer(kind, raw)
-            except ValueError:
-                flash(
-                    _("“%(value)s” is not a valid value for this question.", value=raw[:80]),
-                    "error",
-                )
+            value = _parsed(form, conflict["path"], raw)
+            if value is _BAD:
                 return redirect(back)
         else:
             value = conflict.get(choice)
-        try:
-            answers = set_path(answers, conflict["path"], value)
-        except ValueError:
-            flash(_("The entry changed meanwhile; look at the conflict again."), "error")
+        changes.append((conflict["path"], value))
+    for n in range(EXTRA_ROWS):
+        path = request.form.get(f"extra_path_{n}", "").strip()
+        if not path:
+            continue
+        value = _parsed(form, path, request.form.get(f"extra_value_{n}", ""))
+        if value is _BAD:
             return redirect(back)
+        changes.append((path, value))
+    try:
+        answers = _apply_values(entry["answers"], changes)
+    except ValueError:
+        flash(_("The entry changed meanwhile; look at the conflict again."), "error")
+        return redirect(back)
     comment = request.form.get("comment", "").strip()[:5000] or None
     try:
         entries_mod.resolve_conflict(

@@ -86,16 +86,28 @@ def test_added_on_one_side_removed_on_other_absent_values_are_none() -> None:
     assert result.conflicts == [{"path": "a", "base": 1, "ours": None, "theirs": 2}]
 
 
-def test_repeat_instances_merge_by_index_and_appends_are_kept() -> None:
+def test_repeat_instances_merge_by_identity_and_keyed_appends_are_kept() -> None:
     base = {"temuan": [{"t": "satu", "p": "tinggi"}]}
-    ours = {"temuan": [{"t": "satu", "p": "sedang"}, {"t": "dua"}]}
-    theirs = {"temuan": [{"t": "SATU", "p": "tinggi"}, {"t": "tiga"}]}
+    ours = {"temuan": [{"t": "satu", "p": "sedang"}, {"@key": "k-dua", "t": "dua"}]}
+    theirs = {"temuan": [{"t": "SATU", "p": "tinggi"}, {"@key": "k-tiga", "t": "tiga"}]}
     result = merge3(base, ours, theirs)
     assert result.conflicts == []
     assert result.answers["temuan"][0] == {"t": "SATU", "p": "sedang"}
     assert sorted(i["t"] for i in result.answers["temuan"][1:]) == ["dua", "tiga"]
     swapped = merge3(base, theirs, ours)
     assert swapped.answers == result.answers
+
+
+def test_unkeyed_appends_share_the_implied_key_and_conflict_field_by_field() -> None:
+    """Without "@key" an instance's identity is "#<index>": two tablets appending at the same
+    position add the same instance, so different content there is a conflict (not lost)."""
+    base = {"temuan": [{"t": "satu"}]}
+    result = merge3(
+        base, {"temuan": [{"t": "satu"}, {"t": "dua"}]}, {"temuan": [{"t": "satu"}, {"t": "tiga"}]}
+    )
+    assert result.conflicts == [
+        {"path": "temuan[1]/t", "base": None, "ours": "dua", "theirs": "tiga"}
+    ]
 
 
 def test_repeat_conflict_paths_name_the_instance() -> None:
