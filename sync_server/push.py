@@ -22,7 +22,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from survey_forms.recompute import calculation_differences, validate_and_recalculate
+from survey_forms.recompute import (
+    calculation_differences,
+    recompute_calculations,
+    validate_and_recalculate,
+)
 
 from .clock import now_iso
 from .db import read_tx, write_tx
@@ -349,8 +353,10 @@ def push(
                     )
                     continue
                 if issues and tolerated_issues(conn, forms, rev, issues, batch):
-                    # on an invalid head: accepted as sent when it adds no invalid path
-                    accepted.append((i, rev))
+                    # on an invalid head: accepted when it adds no invalid path, with the
+                    # server's calculated values all the same (a score is never taken on trust)
+                    fixed = recompute_calculations(form, rev.answers)
+                    accepted.append((i, _with_server_calculations(rev, fixed)))
                     continue
                 if issues or computed is None:
                     results[i] = _invalid(rev, issues)

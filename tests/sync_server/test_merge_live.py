@@ -160,3 +160,19 @@ def test_a_supervisor_resolves_an_invalid_merge_with_the_dependent_answer(server
 
 def _meta(revision: dict[str, Any]) -> dict[str, Any]:
     return {k: revision[k] for k in ("region", "form_id", "form_version")}
+
+
+def test_a_revision_on_an_invalid_head_gets_the_servers_scores_too(server):
+    """The tolerated path (a tablet edit on top of an invalid merged head) must not let a
+    calculated value through as sent: the dashboard averages it."""
+    tab = Client(server.url, "petugas_plg")
+    spv = Client(server.url, "spv_plg")
+    base = _invalid_merge(tab)
+    detail = _entry_state(spv, base["entry_id"])
+    head_rev = {"entry_id": base["entry_id"], "rev": detail["rev"], **_meta(base)}
+    forged = dict(detail["answers"], jumlah_petugas=7, skor_total="99999")
+    result = tab.push(child(head_rev, forged))[0]
+    assert result["status"] != "rejected", result
+    stored = _entry_state(spv, base["entry_id"])
+    assert stored["answers"]["skor_total"] == detail["answers"]["skor_total"] != "99999"
+    assert stored["answers"]["jumlah_petugas"] == 7
