@@ -27,6 +27,9 @@ load as they are (drafts are one file each, so one bad draft costs at most that 
 
 One writer: every method takes the store's lock, so the UI thread and the sync thread never
 write at the same time. Records handed out are copies; change them through the store only.
+
+The class is split along its seams: the device file and cached forms in
+:mod:`field_app.store_device`, the outbox and pulled changes in :mod:`field_app.store_sync`.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from field_app import __version__, entries
 from field_app.recovery import SetAsideFile, load_checked
 from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
+from field_app.store_device import DeviceMixin, replace_with
+from field_app.store_sync import SyncMixin
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
 
@@ -73,7 +78,7 @@ class EntryNotFoundError(KeyError):
     """No entry with this id on the device."""
 
 
-class Store:
+class Store(DeviceMixin, SyncMixin):
     """The device's store. Open it once per process and share it (it is thread-safe)."""
 
     def __init__(
@@ -271,7 +276,7 @@ class Store:
                         where = self._index.get(record["entry_id"])
                         table = self._entry_table(DRAFTS, record["entry_id"])
                         if where is not None and where[0] == DRAFTS:
-                            table.update(_replace_with(record), doc_ids=[where[1]])
+                            table.update(replace_with(record), doc_ids=[where[1]])
                             new_index[record["entry_id"]] = where
                         else:
                             new_index[record["entry_id"]] = (DRAFTS, table.insert(record))
@@ -309,89 +314,6 @@ class Store:
                         self._drop_draft_file(entry_id)
         self._index.update(new_index)
         self._notify(record["entry_id"] for record in records)
-
-    # ------------------------------------------------------------------ device
-
-    def _device_doc(self) -> dict[str, Any]:
-        doc = self._table("device", "device").get(doc_id=1)
-        return dict(doc) if doc else {}
-
-    def _set_device(self, **fields: Any) -> None:
-        self._table("device", "device").upsert(Document(fields, doc_id=1))
-
-    @property
-    def device_id(self) -> str:
-        """This installation's id (a UUID made when the store was first created)."""
-        with self._lock:
-            return self._device_doc()["device_id"]
-
-    def credentials(self) -> dict[str, Any] | None:
-        """Return ``{"token", "user", "server_url"}`` if signed in, else ``None``."""
-        with self._lock:
-            creds = self._device_doc().get("credentials")
-            return entries.clone(creds) if creds else None
-
-    def set_credentials(self, token: str, user: dict[str, Any], server_url: str) -> None:
-        """Remember a sign-in."""
-        with self._lock:
-            self._set_device(
-                credentials={"token": token, "user": entries.clone(user), "server_url": server_url}
-            )
-
-    def clear_credentials(self) -> None:
-        """Forget the token (sign out). Entries, unsent ones included, are kept."""
-        with self._lock:
-            self._set_device(credentials=None)
-
-    def pull_cursor(self) -> str:
-        """The cursor of the last pull whose changes are stored (``""`` at first)."""
-        with self._lock:
-            return self._device_doc().get("pull_cursor") or ""
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        """Return a setting (server address, language...)."""
-        with self._lock:
-            return entries.clone(self._device_doc().get("settings", {}).get(key, default))
-
-    def set_setting(self, key: str, value: Any) -> None:
-        """Save a setting."""
-        with self._lock:
-            settings = self._device_doc().get("settings", {})
-            self._set_device(settings={**settings, key: entries.clone(value)})
-
-    # ------------------------------------------------------------------- forms
-
-    def save_forms(self, definitions: Iterable[dict[str, Any]]) -> None:
-        """Cache compiled forms (``Form.to_json()`` dicts) in one write."""
-        with self._lock:
-            table = self._table("forms", "forms")
-            existing = {(d["form_id"], d["version"]): d.doc_id for d in table}
-            with self._batch(["forms"]):
-                for definition in definitions:
-                    key = (str(definition["form_id"]), str(definition["version"]))
-                    doc = {"form_id": key[0], "version": key[1], "definition": definition,
-                           "saved_at": self._clock()}
-                    if key in existing:
-                        table.update(_replace_with(doc), doc_ids=[existing[key]])
-                    else:
-                        existing[key] = table.insert(doc)
-
-    def form_definition(self, form_id: str, version: str) -> dict[str, Any] | None:
-        """Return a cached compiled form, or ``None``."""
-        with self._lock:
-            for doc in self._table("forms", "forms"):
-                if doc["form_id"] == form_id and doc["version"] == str(version):
-                    return entries.clone(doc["definition"])
-            return None
-
-    def list_forms(self) -> list[dict[str, str]]:
-        """Return ``{"form_id", "version", "title"}`` of every cached form version."""
-        with self._lock:
-            return [
-                {"form_id": d["form_id"], "version": d["version"],
-                 "title": d["definition"].get("title")}
-                for d in self._table("forms", "forms")
-            ]
 
     # ----------------------------------------------------------------- entries
 
@@ -505,74 +427,6 @@ class Store:
         with self._lock:
             self._set_device(set_aside_seen=len(self._device_doc().get("set_aside") or []))
 
-    # -------------------------------------------------------------------- sync
-
-    def has_unsent(self) -> bool:
-        """Whether finalized revisions wait to be pushed."""
-        with self._lock:
-            return len(self._table("outbox")) > 0
-
-    def pending_revisions(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Return push payloads of finalized revisions, oldest finalized first."""
-        with self._lock:
-            docs = sorted(
-                (doc for _, doc in self._all_docs("outbox")),
-                key=lambda d: (d["meta"].get("finalized_at") or "", d["local_version"]),
-            )
-            if limit is not None:
-                docs = docs[:limit]
-            return [entries.push_payload(doc) for doc in docs]
-
-    def apply_push_results(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Record the server's answers to a push; return the records that changed."""
-        with self._lock:
-            now = self._clock()
-            changed = []
-            for result in results:
-                entry_id = result.get("entry_id")
-                if entry_id not in self._index:
-                    continue
-                before = self._record(entry_id)
-                after = entries.apply_push_result(before, result, now)
-                if after != before:
-                    changed.append(after)
-            self._put_many(changed)
-            return entries.clone(changed)
-
-    def apply_pull(
-        self,
-        changes: list[dict[str, Any]],
-        next_cursor: str,
-        forms: Iterable[dict[str, Any]] = (),
-        accept: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> int:
-        """Store one page of pulled changes, then (and only then) the new cursor.
-
-        ``forms`` are the compiled forms announced by the page; ``accept(change)`` chooses which
-        entries not on the device to keep (default: all). Returns the number of entries changed.
-        """
-        with self._lock:
-            forms = list(forms)
-            if forms:
-                self.save_forms(forms)
-            now = self._clock()
-            latest: dict[str, dict[str, Any]] = {}
-            for change in changes:
-                if change.get("kind") == "entry":
-                    latest[change["entry_id"]] = change
-            changed = []
-            for entry_id, change in latest.items():
-                if entry_id in self._index:
-                    before = self._record(entry_id)
-                    after = entries.apply_pull_change(before, change, now)
-                    if after != before:
-                        changed.append(after)
-                elif accept is None or accept(change):
-                    changed.append(entries.apply_pull_change(None, change, now))
-            self._put_many(changed)
-            self._set_device(pull_cursor=next_cursor)
-            return len(changed)
-
     def close(self) -> None:
         """Close the databases."""
         with self._lock:
@@ -588,14 +442,6 @@ def _replace_by_id(
 
     def replace(doc: dict[str, Any]) -> None:
         record = by_entry[doc["entry_id"]]
-        doc.clear()
-        doc.update(record)
-
-    return replace
-
-
-def _replace_with(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    def replace(doc: dict[str, Any]) -> None:
         doc.clear()
         doc.update(record)
 
