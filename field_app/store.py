@@ -46,7 +46,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from field_app import __version__, entries
+from field_app import __version__, entries, entry_meta
 from field_app.recovery import SetAsideFile, load_checked
 from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
 from field_app.store_device import DeviceMixin, replace_with
@@ -126,6 +126,10 @@ class Store(DeviceMixin, SyncMixin):
         return cls(store_dir(data_folder or data_dir()))
 
     # ----------------------------------------------------------------- plumbing
+
+    def now(self) -> str:
+        """The store's clock: local time, ISO 8601 with its offset."""
+        return self._clock()
 
     @property
     def lock(self) -> threading.RLock:
@@ -392,6 +396,9 @@ class Store(DeviceMixin, SyncMixin):
         """
         with self._lock:
             record = self._record(entry_id)
+            if hasattr(form, "graph"):  # every finalize stamps ``end`` (as ODK Collect does)
+                record["answers"] = entry_meta.stamp_finalized(form, record["answers"],
+                                                               self._clock())
             issues = list(form.validate(record["answers"]))
             if issues:
                 return issues
