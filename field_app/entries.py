@@ -305,6 +305,13 @@ def start_correction(entry: dict[str, Any], now: str) -> dict[str, Any]:
     return updated
 
 
+#: Rejections that say the entry is someone else's or outside the officer's regions: the
+#: entry is real work to be moved on the server, never something to delete.
+OWNERSHIP_ERRORS = ("not_owner", "region_forbidden")
+
+
 def can_delete(entry: dict[str, Any]) -> bool:
-    """Only drafts that never reached the server can be deleted."""
-    return entry["status"] == DRAFT and entry.get("sent_rev") is None
+    """Only drafts that never reached the server, and were not refused as someone else's."""
+    rejection = entry.get("rejection") or {}
+    return (entry["status"] == DRAFT and entry.get("sent_rev") is None
+            and rejection.get("error") not in OWNERSHIP_ERRORS)

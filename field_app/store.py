@@ -114,6 +114,10 @@ class Store(DeviceMixin, SyncMixin):
         self._load_index()
         if not self._device_doc().get("device_id"):
             self._set_device(device_id=str(uuid.uuid4()))
+        self._upgrade_cursor()
+        officer = self.officer()
+        if officer:
+            self._adopt_unowned(officer)
         if self.set_aside:
             earlier = self._device_doc().get("set_aside") or []
             self._set_device(set_aside=[*earlier, *(f.to_json() for f in self.set_aside)])
@@ -243,6 +247,24 @@ class Store(DeviceMixin, SyncMixin):
             self._drop_draft_file(entry_id)
         self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}
 
+    def _adopt_unowned(self, owner: str) -> None:
+        """Entries with no owner (made before owners were recorded) become ``owner``'s."""
+        self._adopt_cursor(owner)
+        unowned = [doc for shelf in SHELVES for _, doc in self._all_docs(shelf)
+                   if not doc.get("owner")]
+        if unowned:
+            records = [{**entries.clone(doc), "owner": owner} for doc in unowned]
+            self._put_many(records)
+            log.info("%d entries recorded before owners were given to %s", len(records), owner)
+
+    @property
+    def _visible(self) -> Callable[[dict[str, Any]], bool]:
+        """Whether a record is the signed-in officer's (everything when nobody is)."""
+        officer = self.officer()
+        if officer is None:
+            return lambda doc: True
+        return lambda doc: doc.get("owner") == officer
+
     def add_listener(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(entry_id)`` after every change to an entry (e.g. to refresh a list)."""
         self._listeners.append(callback)
@@ -331,16 +353,14 @@ class Store(DeviceMixin, SyncMixin):
     ) -> str:
         """Start a new draft entry and return its id."""
         with self._lock:
-            creds = self.credentials() or {}
-            base_meta = {
-                "device_id": self.device_id,
-                "officer": (creds.get("user") or {}).get("username"),
-            }
+            officer = self.officer()
+            base_meta = {"device_id": self.device_id, "officer": officer}
             entry_id = str(uuid.uuid4())
             record = entries.new_draft(
                 entry_id, form_id, str(form_version), region, {**base_meta, **(meta or {})},
                 self._clock(), answers,
             )
+            record["owner"] = officer  # the entry is the officer's who made it, here as there
             self._put_many([record])
             return entry_id
 
@@ -363,30 +383,38 @@ class Store(DeviceMixin, SyncMixin):
     def list_entries(
         self, status: str | None = None, form_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Return entry summaries (no answers), the most recently changed first."""
+        """Return the signed-in officer's entry summaries (no answers), newest change first."""
         keys = ("entry_id", "form_id", "form_version", "region", "status", "review_status",
-                "review_comment", "created_at", "updated_at", "sent_rev", "server_deleted")
+                "review_comment", "created_at", "updated_at", "sent_rev", "server_deleted",
+                "owner")
         with self._lock:
+            visible = self._visible
             summaries = []
             for shelf in SHELVES:
                 for _, doc in self._all_docs(shelf):
+                    if not visible(doc):
+                        continue
                     if status is not None and doc["status"] != status:
                         continue
                     if form_id is not None and doc["form_id"] != form_id:
                         continue
                     summary = {key: doc.get(key) for key in keys}
                     summary["rejected"] = doc.get("rejection") is not None
+                    summary["rejection_error"] = (doc.get("rejection") or {}).get("error")
+                    summary["deletable"] = entries.can_delete(doc)
                     summaries.append(summary)
         summaries.sort(key=lambda s: s["updated_at"] or "", reverse=True)
         return summaries
 
     def counts(self) -> dict[str, int]:
-        """Return the number of entries per status."""
+        """Return the number of the signed-in officer's entries per status."""
         with self._lock:
+            visible = self._visible
             result = dict.fromkeys(entries.STATUSES, 0)
             for shelf in SHELVES:
                 for _, doc in self._all_docs(shelf):
-                    result[doc["status"]] += 1
+                    if visible(doc):
+                        result[doc["status"]] += 1
             return result
 
     def finalize_entry(self, entry_id: str, form: Any) -> list[Any]:

@@ -43,11 +43,24 @@ class DeviceMixin:
             return entries.clone(creds) if creds else None
 
     def set_credentials(self, token: str, user: dict[str, Any], server_url: str) -> None:
-        """Remember a sign-in."""
+        """Remember a sign-in (or a refreshed account: regions, role, full name).
+
+        Entries recorded before owners were (no ``owner``), and the pull cursor of that time,
+        become the signed-in officer's.
+        """
         with self._lock:
             self._set_device(
                 credentials={"token": token, "user": entries.clone(user), "server_url": server_url}
             )
+            if user.get("username"):
+                self._adopt_unowned(str(user["username"]))
+
+    def officer(self) -> str | None:
+        """The signed-in officer's username (``None`` when nobody is signed in)."""
+        with self._lock:
+            creds = self._device_doc().get("credentials") or {}
+            name = (creds.get("user") or {}).get("username")
+            return str(name) if name else None
 
     def clear_credentials(self) -> None:
         """Forget the token (sign out). Entries, unsent ones included, are kept."""
@@ -55,9 +68,34 @@ class DeviceMixin:
             self._set_device(credentials=None)
 
     def pull_cursor(self) -> str:
-        """The cursor of the last pull whose changes are stored (``""`` at first)."""
+        """The signed-in officer's cursor of the last pull stored (``""`` at first).
+
+        Each officer has their own: the server sends each officer their own entries.
+        """
         with self._lock:
-            return self._device_doc().get("pull_cursor") or ""
+            doc = self._device_doc()
+            return (doc.get("pull_cursors") or {}).get(self.officer() or "") or ""
+
+    def _set_pull_cursor(self, cursor: str) -> None:
+        cursors = dict(self._device_doc().get("pull_cursors") or {})
+        cursors[self.officer() or ""] = cursor
+        self._set_device(pull_cursors=cursors)
+
+    def _upgrade_cursor(self) -> None:
+        """Stores made before cursors were per officer kept one ``pull_cursor``: keep it."""
+        doc = self._device_doc()
+        if doc.get("pull_cursor"):
+            cursors = dict(doc.get("pull_cursors") or {})
+            cursors.setdefault("", doc["pull_cursor"])
+            self._set_device(pull_cursors=cursors, pull_cursor=None)
+
+    def _adopt_cursor(self, owner: str) -> None:
+        """The cursor kept with no officer (older stores) becomes ``owner``'s."""
+        cursors = dict(self._device_doc().get("pull_cursors") or {})
+        unowned = cursors.pop("", None)
+        if unowned and owner not in cursors:
+            cursors[owner] = unowned
+            self._set_device(pull_cursors=cursors)
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         """Return a setting (server address, language...)."""

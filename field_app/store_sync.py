@@ -20,13 +20,19 @@ class SyncMixin:
     def has_unsent(self) -> bool:
         """Whether finalized revisions wait to be pushed."""
         with self._lock:
-            return len(self._table("outbox")) > 0
+            visible = self._visible
+            return any(visible(doc) for _, doc in self._all_docs("outbox"))
 
     def pending_revisions(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Return push payloads of finalized revisions, oldest finalized first."""
+        """Return push payloads of the signed-in officer's finalized revisions, oldest first.
+
+        Another officer's entries wait on the tablet until their owner signs in: they are
+        never sent under someone else's name.
+        """
         with self._lock:
+            visible = self._visible
             docs = sorted(
-                (doc for _, doc in self._all_docs("outbox")),
+                (doc for _, doc in self._all_docs("outbox") if visible(doc)),
                 key=lambda d: (d["meta"].get("finalized_at") or "", d["local_version"]),
             )
             if limit is not None:
@@ -60,8 +66,11 @@ class SyncMixin:
 
         ``forms`` are the compiled forms announced by the page; ``accept(change)`` chooses which
         entries not on the device to keep (default: all). Returns the number of entries changed.
+        Each entry belongs to the officer the server names (``officer``; an admin may have
+        moved it), else to the signed-in officer; the cursor is the signed-in officer's.
         """
         with self._lock:
+            officer = self.officer()
             forms = list(forms)
             if forms:
                 self.save_forms(forms)
@@ -72,13 +81,19 @@ class SyncMixin:
                     latest[change["entry_id"]] = change
             changed = []
             for entry_id, change in latest.items():
+                owner = change.get("officer") or officer
                 if entry_id in self._index:
                     before = self._record(entry_id)
                     after = entries.apply_pull_change(before, change, now)
+                    if owner:
+                        after["owner"] = owner
                     if after != before:
                         changed.append(after)
                 elif accept is None or accept(change):
-                    changed.append(entries.apply_pull_change(None, change, now))
+                    after = entries.apply_pull_change(None, change, now)
+                    if owner:
+                        after["owner"] = owner
+                    changed.append(after)
             self._put_many(changed)
-            self._set_device(pull_cursor=next_cursor)
+            self._set_pull_cursor(next_cursor)
             return len(changed)

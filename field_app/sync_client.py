@@ -281,7 +281,8 @@ class SyncClient:
                 if record["status"] == "draft" and record.get("rejection"):
                     form = self._form_or_none(record["form_id"], record["form_version"])
                     outcome.rejected.append(
-                        describe_rejection(record["entry_id"], record["rejection"], form)
+                        describe_rejection(record["entry_id"], record["rejection"], form,
+                                           record.get("region") or "")
                     )
                 else:
                     outcome.sent += 1

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from field_app import __version__, entries
 from field_app.form_session import EntryEditor
 from field_app.paths import store_dir
+from field_app.rejections import ownership_advice
 from field_app.store import Store, local_now
 from field_app.ui.editing import ReadOnlyEntry
 from field_app.ui.texts import tr
@@ -365,6 +366,9 @@ class AppController:
             "region": tr(f"region.{record.get('region')}", lang),
             "comment": record.get("review_comment") or "",
             "rejected": record.get("rejected", False),
+            "deletable": record.get("deletable", False),
+            "advice": (ownership_advice({"error": record.get("rejection_error")},
+                                        record.get("region") or "") or {}).get(lang, ""),
         }
 
     def new_entry(self, form_id: str, version: str) -> EntryEditor:

@@ -14,10 +14,12 @@ import requests
 
 from field_app import entries
 from field_app.ui.controller import AppController
-from tests.field_app.live import PASSWORD, Staff, observation_answers
-from tests.support.server import LiveServer
+from tests.field_app.helpers import valid_answers
+from tests.field_app.live import PASSWORD, Staff, observation_answers, tablet
+from tests.support.server import LiveServer, create_user
 
 OBS = ("observasi_kabkota_antikorupsi", "2024110101")
+KUN = ("kunjungan_uji", "2024110101")
 METADATA = ("start", "end", "today", "deviceid", "username")
 
 
@@ -86,3 +88,88 @@ def test_an_entry_made_in_the_app_records_its_metadata_on_the_server_and_in_the_
     assert app.client.sync().ok
     assert spv.get(f"/entries/{entry_id}")["answers"]["start"] == record["answers"]["start"]
     app.stop()
+
+
+def test_officers_sharing_a_tablet_each_see_and_send_only_their_own_entries(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    create_user(server.app, "petugas2", PASSWORD, "officer", ["16.71"], "Petugas Dua")
+    store, client = tablet(tmp_path / "tab", server.url)
+    client.sign_in("petugas", PASSWORD)
+    assert client.sync().ok
+    form = client.form(*KUN)
+    first = [store.create_draft(form.form_id, form.version, "16.71", valid_answers(n))
+             for n in range(2)]
+    for entry_id in first:
+        assert store.finalize_entry(entry_id, form) == []
+    draft = store.create_draft(form.form_id, form.version, "16.71", valid_answers(9))
+    cursor_a = store.pull_cursor()
+    client.sign_out()  # unsent work stays on the tablet
+
+    client.sign_in("petugas2", PASSWORD)
+    assert store.list_entries() == [] and not store.has_unsent()
+    assert sum(store.counts().values()) == 0
+    assert store.pull_cursor() == ""  # the second officer's own cursor
+    outcome = client.sync()
+    assert outcome.ok and outcome.sent == 0 and not outcome.rejected, outcome
+    mine = store.create_draft(form.form_id, form.version, "16.71", valid_answers(5))
+    assert store.finalize_entry(mine, form) == []
+    outcome = client.sync()
+    assert outcome.ok and outcome.sent == 1, outcome
+    admin = Staff(server.url, "admin")
+    assert admin.get(f"/entries/{mine}")["officer"] == "petugas2"
+    for entry_id in first:
+        response = requests.get(f"{admin.url}/entries/{entry_id}", headers=admin.headers,
+                                timeout=10)
+        assert response.status_code == 404  # never sent under the second officer's name
+    assert [e["entry_id"] for e in store.list_entries()] == [mine]
+    client.sign_out()
+
+    client.sign_in("petugas", PASSWORD)
+    assert store.pull_cursor() == cursor_a
+    assert {e["entry_id"] for e in store.list_entries()} == {*first, draft}
+    outcome = client.sync()
+    assert outcome.ok and outcome.sent == 2 and not outcome.rejected, outcome
+    for entry_id in first:
+        assert admin.get(f"/entries/{entry_id}")["officer"] == "petugas"
+        assert store.get_entry(entry_id)["status"] == entries.SENT
+    assert store.get_entry(mine)["owner"] == "petugas2"  # still on the tablet, still theirs
+
+
+def test_an_entry_refused_as_someone_elses_says_what_to_do_and_cannot_be_deleted(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    create_user(server.app, "petugas2", PASSWORD, "officer", ["16.71"], "Petugas Dua")
+    store_a, client_a = tablet(tmp_path / "a", server.url)
+    client_a.sign_in("petugas", PASSWORD)
+    assert client_a.sync().ok
+    form = client_a.form(*KUN)
+    entry_id = store_a.create_draft(form.form_id, form.version, "16.71", valid_answers(1))
+    assert store_a.finalize_entry(entry_id, form) == []
+    payload = store_a.pending_revisions()[0]
+    assert client_a.sync().sent == 1
+    # the same entry reaches another officer's tablet (e.g. a copied store): the server refuses it
+    store_b, client_b = tablet(tmp_path / "b", server.url)
+    client_b.sign_in("petugas2", PASSWORD)
+    assert client_b.sync().ok
+    copy = entries.new_draft(entry_id, form.form_id, form.version, "16.71",
+                             {"officer": "petugas2"}, store_b.now(), payload["answers"])
+    copy["answers"]["opd"] = "Dinas diubah"
+    copy["owner"] = "petugas2"
+    store_b._put_many([copy])
+    assert store_b.finalize_entry(entry_id, form) == []
+    outcome = client_b.sync()
+    assert [r["error"] for r in outcome.rejected] == ["not_owner"]
+    assert "milik petugas lain" in outcome.rejected[0]["message"]["id"]
+    assert "belongs to another officer" in outcome.rejected[0]["message"]["en"]
+    record = store_b.get_entry(entry_id)
+    assert record["status"] == entries.DRAFT and not entries.can_delete(record)
+    [summary] = store_b.list_entries()
+    assert summary["deletable"] is False and summary["rejection_error"] == "not_owner"
+    try:
+        store_b.delete_draft(entry_id)
+    except entries.LifecycleError:
+        pass
+    else:  # pragma: no cover - the bug this test hunts
+        raise AssertionError("an entry refused as someone else's was deleted")
+    assert store_b.has_entry(entry_id)

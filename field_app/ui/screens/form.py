@@ -24,6 +24,7 @@ from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
+from field_app.rejections import ownership_advice
 from field_app.ui import navigation
 from field_app.ui.editing import ReadOnlyEntry, comment_of
 from field_app.ui.navigation import issue_location
@@ -111,8 +112,10 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             lines.append(tr("form.banner.comment", self.lang, comment=comment))
         if record.get("rejection"):
             rejection = record["rejection"]
-            reason = (rejection.get("message_id") if self.lang == "id"
-                      else rejection.get("message")) or ""
+            advice = ownership_advice(rejection, record.get("region") or "")
+            reason = (advice[self.lang if self.lang in advice else "id"] if advice
+                      else (rejection.get("message_id") if self.lang == "id"
+                            else rejection.get("message")) or "")
             lines.append(tr("form.banner.rejected", self.lang, reason=reason))
         if record["status"] == "conflict":
             lines.append(tr("form.banner.conflict", self.lang))
