@@ -170,7 +170,6 @@ class EntriesScreen(Screen):
         """Height of a row's comment line(s) at the list's width (0 without a comment)."""
         if not comment:
             return 0
-        app = App.get_running_app()
         text = comment
         width = Window.width - 2 * (LIST_PADDING + ROW_PADDING)  # screens fill the window
         label = CoreLabel(text=text, text_size=(max(width, dp(100)), None),
