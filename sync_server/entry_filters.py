@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType
 
@@ -234,7 +235,11 @@ class TextMatch(ColumnElement[bool]):
     """``term`` is a substring of the search document of ``table``'s row (see module doc).
 
     Compiled per dialect: on PostgreSQL a ``LIKE`` on the joined columns (its pg_trgm index,
-    migration 0005); on SQLite a ``LIKE`` on each of the three columns (a scan).
+    migration 0005); on SQLite a ``LIKE`` on each of the three columns (a scan), joined with
+    ``or_()``. Either way the compiled text is one bracketed condition: SQLAlchemy pastes the
+    string of a custom element into the enclosing ``AND`` as it is, so an unbracketed
+    ``a OR b OR c`` there would read as ``... AND a OR b OR c`` and let rows of other regions,
+    forms and deleted entries through.
     """
 
     type = NullType()  # no "= 1" appended on SQLite: it is a complete condition
@@ -253,7 +258,7 @@ class TextMatch(ColumnElement[bool]):
 @compiles(TextMatch)
 def _text_match_like(element: TextMatch, compiler: Any, **kw: Any) -> str:
     document = _pg_search_document(element.table)
-    return compiler.process(document.like(element.pattern, escape="\\"), **kw)
+    return compiler.process(Grouping(document.like(element.pattern, escape="\\")), **kw)
 
 
 @compiles(TextMatch, "sqlite")
@@ -267,7 +272,7 @@ def _text_match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
         t.c.entry_id.like(pattern, escape="\\"),
         t.c.officer.like(pattern, escape="\\"),
     )
-    return compiler.process(condition, **kw)
+    return compiler.process(Grouping(condition), **kw)
 
 
 def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -> Select[Any]:

@@ -10,11 +10,9 @@ are compiled by :mod:`.compiler`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from .dates import (
@@ -24,7 +22,7 @@ from .dates import (
     format_datetime,
     temporal_from_value,
 )
-from .errors import ExpressionError
+from .regex import regex_fullmatch
 from .texts import Text
 from .values import NodeSet, Value, string_to_number, to_boolean, to_number, to_string
 
@@ -98,16 +96,6 @@ def _to_int(value: Value) -> int:
     return int(number)
 
 
-@lru_cache(maxsize=512)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a ``regex()`` pattern (cached); ExpressionError if Python cannot read it."""
-    try:
-        return re.compile(pattern)
-    except re.error as error:
-        message = Text("argument.regex", {"pattern": repr(pattern), "detail": str(error)})
-        raise ExpressionError(message, code="argument") from None
-
-
 # --- selects ----------------------------------------------------------------------------------
 
 
@@ -154,14 +142,11 @@ def _join(separator: Value, *values: Value) -> str:
 def _regex(text: Value, pattern: Value) -> bool:
     """True when the whole string matches (JavaRosa's ``Pattern.matches``, not a search).
 
-    A literal pattern is checked when the form loads; a pattern computed from answers that is
-    not a valid regular expression matches nothing (an officer's typing must not break the form).
+    Patterns are RE2 syntax, matched in linear time (:mod:`.regex`). A literal pattern is
+    checked when the form loads; a pattern computed from answers that is not a valid regular
+    expression matches nothing (an officer's typing must not break the form).
     """
-    try:
-        compiled = compile_regex(to_string(pattern))
-    except ExpressionError:
-        return False
-    return compiled.fullmatch(to_string(text)) is not None
+    return regex_fullmatch(to_string(text), to_string(pattern))
 
 
 def _normalize_space(text: Value) -> str:

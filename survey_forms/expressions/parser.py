@@ -10,7 +10,8 @@ import re
 
 from .dates import pattern_problem
 from .errors import ExpressionError
-from .functions import FUNCTIONS, UNSUPPORTED_FUNCTIONS, compile_regex
+from .functions import FUNCTIONS, UNSUPPORTED_FUNCTIONS
+from .regex import compile_regex
 from .syntax import (
     BINARY_PRECEDENCE,
     NEGATE_PRECEDENCE,

@@ -151,12 +151,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "unknown code %{code} (use %Y %y %m %n %b %d %e %H %h %M %S %3 %a, or %% for %)",
     },
     "argument.regex": {
-        "id": "ekspresi reguler {pattern} tidak valid: {detail}",
-        "en": "invalid regular expression {pattern}: {detail}",
+        "id": "ekspresi reguler {pattern} tidak valid: {detail} (regex() memakai sintaks RE2)",
+        "en": "invalid regular expression {pattern}: {detail} (regex() uses RE2 syntax)",
     },
     "argument.regex_at": {
-        "id": "ekspresi reguler {pattern} tidak valid: {detail} pada posisi {position}",
-        "en": "invalid regular expression {pattern}: {detail} at position {position}",
+        "id": "ekspresi reguler {pattern} tidak valid: {detail} pada posisi {position} "
+        "(regex() memakai sintaks RE2)",
+        "en": "invalid regular expression {pattern}: {detail} at position {position} "
+        "(regex() uses RE2 syntax)",
     },
 }
 
