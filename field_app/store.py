@@ -46,7 +46,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from field_app import __version__, entries, entry_meta
+from field_app import __version__, entries, entry_meta, regions
 from field_app.recovery import SetAsideFile, load_checked
 from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
 from field_app.store_device import DeviceMixin, replace_with
@@ -427,12 +427,42 @@ class Store(DeviceMixin, SyncMixin):
             if hasattr(form, "graph"):  # every finalize stamps ``end`` (as ODK Collect does)
                 record["answers"] = entry_meta.stamp_finalized(form, record["answers"],
                                                                self._clock())
+                # the region question's answer decides the entry's region
+                record["region"] = regions.region_from_answers(form, record["answers"],
+                                                               record["region"])
             issues = list(form.validate(record["answers"]))
             if issues:
                 return issues
             self._put_many([entries.finalize(record, issues, self._clock(),
                                              {"app_version": __version__})])
             return []
+
+    def moved_entries(self) -> list[dict[str, Any]]:
+        """The officer's drafts refused as someone else's that the server has since moved.
+
+        (A pulled change arrived after the refusal: an admin moved the entry to this officer or
+        to a region the officer works in.)
+        """
+        with self._lock:
+            visible = self._visible
+            return [entries.clone(doc) for _, doc in self._all_docs(DRAFTS)
+                    if visible(doc) and (doc.get("rejection") or {}).get("moved")]
+
+    def resend_moved(self, entry_id: str, form: Any, region: str) -> list[Any]:
+        """Finalize again a moved entry for ``region`` (its region question answered so).
+
+        The revision builds on the server's head (the move) when it had no parent there.
+        Returns the issues (``[]``: it waits in the outbox).
+        """
+        with self._lock:
+            record = self._record(entry_id)
+            record["answers"] = regions.with_region(form, record["answers"], region)
+            record["region"] = region
+            if record.get("parent_rev") is None and record.get("sent_rev"):
+                record["parent_rev"] = record["sent_rev"]
+            record["rejection"] = None
+            self._put_many([record])
+            return self.finalize_entry(entry_id, form)
 
     def delete_draft(self, entry_id: str) -> None:
         """Delete a draft (only drafts never sent; raises ``LifecycleError`` otherwise)."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from field_app.attachments import attachment_path, read_verified
+from field_app.clock_check import clock_offset
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
@@ -59,6 +60,8 @@ class SyncOutcome:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     held_back: list[dict[str, Any]] = field(default_factory=list)
     detail: str = ""
+    #: seconds the server's clock is ahead of the tablet's (``None``: not learned this sync)
+    clock_offset: float | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -215,11 +218,14 @@ class SyncClient:
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
         try:
+            self._refresh_account(api, creds, outcome)
             if push:
                 self._push(api, report, outcome)
             if pull:
                 self._download_forms(api, report)
                 outcome.received = self._pull(api, report)
+                if push and self._requeue_moved():
+                    self._push(api, report, outcome)
         except SyncError as exc:
             if exc.reason == "token_revoked":
                 self.store.clear_credentials()
@@ -245,6 +251,52 @@ class SyncClient:
         else:
             outcome.message = bilingual("sync.ok", sent=outcome.sent, received=outcome.received)
         return outcome
+
+    # ---------------------------------------------------------------- account
+
+    def _refresh_account(self, api: ApiClient, creds: dict[str, Any], outcome: SyncOutcome
+                         ) -> None:
+        """Refresh the officer's account (regions, role, full name) and learn the server's time.
+
+        An officer moved to another region works there from this sync on. The server's HTTP
+        ``Date`` gives the tablet's clock offset (:mod:`field_app.clock_check`).
+        """
+        try:
+            response = api.request("GET", "/users/me")
+        except SyncError as exc:
+            if exc.reason == "unexpected":  # an older server without /users/me
+                log.info("account not refreshed: %s", exc)
+                return
+            raise
+        offset = clock_offset(response.headers.get("Date"))
+        if offset is not None:
+            outcome.clock_offset = offset
+            self.store.set_setting("clock_offset", offset)
+        user = response.json()
+        same = isinstance(user, dict) and user.get("username") == creds["user"].get("username")
+        if same and user != creds["user"]:
+            self.store.set_credentials(creds["token"], user, creds.get("server_url") or "")
+
+    def _requeue_moved(self) -> int:
+        """Send again what the server moved to this officer (see :meth:`Store.moved_entries`).
+
+        A ``region_forbidden`` entry goes again once its region on the server is one the
+        officer now works in. Returns how many wait in the outbox again.
+        """
+        user = (self.store.credentials() or {}).get("user") or {}
+        regions = set(user.get("regions") or [])
+        requeued = 0
+        for record in self.store.moved_entries():
+            rejection = record["rejection"]
+            region = rejection.get("server_region") or record["region"]
+            if rejection.get("error") == "region_forbidden" and region not in regions:
+                continue
+            form = self._form_or_none(record["form_id"], record["form_version"])
+            if form is None:
+                continue
+            if not self.store.resend_moved(record["entry_id"], form, region):
+                requeued += 1
+        return requeued
 
     # ------------------------------------------------------------------- push
 

@@ -6,7 +6,9 @@ A move is one write transaction:
   push revisions of it (the old owner's are refused as ``not_owner``).
 * **region**: the region is part of a revision's content (it is in the revision id), so the move
   writes a new head revision (author ``admin``, kind ``supervisor``) whose region is the new one
-  and whose region question (``kabkota``, see :mod:`sync_server.region_rules`) answers it.
+  and whose region question (``kabkota``, see :mod:`sync_server.region_rules`) answers it. The
+  moved answers must still be valid (a district of the old region is not): else 422 ``invalid``
+  with the issues, and the entry is first corrected (or given to an officer of its region).
 
 Either way a change is appended to the pull feed with the entry's new officer and region, so
 the officer's tablet receives it, and the move is recorded in the audit log (``entry.move``).
@@ -21,7 +23,14 @@ from sqlalchemy import Engine, select, update
 
 from .clock import now_iso
 from .db import write_tx
-from .entry_rows import PendingRows, feed_row, flush_pending, head_fields, lock_entry
+from .entry_rows import (
+    PendingRows,
+    feed_row,
+    flush_pending,
+    head_fields,
+    issue_dict,
+    lock_entry,
+)
 from .forms_store import FormCache
 from .region_rules import with_region
 from .schema import entries, revisions
@@ -44,7 +53,8 @@ def move_entry(
 
     Errors: 403 ``forbidden`` (not an admin), 404 ``not_found``, 409 ``entry_deleted``,
     422 ``unknown_officer`` (no such active officer), 422 ``officer_region`` (the officer does
-    not work in the entry's new region), 400 ``nothing_to_move``.
+    not work in the entry's new region), 422 ``invalid`` (the moved answers do not validate),
+    400 ``nothing_to_move``.
     """
     from survey_forms.revisions import revision_id
 
@@ -84,6 +94,11 @@ def move_entry(
             form = forms.get(conn, head["form_id"], head["form_version"])
             if form is not None:
                 answers = with_region(form, answers, new_region)
+                issues = form.validate(answers)
+                if issues:  # e.g. a district (kecamatan) of the old region: edit, then move
+                    raise ServiceError(
+                        422, "invalid", details=[issue_dict(i) for i in issues], count=len(issues)
+                    )
             rev_id = revision_id(
                 entry["head_rev"], head["form_id"], head["form_version"], new_region, answers
             )

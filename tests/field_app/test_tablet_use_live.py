@@ -173,3 +173,106 @@ def test_an_entry_refused_as_someone_elses_says_what_to_do_and_cannot_be_deleted
     else:  # pragma: no cover - the bug this test hunts
         raise AssertionError("an entry refused as someone else's was deleted")
     assert store_b.has_entry(entry_id)
+
+
+def set_regions(server: LiveServer, username: str, regions: list[str]) -> None:
+    """An admin changes an officer's regions on the server (the accounts page does this)."""
+    from sync_server.db import write_tx
+    from sync_server.users import get_user, update_user
+    from tests.support.server import engine_of
+
+    with server.app.app_context(), write_tx(engine_of(server.app)) as conn:
+        user = get_user(conn, username)
+        update_user(conn, username, role=user.role, regions=regions, full_name=user.full_name,
+                    active=True, actor="admin")
+
+
+def audit_actions(server: LiveServer, entry_id: str) -> list[str]:
+    """The audit log's actions on an entry."""
+    from sqlalchemy import select
+
+    from sync_server.schema import audit_log
+    from tests.support.server import engine_of
+
+    with engine_of(server.app).connect() as conn:
+        return list(conn.execute(select(audit_log.c.action).where(
+            audit_log.c.target_id == entry_id)).scalars())
+
+
+def test_an_officer_moved_to_another_region_gets_the_entry_moved_and_sent(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    store, client = tablet(tmp_path / "tab", server.url)
+    client.sign_in("petugas", PASSWORD)
+    assert client.sync().ok
+    observed = store.create_draft(OBS[0], OBS[1], "16.71", {
+        k: v for k, v in observation_answers().items() if k not in METADATA})
+    assert store.finalize_entry(observed, client.form(*OBS)) == []
+    form = client.form(*KUN)
+    entry_id = store.create_draft(form.form_id, form.version, "16.71", valid_answers(2))
+    assert store.finalize_entry(entry_id, form) == []
+    assert client.sync().sent == 2
+
+    set_regions(server, "petugas", ["16.05"])
+    store.start_correction(entry_id)
+    corrected = {**store.get_entry(entry_id)["answers"], "opd": "Dinas dikoreksi"}
+    store.save_answers(entry_id, corrected)
+    assert store.finalize_entry(entry_id, form) == []
+    outcome = client.sync()
+    assert store.credentials()["user"]["regions"] == ["16.05"]  # refreshed at this sync
+    assert [r["error"] for r in outcome.rejected] == ["region_forbidden"], outcome
+    assert "Wilayah tugas Anda telah diubah" in outcome.rejected[0]["message"]["id"]
+    assert "Your region was changed" in outcome.rejected[0]["message"]["en"]
+    assert not entries.can_delete(store.get_entry(entry_id))
+
+    admin = Staff(server.url, "admin")
+    # the observation's district belongs to its old region: that move is refused in words
+    refused = requests.post(f"{admin.url}/entries/{observed}/move", json={"region": "16.05"},
+                            headers=admin.headers, timeout=10)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid"
+    assert admin.get(f"/entries/{observed}")["answers"]["kabkota"] == "16.71"
+    moved = admin.post(f"/entries/{entry_id}/move", {"region": "16.05"})
+    assert moved["region"] == "16.05" and moved["officer"] == "petugas"
+    assert "entry.move" in audit_actions(server, entry_id)
+
+    outcome = client.sync()
+    assert outcome.ok and outcome.sent == 1 and not outcome.rejected, outcome
+    record = store.get_entry(entry_id)
+    assert record["status"] == entries.SENT and record["region"] == "16.05"
+    head = admin.get(f"/entries/{entry_id}")
+    assert head["answers"]["opd"] == "Dinas dikoreksi" and head["region"] == "16.05"
+
+
+def test_an_admin_moves_an_entry_to_another_officer_whose_tablet_receives_it(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    create_user(server.app, "petugas2", PASSWORD, "officer", ["16.71"], "Petugas Dua")
+    store_a, client_a = tablet(tmp_path / "a", server.url)
+    client_a.sign_in("petugas", PASSWORD)
+    assert client_a.sync().ok
+    form = client_a.form(*KUN)
+    entry_id = store_a.create_draft(form.form_id, form.version, "16.71", valid_answers(3))
+    assert store_a.finalize_entry(entry_id, form) == []
+    assert client_a.sync().sent == 1
+
+    admin = Staff(server.url, "admin")
+    url = f"{admin.url}/entries/{entry_id}/move"
+    spv = Staff(server.url, "spv")
+    assert requests.post(url, json={"officer": "petugas2"}, headers=spv.headers,
+                         timeout=10).status_code == 403
+    refused = requests.post(url, json={"officer": "nobody"}, headers=admin.headers, timeout=10)
+    assert refused.status_code == 422 and refused.json()["error"] == "unknown_officer"
+    assert refused.json()["message_id"]
+    refused = requests.post(url, json={"officer": "petugas2", "region": "16.05"},
+                            headers=admin.headers, timeout=10)
+    assert refused.status_code == 422 and refused.json()["error"] == "officer_region"
+    assert admin.post(f"/entries/{entry_id}/move", {"officer": "petugas2"})["officer"] == \
+        "petugas2"
+
+    store_b, client_b = tablet(tmp_path / "b", server.url)
+    client_b.sign_in("petugas2", PASSWORD)
+    assert client_b.sync().ok
+    assert store_b.get_entry(entry_id)["owner"] == "petugas2"
+    assert [e["entry_id"] for e in store_b.list_entries()] == [entry_id]
+    me = requests.get(f"{admin.url}/users/me", headers=admin.headers, timeout=10).json()
+    assert me["username"] == "admin" and me["role"] == "admin"
