@@ -20,8 +20,10 @@ with every change; if a crash leaves an entry in two files, the store keeps the 
 it opens.
 
 A damaged file (flash corruption, a card pulled out) never stops the store from opening: each
-file is read and checked by :func:`field_app.recovery.load_checked`, which renames a damaged
-one to ``<name>.corrupt-<time>`` and salvages the records it can still read. The other files
+file is read and checked by :func:`field_app.recovery.load_checked`, which writes the records it
+can still read to a fresh copy and records a report before it renames the damaged one to
+``<name>.corrupt-<time>`` (a full disk at that moment hides nothing: the store refuses to open
+with a clear message, and everything is back once space is freed). The other files
 load as they are (drafts are one file each, so one bad draft costs at most that draft).
 :meth:`Store.set_aside_files` lists what was set aside until the officer has seen the message.
 
@@ -48,7 +50,13 @@ from tinydb.table import Table
 
 from field_app import __version__, entries, entry_meta, regions
 from field_app.recovery import SetAsideFile, load_checked
-from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
+from field_app.storage import (
+    TEMP_MARKER,
+    AtomicJSONStorage,
+    CorruptStoreError,
+    fsync_dir,
+    make_dir,
+)
 from field_app.store_device import DeviceMixin, replace_with
 from field_app.store_sync import SyncMixin
 
@@ -90,7 +98,7 @@ class Store(DeviceMixin, SyncMixin):
     ) -> None:
         """Open (or create) the store in ``folder``."""
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_dir(self.folder, durable=durable)  # a new folder is fsynced into its parent
         self.durable = durable
         self._clock = clock
         self._lock = threading.RLock()
@@ -104,7 +112,7 @@ class Store(DeviceMixin, SyncMixin):
                     f"{self.folder / name}.json is damaged and cannot be moved aside")
             self._dbs[name] = db
         self._drafts_folder = self.folder / "drafts"
-        self._drafts_folder.mkdir(exist_ok=True)
+        make_dir(self._drafts_folder, durable=durable)
         for leftover in self._drafts_folder.glob(f".*{TEMP_MARKER}*"):
             leftover.unlink(missing_ok=True)  # a draft's first write cut short
         self._drafts: dict[str, TinyDB] = {}
@@ -118,9 +126,6 @@ class Store(DeviceMixin, SyncMixin):
         officer = self.officer()
         if officer:
             self._adopt_unowned(officer)
-        if self.set_aside:
-            earlier = self._device_doc().get("set_aside") or []
-            self._set_device(set_aside=[*earlier, *(f.to_json() for f in self.set_aside)])
 
     @classmethod
     def open_default(cls, data_folder: Path | None = None) -> Store:
@@ -153,7 +158,13 @@ class Store(DeviceMixin, SyncMixin):
         db = self._open_db(path, clean_temps)
         storage = db.storage
         assert isinstance(storage, AtomicJSONStorage)
-        data, report = load_checked(path, kind, durable=self.durable)
+        try:
+            data, report = load_checked(
+                path, kind, durable=self.durable,
+                keep_report=None if kind == "device" else self._keep_report)
+        except BaseException:
+            db.close()
+            raise
         if report is None:
             storage.preload(data)
             return db
@@ -163,10 +174,14 @@ class Store(DeviceMixin, SyncMixin):
         if report.kept_as == report.path or (kind == DRAFTS and not data):
             db.close()
             return None
-        storage.preload(None)
-        if data:
-            storage.write(data)  # the salvaged records, in a fresh file
+        storage.preload(data or None)  # the salvaged records, already in a fresh file
         return db
+
+    def _keep_report(self, report: SetAsideFile) -> None:
+        """Record a file set aside in the device file (before the file is moved)."""
+        earlier = [item for item in self._device_doc().get("set_aside") or []
+                   if (item.get("path"), item.get("when")) != (report.path, report.when)]
+        self._set_device(set_aside=[*earlier, report.to_json()])
 
     def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
         return self._dbs[name].table(table)
@@ -240,9 +255,13 @@ class Store(DeviceMixin, SyncMixin):
                     stale.append((shelf, entry_id, doc_id))
         empty_drafts = [key for key in self._drafts if key not in seen
                         or seen[key][0] != DRAFTS]
-        for shelf, _entry_id, doc_id in stale:
+        for shelf, entry_id, doc_id in stale:
             if shelf != DRAFTS:
                 self._table(shelf).remove(doc_ids=[doc_id])
+            elif entry_id in self._drafts and seen[entry_id][0] == DRAFTS:
+                # a second copy inside the draft's own file (a write half-applied when the
+                # storage was full): it would be listed and counted twice
+                self._drafts[entry_id].table(ENTRY_TABLE).remove(doc_ids=[doc_id])
         for entry_id in empty_drafts:
             self._drop_draft_file(entry_id)
         self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}

@@ -29,6 +29,7 @@ from field_app.clock_check import clock_offset
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
+from field_app.storage import is_storage_full
 from field_app.store import Store
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
@@ -198,7 +199,8 @@ class SyncClient:
             return self._sync(progress, cancel or threading.Event(), push, pull)
         except Exception as exc:  # e.g. a full disk: report it, never a traceback to people
             log.exception("sync failed")
-            return _failed(SyncError("unexpected", repr(exc)))
+            reason = "storage_full" if is_storage_full(exc) else "unexpected"
+            return _failed(SyncError(reason, repr(exc)))
         finally:
             self._running.release()
 

@@ -21,6 +21,10 @@ from field_app.ui.widgets import TouchButton
 __all__ = ["WIB", "DatePicker", "DateTimeWidget", "DateWidget", "TimePicker", "TimeWidget"]
 
 
+#: Years offered after the tablet's current year (its clock may be years behind).
+YEARS_AHEAD = 15
+
+
 def _spinner(values: list[str], hint: str) -> Spinner:
     return Spinner(text=hint, values=values, size_hint_y=None, height=dp(56), font_size="18sp")
 
@@ -44,7 +48,8 @@ class DatePicker(BoxLayout):
         self.months = [tr(f"month.{m}", lang) for m in range(1, 13)]
         self.month = _spinner(self.months, tr("form.date.month", lang))
         year = dt.date.today().year
-        self.years = [str(y) for y in range(year + 1, year - 100, -1)]
+        # wide on both sides: a tablet whose clock is years behind still offers the real year
+        self.years = [str(y) for y in range(year + YEARS_AHEAD, year - 100, -1)]
         self.year = _spinner(self.years, tr("form.date.year", lang))
         self.today = TouchButton(text=tr("form.date.today", lang))
         self.today.bind(on_release=lambda *_: today())

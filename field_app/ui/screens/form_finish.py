@@ -15,6 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 
+from field_app.storage import is_storage_full
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget
 from field_app.ui.texts import issue_message, tr
@@ -93,9 +94,10 @@ class FinishMixin:
         self.finalize_tried = True
         try:
             issues = self.editor.finalize()
-        except Exception:
+        except Exception as exc:
             log.exception("finalize failed")
-            self.app.notify(tr("error.unexpected", self.lang))
+            full = is_storage_full(exc)
+            self.app.notify(tr("error.storage_full" if full else "error.unexpected", self.lang))
             return
         if issues:
             self.show_page(len(self.pages))

@@ -23,6 +23,7 @@ from field_app.ui.widgets import (
     TouchButton,
     confirm,
 )
+from survey_forms.session import MAX_INSTANCES, TooManyInstancesError
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,11 @@ class RepeatsMixin:
         return names
 
     def _add(self, page: navigation.Page, *_args: Any) -> None:
-        index = self.editor.add_repeat(page.key, page.instance)
+        try:
+            index = self.editor.add_repeat(page.key, page.instance)
+        except TooManyInstancesError:  # the entry holds as many repeat instances as it may
+            self.app.notify(tr("form.repeat.too_many", self.lang, max=MAX_INSTANCES))
+            return
         self._recompute_pages()
         target = self._first_page_of(page.key, (*page.instance, index))
         self.show_page(target if target is not None else self.index)
