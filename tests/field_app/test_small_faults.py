@@ -27,12 +27,14 @@ def test_form_versions_compare_as_numbers_never_as_text(tmp_path: Path) -> None:
     assert is_newer("2024110102", "2024110101")
     assert is_newer("b", "a") and is_newer("a", "b")  # not numbers: the one received later
     app = AppController(tmp_path, durable=False)
-    app.store.save_forms([
-        {"form_id": "f", "version": "9", "title": "Formulir"},
-        {"form_id": "f", "version": "10", "title": "Formulir"},
-        {"form_id": "g", "version": "10", "title": "Lain"},
-        {"form_id": "g", "version": "9", "title": "Lain"},
-    ])
+    app.store.save_forms(
+        [
+            {"form_id": "f", "version": "9", "title": "Formulir"},
+            {"form_id": "f", "version": "10", "title": "Formulir"},
+            {"form_id": "g", "version": "10", "title": "Lain"},
+            {"form_id": "g", "version": "9", "title": "Lain"},
+        ]
+    )
     assert {f["form_id"]: f["version"] for f in app.available_forms()} == {"f": "10", "g": "10"}
     app.stop()
 
@@ -61,8 +63,9 @@ def test_new_folders_are_fsynced_into_their_parent(
 ) -> None:
     synced: list[Path] = []
     real = storage.fsync_dir
-    monkeypatch.setattr(storage, "fsync_dir", lambda folder: (synced.append(Path(folder)),
-                                                              real(folder)))
+    monkeypatch.setattr(
+        storage, "fsync_dir", lambda folder: (synced.append(Path(folder)), real(folder))
+    )
     store = Store(tmp_path / "data" / "store", durable=True)
     assert tmp_path / "data" in synced  # the first store/ folder, in its parent
     assert tmp_path in synced  # data/ was new too
@@ -92,7 +95,7 @@ def test_the_clock_offset_and_its_warning_in_both_languages() -> None:
 def test_a_sync_stopped_by_a_full_storage_says_so(
     server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, client = tablet(tmp_path / "tab", server.url)
+    _store, client = tablet(tmp_path / "tab", server.url)
     client.sign_in("petugas", PASSWORD)
     monkeypatch.setattr(storage, "write_file_bytes", FullDisk(0))
     outcome = client.sync()
