@@ -45,7 +45,10 @@ def _span(seconds: float) -> dict[str, Any]:
     hours = round(minutes / 60)
     if hours < 48:
         return {"amount": hours, "unit": "hours"}
-    return {"amount": round(hours / 24), "unit": "days"}
+    days = round(hours / 24)
+    if days < 730:
+        return {"amount": days, "unit": "days"}
+    return {"amount": round(days / 365), "unit": "years"}
 
 
 def clock_warning(offset: float | None) -> dict[str, str] | None:

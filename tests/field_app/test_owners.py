@@ -37,3 +37,19 @@ def test_a_store_signed_in_when_upgraded_gives_old_entries_to_that_officer(
     store._put_many([legacy])
     store.close()
     assert open_store(tmp_path).get_entry(entry_id)["owner"] == "petugas"
+
+
+def test_the_region_question_decides_the_region_an_entry_is_filed_under(tmp_path: Path) -> None:
+    from survey_forms.loader import load_pilot_form
+    from tests.field_app.live import observation_answers
+
+    form = load_pilot_form("observasi")
+    store = open_store(tmp_path)
+    answers = {**observation_answers(), "kabkota": "16.05", "kecamatan": None}
+    assert form.choice("kecamatan", "16.05.01") is not None
+    answers["kecamatan"] = "16.05.01"
+    entry_id = store.create_draft(form.form_id, form.version, "16.71", answers)  # home toggle
+    assert store.finalize_entry(entry_id, form) == []
+    record = store.get_entry(entry_id)
+    assert record["region"] == "16.05"
+    assert store.pending_revisions()[0]["region"] == "16.05"
