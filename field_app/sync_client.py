@@ -7,9 +7,16 @@ sync live in :mod:`field_app.background`):
    batch, attachments first: ask the server which it lacks, upload those, ask again to check.
    Then push the batch; a revision is marked sent only when the server acknowledged it.
    A batch cut off halfway is simply pushed again (the server recognises the revision ids).
-2. **Forms**: download published form versions the device does not have.
-3. **Pull** from the saved cursor, page by page; each page's changes are stored before its
-   cursor, so an interrupted pull resumes where it stopped and never skips a change.
+2. **Account**: refresh the officer's account (``GET /users/me``: regions, role, full name) and
+   learn the server's time from its ``Date`` header (the clock warning).
+3. **Forms**: download published form versions the device does not have.
+4. **Pull** from the officer's saved cursor, page by page; each page's changes are stored
+   before its cursor, so an interrupted pull resumes where it stopped and never skips a change.
+5. **Resend** what an admin moved to this officer after the server refused it as someone
+   else's (``not_owner``, ``region_forbidden``), pushing once more.
+
+Only the signed-in officer's entries are pushed: another officer's stay on the tablet until
+their owner signs in.
 
 Any failure stops the sync where it is: what was acknowledged stays recorded, nothing else
 changes, and the outcome carries a reason in Indonesian and English.
@@ -220,9 +227,11 @@ class SyncClient:
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
         try:
-            self._refresh_account(api, creds, outcome)
             if push:
                 self._push(api, report, outcome)
+            # after the push (which the server checks against the account as it is now), so a
+            # connection lost early never delays what waits to be sent
+            self._refresh_account(api, creds, outcome)
             if pull:
                 self._download_forms(api, report)
                 outcome.received = self._pull(api, report)
