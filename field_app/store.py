@@ -31,7 +31,8 @@ One writer: every method takes the store's lock, so the UI thread and the sync t
 write at the same time. Records handed out are copies; change them through the store only.
 
 The class is split along its seams: the device file and cached forms in
-:mod:`field_app.store_device`, the outbox and pulled changes in :mod:`field_app.store_sync`.
+:mod:`field_app.store_device`, whose entries an officer sees in :mod:`field_app.store_owners`,
+the outbox and pulled changes in :mod:`field_app.store_sync`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from field_app.storage import (
     make_dir,
 )
 from field_app.store_device import DeviceMixin, replace_with
+from field_app.store_owners import OwnersMixin
 from field_app.store_sync import SyncMixin
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
@@ -86,7 +88,7 @@ class EntryNotFoundError(KeyError):
     """No entry with this id on the device."""
 
 
-class Store(DeviceMixin, SyncMixin):
+class Store(DeviceMixin, OwnersMixin, SyncMixin):
     """The device's store. Open it once per process and share it (it is thread-safe)."""
 
     def __init__(
@@ -266,24 +268,6 @@ class Store(DeviceMixin, SyncMixin):
             self._drop_draft_file(entry_id)
         self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}
 
-    def _adopt_unowned(self, owner: str) -> None:
-        """Entries with no owner (made before owners were recorded) become ``owner``'s."""
-        self._adopt_cursor(owner)
-        unowned = [doc for shelf in SHELVES for _, doc in self._all_docs(shelf)
-                   if not doc.get("owner")]
-        if unowned:
-            records = [{**entries.clone(doc), "owner": owner} for doc in unowned]
-            self._put_many(records)
-            log.info("%d entries recorded before owners were given to %s", len(records), owner)
-
-    @property
-    def _visible(self) -> Callable[[dict[str, Any]], bool]:
-        """Whether a record is the signed-in officer's (everything when nobody is)."""
-        officer = self.officer()
-        if officer is None:
-            return lambda doc: True
-        return lambda doc: doc.get("owner") == officer
-
     def add_listener(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(entry_id)`` after every change to an entry (e.g. to refresh a list)."""
         self._listeners.append(callback)
@@ -455,33 +439,6 @@ class Store(DeviceMixin, SyncMixin):
             self._put_many([entries.finalize(record, issues, self._clock(),
                                              {"app_version": __version__})])
             return []
-
-    def moved_entries(self) -> list[dict[str, Any]]:
-        """The officer's drafts refused as someone else's that the server has since moved.
-
-        (A pulled change arrived after the refusal: an admin moved the entry to this officer or
-        to a region the officer works in.)
-        """
-        with self._lock:
-            visible = self._visible
-            return [entries.clone(doc) for _, doc in self._all_docs(DRAFTS)
-                    if visible(doc) and (doc.get("rejection") or {}).get("moved")]
-
-    def resend_moved(self, entry_id: str, form: Any, region: str) -> list[Any]:
-        """Finalize again a moved entry for ``region`` (its region question answered so).
-
-        The revision builds on the server's head (the move) when it had no parent there.
-        Returns the issues (``[]``: it waits in the outbox).
-        """
-        with self._lock:
-            record = self._record(entry_id)
-            record["answers"] = regions.with_region(form, record["answers"], region)
-            record["region"] = region
-            if record.get("parent_rev") is None and record.get("sent_rev"):
-                record["parent_rev"] = record["sent_rev"]
-            record["rejection"] = None
-            self._put_many([record])
-            return self.finalize_entry(entry_id, form)
 
     def delete_draft(self, entry_id: str) -> None:
         """Delete a draft (only drafts never sent; raises ``LifecycleError`` otherwise)."""

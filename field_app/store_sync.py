@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from field_app import entries
+from field_app import entries, regions
 
 __all__ = ["SyncMixin"]
 
@@ -97,3 +97,33 @@ class SyncMixin:
             self._put_many(changed)
             self._set_pull_cursor(next_cursor)
             return len(changed)
+
+    def moved_entries(self) -> list[dict[str, Any]]:
+        """The officer's drafts refused as someone else's that the server has since moved.
+
+        (A pulled change arrived after the refusal: an admin moved the entry to this officer or
+        to a region the officer works in.)
+        """
+        with self._lock:
+            visible = self._visible
+            return [
+                entries.clone(doc)
+                for _, doc in self._all_docs("drafts")
+                if visible(doc) and (doc.get("rejection") or {}).get("moved")
+            ]
+
+    def resend_moved(self, entry_id: str, form: Any, region: str) -> list[Any]:
+        """Finalize again a moved entry for ``region`` (its region question answered so).
+
+        The revision builds on the server's head (the move) when it had no parent there.
+        Returns the issues (``[]``: it waits in the outbox).
+        """
+        with self._lock:
+            record = self._record(entry_id)
+            record["answers"] = regions.with_region(form, record["answers"], region)
+            record["region"] = region
+            if record.get("parent_rev") is None and record.get("sent_rev"):
+                record["parent_rev"] = record["sent_rev"]
+            record["rejection"] = None
+            self._put_many([record])
+            return self.finalize_entry(entry_id, form)
