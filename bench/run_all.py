@@ -26,11 +26,13 @@ HERE = Path(__file__).resolve().parent
 #: benchmark modules, in the order the README lists them
 MODULES = {
     "forms": "bench.bench_forms",
+    "fidelity": "bench.bench_fidelity",
     "store": "bench.bench_store",
     "server": "bench.bench_server",
     "export": "bench.bench_export",
     "review": "bench.bench_review",
     "app": "bench.bench_app",
+    "backup": "bench.bench_backup",
 }
 
 

@@ -25,7 +25,7 @@ timeout = 120
 graceful_timeout = 30
 keepalive = 5
 # nginx holds the client connection; the app reads the client's address and scheme from the
-# X-Forwarded-* headers through Werkzeug's ProxyFix (SURVEY_TRUSTED_PROXIES), not from gunicorn.
+# X-Forwarded-* headers through Werkzeug's ProxyFix (SURVEY_TRUSTED_PROXY_COUNT), not from gunicorn.
 forwarded_allow_ips = "127.0.0.1"
 # The socket and every file the server writes: readable by the server's user and group only
 # (nginx's user joins the group to reach the socket).

@@ -32,7 +32,9 @@ class SyncError(Exception):
 
     Reasons: ``no_connection``, ``wrong_password``, ``token_revoked``, ``not_signed_in``,
     ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``busy``,
-    ``certificate`` (the server's HTTPS certificate cannot be verified), ``unexpected``.
+    ``certificate`` (the server's HTTPS certificate cannot be verified), ``upload_refused`` (415:
+    a file of a type the server does not take), ``too_large`` (413: a request or the officer's
+    upload quota too large), ``unexpected``.
     """
 
     def __init__(self, reason: str, detail: str = "", **params: Any) -> None:
@@ -69,6 +71,18 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _server_message(response: requests.Response) -> dict[str, str]:
+    """The server's own words of an error response: ``{"id", "en"}`` (empty when absent)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    return {"id": str(body.get("message_id") or body.get("message") or ""),
+            "en": str(body.get("message") or "")}
 
 
 def _error_code(response: requests.Response) -> str:
@@ -205,6 +219,10 @@ class ApiClient:
             return SyncError("rate_limited", detail)
         if status >= 500:
             return SyncError("server_error", detail)
+        if status in (413, 415):  # a photo refused (type, size, quota): say what the server said
+            said = _server_message(response)
+            return SyncError("upload_refused" if status == 415 else "too_large", detail,
+                             server_id=said.get("id", ""), server_en=said.get("en", ""))
         return SyncError("unexpected", detail)
 
     # ------------------------------------------------------------------ endpoints
@@ -216,13 +234,22 @@ class ApiClient:
                                     timeout=(timeout, timeout))
         except SyncError:
             return False
-        return response.json().get("status") == "ok"
+        # "degraded": working, but an admin must act (e.g. low disk): still reachable
+        return response.json().get("status") in ("ok", "degraded")
 
-    def sign_in(self, username: str, password: str, device_id: str) -> dict[str, Any]:
-        """Exchange username and password for a token; return ``{"token", "user"}``."""
+    def sign_in(
+        self, username: str, password: str, device_id: str, device_marker: str | None = None
+    ) -> dict[str, Any]:
+        """Exchange username and password for a token; return ``{"token", "user", ...}``.
+
+        ``device_marker``: the marker the server gave this device at its last sign-in of this
+        account; with it, failed sign-ins elsewhere (an attacker) never slow this device down.
+        """
+        body = {"username": username, "password": password, "device_id": device_id}
+        if device_marker:
+            body["device_marker"] = device_marker
         response = self.request(
-            "POST", "/sessions", auth=False, ok=(200, 201), retry_rate_limited=False,
-            body={"username": username, "password": password, "device_id": device_id},
+            "POST", "/sessions", auth=False, ok=(200, 201), retry_rate_limited=False, body=body
         )
         return response.json()
 

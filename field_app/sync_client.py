@@ -12,7 +12,12 @@ sync live in :mod:`field_app.background`):
 3. **Forms**: download published form versions the device does not have.
 4. **Pull** from the officer's saved cursor, page by page; each page's changes are stored
    before its cursor, so an interrupted pull resumes where it stopped and never skips a change.
-5. **Resend** what an admin moved to this officer after the server refused it as someone
+5. **Reconcile** when the server was restored from a backup (the pull says ``reset``, or names
+   another server or epoch than the last one), when a correction's parent is unknown to the
+   server, and once a day anyway: ask the server which of the revisions this tablet holds as
+   sent it lacks, send those again from the archive (:mod:`field_app.sent_revisions`, parents
+   first), upload the photos it lacks, and pull again from the beginning of the feed.
+6. **Resend** what an admin moved to this officer after the server refused it as someone
    else's (``not_owner``, ``region_forbidden``), pushing once more.
 
 Only the signed-in officer's entries are pushed: another officer's stay on the tablet until
@@ -26,16 +31,20 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from field_app import reconcile
 from field_app.attachments import attachment_path, read_verified
 from field_app.clock_check import clock_offset
+from field_app.entries import ACKNOWLEDGED
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
+from field_app.sent_revisions import SentRevisions
 from field_app.storage import is_storage_full
 from field_app.store import Store
 
@@ -70,6 +79,10 @@ class SyncOutcome:
     detail: str = ""
     #: seconds the server's clock is ahead of the tablet's (``None``: not learned this sync)
     clock_offset: float | None = None
+    #: why a reconciliation ran in this sync (None: none ran), and what it sent again
+    reconciled: str | None = None
+    resent: int = 0
+    resend_rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -107,6 +120,9 @@ class SyncClient:
         self.api_options = dict(api_options or {})
         self._forms: dict[tuple[str, str], Any] = {}
         self._running = threading.Lock()
+        #: revisions the server acknowledged, to send again after a restore
+        self.sent_archive = SentRevisions(store.folder / "sent", durable=store.durable)
+        self.clock: Callable[[], float] = time.time
 
     # ------------------------------------------------------------------ helpers
 
@@ -152,11 +168,15 @@ class SyncClient:
             self._server_url = server_url
             self.store.set_setting("server_url", server_url)
         api = self.api()
+        marker_key = f"device_marker:{username}"
         try:
-            body = api.sign_in(username, password, self.store.device_id)
+            body = api.sign_in(username, password, self.store.device_id,
+                               self.store.get_setting(marker_key))
         finally:
             api.close()
         self.store.set_credentials(body["token"], body["user"], self.server_url or "")
+        if body.get("device_marker"):  # this device is known for this account from now on
+            self.store.set_setting(marker_key, body["device_marker"])
         return body["user"]
 
     def sign_out(self) -> None:
@@ -227,16 +247,21 @@ class SyncClient:
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
         try:
-            if push:
-                self._push(api, report, outcome)
+            if push and self._push(api, report, outcome, hold_unknown_parent=True):
+                # a correction whose parent the server lacks: the server lost what this tablet
+                # sent (a restore); send the history again, then the correction
+                self._reconcile(api, report, outcome, "unknown_parent")
+                self._push(api, report, outcome, hold_unknown_parent=False)
             # after the push (which the server checks against the account as it is now), so a
             # connection lost early never delays what waits to be sent
             self._refresh_account(api, creds, outcome)
             if pull:
                 self._download_forms(api, report)
-                outcome.received = self._pull(api, report)
+                outcome.received = self._pull(api, report, outcome)
+                if outcome.reconciled is None and self._reconcile_due():
+                    self._reconcile(api, report, outcome, "daily")
                 if push and self._requeue_moved():
-                    self._push(api, report, outcome)
+                    self._push(api, report, outcome, hold_unknown_parent=False)
         except SyncError as exc:
             if exc.reason == "token_revoked":
                 self.store.clear_credentials()
@@ -316,7 +341,11 @@ class SyncClient:
         api: ApiClient,
         report: Callable[[str, int, int | None], None],
         outcome: SyncOutcome,
-    ) -> None:
+        hold_unknown_parent: bool = False,
+    ) -> int:
+        """Push the outbox; returns how many revisions were held back (still finalized)
+        because the server lacks their parent (only with ``hold_unknown_parent``)."""
+        held = 0
         pending = self.store.pending_revisions()
         ready = []
         for revision in pending:
@@ -339,6 +368,14 @@ class SyncClient:
                     revision["entry_id"], revision["rev"]
                 ):
                     raise SyncError("server_error", "push answer out of order")
+            self.sent_archive.record(
+                revision for revision, result in zip(batch, results, strict=True)
+                if result.get("status") in ACKNOWLEDGED
+            )
+            if hold_unknown_parent:
+                kept = [r for r in results if r.get("error") != "unknown_parent"]
+                held += len(results) - len(kept)
+                results = kept
             changed = self.store.apply_push_results(results)
             for record in changed:
                 if record["status"] == "draft" and record.get("rejection"):
@@ -355,6 +392,7 @@ class SyncClient:
                 self._upload(api, [sha for sha in late if sha in media], media, report)
             done += len(batch)
             report("push", done, total)
+        return held
 
     def _have_file(self, sha256: str) -> bool:
         # existence only: the bytes are checked against the hash when uploaded
@@ -424,12 +462,36 @@ class SyncClient:
         self.store.save_forms(definitions)
         return len(definitions)
 
-    def _pull(self, api: ApiClient, report: Callable[[str, int, int | None], None]) -> int:
+    def _pull(
+        self,
+        api: ApiClient,
+        report: Callable[[str, int, int | None], None],
+        outcome: SyncOutcome,
+    ) -> int:
         cursor = self.store.pull_cursor()
-        received = 0
+        known = self.store.get_setting("sync_server_identity")
+        received = restarts = 0
         report("pull", 0, None)
         while True:
             page = api.pull(cursor, self.pull_limit)
+            server = page.get("server")
+            if page.get("reset") or (server and known and server != known):
+                # the server was restored (or is another one): it may lack what this tablet
+                # sent, and its feed is not the one the cursor counted; this page is not
+                # applied before the tablet's revisions are sent again
+                restarts += 1
+                if restarts > 2:
+                    raise SyncError("server_error", "the server keeps restarting its feed")
+                if outcome.reconciled is None:
+                    self._reconcile(api, report, outcome,
+                                    str(page.get("reset_reason") or "other_epoch"))
+                self.store.apply_pull([], "")
+                self.store.set_setting("sync_server_identity", server)
+                known, cursor = server, ""
+                continue
+            if server and server != known:
+                self.store.set_setting("sync_server_identity", server)
+                known = server
             changes = list(page["changes"])
             wanted = [(c["form_id"], str(c["version"])) for c in changes if c.get("kind") == "form"]
             wanted += [(c["form_id"], str(c["form_version"])) for c in changes
@@ -437,10 +499,82 @@ class SyncClient:
             self._download_forms(api, report, wanted)
             # the server sends only what this account may see (an officer: their own entries)
             received += self.store.apply_pull(changes, str(page["next"]))
+            pulled = [p for p in map(reconcile.pulled_payload, changes) if p is not None]
+            if pulled:
+                self.sent_archive.record(pulled, origin="pulled")
             cursor = str(page["next"])
             report("pull", received, None)
             if not page.get("more"):
                 return received
+
+    # -------------------------------------------------------------- reconcile
+
+    def _reconcile_due(self) -> bool:
+        last = self.store.get_setting("last_reconcile_at")
+        return not isinstance(last, (int, float)) or (
+            self.clock() - last >= reconcile.RECONCILE_INTERVAL_SECONDS
+        )
+
+    def _reconcile(
+        self,
+        api: ApiClient,
+        report: Callable[[str, int, int | None], None],
+        outcome: SyncOutcome,
+        reason: str,
+    ) -> None:
+        """Send again what the server lacks of what this tablet sent (see the module doc)."""
+        outcome.reconciled = reason
+        log.info("reconciling with the server (%s)", reason)
+        with self.store.lock:
+            # the signed-in officer's entries only: another officer's are never sent under
+            # this officer's name, even to a server that lost them
+            mine = [s["entry_id"] for s in self.store.list_entries()]
+            records = [self.store.get_entry(entry_id) for entry_id in mine]
+        archive = {entry_id: items for entry_id, items in self.sent_archive.entries().items()
+                   if entry_id in set(mine)}
+        for payload in reconcile.legacy_payloads(records, self.store.device_id):
+            items = archive.setdefault(payload["entry_id"], [])
+            if all(item["payload"]["rev"] != payload["rev"] for item in items):
+                items.append({"origin": "pushed", "payload": payload})
+        asked = [(entry_id, item["payload"]["rev"])
+                 for entry_id, items in archive.items() for item in items]
+        missing: set[tuple[str, str]] = set()
+        lacking_files: set[str] = set()
+        report("reconcile", 0, len(asked))
+        for start in range(0, len(asked), 1000):
+            response = api.request("POST", "/sync/revisions/missing", ok=(200, 404), body={
+                "revisions": [{"entry_id": e, "rev": r} for e, r in asked[start:start + 1000]]})
+            if response.status_code == 404:  # a server older than this check: nothing to do
+                log.info("the server cannot tell which revisions it lacks; check skipped")
+                self.store.set_setting("last_reconcile_at", self.clock())
+                return
+            body = response.json()
+            missing.update((m["entry_id"], m["rev"]) for m in body["missing"])
+            lacking_files.update(body.get("missing_attachments") or [])
+        plan = reconcile.plan_resend(archive, missing)
+        for start in range(0, len(plan), self.batch_size):
+            batch = plan[start:start + self.batch_size]
+            self._upload_attachments(api, [r for r in batch if self._has_files(r)], report)
+            results = api.push(batch)
+            for payload, result in zip(batch, results, strict=True):
+                if result.get("status") in ACKNOWLEDGED:
+                    outcome.resent += 1
+                else:
+                    outcome.resend_rejected.append(
+                        {"entry_id": payload["entry_id"], "rev": payload["rev"],
+                         "error": result.get("error")})
+            report("reconcile", start + len(batch), len(plan))
+        media = {a["sha256"]: a for items in archive.values() for item in items
+                 for a in item["payload"].get("attachments") or []}
+        files = [sha for sha in sorted(lacking_files) if sha in media and self._have_file(sha)]
+        if files:
+            self._upload(api, files, media, report)
+        if outcome.resend_rejected:
+            log.warning("revisions the server refused again: %s", outcome.resend_rejected[:10])
+        self.store.set_setting("last_reconcile_at", self.clock())
+
+    def _has_files(self, revision: dict[str, Any]) -> bool:
+        return all(self._have_file(a["sha256"]) for a in revision.get("attachments") or [])
 
 
 def _failed(exc: SyncError) -> SyncOutcome:

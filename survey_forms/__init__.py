@@ -14,7 +14,7 @@ tablet) is imported only when first used: the tablet builds its forms from the c
 from typing import Any
 
 from survey_forms.errors import FormError
-from survey_forms.model import Choice, Form, Language, Question
+from survey_forms.model import Choice, Form, Language, LoadWarning, Question
 from survey_forms.session import FormSession
 from survey_forms.validation import ValidationIssue
 
@@ -25,6 +25,7 @@ __all__ = [
     "FormError",
     "FormSession",
     "Language",
+    "LoadWarning",
     "Question",
     "ValidationIssue",
     "load_pilot_form",

@@ -19,6 +19,27 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 
 from survey_forms.errors import FormError
+from survey_forms.loader_vocabulary import (
+    ALLOWED_APPEARANCES,
+    ALLOWED_PARAMETERS,
+    BEGIN_END,
+    CHOICE_ALIASES,
+    CHOICE_PRESENTATION,
+    COLUMN_ALIASES,
+    FILE_TYPES,
+    LANG_RE,
+    NAME_RE,
+    PILOT_FORMS,
+    PRESENTATION_SETTINGS,
+    REFUSED_APPEARANCES,
+    SELECT_TYPES,
+    SETTINGS,
+    SURVEY_COLUMNS,
+    SURVEY_PRESENTATION,
+    TRANSLATABLE,
+    TYPE_ALIASES,
+)
+from survey_forms.loader_warnings import Notes as _Notes
 from survey_forms.model import (
     ANSWER_TYPES,
     Choice,
@@ -28,107 +49,6 @@ from survey_forms.model import (
 )
 
 __all__ = ["PILOT_FORMS", "load_pilot_form", "load_xlsform"]
-
-FILE_TYPES = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv", ".md": "md"}
-
-#: The pilot's two forms, by short name, as files in ``survey_forms/forms/``.
-PILOT_FORMS = {
-    "observasi": "observasi_kabkota_antikorupsi.md",
-    "survei_masyarakat": "survei_partisipasi_masyarakat.md",
-}
-
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-LANG_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)\)\s*$")
-
-#: XLSForm type spellings accepted, mapped to the model's type names.
-TYPE_ALIASES = {
-    "text": "text",
-    "string": "text",
-    "integer": "integer",
-    "int": "integer",
-    "decimal": "decimal",
-    "date": "date",
-    "time": "time",
-    "datetime": "dateTime",
-    "note": "note",
-    "acknowledge": "acknowledge",
-    "calculate": "calculate",
-    "geopoint": "geopoint",
-    "image": "image",
-    "start": "start",
-    "end": "end",
-    "today": "today",
-    "deviceid": "deviceid",
-    "username": "username",
-}
-SELECT_TYPES = {
-    "select_one": "select_one",
-    "select one": "select_one",
-    "select_multiple": "select_multiple",
-    "select multiple": "select_multiple",
-    "select all that apply": "select_multiple",
-}
-BEGIN_END = {
-    "begin_group": ("begin", "group"),
-    "begin group": ("begin", "group"),
-    "end_group": ("end", "group"),
-    "end group": ("end", "group"),
-    "begin_repeat": ("begin", "repeat"),
-    "begin repeat": ("begin", "repeat"),
-    "end_repeat": ("end", "repeat"),
-    "end repeat": ("end", "repeat"),
-}
-
-#: Survey columns accepted (after aliasing); ``::lang`` suffixes allowed on the translatable ones.
-SURVEY_COLUMNS = {
-    "type",
-    "name",
-    "label",
-    "hint",
-    "required",
-    "required_message",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "default",
-    "choice_filter",
-    "read_only",
-    "appearance",
-    "parameters",
-    "repeat_count",
-}
-#: Translatable columns and the Question attribute holding their texts by language.
-TRANSLATABLE = {
-    "label": "labels",
-    "hint": "hints",
-    "required_message": "required_message",
-    "constraint_message": "constraint_message",
-}
-COLUMN_ALIASES = {
-    "jr:constraintmsg": "constraint_message",
-    "constraint message": "constraint_message",
-    "jr:requiredmsg": "required_message",
-    "required message": "required_message",
-    "readonly": "read_only",
-    "read only": "read_only",
-    "jr:count": "repeat_count",
-    "repeat count": "repeat_count",
-    "choice filter": "choice_filter",
-    "calculate": "calculation",
-}
-SETTINGS = {
-    "form_id": "form_id",
-    "id_string": "form_id",
-    "form_title": "form_title",
-    "title": "form_title",
-    "version": "version",
-    "default_language": "default_language",
-    "instance_name": "instance_name",
-}
-CHOICE_ALIASES = {"list name": "list_name", "value": "name"}
-#: Choice-sheet columns that belong to a construct outside the subset (media).
-CHOICE_REFUSED = ("image", "audio", "video", "big-image", "media")
 
 
 def load_xlsform(
@@ -201,10 +121,11 @@ def build_form(workbook: Any, fallback_form_id: str = "form") -> Form:
     for sheet in ("external_choices", "entities", "osm"):
         if getattr(workbook, sheet, None):
             raise FormError(f"the '{sheet}' sheet is not supported", sheet=sheet)
-    settings = _settings(workbook.settings or [])
+    notes = _Notes()
+    settings = _settings(workbook.settings or [], notes)
     languages = _Languages(settings.get("default_language"))
-    choices = _choices(workbook.choices or [], languages)
-    questions = _survey(workbook.survey, languages, choices)
+    choices = _choices(workbook.choices or [], languages, notes)
+    questions = _survey(workbook.survey, languages, choices, notes)
     form_id = settings.get("form_id") or fallback_form_id
     if not NAME_RE.match(form_id):
         raise FormError(f"form_id '{form_id}' is not a valid name", sheet="settings", row=2)
@@ -218,6 +139,7 @@ def build_form(workbook: Any, fallback_form_id: str = "form") -> Form:
         choices=choices,
         instance_name=settings.get("instance_name"),
         settings={k: v for k, v in settings.items() if k not in {"instance_name"}},
+        warnings=notes.finish(),
     )
 
 
@@ -260,19 +182,30 @@ class _Languages:
         return [Language(code, name) for code, name in self.seen.items()]
 
 
+#: Columns whose language may follow a single colon (``label:English``), as pyxform accepts.
+_SINGLE_COLON_BASES = frozenset({*TRANSLATABLE, *SURVEY_PRESENTATION, "constraint message"})
+
+
 def _split_header(header: str) -> tuple[str, str | None]:
     base, sep, lang = header.partition("::")
+    if not sep and ":" in header and header.strip().lower() not in COLUMN_ALIASES:
+        head, _, tail = header.partition(":")
+        if head.strip().lower() in _SINGLE_COLON_BASES:
+            base, sep, lang = head, ":", tail
     base = base.strip()
     key = base.lower()
     key = COLUMN_ALIASES.get(key, key)
     return key, (lang.strip() if sep else None)
 
 
-def _settings(rows: list[dict[str, Any]]) -> dict[str, str]:
+def _settings(rows: list[dict[str, Any]], notes: _Notes) -> dict[str, str]:
     out: dict[str, str] = {}
     if not rows:
         return out
     for header, value in rows[0].items():
+        if header.strip().lower() in PRESENTATION_SETTINGS:
+            notes.add("settings", f"setting '{header.strip()}'")
+            continue
         key = SETTINGS.get(header.strip().lower())
         if key is None:
             raise FormError(
@@ -285,7 +218,9 @@ def _settings(rows: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def _choices(rows: list[dict[str, Any]], languages: _Languages) -> dict[str, list[Choice]]:
+def _choices(
+    rows: list[dict[str, Any]], languages: _Languages, notes: _Notes
+) -> dict[str, list[Choice]]:
     lists: dict[str, list[Choice]] = {}
     seen: dict[tuple[str, str], int] = {}
     for index, raw in enumerate(rows):
@@ -299,10 +234,10 @@ def _choices(rows: list[dict[str, Any]], languages: _Languages) -> dict[str, lis
             key, lang = _split_header(header)
             key = CHOICE_ALIASES.get(key, key)
             text = _cell(value)
-            if key.startswith(CHOICE_REFUSED):
-                raise FormError(
-                    f"column '{header}' (choice media) is not supported", sheet="choices", row=row
-                )
+            if key in CHOICE_PRESENTATION:
+                if text:
+                    notes.add("choices", f"column '{header.strip()}' (media)", row)
+                continue
             if key == "list_name":
                 list_name = text
             elif key == "name":
@@ -340,6 +275,9 @@ def _cell(value: Any) -> str:
     return text
 
 
+_SELECT_PREFIXES = sorted(SELECT_TYPES.items(), key=lambda item: -len(item[0]))
+
+
 def _parse_type(raw: str, row: int) -> tuple[str, str | None, str | None]:
     """Return (kind, model type, list name); kind is 'question', 'begin' or 'end'."""
     text = " ".join(raw.split())
@@ -349,7 +287,7 @@ def _parse_type(raw: str, row: int) -> tuple[str, str | None, str | None]:
         return kind, group, None
     if lowered in TYPE_ALIASES:
         return "question", TYPE_ALIASES[lowered], None
-    for prefix, model_type in SELECT_TYPES.items():
+    for prefix, model_type in _SELECT_PREFIXES:
         if lowered.startswith(prefix + " "):
             rest = text[len(prefix) + 1 :].split()
             if len(rest) == 2 and rest[1].lower() == "or_other":
@@ -375,7 +313,10 @@ def _parse_type(raw: str, row: int) -> tuple[str, str | None, str | None]:
 
 
 def _survey(
-    rows: list[dict[str, Any]], languages: _Languages, choices: dict[str, list[Choice]]
+    rows: list[dict[str, Any]],
+    languages: _Languages,
+    choices: dict[str, list[Choice]],
+    notes: _Notes,
 ) -> list[Question]:
     root: list[Question] = []
     stack: list[tuple[Question, list[Question]]] = []
@@ -401,7 +342,7 @@ def _survey(
                 )
             continue
         assert qtype is not None
-        question = _question(raw, row, qtype, list_name, languages)
+        question = _question(raw, row, qtype, list_name, languages, notes)
         if question.name in names:
             raise FormError(
                 f"the name '{question.name}' is used twice (also row {names[question.name]}); "
@@ -414,7 +355,7 @@ def _survey(
             raise FormError(
                 f"choice list '{list_name}' is not in the choices sheet", sheet="survey", row=row
             )
-        _check_columns(question, row)
+        _check_columns(question, row, notes)
         siblings = stack[-1][0].children if stack else root
         siblings.append(question)
         if kind == "begin":
@@ -430,12 +371,21 @@ def _survey(
 
 
 def _question(
-    raw: dict[str, Any], row: int, qtype: str, list_name: str | None, languages: _Languages
+    raw: dict[str, Any],
+    row: int,
+    qtype: str,
+    list_name: str | None,
+    languages: _Languages,
+    notes: _Notes,
 ) -> Question:
     question = Question(name="", type=qtype, row=row, list_name=list_name)
     for header, value in raw.items():
         key, lang = _split_header(header)
         if key == "type":
+            continue
+        if key in SURVEY_PRESENTATION:
+            if _cell(value):
+                notes.add("survey", f"column '{header.strip()}'", row)
             continue
         if key not in SURVEY_COLUMNS:
             raise FormError(
@@ -477,7 +427,7 @@ def _parameters(text: str, row: int) -> dict[str, str]:
     return out
 
 
-def _check_columns(question: Question, row: int) -> None:
+def _check_columns(question: Question, row: int, notes: _Notes) -> None:
     qtype = question.type
     if qtype == "calculate" and not question.calculation:
         raise FormError(f"calculate '{question.name}' has no calculation", sheet="survey", row=row)
@@ -489,33 +439,24 @@ def _check_columns(question: Question, row: int) -> None:
         raise FormError("repeat_count is only for begin_repeat rows", sheet="survey", row=row)
     if question.choice_filter and qtype not in {"select_one", "select_multiple"}:
         raise FormError("choice_filter is only for select questions", sheet="survey", row=row)
-    allowed_appearances = _ALLOWED_APPEARANCES.get(qtype, frozenset())
+    allowed_appearances = ALLOWED_APPEARANCES.get(qtype, frozenset())
+    kept: list[str] = []
     for word in (question.appearance or "").split():
-        if word not in allowed_appearances:
-            supported = ", ".join(sorted(allowed_appearances)) or "none"
+        if word in allowed_appearances:
+            kept.append(word)
+        elif word.lower().startswith(REFUSED_APPEARANCES):
             raise FormError(
-                f"appearance '{word}' is not supported for {qtype} (supported: {supported})",
+                f"appearance '{word}' is not supported: it takes choices from a file",
                 sheet="survey",
                 row=row,
             )
-    allowed_params = _ALLOWED_PARAMETERS.get(qtype, set())
+        else:
+            notes.add("survey", f"appearance '{word}' ({qtype})", row)
+    if question.appearance:
+        question.appearance = " ".join(kept)
+    allowed_params = ALLOWED_PARAMETERS.get(qtype, set())
     for key in question.parameters:
         if key not in allowed_params:
             raise FormError(
                 f"parameter '{key}' is not supported for {qtype}", sheet="survey", row=row
             )
-
-
-#: Appearances the tablet app renders (anything else would be silently ignored: refused)
-_ALLOWED_APPEARANCES: dict[str, frozenset[str]] = {
-    "group": frozenset({"field-list"}),
-    "repeat": frozenset({"field-list"}),
-    "text": frozenset({"multiline"}),
-}
-
-_ALLOWED_PARAMETERS: dict[str, set[str]] = {
-    "image": {"max-pixels"},
-    "geopoint": {"capture-accuracy", "warning-accuracy", "allow-mock-accuracy"},
-    "select_one": {"randomize", "seed"},
-    "select_multiple": {"randomize", "seed"},
-}

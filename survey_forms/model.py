@@ -24,6 +24,7 @@ __all__ = [
     "Choice",
     "Form",
     "Language",
+    "LoadWarning",
     "Question",
 ]
 
@@ -192,6 +193,21 @@ def _pick(texts: dict[str, str], lang: str, default_lang: str | None) -> str:
     return next(iter(texts.values()), "")
 
 
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something in the XLSForm that the form loaded without: a presentation-only construct
+    (an appearance the app does not render, a ``style`` setting, media or guidance columns).
+
+    ``sheet`` and ``construct`` (e.g. ``"column 'image'"``) name it, ``rows`` the rows where it
+    appears (empty for a whole column or a setting), ``message`` says it in Indonesian (``"id"``)
+    and English (``"en"``)."""
+
+    sheet: str
+    construct: str
+    rows: tuple[int, ...]
+    message: dict[str, str]
+
+
 class Form:
     """One compiled form version.
 
@@ -212,6 +228,7 @@ class Form:
         choices: dict[str, list[Choice]],
         instance_name: str | None = None,
         settings: dict[str, str] | None = None,
+        warnings: list[LoadWarning] | None = None,
     ) -> None:
         from survey_forms.graph import FormGraph
 
@@ -224,6 +241,8 @@ class Form:
         self.choices = choices
         self.instance_name = instance_name
         self.settings = dict(settings or {})
+        #: what the loader ignored (presentation only); not part of :meth:`to_json`
+        self.warnings: list[LoadWarning] = list(warnings or [])
         self._by_name: dict[str, Question] = {}
         self._link(questions, parent=None, repeat_path=())
         self._choice_index = {
@@ -231,6 +250,8 @@ class Form:
             for list_name, items in choices.items()
         }
         self.graph: FormGraph = FormGraph(self)
+        #: question name -> questions that read it in every repeat instance (indexed-repeat())
+        self.every_instance_readers: dict[str, frozenset[str]] = _every_instance_readers(self.graph)
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -361,3 +382,23 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     if choice.columns:
         out["columns"] = dict(choice.columns)
     return out
+
+
+def _every_instance_readers(graph: FormGraph) -> dict[str, frozenset[str]]:
+    """For each question read through ``indexed-repeat()``, the questions that read it so."""
+    readers: dict[str, set[str]] = {}
+    for name, node in graph.nodes.items():
+        for expr in (
+            node.relevant,
+            node.calculation,
+            node.constraint,
+            node.required,
+            node.read_only,
+            node.choice_filter,
+            node.repeat_count,
+            node.default,
+        ):
+            if expr is not None:
+                for target in expr.indexed_references:
+                    readers.setdefault(target, set()).add(name)
+    return {name: frozenset(names) for name, names in readers.items()}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from survey_forms.expressions import to_string
 from survey_forms.instance_keys import implied_key
 from survey_forms.messages import message
 from survey_forms.session_context import Context
@@ -38,8 +37,7 @@ class SessionCompute(InstanceTree):
             if node.default_literal is not None:
                 self._store(inst, node, node.default_literal)
             elif node.default is not None:
-                value = node.default.evaluate(Context(self, node, inst, path))
-                text = to_string(value)
+                text = node.default.evaluate_answer(Context(self, node, inst, path))
                 if text != "":
                     self._store(inst, node, text)
 
@@ -88,7 +86,7 @@ class SessionCompute(InstanceTree):
             value = inst.values.get(name)
             text = value if value.__class__ is str else xpath_text(node.type, value)
         elif node.calculation is not None:
-            text = to_string(node.calculation.evaluate(self._context(node, inst, path)))
+            text = node.calculation.evaluate_answer(self._context(node, inst, path))
         else:
             text = ""
         if inst.xval.get(name) != text:
@@ -254,7 +252,7 @@ class SessionCompute(InstanceTree):
                 else:
                     xval[name] = xpath_text(node.type, value)
             elif node.calculation is not None:
-                xval[name] = to_string(node.calculation.evaluate(self._context(node, root, ())))
+                xval[name] = node.calculation.evaluate_answer(self._context(node, root, ()))
             else:
                 xval[name] = ""
             if (

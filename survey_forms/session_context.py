@@ -71,3 +71,11 @@ class Context:
 
     def now(self) -> datetime:
         return self.session.now()
+
+    def language(self) -> str | None:
+        """The form's current language (``format-date()``'s ``%b`` and ``%a`` follow it)."""
+        return self.session.language
+
+    def resolve_all(self, name: str) -> NodeSet:
+        """Every relevant instance's value of ``name`` (for ``indexed-repeat()``)."""
+        return NodeSet(self.session._collect(name, ()))

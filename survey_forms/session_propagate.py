@@ -32,6 +32,7 @@ class SessionPropagation(SessionCompute):
         to_check: set[tuple[str, Path]] = set()
         value_deps = self.graph.value_dependents
         check_deps = self.graph.check_dependents
+        every_instance = self.form.every_instance_readers
         while heap:
             _, name, path = heapq.heappop(heap)
             node = nodes[name]
@@ -52,9 +53,11 @@ class SessionPropagation(SessionCompute):
                     queued.add(key)
                     heapq.heappush(heap, (nodes[dependent].order, dependent, target_path))
                     forced.add(key)
+            readers = every_instance.get(name, ())
             for dependent in value_deps[name]:
                 target = nodes[dependent]
-                depth = _common(node.repeat_path, target.repeat_path)
+                # indexed-repeat() reads the question in every instance: all of them matter
+                depth = 0 if dependent in readers else _common(node.repeat_path, target.repeat_path)
                 for target_path, _ in self._paths(target.repeat_path, path[:depth]):
                     key = (dependent, target_path)
                     if key not in queued:
@@ -62,7 +65,7 @@ class SessionPropagation(SessionCompute):
                         heapq.heappush(heap, (target.order, dependent, target_path))
             for dependent in check_deps[name]:
                 target = nodes[dependent]
-                depth = _common(node.repeat_path, target.repeat_path)
+                depth = 0 if dependent in readers else _common(node.repeat_path, target.repeat_path)
                 for target_path, _ in self._paths(target.repeat_path, path[:depth]):
                     to_check.add((dependent, target_path))
         for name, path in to_check:
@@ -121,6 +124,11 @@ class SessionPropagation(SessionCompute):
         """
         start = self._outside_readers(repeat, outer)
         inside = self.graph.in_repeat.get(repeat, [])
+        every_instance = self.form.every_instance_readers
+        for name in inside:  # indexed-repeat() readers: the instances they index changed
+            for reader in every_instance.get(name, ()):
+                node = self.nodes[reader]
+                start.extend((reader, path) for path, _ in self._paths(node.repeat_path, ()))
         if new is not None:
             for name in inside:
                 node = self.nodes[name]

@@ -237,10 +237,19 @@ def xpath_text(qtype: str, value: Any) -> str:
         return " ".join(str(item) for item in value)
     if isinstance(value, dict):
         if qtype == "geopoint":
-            return " ".join(
-                _format_number(float(value.get(key) or 0))
-                for key in ("latitude", "longitude", "altitude", "accuracy")
-            )
+            return _geopoint_text(value)
         if qtype == "image":
             return str(value.get("filename", ""))
     return str(value)
+
+
+def _geopoint_text(value: dict[str, Any]) -> str:
+    """``lat lon [alt [accuracy]]`` as ODK writes a geopoint: the parts recorded, so a point
+    without accuracy has no fourth part (``selected-at(${p}, 3)`` is ``""``, not ``0``, as in
+    ODK Collect); a missing altitude before a recorded accuracy is written 0."""
+    keys = ["latitude", "longitude"]
+    if value.get("accuracy") is not None:
+        keys += ["altitude", "accuracy"]
+    elif value.get("altitude") is not None:
+        keys.append("altitude")
+    return " ".join(_format_number(float(value.get(key) or 0)) for key in keys)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
 from .db import make_engine
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     config_mod.finalise(app.config, instance)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    _trust_proxies(app)
 
     engine = make_engine(
         app.config["DATABASE_URL"],
@@ -63,4 +65,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .observability import init_app as init_observability
 
     init_observability(app)
+    _add_security_headers(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address (and scheme) from ``X-Forwarded-For`` (``-Proto``) as set by the
+    ``TRUSTED_PROXY_COUNT`` reverse proxies in front; with 0 (the default) those headers are
+    ignored and the client address is the TCP peer's."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def _add_security_headers(app: Flask) -> None:
+    """CSP, framing, sniffing and referrer headers on every response (security_headers)."""
+    from .security_headers import init_app as init_security_headers
+
+    init_security_headers(app)

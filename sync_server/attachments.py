@@ -2,8 +2,14 @@
 
 The file name on disk is the SHA-256 the client claimed *and* the server verified, so no name
 coming from a client ever becomes part of a path. A file is written to a temporary name, checked,
-then renamed into place, so a half-received upload is never visible; storing the same file again
-is a no-op.
+then renamed into place, so a half-received upload is never visible.
+
+Every access is scoped to the caller (:mod:`sync_server.attachment_access`): a file the caller may
+not see is "missing" to it. Uploading such a file is accepted like a new upload (the bytes are
+read and checked against the hash, proving the caller has them) and recorded for the caller in
+``attachment_uploads``, so the answer never tells whether somebody else had sent it. Only JPEG,
+PNG and WebP files are stored (checked on the bytes, :mod:`sync_server.attachment_types`), and
+uploads count against the caller's quota and rate (:mod:`sync_server.upload_quota`).
 """
 
 from __future__ import annotations
@@ -20,108 +26,168 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
+from .attachment_access import visible_hashes
+from .attachment_types import SNIFF_BYTES, declared_type_allowed, sniff_media_type
 from .clock import now_iso
 from .db import write_tx
-from .schema import attachments
+from .schema import attachment_uploads, attachments
 from .service_errors import ServiceError
+from .upload_quota import UploadLimits, check_upload
+from .users import User
 
-__all__ = ["SHA256_RE", "file_path", "has_attachment", "missing", "store"]
+__all__ = ["SHA256_RE", "check_sha", "file_path", "has_attachment", "missing", "store"]
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1024 * 1024
 
 
-def _check_sha(sha256: str) -> None:
+def check_sha(sha256: str) -> None:
+    """Raise ``ServiceError(400, "bad_hash")`` unless ``sha256`` is 64 lower-case hex digits."""
     if not SHA256_RE.match(sha256):
         raise ServiceError(400, "bad_hash")
 
 
 def file_path(root: Path, sha256: str) -> Path:
     """Where the file with this (checked) hash lives."""
-    _check_sha(sha256)
+    check_sha(sha256)
     return root / sha256[:2] / sha256
 
 
-def has_attachment(conn: Connection, sha256: str) -> bool:
-    """True when the server holds the file."""
-    _check_sha(sha256)
-    return (
-        conn.execute(select(attachments.c.sha256).where(attachments.c.sha256 == sha256)).first()
-        is not None
-    )
+def has_attachment(conn: Connection, user: User, sha256: str) -> bool:
+    """True when the server holds the file and ``user`` may see it."""
+    check_sha(sha256)
+    return bool(visible_hashes(conn, user, [sha256]))
 
 
-def missing(conn: Connection, hashes: list[str]) -> list[str]:
-    """The hashes among ``hashes`` the server does not hold (sorted, unique)."""
+def missing(conn: Connection, user: User, hashes: list[str]) -> list[str]:
+    """The hashes among ``hashes`` that ``user`` should upload (sorted, unique): those the server
+    does not hold, and those held that ``user`` may not see (the same answer, so nothing leaks)."""
     for sha in hashes:
-        _check_sha(sha)
-    wanted = sorted(set(hashes))
-    held: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        held.update(
-            conn.execute(
-                select(attachments.c.sha256).where(attachments.c.sha256.in_(chunk))
-            ).scalars()
-        )
-    return [sha for sha in wanted if sha not in held]
+        check_sha(sha)
+    seen = visible_hashes(conn, user, hashes)
+    return [sha for sha in sorted(set(hashes)) if sha not in seen]
 
 
 def store(
-    engine: Engine, root: Path, sha256: str, stream: IO[bytes], media_type: str, actor: str
+    engine: Engine,
+    root: Path,
+    sha256: str,
+    stream: IO[bytes],
+    declared_type: str | None,
+    user: User,
+    limits: UploadLimits,
+    content_length: int | None = None,
 ) -> bool:
-    """Store a file after checking its hash. True when new, False when already held.
+    """Store an uploaded file for ``user``. True when new for ``user``, False when ``user``
+    already had it (the body is then read and dropped).
 
-    Raises ``ServiceError(400, "hash_mismatch")`` when the content does not match ``sha256``.
+    Refuses with :class:`ServiceError`: 400 ``hash_mismatch`` (content does not match the hash),
+    415 ``unsupported_attachment_type`` (not JPEG, PNG or WebP, by the bytes or the declared
+    type), 413 ``upload_quota_exceeded`` or 429 ``upload_rate_limited``. A refused upload leaves
+    nothing behind.
     """
-    _check_sha(sha256)
+    check_sha(sha256)
+    if not declared_type_allowed(declared_type):
+        raise ServiceError(415, "unsupported_attachment_type")
     target = file_path(root, sha256)
     with engine.connect() as conn:
-        already = has_attachment(conn, sha256)
-    if already and target.exists():
-        while stream.read(CHUNK):  # drain the body; the file is not touched again
-            pass
-        return False
+        if has_attachment(conn, user, sha256) and target.exists():
+            while stream.read(CHUNK):  # drain the body; the file is not touched again
+                pass
+            return False
+        check_upload(conn, user.username, content_length or 0, limits)
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+            size, digest, media = _receive(stream, out)
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
+        if digest != sha256:
             raise ServiceError(400, "hash_mismatch", sha256=sha256)
-        tmp.replace(target)
+        with engine.connect() as conn:
+            check_upload(conn, user.username, size, limits)
+        tmp.replace(target)  # the same bytes when the file was there already
         _fsync_dir(target.parent)  # the rename itself must survive a power cut
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    media = media_type if len(media_type) <= 200 else "application/octet-stream"
-    try:
-        with write_tx(engine) as conn:
-            if has_attachment(conn, sha256):
-                return False
+    return _record(engine, sha256, size, media, user.username)
+
+
+def _receive(stream: IO[bytes], out: IO[bytes]) -> tuple[int, str, str]:
+    """Copy ``stream`` to ``out``: its size, SHA-256 and media type (415 when not an image)."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    media: str | None = None
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        if media is None:
+            head += chunk[: SNIFF_BYTES - len(head)]
+            if len(head) >= SNIFF_BYTES:
+                media = _media_or_refuse(head)
+        digest.update(chunk)
+        size += len(chunk)
+        out.write(chunk)
+    if media is None:
+        media = _media_or_refuse(head)
+    return size, digest.hexdigest(), media
+
+
+def _media_or_refuse(head: bytes) -> str:
+    media = sniff_media_type(head)
+    if media is None:
+        raise ServiceError(415, "unsupported_attachment_type")
+    return media
+
+
+def _record(engine: Engine, sha256: str, size: int, media: str, username: str) -> bool:
+    """Add the ``attachments`` row (when new) and ``username``'s upload row; True when the
+    upload row is new. A row written by another connection at the same moment is looked up
+    again, so the caller's own upload row is never lost."""
+    for attempt in range(3):
+        try:
+            return _record_once(engine, sha256, size, media, username)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return False  # pragma: no cover (the loop returns or raises)
+
+
+def _record_once(engine: Engine, sha256: str, size: int, media: str, username: str) -> bool:
+    now = now_iso()
+    with write_tx(engine) as conn:
+        held = conn.execute(
+            select(attachments.c.sha256).where(attachments.c.sha256 == sha256)
+        ).first()
+        if held is None:
             conn.execute(
                 attachments.insert().values(
                     sha256=sha256,
                     size=size,
                     media_type=media,
-                    stored_at=now_iso(),
-                    uploaded_by=actor,
+                    stored_at=now,
+                    uploaded_by=username,
                 )
             )
-            audit.record(conn, actor, "attachment.store", "attachment", sha256, {"size": size})
-    except IntegrityError:
-        return False  # the same file arrived over another connection at the same moment
+        mine = conn.execute(
+            select(attachment_uploads.c.sha256).where(
+                attachment_uploads.c.sha256 == sha256,
+                attachment_uploads.c.username == username,
+            )
+        ).first()
+        if mine is not None:
+            return False
+        conn.execute(
+            attachment_uploads.insert().values(
+                sha256=sha256, username=username, size=size, uploaded_at=now
+            )
+        )
+        audit.record(conn, username, "attachment.store", "attachment", sha256, {"size": size})
     return True
 
 

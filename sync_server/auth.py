@@ -1,7 +1,8 @@
 """Device sign-in and bearer-token authentication (the ``auth`` blueprint).
 
 ``POST /api/v1/sessions`` exchanges user name, password and device id for a device token;
-``DELETE /api/v1/sessions/current`` revokes the token used. Views elsewhere use
+``DELETE /api/v1/sessions/current`` revokes the token used. Sign-in attempts are throttled by
+:mod:`sync_server.signin` / :mod:`sync_server.ratelimit`. Views elsewhere use
 :func:`require_auth` to get the signed-in :class:`~sync_server.users.User` in ``g.user``.
 """
 
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from . import ratelimit
+from . import signin
 from . import users as users_mod
 from .db import read_tx, write_tx
 from .errors import ApiError
@@ -63,9 +64,16 @@ def require_auth(*roles: str) -> Callable[[F], F]:
 
 @bp.post("")
 def sign_in() -> tuple[Response, int]:
-    """Sign in from a tablet: ``{"username", "password", "device_id"}`` gives a token."""
+    """Sign in from a tablet: ``{"username", "password", "device_id"}`` (and, optionally, the
+    ``device_marker`` of an earlier sign-in) gives a token and a new ``device_marker``.
+
+    Throttled by :mod:`sync_server.ratelimit`: 429 ``rate_limited`` with ``Retry-After``."""
     body = read_json_object()
-    require_fields(body, {"username": str, "password": str, "device_id": str}, optional={})
+    require_fields(
+        body,
+        {"username": str, "password": str, "device_id": str},
+        optional={"device_marker": str},
+    )
     username = body["username"].strip().lower()
     device_id = body["device_id"].strip()
     if not (0 < len(username) <= 64) or not (0 < len(device_id) <= 200):
@@ -73,32 +81,28 @@ def sign_in() -> tuple[Response, int]:
     if len(body["password"]) > 1024:
         raise ApiError(400, "bad_request", detail="password too long")
     cfg = state().config
-    addr = request.remote_addr or "unknown"
-    engine = state().engine
-    with read_tx(engine) as conn:
-        wait = ratelimit.retry_after(
-            conn,
-            username,
-            addr,
-            max_failures=cfg["SIGNIN_MAX_FAILURES"],
-            window_seconds=cfg["SIGNIN_WINDOW_SECONDS"],
-            max_failures_per_address=cfg.get("SIGNIN_MAX_FAILURES_PER_ADDRESS"),
+    lifetime = cfg["TOKEN_LIFETIME_DAYS"]
+    result = signin.sign_in(
+        state().engine,
+        cfg,
+        username,
+        body["password"],
+        request.remote_addr or "unknown",
+        marker=body.get("device_marker"),
+        on_success=lambda conn, user: users_mod.issue_token(conn, user, device_id, lifetime),
+    )
+    if result.wait is not None:
+        raise ApiError(
+            429, "rate_limited", headers={"Retry-After": str(result.wait)}, seconds=result.wait
         )
-    if wait is not None:
-        raise ApiError(429, "rate_limited", headers={"Retry-After": str(wait)}, seconds=wait)
-    with read_tx(engine) as conn:
-        user = users_mod.authenticate(conn, username, body["password"])
-    with write_tx(engine) as conn:
-        ratelimit.record_attempt(
-            conn, username, addr, user is not None, window_seconds=cfg["SIGNIN_WINDOW_SECONDS"]
-        )
-        if user is None:
-            token = None
-        else:
-            token = users_mod.issue_token(conn, user, device_id, cfg["TOKEN_LIFETIME_DAYS"])
-    if user is None or token is None:
+    if result.user is None:
         raise ApiError(401, "invalid_credentials")
-    return jsonify({"token": token, "user": user.public()}), 201
+    return (
+        jsonify(
+            {"token": result.value, "user": result.user.public(), "device_marker": result.marker}
+        ),
+        201,
+    )
 
 
 @bp.delete("/current")

@@ -7,8 +7,12 @@
     survey-server publish-form observasi_v2.xlsx
     survey-server list-forms
     survey-server revoke-tokens budi
+    survey-server clean-uploads --days 7
     survey-server seed-demo
     survey-server serve --host 127.0.0.1 --port 5000 --threads 8
+    survey-server backup /backups/2026-12-06      (while serving)
+    survey-server restore /backups/2026-12-06     (server stopped)
+    survey-server check
 
 Errors are printed as one clear line (exit code 1; 2 for wrong usage), never as a traceback.
 """
@@ -28,6 +32,7 @@ from .db import read_tx, write_tx
 from .export.cell_worker import start_cell_worker
 from .export.command import export_cmd
 from .migrate import current_revision, head_revision, upgrade
+from .upload_cleanup_command import clean_uploads_cmd
 
 __all__ = ["DEMO_ACCOUNTS", "cli", "main"]
 
@@ -304,12 +309,109 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     start_cell_worker(app)
     click.echo(f"Serving on http://{host}:{port} (instance {ctx.obj['instance']})")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="survey-server")
+        # waitress drops X-Forwarded-* unless told a proxy is trusted (then ProxyFix reads them)
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="survey-server",
+            clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXY_COUNT"],
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
 
 
+# --- operations: backup, restore, check (sync_server.backup, sync_server.integrity) ----------
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def backup_cmd(ctx: click.Context, dest: Path) -> None:
+    """Back up the database and photos into the new folder DEST (safe while serving)."""
+    import time
+
+    from .backup import create_backup
+    from .backup_files import BackupError
+
+    app = _app(ctx)
+    _require_schema(app)
+    started = time.monotonic()
+    try:
+        manifest = create_backup(_engine(app), Path(app.config["ATTACHMENTS_DIR"]), dest)
+    except (BackupError, OSError) as exc:
+        raise click.ClickException(f"backup failed, nothing was written to {dest}: {exc}") from exc
+    counts = manifest["counts"]
+    size = sum(info["size"] for info in manifest["files"].values())
+    click.echo(
+        f"Backup written to {dest} in {time.monotonic() - started:.1f} s: {counts['entries']} "
+        f"entries, {counts['revisions']} revisions, {counts['attachment_files']} photos, "
+        f"{size / 1e6:.1f} MB, schema {manifest['schema_version']}."
+    )
+    if manifest["problems"]:
+        for problem in manifest["problems"][:20]:
+            click.echo(f"  photo {problem['sha256']}: {problem['problem']}", err=True)
+        raise click.ClickException(
+            f"{len(manifest['problems'])} photo(s) could not be backed up (listed above and in "
+            "the manifest); run `survey-server check` to see what to do"
+        )
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, src: Path, yes: bool) -> None:
+    """Replace the database and photos by the backup SRC (stop the server first)."""
+    from .backup import restore_backup, verify_backup
+    from .backup_files import BackupError
+
+    app = _app(ctx)
+    try:
+        manifest = verify_backup(src)
+    except BackupError as exc:
+        raise click.ClickException(f"restore refused: {exc}") from exc
+    if not yes:
+        click.confirm(
+            f"Replace the database of {ctx.obj['instance']} by the backup of "
+            f"{manifest['created_at']} ({manifest['counts']['entries']} entries)?",
+            abort=True,
+        )
+    try:
+        summary = restore_backup(_engine(app), Path(app.config["ATTACHMENTS_DIR"]), src)
+    except BackupError as exc:
+        raise click.ClickException(f"restore refused: {exc}") from exc
+    except Exception as exc:
+        raise click.ClickException(f"restore failed: {exc}") from exc
+    click.echo(
+        f"Restored the backup of {summary['backup_created_at']}: "
+        f"{summary['counts']['entries']} entries, {summary['photos_copied']} photos copied back "
+        f"({summary['photos_already_there']} already there). New epoch {summary['epoch']}: "
+        "tablets send again what the backup lacks at their next sync."
+    )
+
+
+@cli.command("check")
+@click.pass_context
+def check_cmd(ctx: click.Context) -> None:
+    """Check the database and every photo; exit code 1 when something needs action."""
+    from .integrity import run_check, summary_lines
+
+    app = _app(ctx)
+    _require_schema(app)
+    try:
+        report = run_check(_engine(app), Path(app.config["ATTACHMENTS_DIR"]))
+    except Exception as exc:
+        raise click.ClickException(f"the check could not run: {exc}") from exc
+    for line in summary_lines(report):
+        click.echo(line)
+    if not report.ok:
+        ctx.exit(1)
+
+
 cli.add_command(export_cmd)
+cli.add_command(clean_uploads_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,7 +5,8 @@ Order of precedence (later wins):
 1. :data:`DEFAULTS` below;
 2. ``<instance>/config.py`` (a Python file of upper-case names), when it exists;
 3. environment variables ``SURVEY_DATABASE_URL``, ``SURVEY_SECRET_KEY``,
-   ``SURVEY_ATTACHMENTS_DIR``, ``SURVEY_MAX_CONTENT_LENGTH``, ``SURVEY_TOKEN_LIFETIME_DAYS``;
+   ``SURVEY_ATTACHMENTS_DIR``, ``SURVEY_MAX_CONTENT_LENGTH``, ``SURVEY_TOKEN_LIFETIME_DAYS``,
+   ``SURVEY_TRUSTED_PROXY_COUNT``;
 4. the ``config`` mapping given to :func:`sync_server.create_app` (tests).
 """
 
@@ -28,12 +29,31 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BATCH": 500,  # revisions per push request
     "PULL_LIMIT_DEFAULT": 200,
     "PULL_LIMIT_MAX": 1000,
+    # A pull page stops once its changes pass this many bytes (always at least one change).
+    "PULL_PAGE_BYTES": 4 * 1024 * 1024,
+    # Attachment uploads per account (sync_server.upload_quota): bytes of uploaded files that no
+    # entry refers to yet, bytes uploaded within an hour, and the days before
+    # `survey-server clean-uploads` removes a file that no entry refers to.
+    "UPLOAD_QUOTA_BYTES": 200 * 1024 * 1024,
+    "UPLOAD_BYTES_PER_HOUR": 1024 * 1024 * 1024,
+    "UPLOAD_GRACE_DAYS": 7,
     "TOKEN_LIFETIME_DAYS": 180,
-    "SIGNIN_MAX_FAILURES": 10,  # failed sign-ins per user name ...
-    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 50,  # ... or per client address ...
-    "SIGNIN_WINDOW_SECONDS": 300,  # ... within this window before 429
+    # Sign-in throttling (sync_server.ratelimit): failures allowed before growing delays start,
+    "SIGNIN_MAX_FAILURES": 10,  # ... per account from one address (or one known device),
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 50,  # ... per client address, all accounts,
+    "SIGNIN_MAX_FAILURES_PER_ACCOUNT": 100,  # ... per account from all unknown addresses;
+    "SIGNIN_DELAY_SECONDS": 30,  # then the wait doubles with each failure from this ...
+    "SIGNIN_MAX_DELAY_SECONDS": 900,  # ... up to this;
+    "SIGNIN_WINDOW_SECONDS": 3600,  # failures are forgotten after this long without a new one.
+    "SIGNIN_KNOWN_ADDRESS_DAYS": 30,  # an address the account signed in from is known this long
+    "SIGNIN_KNOWN_DEVICE_DAYS": 365,  # lifetime of a known-device marker
+    # Reverse proxies in front of the server whose X-Forwarded-For / X-Forwarded-Proto are
+    # trusted (werkzeug ProxyFix); 0: none, the client address is the TCP peer's.
+    "TRUSTED_PROXY_COUNT": 0,
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
     "DB_POOL_SIZE": 10,
+    # /api/v1/health says "degraded" when the instance or attachments folder has less free space
+    "HEALTH_MIN_FREE_BYTES": 512 * 1024 * 1024,
     # The export cells are laid out in the background once no change has come in for this long
     # (sync_server.export.cell_worker); 0 or less: no background worker.
     "EXPORT_CELLS_IDLE_SECONDS": 2.0,
@@ -57,6 +77,7 @@ ENV_VARS: dict[str, tuple[str, type]] = {
     "SURVEY_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "SURVEY_TOKEN_LIFETIME_DAYS": ("TOKEN_LIFETIME_DAYS", int),
     "SURVEY_METRICS_TOKEN": ("METRICS_TOKEN", str),
+    "SURVEY_TRUSTED_PROXY_COUNT": ("TRUSTED_PROXY_COUNT", int),
 }
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "compiled_sha256",
     "form_row",
     "list_forms",
+    "load_form_source",
     "publish",
     "publish_file",
 ]
@@ -136,13 +137,37 @@ def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, Any]]:
     return problems
 
 
-def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:
-    """Load an XLSForm file with ``survey_forms.load_xlsform`` and publish it."""
-    from survey_forms import load_xlsform
+def load_form_source(data: bytes, file_type: str, form_id: str | None = None) -> Any:
+    """Load an XLSForm from its bytes with ``survey_forms.load_xlsform``, after checking that an
+    .xlsx archive does not unpack to too much (:mod:`survey_forms.xlsx_guard`).
 
-    source = Path(path).read_bytes()
-    form = load_xlsform(path)
-    return publish(conn, form, source, Path(path).name, actor)
+    Raises ``survey_forms.FormError`` for a file that cannot or may not be loaded.
+    """
+    from survey_forms import load_xlsform
+    from survey_forms.xlsx_guard import check_xlsx_archive
+
+    if file_type.lower().lstrip(".") == "xlsx":
+        check_xlsx_archive(data)
+    return load_xlsform(data, file_type, form_id=form_id)
+
+
+def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:
+    """Load an XLSForm file (:func:`load_form_source`) and publish it."""
+    from survey_forms import FormError
+    from survey_forms.loader import FILE_TYPES
+
+    path = Path(path)
+    kind = FILE_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise FormError(
+            f"unsupported file type '{path.suffix}' for {path.name}: use .xlsx, .xls, .csv or .md"
+        )
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise FormError(f"cannot read {path}: {exc.strerror or exc}") from None
+    form = load_form_source(source, kind, form_id=path.stem)
+    return publish(conn, form, source, path.name, actor)
 
 
 def _title(form: Any) -> str:

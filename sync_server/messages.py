@@ -144,6 +144,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The entry's region ({region}) does not match the answer to the region "
         "question {question} ({answer}).",
     },
+    "unsupported_attachment_type": {
+        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP.",
+        "en": "An attachment must be a JPEG, PNG or WebP photo.",
+    },
+    "upload_quota_exceeded": {
+        "id": "Kuota unggahan penuh: foto yang belum dipakai isian sudah {used} dari {limit} "
+        "byte. Kirim isiannya dulu, lalu unggah lagi.",
+        "en": "Upload quota full: photos not yet used by an entry take {used} of {limit} bytes. "
+        "Send the entries first, then upload again.",
+    },
+    "upload_rate_limited": {
+        "id": "Terlalu banyak unggahan dalam satu jam (batas {limit} byte). "
+        "Coba lagi dalam {seconds} detik.",
+        "en": "Too many uploads within an hour (limit {limit} bytes). "
+        "Try again in {seconds} seconds.",
+    },
 }
 
 

@@ -1,70 +1,296 @@
-"""Sign-in rate limiting, kept in the database so that every server process sees it.
+"""Sign-in throttling that slows a password guesser down without locking the real user out.
 
-Failed attempts are counted per user name and per client address over a sliding window; once
-either count reaches its limit, further attempts are refused (429) until the oldest failure in the
-window has aged out. A successful sign-in clears nothing: the window simply moves on.
+Failures are counted in *buckets* (table ``signin_limits``), each with its own number of free
+failures; past that number every further failure doubles the wait before the bucket's next
+attempt (``base``, ``2 * base``, ... up to ``max_delay``), and a bucket forgets its failures
+after ``forget_seconds`` without a new one. An attempt is checked against:
+
+* with a valid known-device marker of the account (given at an earlier successful sign-in),
+  only that marker's bucket ``d:<id>``, so failures from anywhere else never block it (a marker
+  whose own bucket is waiting counts for nothing: the attempt is checked as below);
+* otherwise ``ua:<account>|<address>`` and ``a:<address>`` (the guesser's own address, for one
+  account and for all of them), and, unless the account signed in from this address within
+  ``known_address_days``, ``u:<account>`` (failures from every unknown address together, against
+  guessing from many addresses).
+
+Check and record are one step (:func:`reserve`): in one write transaction the buckets' rows are
+created if missing, locked (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` in key order
+on PostgreSQL), checked, and charged with a failure before the password is checked at all; a
+right password then gives the failure back (:func:`settle`). So parallel attempts can never run
+more password checks than a bucket allows. Every reserved attempt is a ``signin_attempts`` row
+(the successful ones also tell which addresses an account is known from).
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from .schema import signin_attempts
+from .schema import signin_attempts, signin_limits
 
-__all__ = ["record_attempt", "retry_after"]
+__all__ = [
+    "Bucket",
+    "Policy",
+    "Refused",
+    "Reservation",
+    "after_failure",
+    "after_success",
+    "delay_after",
+    "reserve",
+    "settle",
+    "wait_seconds",
+]
+
+DAY = 86_400.0
 
 
-def retry_after(
-    conn: Connection,
-    username: str,
-    remote_addr: str,
-    *,
-    max_failures: int,
-    window_seconds: float,
-    max_failures_per_address: int | None = None,
-    now: float | None = None,
-) -> int | None:
-    """Seconds to wait before another attempt is allowed, or ``None`` when allowed now.
+@dataclass(frozen=True)
+class Policy:
+    """The throttling settings (see ``SIGNIN_*`` in :mod:`sync_server.config`)."""
 
-    ``max_failures`` applies per user name; ``max_failures_per_address`` (default five times
-    as many: tablets of one office often share an address) per client address.
+    per_account_address: int = 10  # free failures of one account from one address or device
+    per_address: int = 50  # free failures from one address, all accounts
+    per_account: int = 100  # free failures of one account from unknown addresses, all together
+    base_delay: float = 30.0
+    max_delay: float = 900.0
+    forget_seconds: float = 3600.0
+    known_address_days: float = 30.0
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> Policy:
+        """The policy of an app's configuration. Failures are kept at least twice the longest
+        delay (else a guesser who waits out the longest delay would start afresh)."""
+        max_delay = float(cfg["SIGNIN_MAX_DELAY_SECONDS"])
+        return cls(
+            per_account_address=int(cfg["SIGNIN_MAX_FAILURES"]),
+            per_address=int(cfg["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
+            per_account=int(cfg["SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
+            base_delay=float(cfg["SIGNIN_DELAY_SECONDS"]),
+            max_delay=max_delay,
+            forget_seconds=max(float(cfg["SIGNIN_WINDOW_SECONDS"]), 2 * max_delay),
+            known_address_days=float(cfg["SIGNIN_KNOWN_ADDRESS_DAYS"]),
+        )
+
+    def free_failures(self, key: str) -> int:
+        """How many failures the bucket ``key`` allows before delays start."""
+        kind = key.split(":", 1)[0]
+        if kind == "a":
+            return self.per_address
+        if kind == "u":
+            return self.per_account
+        return self.per_account_address  # "ua" and "d"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One throttling key's state: failures counted, no attempt before ``blocked_until``."""
+
+    key: str
+    failures: int = 0
+    blocked_until: float = 0.0
+    last_failure: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A sign-in attempt allowed by :func:`reserve`, to be settled with :func:`settle`."""
+
+    attempt_id: int
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A sign-in attempt refused by :func:`reserve`: try again in ``wait`` seconds."""
+
+    wait: int
+
+
+def delay_after(failures: int, free: int, policy: Policy) -> float:
+    """Seconds to wait after the ``failures``-th failure of a bucket allowing ``free``."""
+    if failures < free:
+        return 0.0
+    return min(policy.max_delay, policy.base_delay * 2.0 ** min(failures - free, 40))
+
+
+def wait_seconds(buckets: Iterable[Bucket], now: float) -> int | None:
+    """Whole seconds until every bucket allows an attempt, or ``None`` when they all do now."""
+    until = max((b.blocked_until for b in buckets), default=0.0)
+    return max(1, math.ceil(until - now)) if until > now else None
+
+
+def after_failure(bucket: Bucket, now: float, policy: Policy) -> Bucket:
+    """The bucket once one more failure is counted (older failures forgotten if stale)."""
+    kept = bucket.failures if now - bucket.last_failure <= policy.forget_seconds else 0
+    failures = kept + 1
+    delay = delay_after(failures, policy.free_failures(bucket.key), policy)
+    return Bucket(bucket.key, failures, max(bucket.blocked_until, now + delay), now)
+
+
+def after_success(bucket: Bucket, now: float, policy: Policy) -> Bucket | None:
+    """The bucket once a right password gives back the failure :func:`reserve` charged.
+
+    ``None`` (the bucket is cleared) for the account's own buckets (``ua:``, ``d:``); the shared
+    ones (``a:``, ``u:``) only lose that one failure, and the wait it may have started.
     """
-    now = time.time() if now is None else now
-    since = now - window_seconds
-    per_address = max_failures_per_address or 5 * max_failures
-    for column, value, limit in (
-        (signin_attempts.c.username, username, max_failures),
-        (signin_attempts.c.remote_addr, remote_addr, per_address),
-    ):
-        count, oldest = conn.execute(
-            select(func.count(), func.min(signin_attempts.c.at_epoch))
-            .where(column == value)
-            .where(signin_attempts.c.at_epoch > since)
-            .where(signin_attempts.c.success.is_(False))
-        ).one()
-        if count >= limit:
-            return max(1, int(oldest + window_seconds - now) + 1)
-    return None
+    if bucket.key.startswith(("ua:", "d:")):
+        return None
+    failures = max(bucket.failures - 1, 0)
+    blocked = bucket.blocked_until
+    if failures < policy.free_failures(bucket.key):
+        blocked = min(blocked, now)
+    return replace(bucket, failures=failures, blocked_until=blocked)
 
 
-def record_attempt(
-    conn: Connection,
-    username: str,
-    remote_addr: str,
-    success: bool,
-    *,
-    window_seconds: float,
-    now: float | None = None,
-) -> None:
-    """Record one sign-in attempt and forget attempts older than the window."""
-    now = time.time() if now is None else now
+def untrusted_keys(username: str, address: str, *, known_address: bool) -> tuple[str, ...]:
+    """The buckets of an attempt without a usable known-device marker."""
+    keys = [f"ua:{username}|{address}", f"a:{address}"]
+    if not known_address:
+        keys.append(f"u:{username}")
+    return tuple(keys)
+
+
+def _insert(conn: Connection) -> Any:
+    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(signin_limits)
+
+
+def _lock(conn: Connection, keys: Iterable[str]) -> dict[str, Bucket]:
+    """Create the missing rows of ``keys`` and lock them all, in key order (no deadlocks)."""
+    ordered = sorted(set(keys))
     conn.execute(
-        signin_attempts.insert().values(
-            username=username[:64], remote_addr=remote_addr[:64], at_epoch=now, success=success
+        _insert(conn)
+        .values(
+            [{"key": k, "failures": 0, "blocked_until": 0.0, "last_failure": 0.0} for k in ordered]
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    rows = conn.execute(
+        select(signin_limits)
+        .where(signin_limits.c.key.in_(ordered))
+        .order_by(signin_limits.c.key)
+        .with_for_update()
+    ).all()
+    return {r.key: Bucket(r.key, r.failures, r.blocked_until, r.last_failure) for r in rows}
+
+
+def _store(conn: Connection, bucket: Bucket) -> None:
+    conn.execute(
+        update(signin_limits)
+        .where(signin_limits.c.key == bucket.key)
+        .values(
+            failures=bucket.failures,
+            blocked_until=bucket.blocked_until,
+            last_failure=bucket.last_failure,
         )
     )
+
+
+def _known_address(conn: Connection, username: str, address: str, since: float) -> bool:
+    return (
+        conn.execute(
+            select(signin_attempts.c.id)
+            .where(signin_attempts.c.username == username)
+            .where(signin_attempts.c.remote_addr == address)
+            .where(signin_attempts.c.success.is_(True))
+            .where(signin_attempts.c.at_epoch > since)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def reserve(
+    conn: Connection,
+    username: str,
+    address: str,
+    *,
+    device: str | None,
+    policy: Policy,
+    now: float | None = None,
+) -> Reservation | Refused:
+    """Check and charge the attempt's buckets in the caller's write transaction.
+
+    ``device`` is the id of a valid known-device marker of ``username`` (or ``None``). Allowed:
+    every bucket is charged one failure and a ``signin_attempts`` row is written; refused:
+    nothing is written.
+    """
+    now = time.time() if now is None else now
+    username, address = username[:64], address[:64]
+    keys: tuple[str, ...] = ()
+    buckets: dict[str, Bucket] = {}
+    if device:
+        keys = (f"d:{device}"[:300],)
+        buckets = _lock(conn, keys)
+        if wait_seconds(buckets.values(), now) is not None:
+            keys = ()  # a marker that is itself waiting counts for nothing
+    if not keys:
+        since = now - policy.known_address_days * DAY
+        keys = untrusted_keys(
+            username, address, known_address=_known_address(conn, username, address, since)
+        )
+        buckets = _lock(conn, keys)
+        wait = wait_seconds(buckets.values(), now)
+        if wait is not None:
+            return Refused(wait)
+    for key in keys:
+        _store(conn, after_failure(buckets[key], now, policy))
+    attempt_id = conn.execute(
+        signin_attempts.insert().values(
+            username=username, remote_addr=address, at_epoch=now, success=False
+        )
+    ).inserted_primary_key[0]
+    _prune(conn, now, policy)
+    return Reservation(int(attempt_id), keys)
+
+
+def settle(
+    conn: Connection,
+    reservation: Reservation,
+    success: bool,
+    *,
+    policy: Policy,
+    now: float | None = None,
+) -> None:
+    """After the password check: a right password marks the attempt successful and gives the
+    charged failure back (:func:`after_success`); a wrong one leaves the failure counted."""
+    if not success:
+        return
+    now = time.time() if now is None else now
     conn.execute(
-        delete(signin_attempts).where(signin_attempts.c.at_epoch < now - 2 * window_seconds)
+        update(signin_attempts)
+        .where(signin_attempts.c.id == reservation.attempt_id)
+        .values(success=True)
+    )
+    for key, bucket in _lock(conn, reservation.keys).items():
+        kept = after_success(bucket, now, policy)
+        if kept is None:
+            conn.execute(delete(signin_limits).where(signin_limits.c.key == key))
+        else:
+            _store(conn, kept)
+
+
+def _prune(conn: Connection, now: float, policy: Policy) -> None:
+    """Forget stale buckets, old failures and successes older than the known-address time."""
+    stale = now - max(policy.forget_seconds, policy.max_delay)
+    # rows other transactions hold locked are left for later (no lock waits, no deadlocks)
+    idle = (
+        select(signin_limits.c.key)
+        .where(signin_limits.c.last_failure < stale)
+        .where(signin_limits.c.blocked_until < now)
+        .with_for_update(skip_locked=True)
+    )
+    conn.execute(delete(signin_limits).where(signin_limits.c.key.in_(idle)))
+    conn.execute(
+        delete(signin_attempts).where(
+            or_(
+                and_(signin_attempts.c.success.is_(False), signin_attempts.c.at_epoch < stale),
+                signin_attempts.c.at_epoch < now - policy.known_address_days * DAY,
+            )
+        )
     )

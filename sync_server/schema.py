@@ -30,6 +30,7 @@ from sqlalchemy import (
 __all__ = [
     "REVIEW_STATUSES",
     "ROLES",
+    "attachment_uploads",
     "attachments",
     "audit_log",
     "changes",
@@ -40,9 +41,12 @@ __all__ = [
     "forms",
     "metadata",
     "revisions",
+    "server_identity",
     "signin_attempts",
+    "signin_limits",
     "user_regions",
     "users",
+    "web_sessions",
 ]
 
 ROLES = ("officer", "supervisor", "admin")
@@ -105,6 +109,33 @@ signin_attempts = Table(
     Column("success", Boolean, nullable=False),
     Index(None, "username", "at_epoch"),
     Index(None, "remote_addr", "at_epoch"),
+    Index(None, "at_epoch"),  # migration 0007: pruning old rows
+)
+
+# Sign-in throttling buckets (migration 0007, sync_server.ratelimit): one row per key
+# ("ua:<user>|<address>", "a:<address>", "u:<user>", "d:<device marker>"), holding the failures
+# counted so far and the moment before which the key's next attempt is refused.
+signin_limits = Table(
+    "signin_limits",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", Float, nullable=False),
+    Column("last_failure", Float, nullable=False),
+    Index(None, "last_failure"),
+)
+
+# Web sign-ins (migration 0007, sync_server.web_sessions): the session cookie carries a random id,
+# the server keeps its SHA-256; signing out, a password reset and deactivation delete the rows.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Index(None, "user_id"),
+    Index(None, "expires_at"),
 )
 
 forms = Table(
@@ -257,6 +288,19 @@ attachments = Table(
     Column("uploaded_by", String(64), nullable=False),
 )
 
+# Who uploaded which file (migration 0008, sync_server.upload_quota): one row per account that
+# sent the bytes; gives that account access before an entry refers to the file, the upload quota
+# and rate, and the age used by ``survey-server clean-uploads``.
+attachment_uploads = Table(
+    "attachment_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_at", TS, nullable=False),
+    Index(None, "username", "uploaded_at"),
+)
+
 entry_attachments = Table(
     "entry_attachments",
     metadata,
@@ -283,4 +327,19 @@ audit_log = Table(
     Column("target_id", String(200), nullable=False),
     Column("details", Text, nullable=False, server_default="{}"),
     Index(None, "target_type", "target_id"),
+)
+
+# Who this server is (migration 0009, sync_server.server_identity): one row. ``server_id`` is made
+# with the database; ``epoch`` is new after every restore. Pull cursors carry both.
+server_identity = Table(
+    "server_identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("server_id", String(32), nullable=False),
+    Column("epoch", String(16), nullable=False),
+    Column("past_epochs", Text, nullable=False, server_default="[]"),
+    Column("created_at", TS, nullable=False),
+    Column("epoch_started_at", TS, nullable=False),
+    Column("epoch_reason", String(40), nullable=False, server_default="created"),
+    CheckConstraint("id = 1", name="one_row"),
 )

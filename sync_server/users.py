@@ -4,6 +4,9 @@
 * A device token is 32 random bytes (URL-safe base64) given to the tablet once; the server keeps
   only its SHA-256 (a fast hash is enough for a random secret of this size), with an expiry time,
   and an admin can revoke it.
+* A password reset (or change) and a deactivation end the account's access everywhere: every
+  device token is revoked and every web session (:mod:`sync_server.web_sessions`) ended, so
+  reactivating the account later brings none of them back.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, web_sessions
 from .clock import later, now_iso
 from .schema import ROLES, device_tokens, user_regions, users
 
@@ -25,12 +28,16 @@ __all__ = [
     "User",
     "UserError",
     "authenticate",
+    "check_password",
     "create_user",
     "get_user",
+    "get_user_by_id",
     "issue_token",
     "list_users",
+    "password_unchanged",
     "resolve_token",
     "revoke_token",
+    "revoke_user_access",
     "revoke_user_tokens",
     "set_password",
     "token_hash",
@@ -138,6 +145,12 @@ def get_user(conn: Connection, username: str) -> User | None:
     return _load(conn, row) if row else None
 
 
+def get_user_by_id(conn: Connection, user_id: int) -> User | None:
+    """The account with id ``user_id``, or ``None``."""
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _load(conn, row) if row else None
+
+
 def list_users(conn: Connection) -> list[User]:
     """All accounts, by user name."""
     rows = conn.execute(select(users).order_by(users.c.username)).all()
@@ -146,13 +159,30 @@ def list_users(conn: Connection) -> list[User]:
 
 def authenticate(conn: Connection, username: str, password: str) -> User | None:
     """The active account if ``password`` is right, else ``None`` (same work either way)."""
+    found = check_password(conn, username, password)
+    return found[0] if found else None
+
+
+def check_password(conn: Connection, username: str, password: str) -> tuple[User, str] | None:
+    """Like :func:`authenticate`, with the password hash that was checked (for
+    :func:`password_unchanged`)."""
     row = conn.execute(select(users).where(users.c.username == username)).first()
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(row.password_hash, password) or not row.active:
         return None
-    return _load(conn, row)
+    return _load(conn, row), row.password_hash
+
+
+def password_unchanged(conn: Connection, user_id: int, checked_hash: str) -> bool:
+    """In a write transaction: is the account still active with the password hash that was
+    checked? Locks the account's row, so a concurrent reset waits for this transaction (and then
+    revokes what it created) or has already happened (and this returns False)."""
+    row = conn.execute(
+        select(users.c.password_hash, users.c.active).where(users.c.id == user_id).with_for_update()
+    ).first()
+    return row is not None and bool(row.active) and row.password_hash == checked_hash
 
 
 def issue_token(conn: Connection, user: User, device_id: str, lifetime_days: int) -> str:
@@ -232,6 +262,22 @@ def revoke_user_tokens(conn: Connection, username: str, actor: str) -> int:
     return result.rowcount
 
 
+def revoke_user_access(conn: Connection, user_id: int) -> dict[str, int]:
+    """Revoke every active device token and end every web session of ``user_id``.
+
+    Returns ``{"tokens_revoked": n, "web_sessions_ended": m}`` (for the audit row)."""
+    result = conn.execute(
+        update(device_tokens)
+        .where(device_tokens.c.user_id == user_id)
+        .where(device_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now_iso())
+    )
+    return {
+        "tokens_revoked": result.rowcount,
+        "web_sessions_ended": web_sessions.end_for_user(conn, user_id),
+    }
+
+
 def update_user(
     conn: Connection,
     username: str,
@@ -259,6 +305,7 @@ def update_user(
         .where(users.c.id == user.id)
         .values(role=role, full_name=full_name, active=active)
     )
+    ended = {} if active else revoke_user_access(conn, user.id)
     unique_regions = sorted(set(regions))
     conn.execute(user_regions.delete().where(user_regions.c.user_id == user.id))
     if unique_regions:
@@ -271,20 +318,23 @@ def update_user(
         "user.update",
         "user",
         username,
-        {"role": role, "regions": unique_regions, "active": active},
+        {"role": role, "regions": unique_regions, "active": active, **ended},
     )
     return User(user.id, username, full_name, role, tuple(unique_regions), active)
 
 
 def set_password(conn: Connection, username: str, password: str, actor: str) -> None:
-    """Reset an account's password (at least 8 characters). Raises :class:`UserError`."""
+    """Reset or change an account's password (at least 8 characters); every device token and
+    web session of the account ends with it. Raises :class:`UserError`."""
     if len(password) < 8:
         raise UserError("password: at least 8 characters")
-    result = conn.execute(
+    user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if user_id is None:
+        raise UserError(f"no user {username!r}")
+    conn.execute(
         update(users)
-        .where(users.c.username == username)
+        .where(users.c.id == user_id)
         .values(password_hash=generate_password_hash(password, method="scrypt"))
     )
-    if not result.rowcount:
-        raise UserError(f"no user {username!r}")
-    audit.record(conn, actor, "user.password_reset", "user", username, {})
+    ended = revoke_user_access(conn, user_id)
+    audit.record(conn, actor, "user.password_reset", "user", username, ended)

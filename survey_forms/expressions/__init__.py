@@ -16,7 +16,7 @@ from .errors import ExpressionError
 from .expr import Expr, parse
 from .functions import KNOWN_FUNCTIONS
 from .syntax import to_source
-from .values import NodeSet, Value, to_boolean, to_number, to_string
+from .values import NodeSet, Value, to_answer, to_boolean, to_number, to_string
 
 __all__ = [
     "KNOWN_FUNCTIONS",
@@ -26,6 +26,7 @@ __all__ = [
     "NodeSet",
     "Value",
     "parse",
+    "to_answer",
     "to_boolean",
     "to_number",
     "to_source",

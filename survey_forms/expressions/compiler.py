@@ -31,6 +31,7 @@ from .syntax import (
     String,
 )
 from .values import (
+    NodeSet,
     Value,
     add,
     divide,
@@ -40,6 +41,7 @@ from .values import (
     not_equal,
     relate,
     string_to_number,
+    strings_equal,
     subtract,
     to_boolean,
     to_number,
@@ -184,11 +186,16 @@ def _relation_to_number(
 
 def _equal_to_string(left: Closure, text: str, negate: bool) -> Closure:
     """``<left> = 'text'``: the most common relevance shape."""
+    maybe_date = len(text) >= 10 and text[4] == "-"
 
     def equal_string(ctx: Any) -> Value:
         value = left(ctx)
         if type(value) is str:
-            return (value == text) is not negate
+            if value == text:
+                return not negate
+            if not maybe_date:
+                return negate
+            return strings_equal(value, text) is not negate
         return (not_equal if negate else equal)(value, text)
 
     return equal_string
@@ -235,6 +242,24 @@ def _choice_name(value: Closure, question: str) -> Closure:
         return ctx.choice_label(question, to_string(value(ctx)))
 
     return choice_name
+
+
+def _indexed_repeat(name: str, index: Closure) -> Closure:
+    """``indexed-repeat(${q}, ${repeat}, i)``: ``${q}`` in the i-th (1-based) instance of the
+    repeat; an index below 1 (an empty answer) reads the first, as JavaRosa; past the last
+    instance, ``""``."""
+
+    def indexed_repeat(ctx: Any) -> Value:
+        resolve_all = getattr(ctx, "resolve_all", None)
+        values = resolve_all(name) if resolve_all is not None else ctx.resolve(name)
+        if type(values) is not NodeSet:
+            values = NodeSet((to_string(values),))
+        number = to_number(index(ctx))
+        position = int(number) if number == number and abs(number) < 2**31 else 0
+        position = max(position, 1)
+        return values[position - 1] if position <= len(values) else ""
+
+    return indexed_repeat
 
 
 def _position(ctx: Any) -> Value:
@@ -331,6 +356,10 @@ class _Compiler:
             match = CHOICE_NAME_QUESTION.fullmatch(question_node.value)
             assert match is not None
             return _choice_name(args[0], match[1]), False
+        if node.name == "indexed-repeat":
+            target = node.args[0]
+            assert isinstance(target, Reference)
+            return _indexed_repeat(target.name, args[2]), False
         spec = FUNCTIONS[node.name]
         constant = not spec.needs_ctx and all(is_constant for _, is_constant in compiled)
         return self.fold(_call_closure(spec, args), constant)

@@ -11,7 +11,13 @@ __all__ = ["EvalContext"]
 
 
 class EvalContext(Protocol):
-    """The form session's side of evaluation, seen from one question (and repeat instance)."""
+    """The form session's side of evaluation, seen from one question (and repeat instance).
+
+    Two more methods are optional (read with ``getattr``): ``language()``, the form's current
+    language, for ``format-date()``'s ``%b``/``%a`` (English without it); and
+    ``resolve_all(name)``, every instance's value of a question in a repeat as a
+    :class:`NodeSet`, for ``indexed-repeat()`` (``resolve`` is used without it).
+    """
 
     def resolve(self, name: str) -> str | NodeSet:
         """The value of ``${name}``: a string (``""`` if unanswered) or, for a question in a

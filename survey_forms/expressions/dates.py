@@ -16,6 +16,7 @@ import math
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from .date_names import month_abbreviation, weekday_abbreviation
 from .numeric import parse_number
 from .texts import Text, text
 
@@ -31,7 +32,6 @@ __all__ = [
 EPOCH_DATE = date(1970, 1, 1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
-_SECONDS_PER_DAY = 86400.0
 
 _OFFSET = r"(Z|[+-]\d{2}(?::?\d{2})?)?"
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -39,9 +39,6 @@ _DATETIME_RE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?" + _OFFSET
 )
 _TIME_RE = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?" + _OFFSET)
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _offset(text: str | None) -> timezone | None:
@@ -114,15 +111,22 @@ def parse_time(text: str) -> datetime | None:
 
 
 def _days_since_epoch(moment: datetime) -> float:
+    """Milliseconds since the epoch divided by a day's, as JavaRosa (``getTime() / DAY_IN_MS``)."""
     epoch = EPOCH if moment.tzinfo is not None else _EPOCH_NAIVE
-    return (moment - epoch).total_seconds() / _SECONDS_PER_DAY
+    delta = moment - epoch
+    milliseconds = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return milliseconds / 86_400_000
 
 
 def days_from_string(text: str, *, utc: bool = False) -> float:
     """Days since 1970-01-01 for a date, dateTime or time string; NaN for anything else.
 
-    A dateTime or time counts from its wall-clock time; with ``utc`` (for
-    ``decimal-date-time()``) one with an offset is first converted to UTC.
+    As JavaRosa converts a date or dateTime answer to a number (``DateUtils.daysSinceEpoch``),
+    a dateTime counts as the whole day of its wall-clock date (``"2024-08-13T09:30+07:00"`` is
+    19948, the same as ``today()`` that morning), and a time as day 0 (every time is on the
+    same day: compare times with ``decimal-time()``). With ``utc`` (for
+    ``decimal-date-time()``) a dateTime is the fractional number of days since
+    1970-01-01T00:00Z, as JavaRosa's ``decimal-date-time()``.
     """
     stripped = text.strip()
     if len(stripped) >= 10 and stripped[4] == "-":
@@ -130,13 +134,61 @@ def days_from_string(text: str, *, utc: bool = False) -> float:
             day = parse_date(stripped)
             return float((day - EPOCH_DATE).days) if day is not None else math.nan
         moment = parse_datetime(stripped)
-    elif len(stripped) >= 5 and stripped[2] == ":":
+        if moment is None:
+            return math.nan
+        if utc:
+            return _days_since_epoch(moment)
+        return float((moment.date() - EPOCH_DATE).days)
+    if len(stripped) >= 5 and stripped[2] == ":":
         moment = parse_time(stripped)
-    else:
-        return math.nan
+        if moment is None:
+            return math.nan
+        return _days_since_epoch(moment) if utc else 0.0
+    return math.nan
+
+
+_LOOSE_DATE_RE = re.compile(r"(\d{1,9})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_loose_date(text: str) -> date | None:
+    """JavaRosa's date reading for ``date()``: ``Y-M-D`` with unpadded parts (``2024-8-3``)."""
+    match = _LOOSE_DATE_RE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def parse_loose(text: str) -> datetime | None:
+    """A date or dateTime as JavaRosa's ``DateUtils.parseDateTime`` reads it (parts need not
+    be zero-padded: ``2024-8-3``, ``2024-8-3T7:05``), else ``None``."""
+    day_text, _, time_text = text.partition("T")
+    day = parse_loose_date(day_text)
+    if day is None:
+        return None
+    if not time_text:
+        return datetime(day.year, day.month, day.day)
+    moment = parse_time(_pad_time(time_text))
     if moment is None:
-        return math.nan
-    return _days_since_epoch(moment if utc else moment.replace(tzinfo=None))
+        return None
+    return moment.replace(year=day.year, month=day.month, day=day.day)
+
+
+_LOOSE_TIME_RE = re.compile(r"(\d{1,2}):(\d{1,2})(.*)", re.DOTALL)
+
+
+def _pad_time(text: str) -> str:
+    match = _LOOSE_TIME_RE.fullmatch(text)
+    if match is None:
+        return text
+    rest = match[3]
+    if rest.startswith(":"):
+        seconds = re.match(r":(\d{1,2})(.*)", rest, re.DOTALL)
+        if seconds is not None:
+            rest = f":{int(seconds[1]):02d}{seconds[2]}"
+    return f"{int(match[1]):02d}:{int(match[2]):02d}{rest}"
 
 
 def datetime_from_days(days: float) -> datetime | None:
@@ -166,7 +218,7 @@ def temporal_from_value(value: object) -> datetime | None:
     day = parse_date(text)
     if day is not None:
         return datetime(day.year, day.month, day.day)
-    moment = parse_datetime(text) or parse_time(text)
+    moment = parse_datetime(text) or parse_time(text) or parse_loose(text)
     if moment is not None:
         return moment
     number = parse_number(text)
@@ -190,7 +242,7 @@ def format_datetime(moment: datetime) -> str:
     return text.replace("+00:00", "Z") if moment.utcoffset() == timedelta(0) else text
 
 
-_FORMAT_CODES = frozenset("YymnbdeHhMS3a%")
+_FORMAT_CODES = frozenset("YymnbdeHhMS3aW%")
 
 
 def pattern_problem(pattern: str) -> Text | None:
@@ -208,12 +260,13 @@ def pattern_problem(pattern: str) -> Text | None:
     return None
 
 
-def format_date(moment: datetime, pattern: str) -> str:
-    """``format-date()`` with ODK's codes: %Y %y %m %n %b %d %e %H %h %M %S %3 %a.
+def format_date(moment: datetime, pattern: str, language: str | None = None) -> str:
+    """``format-date()`` with ODK's codes: %Y %y %m %n %b %d %e %H %h %M %S %3 %a %W.
 
     ``%%`` gives ``%``. An unknown code is copied as is (a pattern written in the form is checked
-    when it is parsed, see :func:`pattern_problem`). Month and day names are English, as
-    JavaRosa's default locale.
+    when it is parsed, see :func:`pattern_problem`). Month and day names (``%b``, ``%a``) are in
+    ``language`` (the form's, see :mod:`.date_names`; English when ``None``); ``%W`` is the ISO
+    week number.
     """
     parts: list[str] = []
     i = 0
@@ -235,7 +288,7 @@ def format_date(moment: datetime, pattern: str) -> str:
         elif code == "n":
             parts.append(str(moment.month))
         elif code == "b":
-            parts.append(_MONTHS[moment.month - 1])
+            parts.append(month_abbreviation(moment.month, language))
         elif code == "d":
             parts.append(f"{moment.day:02d}")
         elif code == "e":
@@ -251,7 +304,9 @@ def format_date(moment: datetime, pattern: str) -> str:
         elif code == "3":
             parts.append(f"{moment.microsecond // 1000:03d}")
         elif code == "a":
-            parts.append(_WEEKDAYS[moment.weekday()])
+            parts.append(weekday_abbreviation(moment.weekday(), language))
+        elif code == "W":
+            parts.append(str(moment.isocalendar()[1]))
         elif code == "%":
             parts.append("%")
         else:

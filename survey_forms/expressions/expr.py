@@ -10,7 +10,7 @@ from .compiler import compile_tree
 from .functions import FUNCTIONS
 from .parser import CHOICE_NAME_QUESTION, parse_tree
 from .syntax import BareName, Binary, Call, Negate, Node, Reference, String
-from .values import Value, to_boolean, to_number, to_string
+from .values import Value, to_answer, to_boolean, to_number, to_string
 
 __all__ = ["Expr", "parse"]
 
@@ -27,7 +27,10 @@ def _walk(tree: Node) -> Iterator[Node]:
         elif isinstance(node, Negate):
             stack.append(node.operand)
         elif isinstance(node, Call):
-            stack.extend(reversed(node.args))
+            if node.name == "indexed-repeat":  # ${repeat} names a repeat, not an answer
+                stack.extend(reversed([node.args[0], *node.args[2:]]))
+            else:
+                stack.extend(reversed(node.args))
 
 
 class Expr:
@@ -36,13 +39,15 @@ class Expr:
     Attributes: ``source`` (the text), ``tree`` (the syntax tree), ``references`` (every
     ``${name}``, including the question named in ``jr:choice-name()``), ``bare_names``
     (choice_filter columns), ``functions`` (names of the functions called), ``volatile`` (calls
-    ``now()`` or ``today()``) and ``uses_position`` (calls ``position(..)``).
+    ``now()`` or ``today()``), ``uses_position`` (calls ``position(..)``) and
+    ``indexed_references`` (questions read in every repeat instance by ``indexed-repeat()``).
     """
 
     __slots__ = (
         "_closure",
         "bare_names",
         "functions",
+        "indexed_references",
         "references",
         "source",
         "tree",
@@ -55,6 +60,7 @@ class Expr:
         references: set[str] = set()
         bare_names: set[str] = set()
         functions: set[str] = set()
+        indexed: set[str] = set()
         for node in _walk(tree):
             if isinstance(node, Reference):
                 references.add(node.name)
@@ -62,6 +68,8 @@ class Expr:
                 bare_names.add(node.name)
             elif isinstance(node, Call):
                 functions.add(node.name)
+                if node.name == "indexed-repeat" and isinstance(node.args[0], Reference):
+                    indexed.add(node.args[0].name)
                 if node.name == "jr:choice-name" and isinstance(node.args[1], String):
                     match = CHOICE_NAME_QUESTION.fullmatch(node.args[1].value)
                     if match is not None:
@@ -71,6 +79,7 @@ class Expr:
         self.references = frozenset(references)
         self.bare_names = frozenset(bare_names)
         self.functions = frozenset(functions)
+        self.indexed_references = frozenset(indexed)
         self.volatile = any(FUNCTIONS[name].volatile for name in functions)
         self.uses_position = "position" in functions
         self._closure = compile_tree(tree)
@@ -82,6 +91,11 @@ class Expr:
     def evaluate_string(self, ctx: Any) -> str:
         """The value as a string (XPath ``string()``)."""
         return to_string(self._closure(ctx))
+
+    def evaluate_answer(self, ctx: Any) -> str:
+        """The value as the text a calculation stores: as :meth:`evaluate_string`, but ``""``
+        for NaN and infinite numbers (answers are JSON, which has no such numbers)."""
+        return to_answer(self._closure(ctx))
 
     def evaluate_boolean(self, ctx: Any) -> bool:
         """The value as a boolean (XPath ``boolean()``): for relevant, constraint, required."""

@@ -22,6 +22,16 @@ from .dates import (
     format_datetime,
     temporal_from_value,
 )
+from .geo import area, distance, geofence
+from .odk_functions import (
+    base64_decode,
+    checklist,
+    date_time,
+    digest,
+    random_number,
+    uuid,
+    weighted_checklist,
+)
 from .regex import regex_fullmatch
 from .texts import Text
 from .values import NodeSet, Value, string_to_number, to_boolean, to_number, to_string
@@ -234,12 +244,33 @@ def _pow(base: Value, exponent: Value) -> float:
         return NAN
 
 
-def _math(operation: Callable[[float], float]) -> Callable[[Value], float]:
+def _math(
+    operation: Callable[[float], float], overflow: float = math.inf
+) -> Callable[[Value], float]:
+    """A one-argument math function with Java's IEEE 754 results where Python raises:
+    ``exp(1000)`` is Infinity (``overflow``), ``sqrt(-1)`` and ``asin(2)`` NaN."""
+
     def apply(value: Value) -> float:
         try:
             return operation(to_number(value))
-        except (ValueError, OverflowError):
+        except OverflowError:
+            return overflow
+        except ValueError:
             return NAN
+
+    return apply
+
+
+def _logarithm(operation: Callable[[float], float]) -> Callable[[Value], float]:
+    """``log``/``log10`` as Java's ``Math.log``: 0 gives -Infinity, a negative number NaN."""
+
+    def apply(value: Value) -> float:
+        number = to_number(value)
+        if number == 0:
+            return -math.inf
+        if number < 0 or number != number:
+            return NAN
+        return operation(number)
 
     return apply
 
@@ -294,12 +325,22 @@ def _now(ctx: Any) -> str:
     return format_datetime(ctx.now())
 
 
-def _format_date(value: Value, pattern: Value) -> str:
+def _language(ctx: Any) -> str | None:
+    """The form's current language, when the context knows it (``ctx.language()``)."""
+    language = getattr(ctx, "language", None)
+    return language() if callable(language) else language
+
+
+def _format_date(ctx: Any, value: Value, pattern: Value) -> str:
     moment = temporal_from_value(to_string(value) if type(value) is NodeSet else value)
-    return format_date(moment, to_string(pattern)) if moment is not None else ""
+    if moment is None:
+        return ""
+    return format_date(moment, to_string(pattern), _language(ctx))
 
 
-def _date(value: Value) -> str:
+def _date(value: Value) -> Value:
+    if type(value) is float and value != value:
+        return value  # NaN (an empty number) stays NaN, as JavaRosa
     if type(value) is float and math.isfinite(value):
         value = float(math.trunc(value))  # JavaRosa: a number of days is truncated first
     return date_string_from_value(to_string(value) if type(value) is NodeSet else value)
@@ -378,7 +419,13 @@ def _build_of_current(impl: Callable[[Value], Value]) -> Callable[[tuple[Closure
 
 
 def _string_length(text: Value) -> float:
-    return float(len(to_string(text)))
+    """The length in UTF-16 code units, as Java's ``String.length()`` in ODK Collect: a
+    character outside the Basic Multilingual Plane (most emoji) counts 2."""
+    string = to_string(text)
+    length = len(string)
+    if not string.isascii():
+        length += sum(1 for char in string if ord(char) > 0xFFFF)
+    return float(length)
 
 
 def _spec(
@@ -433,8 +480,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("pow", 2, 2, _pow),
         _spec("sqrt", 1, 1, _math(math.sqrt)),
         _spec("exp", 1, 1, _math(math.exp)),
-        _spec("log", 1, 1, _math(math.log)),
-        _spec("log10", 1, 1, _math(math.log10)),
+        _spec("log", 1, 1, _logarithm(math.log)),
+        _spec("log10", 1, 1, _logarithm(math.log10)),
         _spec("exp10", 1, 1, _math(lambda x: math.pow(10.0, x))),
         _spec("sin", 1, 1, _math(math.sin)),
         _spec("cos", 1, 1, _math(math.cos)),
@@ -455,10 +502,24 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("today", 0, 0, _today, needs_ctx=True, volatile=True),
         _spec("now", 0, 0, _now, needs_ctx=True, volatile=True),
         _spec("date", 1, 1, _date),
-        _spec("format-date", 2, 2, _format_date),
-        _spec("format-date-time", 2, 2, _format_date),
+        _spec("format-date", 2, 2, _format_date, needs_ctx=True),
+        _spec("format-date-time", 2, 2, _format_date, needs_ctx=True),
         _spec("decimal-date-time", 1, 1, _decimal_date_time),
         _spec("decimal-time", 1, 1, _decimal_time),
+        _spec("date-time", 1, 1, date_time, needs_ctx=True),
+        # geography
+        _spec("distance", 1, None, distance),
+        _spec("area", 1, 1, area),
+        _spec("enclosed-area", 1, 1, area),
+        _spec("geofence", 2, 2, geofence),
+        # ODK extras
+        _spec("checklist", 2, None, checklist),
+        _spec("weighted-checklist", 2, None, weighted_checklist),
+        _spec("digest", 2, 3, digest),
+        _spec("base64-decode", 1, 1, base64_decode),
+        _spec("indexed-repeat", 3, 3),  # compiled by the compiler (reads every instance)
+        _spec("uuid", 0, 1, lambda ctx, *n: uuid(*n), needs_ctx=True, volatile=True),
+        _spec("random", 0, 0, lambda ctx: random_number(), needs_ctx=True, volatile=True),
     )
 }
 
@@ -476,7 +537,4 @@ UNSUPPORTED_FUNCTIONS: dict[str, str] = {
     "local-name": "advice.references",
     "namespace-uri": "advice.references",
     "lang": "advice.references",
-    "random": "advice.random",
-    "uuid": "advice.uuid",
-    "indexed-repeat": "advice.references",
 }

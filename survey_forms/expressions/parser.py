@@ -206,6 +206,10 @@ class _Parser:
                 isinstance(question, String) and CHOICE_NAME_QUESTION.fullmatch(question.value)
             ):
                 raise self.error("argument.choice_name", question.pos, "argument")
+        elif name == "indexed-repeat":
+            for arg in args[:2]:
+                if not isinstance(arg, Reference):
+                    raise self.error("argument.indexed_repeat", arg.pos, "argument")
         elif name in ("format-date", "format-date-time") and isinstance(args[1], String):
             problem = pattern_problem(args[1].value)
             if problem is not None:

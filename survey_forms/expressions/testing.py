@@ -43,7 +43,8 @@ class DictContext:
     ``None`` (unanswered) or lists (a repeat's answers, seen from outside the repeat, as a
     :class:`NodeSet`). A name not in ``values`` is unanswered (``""``).
     ``labels`` maps ``(question, choice name)`` to a label; ``row`` is the choice being filtered
-    (for bare names in a choice_filter).
+    (for bare names in a choice_filter); ``form_language`` the form's language (for ``%b``
+    and ``%a`` in ``format-date()``).
     """
 
     values: Mapping[str, object] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class DictContext:
     labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
     row: Mapping[str, str] = field(default_factory=dict)
     moment: datetime.datetime = DEFAULT_NOW
+    form_language: str | None = None
     resolved: list[str] = field(default_factory=list, repr=False)
 
     def resolve(self, name: str) -> str | NodeSet:
@@ -79,3 +81,7 @@ class DictContext:
     def now(self) -> datetime.datetime:
         """The fixed ``moment`` (13 Aug 2024, 09:30 WIB unless set)."""
         return self.moment
+
+    def language(self) -> str | None:
+        """``form_language``."""
+        return self.form_language

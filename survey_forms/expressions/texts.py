@@ -140,6 +140,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "jr:choice-name() needs the question as a quoted reference, as in "
         "jr:choice-name(${{q}}, '${{q}}'), at position {position} in \"{source}\"",
     },
+    "argument.indexed_repeat": {
+        "id": "indexed-repeat() memerlukan pertanyaan dan grup ulangannya sebagai rujukan, "
+        "seperti indexed-repeat(${{q}}, ${{ulangan}}, 1), pada posisi {position} dalam "
+        '"{source}"',
+        "en": "indexed-repeat() needs the question and its repeat as references, as in "
+        'indexed-repeat(${{q}}, ${{repeat}}, 1), at position {position} in "{source}"',
+    },
     "argument.date_pattern": {
         "id": "pola tanggal {pattern} tidak valid pada posisi {position}: {problem}",
         "en": "invalid date pattern {pattern} at position {position}: {problem}",

@@ -26,7 +26,9 @@ __all__ = [
     "numbers_equal",
     "relate",
     "string_to_number",
+    "strings_equal",
     "subtract",
+    "to_answer",
     "to_boolean",
     "to_number",
     "to_string",
@@ -96,6 +98,17 @@ def to_number(value: object) -> float:
     raise TypeError(f"not an expression value: {value!r}")
 
 
+def to_answer(value: object) -> str:
+    """The text stored for a calculation's value: :func:`to_string`, except that a number that
+    is not finite (NaN, Infinity, -Infinity) is stored as no answer (``""``).
+
+    ODK Collect would store ``NaN`` or ``Infinity``; here answers travel as JSON, which has no
+    such numbers, and an empty answer reads back as NaN in expressions anyway."""
+    if type(value) is float and not math.isfinite(value):  # type: ignore[arg-type]
+        return ""
+    return to_string(value)
+
+
 def to_boolean(value: object) -> bool:
     """XPath ``boolean()``: a non-empty string, a non-zero number, a non-empty node-set."""
     kind = type(value)
@@ -153,20 +166,41 @@ def _ne(a: object, b: object) -> bool:
     return not _eq(a, b)
 
 
+def strings_equal(left: str, right: str) -> bool:
+    """``=`` between two strings: equal text, or two dates/dateTimes on the same day.
+
+    JavaRosa compares two date or dateTime answers as their text, and writes a dateTime as its
+    date only (``DateUtils.formatDate``), so ``${end} = ${start}`` and ``. = today()`` hold for
+    dateTimes of the same day, as in ODK Collect."""
+    if left == right:
+        return True
+    if len(left) < 10 or len(right) < 10 or left[4] != "-" or right[4] != "-":
+        return False
+    return same_day(left, right)
+
+
+@lru_cache(maxsize=4096)
+def same_day(left: str, right: str) -> bool:
+    """Whether two date/dateTime strings (neither a number) fall on the same day."""
+    first = days_from_string(left)
+    return first == first and first == days_from_string(right)
+
+
 def equal(left: object, right: object) -> bool:
     """XPath ``=``: as booleans if either is one, else as numbers if either is one (within
-    1e-12, as JavaRosa), else as text."""
+    1e-12, as JavaRosa), else as text (two dates/dateTimes: as days, see
+    :func:`strings_equal`)."""
     left_kind = type(left)
     right_kind = type(right)
     if left_kind is str and right_kind is str:
-        return left == right
+        return left == right or strings_equal(left, right)  # type: ignore[arg-type]
     if left_kind is NodeSet or right_kind is NodeSet:
         return _nodeset_compare(_eq, left, right, by_number=False)
     if left_kind is bool or right_kind is bool:
         return to_boolean(left) == to_boolean(right)
     if _is_number(left_kind) or _is_number(right_kind):
         return numbers_equal(to_number(left), to_number(right))
-    return to_string(left) == to_string(right)
+    return strings_equal(to_string(left), to_string(right))
 
 
 def not_equal(left: object, right: object) -> bool:
@@ -174,14 +208,14 @@ def not_equal(left: object, right: object) -> bool:
     left_kind = type(left)
     right_kind = type(right)
     if left_kind is str and right_kind is str:
-        return left != right
+        return left != right and not strings_equal(left, right)  # type: ignore[arg-type]
     if left_kind is NodeSet or right_kind is NodeSet:
         return _nodeset_compare(_ne, left, right, by_number=False)
     if left_kind is bool or right_kind is bool:
         return to_boolean(left) != to_boolean(right)
     if _is_number(left_kind) or _is_number(right_kind):
         return not numbers_equal(to_number(left), to_number(right))
-    return to_string(left) != to_string(right)
+    return not strings_equal(to_string(left), to_string(right))
 
 
 def relate(test: Callable[[float, float], bool], left: object, right: object) -> bool:

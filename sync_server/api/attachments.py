@@ -1,19 +1,25 @@
 """Attachment upload and lookup: ``PUT``/``HEAD``/``GET /attachments/<sha256>``, ``POST
-/attachments/missing``, and ``GET /entries/missing-attachments``."""
+/attachments/missing``, and ``GET /entries/missing-attachments``.
+
+Each answer is scoped to the caller (:mod:`sync_server.attachment_access`): a file the caller may
+not see is answered exactly like a file the server does not hold.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, g, jsonify, request, send_file
+from flask import Response, g, jsonify, request
 
 from .. import attachments as store_mod
+from ..attachment_serving import send_attachment
 from ..auth import require_auth
 from ..db import read_tx
 from ..errors import ApiError
 from ..push import missing_attachments_by_entry
 from ..requests_json import read_json_object, require_fields
 from ..state import state
+from ..upload_quota import UploadLimits
 from . import bp
 
 
@@ -24,24 +30,27 @@ def _root() -> Path:
 @bp.route("/attachments/<sha256>", methods=["GET", "HEAD"])
 @require_auth()
 def attachment_get(sha256: str) -> Response | tuple[str, int]:
-    """``HEAD``: 200 when the server has the file, else 404. ``GET`` (supervisors, admins): it."""
+    """``HEAD``: 200 when the caller may see the file, else 404. ``GET``: the file, as a
+    download (``Content-Disposition: attachment``), to anyone who may see it."""
     if not store_mod.SHA256_RE.match(sha256):
         raise ApiError(400, "bad_hash")
     with read_tx(state().engine) as conn:
-        held = store_mod.has_attachment(conn, sha256)
-    if request.method == "HEAD":
-        return ("", 200) if held else ("", 404)
-    if g.user.role == "officer":
-        raise ApiError(403, "forbidden")
-    if not held:
+        held = store_mod.has_attachment(conn, g.user, sha256)
+    path = store_mod.file_path(_root(), sha256)
+    if not held or not path.exists():
+        if request.method == "HEAD":
+            return "", 404
         raise ApiError(404, "not_found")
-    return send_file(store_mod.file_path(_root(), sha256), mimetype="application/octet-stream")
+    if request.method == "HEAD":
+        return "", 200
+    return send_attachment(path, inline=False)
 
 
 @bp.put("/attachments/<sha256>")
 @require_auth()
 def attachment_put(sha256: str) -> tuple[Response, int]:
-    """Store the raw request body after checking its SHA-256 (a repeat is a no-op: 200)."""
+    """Store the raw request body after checking its SHA-256 and that it is a JPEG, PNG or WebP
+    photo (a repeat by the same account is a no-op: 200)."""
     if not store_mod.SHA256_RE.match(sha256):
         raise ApiError(400, "bad_hash")
     created = store_mod.store(
@@ -49,8 +58,10 @@ def attachment_put(sha256: str) -> tuple[Response, int]:
         _root(),
         sha256,
         request.stream,
-        request.mimetype or "application/octet-stream",
-        g.user.username,
+        request.mimetype,
+        g.user,
+        UploadLimits.from_config(state().config),
+        request.content_length,
     )
     return jsonify({"sha256": sha256, "stored": True}), (201 if created else 200)
 
@@ -58,14 +69,14 @@ def attachment_put(sha256: str) -> tuple[Response, int]:
 @bp.post("/attachments/missing")
 @require_auth()
 def attachments_missing() -> Response:
-    """``{"sha256": [...]}`` gives ``{"missing": [...]}``: the files the server still needs."""
+    """``{"sha256": [...]}`` gives ``{"missing": [...]}``: the files the caller should upload."""
     body = read_json_object()
     require_fields(body, {"sha256": list}, optional={})
     hashes = body["sha256"]
     if len(hashes) > 5000 or not all(isinstance(h, str) for h in hashes):
         raise ApiError(400, "bad_request", detail="'sha256' must be a list of hashes")
     with read_tx(state().engine) as conn:
-        return jsonify({"missing": store_mod.missing(conn, hashes)})
+        return jsonify({"missing": store_mod.missing(conn, g.user, hashes)})
 
 
 @bp.get("/entries/missing-attachments")

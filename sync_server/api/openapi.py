@@ -69,8 +69,9 @@ def document() -> dict[str, Any]:
         "paths": {
             "/health": {
                 "get": _op(
-                    "Liveness",
-                    {"200": _json(_obj({"status": STRING, "version": STRING}))},
+                    "Liveness, database and free disk space (status ok, degraded or "
+                    "unavailable)",
+                    {"200": _json(_ref("Health")), "503": _json(_ref("Health"))},
                     security=[],
                 )
             },
@@ -79,12 +80,19 @@ def document() -> dict[str, Any]:
             },
             "/sessions": {
                 "post": _op(
-                    "Sign in from a device; gives a bearer token",
+                    "Sign in from a device; gives a bearer token and a known-device marker "
+                    "(send it back as device_marker at the next sign-in: failures elsewhere do "
+                    "not slow that device down). Throttled: 429 rate_limited with Retry-After",
                     {"201": _json(_ref("Session")), "429": ERR},
                     security=[],
                     requestBody=_body(
                         _obj(
-                            {"username": STRING, "password": STRING, "device_id": STRING},
+                            {
+                                "username": STRING,
+                                "password": STRING,
+                                "device_id": STRING,
+                                "device_marker": STRING,
+                            },
                             ["username", "password", "device_id"],
                         )
                     ),
@@ -132,6 +140,13 @@ def document() -> dict[str, Any]:
                 "get": _op(
                     "Changes for this user after a cursor, in order",
                     {"200": _json(_ref("PullPage"))},
+                    description=(
+                        "A page holds at most `limit` changes and stops before the change that "
+                        "would take it past PULL_PAGE_BYTES (4 MiB by default) of changes; it "
+                        "always holds at least one change when there is one, so `next` moves "
+                        "on even past an entry larger than the bound. Ask again with "
+                        "`since=next` while `more` is true."
+                    ),
                     parameters=[
                         {"name": "since", "in": "query", "schema": STRING},
                         {
@@ -142,10 +157,37 @@ def document() -> dict[str, Any]:
                     ],
                 )
             },
+            "/sync/revisions/missing": {
+                "post": _op(
+                    "Which of these sent revisions of the caller's entries the server lacks "
+                    "(after a restore; at most 1000 a request), and which files of them",
+                    {
+                        "200": _json(
+                            _obj(
+                                {
+                                    "missing": {"type": "array", "items": _ref("RevisionRef")},
+                                    "missing_attachments": {"type": "array", "items": STRING},
+                                }
+                            )
+                        )
+                    },
+                    requestBody=_body(
+                        _obj(
+                            {"revisions": {"type": "array", "items": _ref("RevisionRef")}},
+                            ["revisions"],
+                        )
+                    ),
+                )
+            },
             "/attachments/missing": {
                 "post": _op(
-                    "Which of these files the server still needs",
+                    "Which of these files the caller should upload",
                     {"200": _json(_obj({"missing": {"type": "array", "items": STRING}}))},
+                    description=(
+                        "A file the caller may not see (not uploaded by the caller and used by "
+                        "no entry the caller may read) is listed as missing, exactly like a "
+                        "file the server does not hold."
+                    ),
                     requestBody=_body(
                         _obj({"sha256": {"type": "array", "items": STRING}}, ["sha256"])
                     ),
@@ -153,23 +195,52 @@ def document() -> dict[str, Any]:
             },
             "/attachments/{sha256}": {
                 "parameters": [SHA_PARAM],
-                "head": _op("Does the server have this file", {"200": {"description": "Yes"}}),
+                "head": _op(
+                    "Does the caller have this file on the server (uploaded it, or may read an "
+                    "entry that uses it); 404 otherwise",
+                    {"200": {"description": "Yes"}},
+                ),
                 "get": _op(
-                    "Download a file (supervisors, admins)",
+                    "Download a file the caller may see (its uploader; officers: their "
+                    "entries; supervisors: their regions; admins: all); 404 otherwise",
                     {
                         "200": {
-                            "description": "The file",
-                            "content": {"application/octet-stream": {}},
+                            "description": "The file, as a download (Content-Disposition: "
+                            "attachment, Cache-Control: private)",
+                            "content": {
+                                "image/jpeg": {},
+                                "image/png": {},
+                                "image/webp": {},
+                                "application/octet-stream": {},
+                            },
                         }
                     },
                 ),
                 "put": _op(
-                    "Upload a file; its SHA-256 must match (a repeat is a no-op)",
+                    "Upload a JPEG, PNG or WebP photo; its SHA-256 must match (a repeat by the "
+                    "same account is a no-op: 200)",
                     {
                         "201": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
                         "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
+                        "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
                     },
-                    requestBody={"required": True, "content": {"*/*": {}}},
+                    description=(
+                        "The type is read from the file's first bytes. 413 "
+                        "upload_quota_exceeded: the caller's uploads that no entry uses yet "
+                        "would pass UPLOAD_QUOTA_BYTES (200 MiB by default); pushing the "
+                        "entries frees it. 429 upload_rate_limited: more than "
+                        "UPLOAD_BYTES_PER_HOUR (1 GiB by default) within an hour."
+                    ),
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "image/jpeg": {},
+                            "image/png": {},
+                            "image/webp": {},
+                            "application/octet-stream": {},
+                        },
+                    },
                 ),
             },
             "/entries/missing-attachments": {
@@ -334,7 +405,7 @@ def _schemas() -> dict[str, Any]:
                 "regions": {"type": "array", "items": STRING},
             }
         ),
-        "Session": _obj({"token": STRING, "user": _ref("User")}),
+        "Session": _obj({"token": STRING, "device_marker": STRING, "user": _ref("User")}),
         "FormInfo": _obj(
             {
                 "form_id": STRING,
@@ -438,6 +509,28 @@ def _schemas() -> dict[str, Any]:
                 },
                 "next": STRING,
                 "more": {"type": "boolean"},
+                "server": _obj({"server_id": STRING, "epoch": STRING}),
+                "reset": {
+                    "type": "boolean",
+                    "description": "the cursor belongs to another server or epoch (a restore): "
+                    "these changes start at the beginning of the feed; reconcile first",
+                },
+                "reset_reason": {
+                    "type": "string",
+                    "enum": ["other_server", "other_epoch", "unknown_epoch", "restored"],
+                },
+            },
+        },
+        "RevisionRef": _obj({"entry_id": STRING, "rev": STRING}, ["entry_id", "rev"]),
+        "Health": {
+            "type": "object",
+            "required": ["status", "version"],
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+                "version": STRING,
+                "database": STRING,
+                "disk": {"type": "object"},
+                "problems": {"type": "array", "items": STRING},
             },
         },
         "Entry": {"type": "object"},

@@ -23,6 +23,9 @@ __all__ = ["bp"]
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 
+#: the roles that may export (prepare_export checks it again, with the region filter)
+EXPORT_ROLES = ("supervisor", "admin")
+
 _AUTH_MESSAGES = {
     "unauthorized": {
         "id": "Silakan masuk terlebih dahulu.",
@@ -65,6 +68,11 @@ def _export(form_id: str, kind: str) -> Response:
         resp = _error(401, problem or "unauthorized", _AUTH_MESSAGES[problem or "unauthorized"])
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
+    if user.role not in EXPORT_ROLES:
+        # who may export is decided before any parameter is looked at (an officer learns
+        # nothing from the validation of a filter they may not use)
+        exc = ExportError(403, "forbidden")
+        return _error(exc.status, exc.code, exc.messages)
     try:
         flt = from_args(request.args, form_id=form_id)
         options = options_from_args(request.args)

@@ -1,31 +1,30 @@
 """Cookie sign-in for the web pages (supervisors and admins; officers are refused).
 
-The Flask session cookie holds the user name and a stamp of the password hash, so resetting a
-password signs out every browser of that account. :func:`current_web_user` returns the signed-in
-:class:`~sync_server.users.User` (or ``None``); :func:`web_login_required` guards a view. The
-export blueprint uses the same helper for cookie-authenticated downloads.
+The Flask session cookie holds only a random session id (and the language choice); the server
+keeps the session in ``web_sessions`` (:mod:`sync_server.web_sessions`) and checks on every
+request that it still exists and has not expired. Signing out, a password reset and a
+deactivation delete it, so a captured cookie stops working. :func:`current_web_user` returns the
+signed-in :class:`~sync_server.users.User` (or ``None``); :func:`web_login_required` guards a
+view. The export blueprint uses the same helper for cookie-authenticated downloads.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy import select
 
 from .. import users as users_mod
-from ..db import read_tx
-from ..schema import users
+from .. import web_sessions
+from ..db import read_tx, write_tx
 from ..state import state
 
 __all__ = [
     "WEB_ROLES",
     "current_web_user",
-    "password_stamp",
     "safe_next",
     "sign_in_session",
     "sign_out_session",
@@ -36,49 +35,35 @@ WEB_ROLES = ("supervisor", "admin")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def password_stamp(password_hash: str) -> str:
-    """A short digest of the stored password hash, kept in the session cookie."""
-    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
-
-
-def _stored_stamp(username: str) -> str | None:
-    with read_tx(state().engine) as conn:
-        row = conn.execute(
-            select(users.c.password_hash).where(users.c.username == username)
-        ).first()
-    return password_stamp(row.password_hash) if row else None
-
-
 def current_web_user() -> users_mod.User | None:
     """The supervisor or admin signed in with the session cookie, or ``None``.
 
-    ``None`` also when the account was deactivated, lost its web role, or its password was reset
-    since the session began.
+    ``None`` also when the session was ended (sign-out, password reset, deactivation) or has
+    expired, or the account was deactivated or lost its web role since.
     """
     if "web_user" in g:
         return g.web_user
     user = None
-    username = session.get("user")
-    if isinstance(username, str):
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
         with read_tx(state().engine) as conn:
-            found = users_mod.get_user(conn, username)
-        if (
-            found is not None
-            and found.active
-            and found.role in WEB_ROLES
-            and session.get("stamp") == _stored_stamp(username)
-        ):
+            user_id = web_sessions.live_user_id(conn, session_id)
+            found = users_mod.get_user_by_id(conn, user_id) if user_id is not None else None
+        if found is not None and found.active and found.role in WEB_ROLES:
             user = found
     g.web_user = user
     return user
 
 
-def sign_in_session(user: users_mod.User) -> None:
-    """Start a fresh session for ``user`` (the old session's content is dropped)."""
+def sign_in_session(conn: Any, user: users_mod.User) -> None:
+    """Start a fresh session for ``user`` in the write transaction ``conn`` (the old session's
+    content is dropped; the language choice is kept)."""
+    lifetime = state().config["PERMANENT_SESSION_LIFETIME"]
+    seconds = lifetime.total_seconds() if hasattr(lifetime, "total_seconds") else lifetime
+    session_id = web_sessions.start(conn, user.id, float(seconds))
     lang = session.get("lang")
     session.clear()
-    session["user"] = user.username
-    session["stamp"] = _stored_stamp(user.username)
+    session["sid"] = session_id
     if lang:
         session["lang"] = lang
     session.permanent = True
@@ -86,7 +71,11 @@ def sign_in_session(user: users_mod.User) -> None:
 
 
 def sign_out_session() -> None:
-    """End the session (the language choice is kept)."""
+    """End the session on the server and in the cookie (the language choice is kept)."""
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        with write_tx(state().engine) as conn:
+            web_sessions.end(conn, session_id)
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -15,7 +15,12 @@ from werkzeug.wrappers import Response
 
 from .. import users as users_mod
 from ..db import read_tx, write_tx
-from ..forms_store import FormIncompatibleError, FormVersionExistsError, publish
+from ..forms_store import (
+    FormIncompatibleError,
+    FormVersionExistsError,
+    load_form_source,
+    publish,
+)
 from ..schema import ROLES, audit_log, device_tokens
 from . import bp
 from .auth import current_web_user, web_login_required
@@ -143,7 +148,7 @@ def _incompatibility_text(old_version: str, problem: Any) -> str:
 @web_login_required("admin")
 def admin_form_upload() -> Response | tuple[str, int]:
     """Load an uploaded XLSForm and publish it; load errors are shown with sheet and row."""
-    from survey_forms import FormError, load_xlsform
+    from survey_forms import FormError
 
     upload = request.files.get("file")
     name = PurePath(upload.filename or "").name if upload else ""
@@ -156,7 +161,7 @@ def admin_form_upload() -> Response | tuple[str, int]:
     else:
         data = upload.read()
         try:
-            form = load_xlsform(data, file_type=kind, form_id=name.rsplit(".", 1)[0])
+            form = load_form_source(data, kind, form_id=name.rsplit(".", 1)[0])
             with write_tx(engine()) as conn:
                 result = publish(conn, form, data, name, current_web_user().username)
         except FormError as exc:

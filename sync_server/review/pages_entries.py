@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -16,6 +15,7 @@ from werkzeug.wrappers import Response
 from .. import attachments as files
 from .. import audit
 from .. import entries as entries_mod
+from ..attachment_serving import send_attachment
 from ..db import read_tx
 from ..entry_filters import EntryFilter, FilterError, apply_user_scope, from_args, to_args
 from ..schema import entries, revisions
@@ -272,7 +272,8 @@ def entry_edit(entry_id: str) -> Response:
 @bp.get("/entries/<entry_id>/files/<sha256>")
 @web_login_required()
 def entry_file(entry_id: str, sha256: str) -> Response:
-    """A photo of an entry, with its media type; only for users who can read the entry."""
+    """A photo of an entry, shown inline when its bytes are a JPEG, PNG or WebP image (else a
+    download); only for users who can read the entry."""
     with read_tx(engine()) as conn:
         entry = entries_mod.get_entry(conn, current_web_user(), entry_id)
     refs = {ref["sha256"]: ref for ref in entry["attachments"]}
@@ -281,9 +282,4 @@ def entry_file(entry_id: str, sha256: str) -> Response:
     path = files.file_path(Path(state().config["ATTACHMENTS_DIR"]), sha256)
     if not path.exists():
         abort(404)
-    ref = refs[sha256]
-    media = ref.get("media_type") or mimetypes.guess_type(ref.get("filename", ""))[0]
-    resp = send_file(path, mimetype=media or "application/octet-stream", max_age=3600)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
-    return resp
+    return send_attachment(path, inline=True, download_name=refs[sha256].get("filename") or None)

@@ -172,7 +172,7 @@ def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
         "SURVEY_SECRET_KEY": "https-stack-test-secret",
         "SURVEY_INSTANCE_PATH": str(tmp_path / "instance"),
         "SURVEY_ATTACHMENTS_DIR": str(tmp_path / "files"),
-        "SURVEY_TRUSTED_PROXIES": "1",
+        "SURVEY_TRUSTED_PROXY_COUNT": "1",
         "SURVEY_BIND": f"127.0.0.1:{app_port}",
         "SURVEY_GUNICORN_WORKERS": "2",
         "SURVEY_ACCESS_LOG": str(tmp_path / "access.jsonl"),

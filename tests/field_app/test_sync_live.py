@@ -53,7 +53,7 @@ def test_first_sync_sends_finalized_entries_and_photos_never_drafts(
     assert {OBS, KUN} <= {(f["form_id"], f["version"]) for f in store.list_forms()}
     form = client.form(*OBS)  # rebuilt from the downloaded definition
     photo = tmp_path / "loket_perizinan.jpg"
-    photo.write_bytes(os.urandom(30_000))
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(30_000))  # a JPEG signature
     answers = observation_answers()
     answers["foto_i08"] = import_photo(tmp_path / "tab" / "attachments", photo)
     ids = []
@@ -401,7 +401,7 @@ def test_entry_whose_photo_file_is_gone_waits_and_the_rest_is_sent(
     assert client.sync().ok
     form = client.form(*KUN)
     photo = tmp_path / "bukti.jpg"
-    photo.write_bytes(os.urandom(2000))
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))  # a JPEG signature
     answer = import_photo(tmp_path / "tab" / "attachments", photo)
     with_photo = store.create_draft(form.form_id, form.version, "16.71",
                                     {**valid_answers(1), "foto": answer})

@@ -162,14 +162,31 @@ def test_bad_expressions_are_form_errors_with_the_row(
 def test_unsupported_column_is_refused_with_its_row() -> None:
     text = """
 | survey |
-| | type | name | label | media::image |
+| | type | name | label | sms_field |
 | | text | a | A | |
-| | text | b | B | pic.png |
+| | text | b | B | x |
 """
     with pytest.raises(FormError) as info:
         md_form(text)
     assert info.value.row == 3
-    assert "media::image" in str(info.value)
+    assert "sms_field" in str(info.value)
+
+
+def test_a_media_column_loads_with_a_warning_naming_its_rows() -> None:
+    text = """
+| survey |
+| | type | name | label | media::image |
+| | text | a | A | |
+| | text | b | B | pic.png |
+"""
+    form = md_form(text)
+    (warning,) = form.warnings
+    assert (warning.sheet, warning.construct, warning.rows) == (
+        "survey",
+        "column 'media::image'",
+        (3,),
+    )
+    assert "media::image" in warning.message["en"] and "baris 3" in warning.message["id"]
 
 
 def test_unsupported_setting_and_sheet_are_refused() -> None:

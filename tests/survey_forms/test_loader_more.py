@@ -51,22 +51,36 @@ def test_read_only_required_message_appearance_parameters() -> None:
 
 
 @pytest.mark.parametrize(
-    ("row", "construct"),
+    ("row", "construct", "kept"),
     [
-        ("| | image | foto | Photo | signature |", "appearance 'signature' is not supported for image"),
-        ("| | integer | n | N | numbers |", "appearance 'numbers' is not supported for integer"),
-        ("| | select_one ya | s | S | minimal |", "appearance 'minimal'"),
-        ("| | text | t | T | multiline w2 |", "appearance 'w2' is not supported for text"),
+        ("| | image | foto | Photo | signature |", "appearance 'signature' (image)", ""),
+        ("| | integer | n | N | numbers |", "appearance 'numbers' (integer)", ""),
+        ("| | select_one ya | s | S | minimal |", "appearance 'minimal' (select_one)", ""),
+        ("| | text | t | T | multiline w2 |", "appearance 'w2' (text)", "multiline"),
     ],
 )
-def test_unsupported_appearance_is_refused_with_its_row(row: str, construct: str) -> None:
+def test_an_appearance_the_app_does_not_render_loads_with_a_warning(
+    row: str, construct: str, kept: str
+) -> None:
     source = (
         "| survey |\n| | type | name | label | appearance |\n| | text | a | A | |\n"
         f"{row}\n| choices |\n| | list_name | name | label |\n| | ya | ya | Ya |\n"
     )
+    form = md_form(source)
+    (warning,) = form.warnings
+    assert (warning.construct, warning.rows) == (construct, (3,))
+    assert [q.appearance for q in form.questions][1] == kept
+
+
+def test_a_search_appearance_is_refused_with_its_row() -> None:
+    source = (
+        "| survey |\n| | type | name | label | appearance |\n"
+        "| | select_one ya | s | S | search('desa') |\n"
+        "| choices |\n| | list_name | name | label |\n| | ya | ya | Ya |\n"
+    )
     with pytest.raises(FormError) as caught:
         md_form(source)
-    assert caught.value.row == 3 and construct in str(caught.value)
+    assert caught.value.row == 2 and "search" in str(caught.value)
 
 
 @pytest.mark.parametrize("column", ["label", "hint", "constraint_message"])

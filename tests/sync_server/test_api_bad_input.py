@@ -139,7 +139,7 @@ def test_bad_revisions_are_rejected_one_by_one(small: LiveServer) -> None:
 def test_attachment_path_tricks_and_hash_mismatch(small: LiveServer) -> None:
     tab = Client(small.url, "petugas_plg")
     before = snapshot(small)
-    data = b"photo bytes"
+    data = b"\xff\xd8\xff\xe0 photo bytes"  # a JPEG signature: only photos are stored
     sha = hashlib.sha256(data).hexdigest()
     for bad in ("..%2F..%2Fetc%2Fpasswd", "A" * 64, "abc", sha + "0"):
         resp = tab.session.put(f"{tab.base}/attachments/{bad}", data=data)

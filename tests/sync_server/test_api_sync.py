@@ -374,15 +374,22 @@ def test_a_tablet_edit_on_a_conflicted_head_keeps_the_conflict_open(server):
     assert [c["path"] for c in detail["conflicts"]] == ["jumlah_petugas"]
 
 
-def test_supervisors_download_attachments_officers_cannot(server):
+def test_attachment_downloads_follow_the_entries_a_user_may_read(server):
     import hashlib
 
     tab = Client(server.url, "petugas_plg")
+    other = Client(server.url, "petugas_mura")
     spv = Client(server.url, "spv_plg")
-    data = b"\x89PNG fake"
+    data = b"\x89PNG\r\n\x1a\n fake"
     sha = hashlib.sha256(data).hexdigest()
     assert tab.session.put(f"{tab.base}/attachments/{sha}", data=data).status_code == 201
+    assert spv.get(f"/attachments/{sha}").status_code == 404  # no entry uses it yet
+    answers = observation_answers()
+    answers["foto_i01"] = {"sha256": sha, "filename": "bukti.png", "media_type": "image/png"}
+    assert tab.push(make_revision(answers))[0]["status"] == "stored"
     got = spv.get(f"/attachments/{sha}")
     assert got.status_code == 200 and got.content == data
-    assert tab.get(f"/attachments/{sha}").status_code == 403
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    assert tab.get(f"/attachments/{sha}").status_code == 200  # the officer's own entry
+    assert other.get(f"/attachments/{sha}").status_code == 404
     assert spv.get(f"/attachments/{'2' * 64}").status_code == 404

@@ -140,7 +140,7 @@ class HomeScreen(Screen):
     def _on_progress(self, progress: Progress) -> None:
         app = App.get_running_app()
         self.syncing = True  # also when the sync started by itself
-        phases = {"attachments": 0, "push": 1, "forms": 2, "pull": 3}
+        phases = {"attachments": 0, "push": 1, "forms": 2, "pull": 3, "reconcile": 3}
         step = phases.get(progress.phase, 0)
         fraction = (progress.done / progress.total) if progress.total else 0.5
         self.progress = min(100.0, (step + fraction) * 25)
