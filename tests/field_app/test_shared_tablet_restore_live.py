@@ -47,7 +47,6 @@ def test_a_restore_resends_each_officers_entries_only_under_their_own_name(
 
     device.client.sign_out()
     device.client.sign_in("petugas", PASSWORD)
-    device.store.set_setting("last_reconcile_at", None)  # the owner's daily check is due
     outcome = device.client.sync()
     assert outcome.ok and outcome.resent == len(lost), outcome
     for entry_id in lost:
