@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from field_app.storage import atomic_write_bytes
+from field_app.storage import atomic_write_bytes, make_dir
 
 __all__ = ["attachment_path", "file_sha256", "import_photo", "read_verified"]
 
@@ -43,7 +43,7 @@ def import_photo(
     source = Path(source)
     data = source.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dir(folder)  # the first attachments/ folder is fsynced into its parent
     target = attachment_path(folder, sha)
     if not target.exists() or file_sha256(target) != sha:
         atomic_write_bytes(target, data)

@@ -53,6 +53,10 @@ STATUSES = (DRAFT, FINALIZED, SENT, NEEDS_CORRECTION, CONFLICT)
 #: The meta fields the push API accepts (others stay on the tablet).
 PUSHED_META = ("officer", "device_id", "started_at", "finalized_at", "app_version")
 
+#: Rejections that say the entry is someone else's or outside the officer's regions: the
+#: entry is real work to be moved on the server, never something to delete.
+OWNERSHIP_ERRORS = ("not_owner", "region_forbidden")
+
 #: Push result statuses that mean "the server has this revision".
 ACKNOWLEDGED = ("stored", "duplicate", "merged", "conflict")
 
@@ -263,6 +267,11 @@ def apply_pull_change(
     updated = clone(entry)
     updated.update(server_fields)
     updated["updated_at"] = now
+    rejection = entry.get("rejection") or {}
+    if entry["status"] == DRAFT and rejection.get("error") in OWNERSHIP_ERRORS:
+        # refused as someone else's, and the server now sends it to this officer: moved
+        updated["rejection"] = {**rejection, "moved": True,
+                                "server_region": change.get("region", entry["region"])}
     if entry["status"] == DRAFT:
         return updated  # the officer's work in progress is kept; its parent stays
     if entry["status"] == FINALIZED and change["rev"] != entry["rev"]:
@@ -306,5 +315,7 @@ def start_correction(entry: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def can_delete(entry: dict[str, Any]) -> bool:
-    """Only drafts that never reached the server can be deleted."""
-    return entry["status"] == DRAFT and entry.get("sent_rev") is None
+    """Only drafts that never reached the server, and were not refused as someone else's."""
+    rejection = entry.get("rejection") or {}
+    return (entry["status"] == DRAFT and entry.get("sent_rev") is None
+            and rejection.get("error") not in OWNERSHIP_ERRORS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from field_app import entries
+from field_app import entries, entry_meta
 from field_app.attachments import import_photo
 from field_app.store import Store
 
@@ -38,7 +38,15 @@ class EntryEditor:
     def new(
         cls, store: Store, form: Any, region: str, answers: dict[str, Any] | None = None
     ) -> EntryEditor:
-        """Start a new draft of ``form`` for ``region`` and open it."""
+        """Start a new draft of ``form`` for ``region`` and open it.
+
+        The draft records its metadata (``start``, ``today``, ``deviceid``, ``username``) now,
+        whatever ``answers`` it starts with (see :mod:`field_app.entry_meta`).
+        """
+        creds = store.credentials() or {}
+        answers = entry_meta.stamp_created(
+            form, answers or {}, store.now(), store.device_id,
+            str((creds.get("user") or {}).get("username") or ""))
         entry_id = store.create_draft(form.form_id, form.version, region, answers)
         editor = cls(store, form, entry_id)
         editor.save()  # the session may have filled start/deviceid/calculations

@@ -4,19 +4,21 @@ A store file that cannot be read (zero-filled, truncated, binary garbage, invali
 JSON of the wrong shape, or an I/O error) must neither stop the app from starting nor be
 deleted. :func:`load_checked` reads one file and checks its shape; when something is wrong it:
 
-1. renames the file to ``<name>.corrupt-<YYYYmmddTHHMMSS>`` in the same folder (never deleted,
-   never overwritten: a technician can look at it or recover it by hand);
-2. salvages every record it can still read from the bytes (:func:`salvage`): records before
+1. salvages every record it can still read from the bytes (:func:`salvage`): records before
    and after a damaged stretch, each one checked like a healthy file's records, records with
    invalid UTF-8 left out;
-3. returns the salvaged tables (written to a fresh file by the caller) and a
-   :class:`SetAsideFile` saying what happened, for the message the app shows.
+2. writes the salvaged copy and keeps a :class:`SetAsideFile` report (for the message the app
+   shows) BEFORE anything moves, so a full disk at that moment hides nothing;
+3. renames the damaged file to ``<name>.corrupt-<YYYYmmddTHHMMSS>`` in the same folder (never
+   deleted, never overwritten: a technician can look at it or recover it by hand) and puts the
+   salvaged copy in its place.
 
 Nothing here imports Kivy or TinyDB; the store (:mod:`field_app.store`) calls it per file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -26,11 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from field_app import entries
-from field_app.storage import fsync_dir
+from field_app.storage import (
+    StoreUnavailableError,
+    atomic_write_bytes,
+    fsync_dir,
+    is_storage_full,
+    remove_leftover_temps,
+)
 
 __all__ = [
-    "CORRUPT_MARKER", "KINDS", "SetAsideFile", "check_tables", "load_checked", "salvage",
-    "set_aside_path",
+    "CORRUPT_MARKER", "KINDS", "SALVAGE_MARKER", "SetAsideFile", "check_tables", "load_checked",
+    "salvage", "set_aside_path",
 ]
 
 #: Files set aside are named ``<name><CORRUPT_MARKER><timestamp>``.
@@ -180,16 +188,39 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
         return b"", f"cannot be read ({exc.strerror or exc})"
 
 
+#: The salvaged copy is written as ``.<name><SALVAGE_MARKER>`` before it takes the file's place.
+SALVAGE_MARKER = ".salvaged"
+
+
 def load_checked(
     path: Path, kind: str, *, durable: bool = True, now: Callable[[], datetime] = datetime.now,
+    keep_report: Callable[[SetAsideFile], None] | None = None,
 ) -> tuple[Tables | None, SetAsideFile | None]:
-    """Read a store file; set it aside and salvage it when it is damaged.
+    """Read a store file; salvage it and set it aside when it is damaged.
 
     Returns ``(tables, None)`` for a healthy file (``None`` tables when there is no file) and
-    ``(salvaged tables, report)`` for a damaged one, which is then no longer at ``path``
-    (unless even renaming failed: ``report.kept_as == report.path``; do not write over it).
-    An existing empty file is damaged too: the store never writes one.
+    ``(salvaged tables, report)`` for a damaged one. The steps go in the order that never hides
+    an entry, whatever step fails (a full disk, a power cut):
+
+    1. the salvaged copy is written next to the file (``.<name>.salvaged``);
+    2. the report is kept (``keep_report(report)``; a damaged device file carries its own);
+    3. the damaged file is renamed to ``<name>.corrupt-<time>``;
+    4. the salvaged copy takes the file's place.
+
+    A failure in 1 or 2 changes nothing (the copy is removed) and raises
+    :class:`~field_app.storage.StoreUnavailableError`: the store refuses to open with a clear
+    message and everything is back once the cause (e.g. a full storage) is gone. When the
+    rename in 3 is refused the damaged file stays where it is (``report.kept_as ==
+    report.path``; do not write over it). An existing empty file is damaged too: the store
+    never writes one.
     """
+    fresh = path.with_name(f".{path.name}{SALVAGE_MARKER}")
+    remove_leftover_temps(fresh)
+    if fresh.exists():  # a recovery cut short: finish it (file moved aside) or start again
+        if path.exists():
+            fresh.unlink()
+        else:
+            fresh.replace(path)
     raw, problem = _read(path)
     if raw is None:
         return None, None
@@ -208,16 +239,55 @@ def load_checked(
         return data, None
     when = now()
     target = set_aside_path(path, when)
-    try:
-        path.replace(target)
-    except OSError as exc:
-        target = path
-        problem += f"; could not be renamed ({exc.strerror or exc})"
-    else:
-        if durable:
-            fsync_dir(path.parent)
     salvaged = salvage(raw, kind) if raw else {}
     recovered = sum(len(docs) for docs in salvaged.values())
     report = SetAsideFile(path=str(path), kept_as=str(target), reason=problem,
                           recovered=recovered, when=when.isoformat(timespec="seconds"))
+    if kind == "device":  # the device file holds the reports: its salvaged copy carries its own
+        salvaged = _with_report(salvaged, report)
+    try:
+        if salvaged:
+            payload = json.dumps(salvaged, ensure_ascii=False, separators=(",", ":"))
+            atomic_write_bytes(fresh, payload.encode("utf-8"), durable=durable)
+        if keep_report is not None and kind != "device":
+            keep_report(report)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            fresh.unlink()
+        raise StoreUnavailableError(
+            f"{path} is damaged and its salvaged copy cannot be written "
+            f"({exc.strerror or exc}); nothing was changed",
+            storage_full=is_storage_full(exc)) from exc
+    try:
+        path.replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            fresh.unlink()
+        report = SetAsideFile(path=str(path), kept_as=str(path),
+                              reason=f"{problem}; could not be renamed ({exc.strerror or exc})",
+                              recovered=recovered, when=report.when)
+        if keep_report is not None and kind != "device":
+            keep_report(report)
+        return _with_report(salvaged, report) if kind == "device" else salvaged, report
+    if salvaged:
+        try:
+            fresh.replace(path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                target.replace(path)  # put the damaged file back: nothing is hidden
+            raise StoreUnavailableError(
+                f"{path} is damaged and its salvaged copy cannot take its place "
+                f"({exc.strerror or exc})", storage_full=is_storage_full(exc)) from exc
+    if durable:
+        fsync_dir(path.parent)
     return salvaged, report
+
+
+def _with_report(tables: Tables, report: SetAsideFile) -> Tables:
+    """Device tables with ``report`` among the files set aside (replacing an earlier copy)."""
+    tables = json.loads(json.dumps(tables))
+    device = tables.setdefault("device", {}).setdefault("1", {})
+    earlier = [r for r in device.get("set_aside") or []
+               if (r.get("path"), r.get("when")) != (report.path, report.when)]
+    device["set_aside"] = [*earlier, report.to_json()]
+    return tables

@@ -12,7 +12,7 @@ from typing import Any
 
 from field_app.messages import LANGUAGES, bilingual
 
-__all__ = ["describe_rejection", "field_label"]
+__all__ = ["describe_rejection", "field_label", "ownership_advice"]
 
 _SEGMENT = re.compile(r"^(?P<name>[^\[\]/]+)(?:\[(?P<index>\d+)\])?$")
 
@@ -35,7 +35,20 @@ def field_label(form: Any, path: str, lang: str) -> str:
     return " › ".join(parts)
 
 
-def describe_rejection(entry_id: str, rejection: dict[str, Any], form: Any) -> dict[str, Any]:
+def ownership_advice(rejection: dict[str, Any] | None, region: str = "") -> dict[str, str] | None:
+    """What to do about an entry refused as someone else's or outside the officer's regions.
+
+    ``{"id", "en"}`` for ``not_owner`` and ``region_forbidden``; ``None`` for other rejections.
+    """
+    error = (rejection or {}).get("error")
+    if error not in ("not_owner", "region_forbidden"):
+        return None
+    return bilingual(f"rejection.{error}", region=region or "?")
+
+
+def describe_rejection(
+    entry_id: str, rejection: dict[str, Any], form: Any, region: str = ""
+) -> dict[str, Any]:
     """Return ``{"entry_id", "error", "message": {id, en}, "issues": [...]}`` for the UI.
 
     Each issue becomes ``{"path", "code", "field": {id, en}, "text": {id, en}}`` where ``text``
@@ -58,7 +71,7 @@ def describe_rejection(entry_id: str, rejection: dict[str, Any], form: Any) -> d
                 for lang in LANGUAGES
             },
         })
-    reason = {
+    reason = ownership_advice(rejection, region) or {
         "id": rejection.get("message_id") or rejection.get("message") or rejection.get("error"),
         "en": rejection.get("message") or rejection.get("error"),
     }

@@ -17,16 +17,18 @@ both faster (TinyDB rewrites the whole file per operation) and atomic for the gr
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tinydb.storages import Storage
 
 __all__ = [
-    "TEMP_MARKER", "AtomicJSONStorage", "CorruptStoreError", "atomic_write_bytes", "fsync_dir",
+    "TEMP_MARKER", "AtomicJSONStorage", "CorruptStoreError", "StoreUnavailableError",
+    "atomic_write_bytes", "fsync_dir", "is_storage_full", "make_dir", "write_file_bytes",
 ]
 
 #: Temporary files are named ``.<file name><TEMP_MARKER><pid>``.
@@ -51,8 +53,49 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def make_dir(folder: Path, *, durable: bool = True) -> None:
+    """Create ``folder`` (and missing parents) and fsync each new one into its parent folder,
+    so a power cut right after cannot lose the folder with the files written into it."""
+    missing = []
+    current = Path(folder)
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if durable:
+        for created in reversed(missing):
+            fsync_dir(created.parent)
+
+
 def _temp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
+
+
+def write_file_bytes(handle: BinaryIO, data: bytes) -> None:
+    """Write ``data`` to an open file: the one write primitive of the store's files.
+
+    (Tests replace it to simulate a full disk: ``OSError(ENOSPC)`` after some bytes.)
+    """
+    handle.write(data)
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether an error says the tablet's storage is full (``ENOSPC``, or a quota)."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class StoreUnavailableError(CorruptStoreError):
+    """A damaged store file could not be recovered now (e.g. the storage is full).
+
+    Nothing was changed: the damaged file is where it was, and every entry in it comes back
+    once the cause (``storage_full``) is gone and the store is opened again.
+    """
+
+    def __init__(self, message: str, *, storage_full: bool = False) -> None:
+        super().__init__(message)
+        self.storage_full = storage_full
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -60,7 +103,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     tmp = _temp_path(path)
     try:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            write_file_bytes(handle, data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -103,7 +146,7 @@ class AtomicJSONStorage(Storage):
         super().__init__()
         self.path = Path(path)
         self.durable = durable
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(self.path.parent, durable=durable)
         self.removed_temps = remove_leftover_temps(self.path) if clean_temps else []
         self._cache: dict[str, dict[str, Any]] | None = None
         self._loaded = False

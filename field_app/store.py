@@ -20,13 +20,19 @@ with every change; if a crash leaves an entry in two files, the store keeps the 
 it opens.
 
 A damaged file (flash corruption, a card pulled out) never stops the store from opening: each
-file is read and checked by :func:`field_app.recovery.load_checked`, which renames a damaged
-one to ``<name>.corrupt-<time>`` and salvages the records it can still read. The other files
+file is read and checked by :func:`field_app.recovery.load_checked`, which writes the records it
+can still read to a fresh copy and records a report before it renames the damaged one to
+``<name>.corrupt-<time>`` (a full disk at that moment hides nothing: the store refuses to open
+with a clear message, and everything is back once space is freed). The other files
 load as they are (drafts are one file each, so one bad draft costs at most that draft).
 :meth:`Store.set_aside_files` lists what was set aside until the officer has seen the message.
 
 One writer: every method takes the store's lock, so the UI thread and the sync thread never
 write at the same time. Records handed out are copies; change them through the store only.
+
+The class is split along its seams: the device file and cached forms in
+:mod:`field_app.store_device`, whose entries an officer sees in :mod:`field_app.store_owners`,
+the outbox and pulled changes in :mod:`field_app.store_sync`.
 """
 
 from __future__ import annotations
@@ -41,11 +47,20 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
-from field_app import __version__, entries
+from field_app import __version__, entries, entry_meta, regions
 from field_app.recovery import SetAsideFile, load_checked
-from field_app.storage import TEMP_MARKER, AtomicJSONStorage, CorruptStoreError, fsync_dir
+from field_app.storage import (
+    TEMP_MARKER,
+    AtomicJSONStorage,
+    CorruptStoreError,
+    fsync_dir,
+    make_dir,
+)
+from field_app.store_device import DeviceMixin, replace_with
+from field_app.store_owners import OwnersMixin
+from field_app.store_sync import SyncMixin
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
 
@@ -73,7 +88,7 @@ class EntryNotFoundError(KeyError):
     """No entry with this id on the device."""
 
 
-class Store:
+class Store(DeviceMixin, OwnersMixin, SyncMixin):
     """The device's store. Open it once per process and share it (it is thread-safe)."""
 
     def __init__(
@@ -85,7 +100,7 @@ class Store:
     ) -> None:
         """Open (or create) the store in ``folder``."""
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_dir(self.folder, durable=durable)  # a new folder is fsynced into its parent
         self.durable = durable
         self._clock = clock
         self._lock = threading.RLock()
@@ -99,7 +114,7 @@ class Store:
                     f"{self.folder / name}.json is damaged and cannot be moved aside")
             self._dbs[name] = db
         self._drafts_folder = self.folder / "drafts"
-        self._drafts_folder.mkdir(exist_ok=True)
+        make_dir(self._drafts_folder, durable=durable)
         for leftover in self._drafts_folder.glob(f".*{TEMP_MARKER}*"):
             leftover.unlink(missing_ok=True)  # a draft's first write cut short
         self._drafts: dict[str, TinyDB] = {}
@@ -109,9 +124,10 @@ class Store:
         self._load_index()
         if not self._device_doc().get("device_id"):
             self._set_device(device_id=str(uuid.uuid4()))
-        if self.set_aside:
-            earlier = self._device_doc().get("set_aside") or []
-            self._set_device(set_aside=[*earlier, *(f.to_json() for f in self.set_aside)])
+        self._upgrade_cursor()
+        officer = self.officer()
+        if officer:
+            self._adopt_unowned(officer)
 
     @classmethod
     def open_default(cls, data_folder: Path | None = None) -> Store:
@@ -121,6 +137,10 @@ class Store:
         return cls(store_dir(data_folder or data_dir()))
 
     # ----------------------------------------------------------------- plumbing
+
+    def now(self) -> str:
+        """The store's clock: local time, ISO 8601 with its offset."""
+        return self._clock()
 
     @property
     def lock(self) -> threading.RLock:
@@ -140,7 +160,13 @@ class Store:
         db = self._open_db(path, clean_temps)
         storage = db.storage
         assert isinstance(storage, AtomicJSONStorage)
-        data, report = load_checked(path, kind, durable=self.durable)
+        try:
+            data, report = load_checked(
+                path, kind, durable=self.durable,
+                keep_report=None if kind == "device" else self._keep_report)
+        except BaseException:
+            db.close()
+            raise
         if report is None:
             storage.preload(data)
             return db
@@ -150,10 +176,14 @@ class Store:
         if report.kept_as == report.path or (kind == DRAFTS and not data):
             db.close()
             return None
-        storage.preload(None)
-        if data:
-            storage.write(data)  # the salvaged records, in a fresh file
+        storage.preload(data or None)  # the salvaged records, already in a fresh file
         return db
+
+    def _keep_report(self, report: SetAsideFile) -> None:
+        """Record a file set aside in the device file (before the file is moved)."""
+        earlier = [item for item in self._device_doc().get("set_aside") or []
+                   if (item.get("path"), item.get("when")) != (report.path, report.when)]
+        self._set_device(set_aside=[*earlier, report.to_json()])
 
     def _table(self, name: str, table: str = ENTRY_TABLE) -> Table:
         return self._dbs[name].table(table)
@@ -227,9 +257,13 @@ class Store:
                     stale.append((shelf, entry_id, doc_id))
         empty_drafts = [key for key in self._drafts if key not in seen
                         or seen[key][0] != DRAFTS]
-        for shelf, _entry_id, doc_id in stale:
+        for shelf, entry_id, doc_id in stale:
             if shelf != DRAFTS:
                 self._table(shelf).remove(doc_ids=[doc_id])
+            elif entry_id in self._drafts and seen[entry_id][0] == DRAFTS:
+                # a second copy inside the draft's own file (a write half-applied when the
+                # storage was full): it would be listed and counted twice
+                self._drafts[entry_id].table(ENTRY_TABLE).remove(doc_ids=[doc_id])
         for entry_id in empty_drafts:
             self._drop_draft_file(entry_id)
         self._index = {key: (shelf, doc_id) for key, (shelf, doc_id, _) in seen.items()}
@@ -271,7 +305,7 @@ class Store:
                         where = self._index.get(record["entry_id"])
                         table = self._entry_table(DRAFTS, record["entry_id"])
                         if where is not None and where[0] == DRAFTS:
-                            table.update(_replace_with(record), doc_ids=[where[1]])
+                            table.update(replace_with(record), doc_ids=[where[1]])
                             new_index[record["entry_id"]] = where
                         else:
                             new_index[record["entry_id"]] = (DRAFTS, table.insert(record))
@@ -310,89 +344,6 @@ class Store:
         self._index.update(new_index)
         self._notify(record["entry_id"] for record in records)
 
-    # ------------------------------------------------------------------ device
-
-    def _device_doc(self) -> dict[str, Any]:
-        doc = self._table("device", "device").get(doc_id=1)
-        return dict(doc) if doc else {}
-
-    def _set_device(self, **fields: Any) -> None:
-        self._table("device", "device").upsert(Document(fields, doc_id=1))
-
-    @property
-    def device_id(self) -> str:
-        """This installation's id (a UUID made when the store was first created)."""
-        with self._lock:
-            return self._device_doc()["device_id"]
-
-    def credentials(self) -> dict[str, Any] | None:
-        """Return ``{"token", "user", "server_url"}`` if signed in, else ``None``."""
-        with self._lock:
-            creds = self._device_doc().get("credentials")
-            return entries.clone(creds) if creds else None
-
-    def set_credentials(self, token: str, user: dict[str, Any], server_url: str) -> None:
-        """Remember a sign-in."""
-        with self._lock:
-            self._set_device(
-                credentials={"token": token, "user": entries.clone(user), "server_url": server_url}
-            )
-
-    def clear_credentials(self) -> None:
-        """Forget the token (sign out). Entries, unsent ones included, are kept."""
-        with self._lock:
-            self._set_device(credentials=None)
-
-    def pull_cursor(self) -> str:
-        """The cursor of the last pull whose changes are stored (``""`` at first)."""
-        with self._lock:
-            return self._device_doc().get("pull_cursor") or ""
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        """Return a setting (server address, language...)."""
-        with self._lock:
-            return entries.clone(self._device_doc().get("settings", {}).get(key, default))
-
-    def set_setting(self, key: str, value: Any) -> None:
-        """Save a setting."""
-        with self._lock:
-            settings = self._device_doc().get("settings", {})
-            self._set_device(settings={**settings, key: entries.clone(value)})
-
-    # ------------------------------------------------------------------- forms
-
-    def save_forms(self, definitions: Iterable[dict[str, Any]]) -> None:
-        """Cache compiled forms (``Form.to_json()`` dicts) in one write."""
-        with self._lock:
-            table = self._table("forms", "forms")
-            existing = {(d["form_id"], d["version"]): d.doc_id for d in table}
-            with self._batch(["forms"]):
-                for definition in definitions:
-                    key = (str(definition["form_id"]), str(definition["version"]))
-                    doc = {"form_id": key[0], "version": key[1], "definition": definition,
-                           "saved_at": self._clock()}
-                    if key in existing:
-                        table.update(_replace_with(doc), doc_ids=[existing[key]])
-                    else:
-                        existing[key] = table.insert(doc)
-
-    def form_definition(self, form_id: str, version: str) -> dict[str, Any] | None:
-        """Return a cached compiled form, or ``None``."""
-        with self._lock:
-            for doc in self._table("forms", "forms"):
-                if doc["form_id"] == form_id and doc["version"] == str(version):
-                    return entries.clone(doc["definition"])
-            return None
-
-    def list_forms(self) -> list[dict[str, str]]:
-        """Return ``{"form_id", "version", "title"}`` of every cached form version."""
-        with self._lock:
-            return [
-                {"form_id": d["form_id"], "version": d["version"],
-                 "title": d["definition"].get("title")}
-                for d in self._table("forms", "forms")
-            ]
-
     # ----------------------------------------------------------------- entries
 
     def create_draft(
@@ -405,16 +356,14 @@ class Store:
     ) -> str:
         """Start a new draft entry and return its id."""
         with self._lock:
-            creds = self.credentials() or {}
-            base_meta = {
-                "device_id": self.device_id,
-                "officer": (creds.get("user") or {}).get("username"),
-            }
+            officer = self.officer()
+            base_meta = {"device_id": self.device_id, "officer": officer}
             entry_id = str(uuid.uuid4())
             record = entries.new_draft(
                 entry_id, form_id, str(form_version), region, {**base_meta, **(meta or {})},
                 self._clock(), answers,
             )
+            record["owner"] = officer  # the entry is the officer's who made it, here as there
             self._put_many([record])
             return entry_id
 
@@ -437,30 +386,38 @@ class Store:
     def list_entries(
         self, status: str | None = None, form_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Return entry summaries (no answers), the most recently changed first."""
+        """Return the signed-in officer's entry summaries (no answers), newest change first."""
         keys = ("entry_id", "form_id", "form_version", "region", "status", "review_status",
-                "review_comment", "created_at", "updated_at", "sent_rev", "server_deleted")
+                "review_comment", "created_at", "updated_at", "sent_rev", "server_deleted",
+                "owner")
         with self._lock:
+            visible = self._visible
             summaries = []
             for shelf in SHELVES:
                 for _, doc in self._all_docs(shelf):
+                    if not visible(doc):
+                        continue
                     if status is not None and doc["status"] != status:
                         continue
                     if form_id is not None and doc["form_id"] != form_id:
                         continue
                     summary = {key: doc.get(key) for key in keys}
                     summary["rejected"] = doc.get("rejection") is not None
+                    summary["rejection_error"] = (doc.get("rejection") or {}).get("error")
+                    summary["deletable"] = entries.can_delete(doc)
                     summaries.append(summary)
         summaries.sort(key=lambda s: s["updated_at"] or "", reverse=True)
         return summaries
 
     def counts(self) -> dict[str, int]:
-        """Return the number of entries per status."""
+        """Return the number of the signed-in officer's entries per status."""
         with self._lock:
+            visible = self._visible
             result = dict.fromkeys(entries.STATUSES, 0)
             for shelf in SHELVES:
                 for _, doc in self._all_docs(shelf):
-                    result[doc["status"]] += 1
+                    if visible(doc):
+                        result[doc["status"]] += 1
             return result
 
     def finalize_entry(self, entry_id: str, form: Any) -> list[Any]:
@@ -470,6 +427,12 @@ class Store:
         """
         with self._lock:
             record = self._record(entry_id)
+            if hasattr(form, "graph"):  # every finalize stamps ``end`` (as ODK Collect does)
+                record["answers"] = entry_meta.stamp_finalized(form, record["answers"],
+                                                               self._clock())
+                # the region question's answer decides the entry's region
+                record["region"] = regions.region_from_answers(form, record["answers"],
+                                                               record["region"])
             issues = list(form.validate(record["answers"]))
             if issues:
                 return issues
@@ -505,74 +468,6 @@ class Store:
         with self._lock:
             self._set_device(set_aside_seen=len(self._device_doc().get("set_aside") or []))
 
-    # -------------------------------------------------------------------- sync
-
-    def has_unsent(self) -> bool:
-        """Whether finalized revisions wait to be pushed."""
-        with self._lock:
-            return len(self._table("outbox")) > 0
-
-    def pending_revisions(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Return push payloads of finalized revisions, oldest finalized first."""
-        with self._lock:
-            docs = sorted(
-                (doc for _, doc in self._all_docs("outbox")),
-                key=lambda d: (d["meta"].get("finalized_at") or "", d["local_version"]),
-            )
-            if limit is not None:
-                docs = docs[:limit]
-            return [entries.push_payload(doc) for doc in docs]
-
-    def apply_push_results(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Record the server's answers to a push; return the records that changed."""
-        with self._lock:
-            now = self._clock()
-            changed = []
-            for result in results:
-                entry_id = result.get("entry_id")
-                if entry_id not in self._index:
-                    continue
-                before = self._record(entry_id)
-                after = entries.apply_push_result(before, result, now)
-                if after != before:
-                    changed.append(after)
-            self._put_many(changed)
-            return entries.clone(changed)
-
-    def apply_pull(
-        self,
-        changes: list[dict[str, Any]],
-        next_cursor: str,
-        forms: Iterable[dict[str, Any]] = (),
-        accept: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> int:
-        """Store one page of pulled changes, then (and only then) the new cursor.
-
-        ``forms`` are the compiled forms announced by the page; ``accept(change)`` chooses which
-        entries not on the device to keep (default: all). Returns the number of entries changed.
-        """
-        with self._lock:
-            forms = list(forms)
-            if forms:
-                self.save_forms(forms)
-            now = self._clock()
-            latest: dict[str, dict[str, Any]] = {}
-            for change in changes:
-                if change.get("kind") == "entry":
-                    latest[change["entry_id"]] = change
-            changed = []
-            for entry_id, change in latest.items():
-                if entry_id in self._index:
-                    before = self._record(entry_id)
-                    after = entries.apply_pull_change(before, change, now)
-                    if after != before:
-                        changed.append(after)
-                elif accept is None or accept(change):
-                    changed.append(entries.apply_pull_change(None, change, now))
-            self._put_many(changed)
-            self._set_device(pull_cursor=next_cursor)
-            return len(changed)
-
     def close(self) -> None:
         """Close the databases."""
         with self._lock:
@@ -588,14 +483,6 @@ def _replace_by_id(
 
     def replace(doc: dict[str, Any]) -> None:
         record = by_entry[doc["entry_id"]]
-        doc.clear()
-        doc.update(record)
-
-    return replace
-
-
-def _replace_with(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    def replace(doc: dict[str, Any]) -> None:
         doc.clear()
         doc.update(record)
 

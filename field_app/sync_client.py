@@ -7,14 +7,21 @@ sync live in :mod:`field_app.background`):
    batch, attachments first: ask the server which it lacks, upload those, ask again to check.
    Then push the batch; a revision is marked sent only when the server acknowledged it.
    A batch cut off halfway is simply pushed again (the server recognises the revision ids).
-2. **Forms**: download published form versions the device does not have.
-3. **Pull** from the saved cursor, page by page; each page's changes are stored before its
-   cursor, so an interrupted pull resumes where it stopped and never skips a change.
-4. **Reconcile** when the server was restored from a backup (the pull says ``reset``, or names
+2. **Account**: refresh the officer's account (``GET /users/me``: regions, role, full name) and
+   learn the server's time from its ``Date`` header (the clock warning).
+3. **Forms**: download published form versions the device does not have.
+4. **Pull** from the officer's saved cursor, page by page; each page's changes are stored
+   before its cursor, so an interrupted pull resumes where it stopped and never skips a change.
+5. **Reconcile** when the server was restored from a backup (the pull says ``reset``, or names
    another server or epoch than the last one), when a correction's parent is unknown to the
    server, and once a day anyway: ask the server which of the revisions this tablet holds as
    sent it lacks, send those again from the archive (:mod:`field_app.sent_revisions`, parents
    first), upload the photos it lacks, and pull again from the beginning of the feed.
+6. **Resend** what an admin moved to this officer after the server refused it as someone
+   else's (``not_owner``, ``region_forbidden``), pushing once more.
+
+Only the signed-in officer's entries are pushed: another officer's stay on the tablet until
+their owner signs in.
 
 Any failure stops the sync where it is: what was acknowledged stays recorded, nothing else
 changes, and the outcome carries a reason in Indonesian and English.
@@ -32,11 +39,13 @@ from typing import Any
 
 from field_app import reconcile
 from field_app.attachments import attachment_path, read_verified
+from field_app.clock_check import clock_offset
 from field_app.entries import ACKNOWLEDGED
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
 from field_app.sent_revisions import SentRevisions
+from field_app.storage import is_storage_full
 from field_app.store import Store
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
@@ -68,6 +77,8 @@ class SyncOutcome:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     held_back: list[dict[str, Any]] = field(default_factory=list)
     detail: str = ""
+    #: seconds the server's clock is ahead of the tablet's (``None``: not learned this sync)
+    clock_offset: float | None = None
     #: why a reconciliation ran in this sync (None: none ran), and what it sent again
     reconciled: str | None = None
     resent: int = 0
@@ -215,7 +226,8 @@ class SyncClient:
             return self._sync(progress, cancel or threading.Event(), push, pull)
         except Exception as exc:  # e.g. a full disk: report it, never a traceback to people
             log.exception("sync failed")
-            return _failed(SyncError("unexpected", repr(exc)))
+            reason = "storage_full" if is_storage_full(exc) else "unexpected"
+            return _failed(SyncError(reason, repr(exc)))
         finally:
             self._running.release()
 
@@ -240,11 +252,16 @@ class SyncClient:
                 # sent (a restore); send the history again, then the correction
                 self._reconcile(api, report, outcome, "unknown_parent")
                 self._push(api, report, outcome, hold_unknown_parent=False)
+            # after the push (which the server checks against the account as it is now), so a
+            # connection lost early never delays what waits to be sent
+            self._refresh_account(api, creds, outcome)
             if pull:
                 self._download_forms(api, report)
                 outcome.received = self._pull(api, report, outcome)
                 if outcome.reconciled is None and self._reconcile_due():
                     self._reconcile(api, report, outcome, "daily")
+                if push and self._requeue_moved():
+                    self._push(api, report, outcome, hold_unknown_parent=False)
         except SyncError as exc:
             if exc.reason == "token_revoked":
                 self.store.clear_credentials()
@@ -270,6 +287,52 @@ class SyncClient:
         else:
             outcome.message = bilingual("sync.ok", sent=outcome.sent, received=outcome.received)
         return outcome
+
+    # ---------------------------------------------------------------- account
+
+    def _refresh_account(self, api: ApiClient, creds: dict[str, Any], outcome: SyncOutcome
+                         ) -> None:
+        """Refresh the officer's account (regions, role, full name) and learn the server's time.
+
+        An officer moved to another region works there from this sync on. The server's HTTP
+        ``Date`` gives the tablet's clock offset (:mod:`field_app.clock_check`).
+        """
+        try:
+            response = api.request("GET", "/users/me")
+        except SyncError as exc:
+            if exc.reason == "unexpected":  # an older server without /users/me
+                log.info("account not refreshed: %s", exc)
+                return
+            raise
+        offset = clock_offset(response.headers.get("Date"))
+        if offset is not None:
+            outcome.clock_offset = offset
+            self.store.set_setting("clock_offset", offset)
+        user = response.json()
+        same = isinstance(user, dict) and user.get("username") == creds["user"].get("username")
+        if same and user != creds["user"]:
+            self.store.set_credentials(creds["token"], user, creds.get("server_url") or "")
+
+    def _requeue_moved(self) -> int:
+        """Send again what the server moved to this officer (see :meth:`Store.moved_entries`).
+
+        A ``region_forbidden`` entry goes again once its region on the server is one the
+        officer now works in. Returns how many wait in the outbox again.
+        """
+        user = (self.store.credentials() or {}).get("user") or {}
+        regions = set(user.get("regions") or [])
+        requeued = 0
+        for record in self.store.moved_entries():
+            rejection = record["rejection"]
+            region = rejection.get("server_region") or record["region"]
+            if rejection.get("error") == "region_forbidden" and region not in regions:
+                continue
+            form = self._form_or_none(record["form_id"], record["form_version"])
+            if form is None:
+                continue
+            if not self.store.resend_moved(record["entry_id"], form, region):
+                requeued += 1
+        return requeued
 
     # ------------------------------------------------------------------- push
 
@@ -318,7 +381,8 @@ class SyncClient:
                 if record["status"] == "draft" and record.get("rejection"):
                     form = self._form_or_none(record["form_id"], record["form_version"])
                     outcome.rejected.append(
-                        describe_rejection(record["entry_id"], record["rejection"], form)
+                        describe_rejection(record["entry_id"], record["rejection"], form,
+                                           record.get("region") or "")
                     )
                 else:
                     outcome.sent += 1
@@ -461,9 +525,13 @@ class SyncClient:
         """Send again what the server lacks of what this tablet sent (see the module doc)."""
         outcome.reconciled = reason
         log.info("reconciling with the server (%s)", reason)
-        archive = self.sent_archive.entries()
         with self.store.lock:
-            records = [self.store.get_entry(s["entry_id"]) for s in self.store.list_entries()]
+            # the signed-in officer's entries only: another officer's are never sent under
+            # this officer's name, even to a server that lost them
+            mine = [s["entry_id"] for s in self.store.list_entries()]
+            records = [self.store.get_entry(entry_id) for entry_id in mine]
+        archive = {entry_id: items for entry_id, items in self.sent_archive.entries().items()
+                   if entry_id in set(mine)}
         for payload in reconcile.legacy_payloads(records, self.store.device_id):
             items = archive.setdefault(payload["entry_id"], [])
             if all(item["payload"]["rev"] != payload["rev"] for item in items):

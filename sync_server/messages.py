@@ -136,6 +136,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Kursor sinkronisasi tidak valid.",
         "en": "The sync cursor is not valid.",
     },
+    "unknown_officer": {
+        "id": "Petugas {officer} tidak ada atau tidak aktif.",
+        "en": "Officer {officer} does not exist or is not active.",
+    },
+    "officer_region": {
+        "id": "Petugas {officer} tidak ditugaskan di wilayah {region}. Ubah wilayah petugas "
+        "atau pindahkan isian ke wilayah lain.",
+        "en": "Officer {officer} is not assigned to region {region}. Change the officer's "
+        "regions or move the entry to another region.",
+    },
+    "nothing_to_move": {
+        "id": "Isian ini sudah berada di wilayah dan petugas tersebut.",
+        "en": "This entry is already in that region and with that officer.",
+    },
+    "region_mismatch": {
+        "id": "Wilayah isian ({region}) tidak sama dengan jawaban pertanyaan wilayah "
+        "{question} ({answer}).",
+        "en": "The entry's region ({region}) does not match the answer to the region "
+        "question {question} ({answer}).",
+    },
     "unsupported_attachment_type": {
         "id": "Lampiran harus berupa foto JPEG, PNG atau WebP.",
         "en": "An attachment must be a JPEG, PNG or WebP photo.",

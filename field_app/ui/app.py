@@ -154,7 +154,8 @@ class FieldApp(App):
 
 def _store_problem(exc: Exception) -> Label:
     """The only screen left when the store cannot open: what happened, in both languages."""
-    text = "\n\n".join(tr("store.cannot_open", lang, detail=str(exc)) for lang in ("id", "en"))
+    key = "store.storage_full" if getattr(exc, "storage_full", False) else "store.cannot_open"
+    text = "\n\n".join(tr(key, lang, detail=str(exc)) for lang in ("id", "en"))
     label = Label(text=text, color=(0.75, 0.1, 0.08, 1), font_size=dp(18), halign="left",
                   valign="middle", padding=(dp(32), dp(32)))
     label.bind(size=lambda widget, size: setattr(widget, "text_size", size))

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from field_app import __version__, entries
+from field_app import __version__, clock_check, entries, regions, versions
 from field_app.form_session import EntryEditor
 from field_app.paths import store_dir
+from field_app.rejections import ownership_advice
 from field_app.store import Store, local_now
 from field_app.ui.editing import ReadOnlyEntry
 from field_app.ui.texts import tr
@@ -174,6 +175,11 @@ class AppController:
         """Choose the region of new entries."""
         self.store.set_setting("region", code)
 
+    def clock_warning(self, lang: str) -> str:
+        """What to tell the officer when the tablet's clock is off (``""`` when it is right)."""
+        warning = clock_check.clock_warning(self.store.get_setting("clock_offset"))
+        return (warning or {}).get(lang, "")
+
     def storage_used(self) -> int:
         """Bytes used by the app's data folder."""
         return folder_size(self.data_folder)
@@ -188,9 +194,9 @@ class AppController:
     def available_forms(self) -> list[dict[str, str]]:
         """The newest cached version of each form, by title."""
         newest: dict[str, dict[str, str]] = {}
-        for form in self.store.list_forms():
+        for form in self.store.list_forms():  # in the order the versions were received
             known = newest.get(form["form_id"])
-            if known is None or str(form["version"]) > str(known["version"]):
+            if known is None or versions.is_newer(form["version"], known["version"]):
                 newest[form["form_id"]] = form
         return sorted(newest.values(), key=lambda f: (f.get("title") or f["form_id"]))
 
@@ -365,16 +371,24 @@ class AppController:
             "region": tr(f"region.{record.get('region')}", lang),
             "comment": record.get("review_comment") or "",
             "rejected": record.get("rejected", False),
+            "deletable": record.get("deletable", False),
+            "advice": (ownership_advice({"error": record.get("rejection_error")},
+                                        record.get("region") or "") or {}).get(lang, ""),
         }
 
     def new_entry(self, form_id: str, version: str) -> EntryEditor:
-        """Start a draft of a form for the current region (its region question pre-filled)."""
+        """Start a draft of a form for the current region (its region question pre-filled).
+
+        The region question's answer, not this choice, decides the entry's region when it is
+        finalized (:mod:`field_app.regions`).
+        """
         form = self.form(form_id, version)
         region = self.current_region()
         answers = {}
-        list_name = form.question("kabkota").list_name if form.has_question("kabkota") else None
-        if list_name and form.choice(list_name, region) is not None:
-            answers["kabkota"] = region
+        name = regions.region_question(form)
+        list_name = form.question(name).list_name if name else None
+        if name and list_name and form.choice(list_name, region) is not None:
+            answers[name] = region
         return EntryEditor.new(self.store, form, region, answers)
 
     def open_entry(self, entry_id: str) -> EntryEditor | ReadOnlyEntry:

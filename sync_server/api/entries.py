@@ -1,4 +1,4 @@
-"""Entry views for supervisors and admins: read, review, edit, resolve, soft-delete, restore."""
+"""Entry views for supervisors and admins: read, review, edit, resolve, delete, restore, move."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Response, g, jsonify
 from .. import entries as svc
 from ..auth import require_auth
 from ..db import read_tx
+from ..entry_moves import move_entry
 from ..errors import ApiError
 from ..requests_json import read_json_object, require_fields
 from ..state import state
@@ -87,3 +88,18 @@ def entry_delete(entry_id: str) -> Response:
 def entry_restore(entry_id: str) -> Response:
     """Undo a soft delete (admins)."""
     return jsonify(svc.restore_entry(state().engine, g.user, entry_id))
+
+
+@bp.post("/entries/<entry_id>/move")
+@require_auth("admin")
+def entry_move(entry_id: str) -> Response:
+    """``{"region"?, "officer"?}``: move an entry to another region and/or officer (admins)."""
+    body = read_json_object()
+    require_fields(body, {}, optional={"region": str, "officer": str})
+    region = (body.get("region") or "").strip() or None
+    officer = (body.get("officer") or "").strip() or None
+    if region is None and officer is None:
+        raise ApiError(400, "bad_request", detail="give 'region' or 'officer'")
+    return jsonify(
+        move_entry(state().engine, state().forms, g.user, entry_id, region=region, officer=officer)
+    )

@@ -345,6 +345,35 @@ def document() -> dict[str, Any]:
                 "parameters": [ENTRY_PARAM],
                 "post": _op("Undo a soft delete (admins)", {"200": _json({"type": "object"})}),
             },
+            "/entries/{entry_id}/move": {
+                "parameters": [ENTRY_PARAM],
+                "post": _op(
+                    "Move an entry to another region and/or officer (admins); the officer's "
+                    "tablet pulls the change",
+                    {
+                        "200": _json(
+                            _obj(
+                                {
+                                    "entry_id": STRING,
+                                    "region": STRING,
+                                    "officer": STRING,
+                                    "head_rev": STRING,
+                                    "review_status": STRING,
+                                }
+                            )
+                        ),
+                        "409": ERR,
+                        "422": ERR,
+                    },
+                    requestBody=_body(_obj({"region": STRING, "officer": STRING})),
+                ),
+            },
+            "/users/me": {
+                "get": _op(
+                    "The signed-in account as it is now (tablets refresh it at every sync)",
+                    {"200": _json(_ref("User"))},
+                ),
+            },
             "/users/{username}/revoke-tokens": {
                 "parameters": [
                     {"name": "username", "in": "path", "required": True, "schema": STRING}
@@ -388,20 +417,15 @@ def _schemas() -> dict[str, Any]:
             "required": ["error", "message", "message_id"],
             "properties": {"error": STRING, "message": STRING, "message_id": STRING, "details": {}},
         },
-        "Session": _obj(
+        "User": _obj(
             {
-                "token": STRING,
-                "device_marker": STRING,
-                "user": _obj(
-                    {
-                        "username": STRING,
-                        "full_name": STRING,
-                        "role": STRING,
-                        "regions": {"type": "array", "items": STRING},
-                    }
-                ),
+                "username": STRING,
+                "full_name": STRING,
+                "role": STRING,
+                "regions": {"type": "array", "items": STRING},
             }
         ),
+        "Session": _obj({"token": STRING, "device_marker": STRING, "user": _ref("User")}),
         "FormInfo": _obj(
             {
                 "form_id": STRING,

@@ -1,4 +1,4 @@
-"""Account administration over the API (admins): revoke a user's device tokens."""
+"""Accounts over the API: the signed-in account (``/users/me``); admins revoke device tokens."""
 
 from __future__ import annotations
 
@@ -22,3 +22,11 @@ def user_revoke_tokens(username: str) -> Response:
     except users_mod.UserError:
         raise ApiError(404, "not_found") from None
     return jsonify({"username": username, "revoked": count})
+
+
+@bp.get("/users/me")
+@require_auth()
+def user_me() -> Response:
+    """The signed-in account as it is now (regions, role, full name): tablets refresh it at
+    every sync, so an officer moved to another region works there without signing in again."""
+    return jsonify(g.user.public())

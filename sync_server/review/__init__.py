@@ -26,6 +26,7 @@ from . import (  # noqa: E402
     pages_dashboard,
     pages_entries,
     pages_errors,
+    pages_moves,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "pages_dashboard",
     "pages_entries",
     "pages_errors",
+    "pages_moves",
     "web_login_required",
 ]
 

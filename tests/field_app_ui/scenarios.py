@@ -542,3 +542,26 @@ def entries_paging(d: Driver, query: str = "dinas kesehatan") -> Iterator[Any]:
     yield on_screen(d, "entries")
     yield 0.1
     d.result["revisit"] = [screen.ids.search.text, screen.query, len(_listed(screen))]
+
+
+def ownership_messages(d: Driver, open: str = "") -> Iterator[Any]:
+    """Entries refused as someone else's, and a tablet clock years behind: said in words."""
+    yield on_screen(d, "home")
+    yield 0.2
+    d.result["clock_warning"] = d.screen.clock_warning
+    d.shot("home_clock_warning")
+    d.press(d.screen.ids.count_draft)
+    yield on_screen(d, "entries")
+    yield lambda: bool(d.find("EntryRow"))
+    yield 0.2
+    rows = d.find("EntryRow")
+    d.result["rows"] = [{"entry_id": row.entry_id, "comment": row.comment,
+                         "deletable": row.deletable,
+                         "delete_disabled": row.ids.delete.disabled} for row in rows]
+    d.shot("entries_not_owner")
+    target = next(row for row in rows if row.entry_id == open)
+    d.press(target.ids.open)
+    yield on_screen(d, "form")
+    yield 0.2
+    d.result["banner"] = d.screen.banner
+    d.shot("form_not_owner")

@@ -158,17 +158,19 @@ class EntriesScreen(Screen):
             details += " · " + tr("entries.rejected", app.lang)
         comment = row["comment"] if self.status in (entries.NEEDS_CORRECTION,
                                                     entries.CONFLICT) else ""
+        if comment:
+            comment = tr("entries.comment", app.lang, comment=comment)
+        comment = row.get("advice") or comment  # someone else's entry: what to do, in words
         return {"viewclass": "EntryRow", "entry_id": row["entry_id"], "name": row["name"],
                 "details": details, "comment": comment,
-                "deletable": self.status == entries.DRAFT,
+                "deletable": self.status == entries.DRAFT and row.get("deletable", True),
                 "height": ROW_HEIGHT + self._comment_height(comment)}
 
     def _comment_height(self, comment: str) -> float:
         """Height of a row's comment line(s) at the list's width (0 without a comment)."""
         if not comment:
             return 0
-        app = App.get_running_app()
-        text = tr("entries.comment", app.lang, comment=comment)
+        text = comment
         width = Window.width - 2 * (LIST_PADDING + ROW_PADDING)  # screens fill the window
         label = CoreLabel(text=text, text_size=(max(width, dp(100)), None),
                           font_size=sp(16), bold=True)

@@ -3,6 +3,9 @@
 The page logic lives in :mod:`field_app.ui.navigation` (no Kivy); answers go through the core's
 autosaving :class:`~field_app.form_session.EntryEditor`, so leaving at any moment keeps the
 draft. After the last page comes a summary page that lists what still blocks finalizing.
+
+The screen is split along its seams: repeat pages in :mod:`.form_repeats`, the summary page,
+finalizing and photos in :mod:`.form_finish`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -18,25 +20,22 @@ from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
+from field_app.rejections import ownership_advice
 from field_app.ui import navigation
-from field_app.ui.editing import ReadOnlyEntry, comment_of, move_repeat
+from field_app.ui.editing import ReadOnlyEntry, comment_of
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
-from field_app.ui.texts import issue_message, tr
+from field_app.ui.screens.form_finish import FinishMixin
+from field_app.ui.screens.form_repeats import RepeatsMixin
+from field_app.ui.texts import tr
 from field_app.ui.widgets import (
-    BodyLabel,
-    Card,
-    ErrorLabel,
-    HintLabel,
     PrimaryButton,
     TitleLabel,
     TouchButton,
-    confirm,
 )
 
 __all__ = ["FormScreen"]
@@ -44,7 +43,7 @@ __all__ = ["FormScreen"]
 log = logging.getLogger(__name__)
 
 
-class FormScreen(Screen):
+class FormScreen(RepeatsMixin, FinishMixin, Screen):
     """The page being filled; ``index == len(pages)`` is the summary page."""
 
     title = StringProperty("")
@@ -113,8 +112,10 @@ class FormScreen(Screen):
             lines.append(tr("form.banner.comment", self.lang, comment=comment))
         if record.get("rejection"):
             rejection = record["rejection"]
-            reason = (rejection.get("message_id") if self.lang == "id"
-                      else rejection.get("message")) or ""
+            advice = ownership_advice(rejection, record.get("region") or "")
+            reason = (advice[self.lang if self.lang in advice else "id"] if advice
+                      else (rejection.get("message_id") if self.lang == "id"
+                            else rejection.get("message")) or "")
             lines.append(tr("form.banner.rejected", self.lang, reason=reason))
         if record["status"] == "conflict":
             lines.append(tr("form.banner.conflict", self.lang))
@@ -358,201 +359,6 @@ class FormScreen(Screen):
         return navigation.render_text(
             question.label(self.form_lang, self.form.default_language), self.session,
             page.instance)
-
-    # --------------------------------------------------------------- repeats
-
-    def _build_repeat(self, body: BoxLayout, page: navigation.Page) -> None:
-        question = self.form.question(page.key)
-        label = question.label(self.form_lang, self.form.default_language)
-        count = self.session.repeat_count(page.key, page.instance)
-        body.add_widget(TitleLabel(text=label))
-        body.add_widget(BodyLabel(text=tr("form.repeat.count", self.lang, count=count)))
-        fixed = question.repeat_count is not None or self.read_only
-        for index in range(count):
-            card = Card()
-            card.add_widget(BodyLabel(text=self._instance_summary(question, page, index),
-                                      bold=True))
-            row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
-            actions = [("form.repeat.open", self._open_instance)]
-            if not fixed:
-                actions += [("form.repeat.up", self._move_up), ("form.repeat.down",
-                                                                self._move_down),
-                            ("form.repeat.remove", self._remove)]
-            for key, action in actions:
-                button = TouchButton(text=tr(key, self.lang))
-                button.action = key
-                button.disabled = ((key == "form.repeat.up" and index == 0)
-                                   or (key == "form.repeat.down" and index == count - 1))
-                button.bind(on_release=partial(action, page, index))
-                row.add_widget(button)
-            card.add_widget(row)
-            body.add_widget(card)
-        if not fixed:
-            add = PrimaryButton(text=tr("form.repeat.add", self.lang, label=label))
-            add.action = "form.repeat.add"
-            add.bind(on_release=partial(self._add, page))
-            body.add_widget(add)
-
-    def _instance_summary(self, question: Any, page: navigation.Page, index: int) -> str:
-        instance = (*page.instance, index)
-        for child in question.children:
-            if child.type == "text":
-                value = self.session.value(child.name, instance)
-                if value:
-                    text = str(value)
-                    return f"#{index + 1}: {text[:60]}{'…' if len(text) > 60 else ''}"
-        return f"#{index + 1}"
-
-    def _first_page_of(self, key: str, instance: tuple[int, ...]) -> int | None:
-        for number, page in enumerate(self.pages):
-            if page.kind == navigation.QUESTIONS and page.instance == instance and (
-                    page.key == key or key in self._ancestors(page)):
-                return number
-        return None
-
-    def _ancestors(self, page: navigation.Page) -> set[str]:
-        names = set()
-        question = self.form.question(page.questions[0]) if page.questions else None
-        while question is not None:
-            names.add(question.name)
-            question = question.parent
-        return names
-
-    def _add(self, page: navigation.Page, *_args: Any) -> None:
-        index = self.editor.add_repeat(page.key, page.instance)
-        self._recompute_pages()
-        target = self._first_page_of(page.key, (*page.instance, index))
-        self.show_page(target if target is not None else self.index)
-
-    def _open_instance(self, page: navigation.Page, index: int, *_args: Any) -> None:
-        target = self._first_page_of(page.key, (*page.instance, index))
-        if target is not None:
-            self.show_page(target)
-
-    def _move(self, page: navigation.Page, index: int, new_index: int) -> None:
-        move_repeat(self.editor, page.key, index, new_index, page.instance)
-        self._recompute_pages()
-        self.show_page(self.index)
-
-    def _move_up(self, page: navigation.Page, index: int, *_args: Any) -> None:
-        self._move(page, index, index - 1)
-
-    def _move_down(self, page: navigation.Page, index: int, *_args: Any) -> None:
-        self._move(page, index, index + 1)
-
-    def _remove(self, page: navigation.Page, index: int, *_args: Any) -> None:
-        def remove() -> None:
-            self.editor.remove_repeat(page.key, index, page.instance)
-            self._recompute_pages()
-            self.show_page(self.index)
-
-        self.confirm_popup = confirm(tr("form.repeat.remove_confirm", self.lang,
-                                        number=index + 1),
-                                     tr("form.repeat.remove", self.lang), remove)
-
-    # --------------------------------------------------------------- summary
-
-    def _issues(self) -> list[Any]:
-        return list(self.form.validate(self.editor.answers()))
-
-    def _build_summary(self, body: BoxLayout) -> None:
-        body.add_widget(TitleLabel(text=tr("form.summary.title", self.lang)))
-        if self.read_only:
-            body.add_widget(BodyLabel(text=self.banner or ""))
-            return
-        issues = self._issues()
-        if not issues:
-            body.add_widget(BodyLabel(text=tr("form.summary.ready", self.lang)))
-        else:
-            body.add_widget(ErrorLabel(text=tr("form.summary.blocked", self.lang,
-                                               count=len(issues))))
-            for issue in issues[:40]:
-                name, instance = issue_location(issue.path)
-                label = (self.form.question(name).label(self.form_lang,
-                                                        self.form.default_language)
-                         if self.form.has_question(name) else name)
-                if instance:
-                    label += " " + " ".join(f"#{i + 1}" for i in instance)
-                target = self._page_of_question(name, instance)
-                if target is not None and len(self.pages[target].questions) > 1:
-                    label = f"{self._page_name(self.pages[target])} › {label}"
-                button = TouchButton(text=f"{label}: {issue_message(issue, self.lang)}",
-                                     halign="left", shorten=False)
-                button.bind(texture_size=lambda b, size: setattr(
-                    b, "height", max(dp(56), size[1] + dp(16))))
-                button.issue_path = issue.path
-                if target is not None:
-                    button.bind(on_release=partial(self.jump, target))
-                body.add_widget(button)
-        finalize = PrimaryButton(text=tr("form.finalize", self.lang))
-        finalize.bind(on_release=lambda *_: self.finalize())
-        self.ids["finalize_button"] = finalize
-        body.add_widget(finalize)
-        body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
-
-    def _page_of_question(self, name: str, instance: tuple[int, ...]) -> int | None:
-        for number, page in enumerate(self.pages):
-            if name in page.questions and page.instance == instance:
-                return number
-        return None
-
-    def finalize(self) -> None:
-        """Finalize if the form validates; otherwise list what blocks it."""
-        self.finalize_tried = True
-        try:
-            issues = self.editor.finalize()
-        except Exception:
-            log.exception("finalize failed")
-            self.app.notify(tr("error.unexpected", self.lang))
-            return
-        if issues:
-            self.show_page(len(self.pages))
-            return
-        self.app.notify(tr("form.finalized", self.lang))
-        self.app.show("home")
-
-    # ----------------------------------------------------------------- photos
-
-    def pick_photo(self, widget: QuestionWidget) -> None:
-        """Camera on a tablet; a file chooser on a desktop."""
-        if self.device.has_camera:
-            target = self.app.controller.data_folder / "camera.jpg"
-            self.device.take_photo(target, lambda path: self.app.on_main_thread(
-                self._photo_taken, widget, path))
-            return
-        content = BoxLayout(orientation="vertical", spacing=dp(8))
-        chooser = FileChooserListView(path=str(Path.home()),
-                                      filters=["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.PNG"])
-        content.add_widget(chooser)
-        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
-        cancel = TouchButton(text=tr("common.cancel", self.lang))
-        choose = PrimaryButton(text=tr("form.image.use", self.lang))
-        row.add_widget(cancel)
-        row.add_widget(choose)
-        content.add_widget(row)
-        popup = Popup(title=tr("form.image.choose", self.lang), content=content,
-                      size_hint=(0.9, 0.9))
-        cancel.bind(on_release=lambda *_: popup.dismiss())
-
-        def use(*_args: Any) -> None:
-            popup.dismiss()
-            if chooser.selection:
-                self._photo_taken(widget, Path(chooser.selection[0]))
-
-        choose.bind(on_release=use)
-        self.photo_popup = (popup, chooser, choose)
-        popup.open()
-
-    def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
-        if path is None:
-            return
-        try:
-            self.editor.attach_photo(widget.name, path, widget.instance)
-        except OSError:
-            self.app.notify(tr("form.image.failed", self.lang))
-            return
-        self.touched.add((widget.name, widget.instance))
-        self._refresh_widgets()
 
 
 def _plain(value: Any) -> str:

@@ -35,6 +35,8 @@ class HomeScreen(Screen):
     progress = NumericProperty(0)
     sync_message = StringProperty("")
     sync_ok = BooleanProperty(True)
+    #: the tablet's clock is off (learned at the last sync): what to do, in words
+    clock_warning = StringProperty("")
 
     def prepare(self) -> None:
         """Refresh everything shown from the store."""
@@ -45,6 +47,7 @@ class HomeScreen(Screen):
         self.region = controller.current_region()
         self.counts = controller.counts()
         self.last_sync = short_time(controller.last_sync())
+        self.clock_warning = controller.clock_warning(app.lang)
         self._build_regions()
         self._build_forms()
 

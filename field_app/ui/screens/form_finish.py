@@ -1,0 +1,152 @@
+"""The form screen's summary page (what blocks finalizing), finalizing, and photos.
+
+A mixin of :class:`field_app.ui.screens.form.FormScreen` (split from it along this seam).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.filechooser import FileChooserListView
+from kivy.uix.popup import Popup
+
+from field_app.storage import is_storage_full
+from field_app.ui.navigation import issue_location
+from field_app.ui.question_widgets import QuestionWidget
+from field_app.ui.texts import issue_message, tr
+from field_app.ui.widgets import (
+    BodyLabel,
+    ErrorLabel,
+    HintLabel,
+    PrimaryButton,
+    TitleLabel,
+    TouchButton,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["FinishMixin"]
+
+
+class FinishMixin:
+    """Summary page, finalize and photos of :class:`~field_app.ui.screens.form.FormScreen`."""
+
+    form: Any
+    session: Any
+    editor: Any
+
+    def _issues(self) -> list[Any]:
+        return list(self.form.validate(self.editor.answers()))
+
+    def _build_summary(self, body: BoxLayout) -> None:
+        body.add_widget(TitleLabel(text=tr("form.summary.title", self.lang)))
+        if self.read_only:
+            body.add_widget(BodyLabel(text=self.banner or ""))
+            return
+        issues = self._issues()
+        if not issues:
+            body.add_widget(BodyLabel(text=tr("form.summary.ready", self.lang)))
+        else:
+            body.add_widget(
+                ErrorLabel(text=tr("form.summary.blocked", self.lang, count=len(issues)))
+            )
+            for issue in issues[:40]:
+                name, instance = issue_location(issue.path)
+                label = (
+                    self.form.question(name).label(self.form_lang, self.form.default_language)
+                    if self.form.has_question(name)
+                    else name
+                )
+                if instance:
+                    label += " " + " ".join(f"#{i + 1}" for i in instance)
+                target = self._page_of_question(name, instance)
+                if target is not None and len(self.pages[target].questions) > 1:
+                    label = f"{self._page_name(self.pages[target])} › {label}"
+                button = TouchButton(
+                    text=f"{label}: {issue_message(issue, self.lang)}", halign="left", shorten=False
+                )
+                button.bind(
+                    texture_size=lambda b, size: setattr(b, "height", max(dp(56), size[1] + dp(16)))
+                )
+                button.issue_path = issue.path
+                if target is not None:
+                    button.bind(on_release=partial(self.jump, target))
+                body.add_widget(button)
+        finalize = PrimaryButton(text=tr("form.finalize", self.lang))
+        finalize.bind(on_release=lambda *_: self.finalize())
+        self.ids["finalize_button"] = finalize
+        body.add_widget(finalize)
+        body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
+
+    def _page_of_question(self, name: str, instance: tuple[int, ...]) -> int | None:
+        for number, page in enumerate(self.pages):
+            if name in page.questions and page.instance == instance:
+                return number
+        return None
+
+    def finalize(self) -> None:
+        """Finalize if the form validates; otherwise list what blocks it."""
+        self.finalize_tried = True
+        try:
+            issues = self.editor.finalize()
+        except Exception as exc:
+            log.exception("finalize failed")
+            full = is_storage_full(exc)
+            self.app.notify(tr("error.storage_full" if full else "error.unexpected", self.lang))
+            return
+        if issues:
+            self.show_page(len(self.pages))
+            return
+        self.app.notify(tr("form.finalized", self.lang))
+        self.app.show("home")
+
+    # ----------------------------------------------------------------- photos
+
+    def pick_photo(self, widget: QuestionWidget) -> None:
+        """Camera on a tablet; a file chooser on a desktop."""
+        if self.device.has_camera:
+            target = self.app.controller.data_folder / "camera.jpg"
+            self.device.take_photo(
+                target, lambda path: self.app.on_main_thread(self._photo_taken, widget, path)
+            )
+            return
+        content = BoxLayout(orientation="vertical", spacing=dp(8))
+        chooser = FileChooserListView(
+            path=str(Path.home()), filters=["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.PNG"]
+        )
+        content.add_widget(chooser)
+        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+        cancel = TouchButton(text=tr("common.cancel", self.lang))
+        choose = PrimaryButton(text=tr("form.image.use", self.lang))
+        row.add_widget(cancel)
+        row.add_widget(choose)
+        content.add_widget(row)
+        popup = Popup(
+            title=tr("form.image.choose", self.lang), content=content, size_hint=(0.9, 0.9)
+        )
+        cancel.bind(on_release=lambda *_: popup.dismiss())
+
+        def use(*_args: Any) -> None:
+            popup.dismiss()
+            if chooser.selection:
+                self._photo_taken(widget, Path(chooser.selection[0]))
+
+        choose.bind(on_release=use)
+        self.photo_popup = (popup, chooser, choose)
+        popup.open()
+
+    def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            self.editor.attach_photo(widget.name, path, widget.instance)
+        except OSError:
+            self.app.notify(tr("form.image.failed", self.lang))
+            return
+        self.touched.add((widget.name, widget.instance))
+        self._refresh_widgets()
