@@ -37,16 +37,23 @@ class SyncError(Exception):
     upload quota too large), ``unexpected``.
     """
 
-    def __init__(self, reason: str, detail: str = "", **params: Any) -> None:
+    def __init__(
+        self, reason: str, detail: str = "", *, said: dict[str, str] | None = None, **params: Any
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
         self.params = params
+        self.said = said or {}  # the server's own words, per language, added to the message
 
     @property
     def message(self) -> dict[str, str]:
         """The message for people: ``{"id": ..., "en": ...}``."""
-        return bilingual(f"sync.error.{self.reason}", **self.params)
+        text = bilingual(f"sync.error.{self.reason}", **self.params)
+        for lang, words in self.said.items():
+            if words and lang in text:
+                text[lang] = f"{text[lang]} {words}"
+        return text
 
 
 def backoff_delay(
@@ -222,7 +229,7 @@ class ApiClient:
         if status in (413, 415):  # a photo refused (type, size, quota): say what the server said
             said = _server_message(response)
             return SyncError("upload_refused" if status == 415 else "too_large", detail,
-                             server_id=said.get("id", ""), server_en=said.get("en", ""))
+                             said=said)
         return SyncError("unexpected", detail)
 
     # ------------------------------------------------------------------ endpoints

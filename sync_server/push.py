@@ -56,6 +56,7 @@ from .payload import (
     canonical_answers_json,
     parse_revision,
 )
+from .region_rules import region_mismatch
 from .schema import attachments, entries, entry_attachments, revisions
 from .users import User
 
@@ -336,6 +337,10 @@ def push(
                 results[i] = _rejected(
                     item, "unknown_form", form_id=rev.form_id, version=rev.form_version
                 )
+                continue
+            mismatch = region_mismatch(form, rev.region, rev.answers)
+            if mismatch is not None:  # filed under one region, answered for another
+                results[i] = _rejected(item, "region_mismatch", **mismatch)
                 continue
             checked.append((i, rev, form))
         # A revision the server already holds was validated when it was stored: resends after

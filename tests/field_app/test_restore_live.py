@@ -55,7 +55,7 @@ class Device:
             answers = valid_answers(n)
             if photo:
                 source = self.folder / f"foto_{n}.jpg"
-                source.write_bytes(os.urandom(2_000 + n))
+                source.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2_000 + n))  # a JPEG signature
                 answers["foto"] = import_photo(self.folder / "attachments", source)
             entry_id = self.store.create_draft(form.form_id, form.version, "16.71", answers)
             assert self.store.finalize_entry(entry_id, form) == []

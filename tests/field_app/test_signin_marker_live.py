@@ -60,9 +60,11 @@ def test_a_refused_photo_is_reported_in_the_servers_words(
         api.put_attachment(hashlib.sha256(page).hexdigest(), page, "image/jpeg")
     error = refused.value
     assert error.reason == "upload_refused"
-    assert error.message["id"].startswith("Server menolak sebuah foto: ")
-    assert len(error.message["id"]) > len("Server menolak sebuah foto:  ") + 10  # server's words
-    assert error.message["en"].startswith("The server refused a photo: ")
+    intro = "Server menolak sebuah foto; foto lain dan entri lain tetap aman di tablet. Kata server:"
+    assert error.message["id"].startswith(intro)
+    assert len(error.message["id"]) > len(intro) + 10  # the server's own words follow
+    assert error.message["en"].startswith("The server refused a photo;")
+    assert len(error.message["en"]) > len("The server refused a photo; ... The server said:") + 10
     assert "unexpected" not in error.message["en"]
 
 

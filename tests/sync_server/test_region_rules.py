@@ -42,3 +42,28 @@ def test_a_form_without_a_region_question_keeps_the_region_sent() -> None:
     assert region_mismatch(form, "16.71", {"kabkota": "16.05"}) is None
     assert with_region(form, {"opd": "x"}, "16.05") == {"opd": "x"}
     assert region_mismatch(form, "16.71", "not a dict") is None  # type: ignore[arg-type]
+
+
+def test_the_server_refuses_a_revision_whose_region_and_answers_disagree(server) -> None:
+    """An officer of both regions files a Musi Rawas observation under Palembang: refused,
+    nothing stored; the same answers under their own region are stored."""
+    from sync_server.users import create_user
+
+    from .helpers import Client, make_revision, observation_answers
+
+    with server.app.app_context():
+        from sync_server.db import write_tx
+        from sync_server.state import state
+
+        with write_tx(state().engine) as conn:
+            create_user(conn, "petugas_dua", "rahasia-123", "officer", ["16.71", "16.05"])
+    officer = Client(server.url, "petugas_dua")
+    answers = observation_answers("16.05")
+    wrong = make_revision(answers, region="16.71", officer="petugas_dua")
+    [result] = officer.push(wrong)
+    assert result["status"] == "rejected" and result["error"] == "region_mismatch", result
+    assert "16.05" in result["message_id"] and "16.71" in result["message_id"]
+    changes, _ = officer.pull_all()
+    assert not [c for c in changes if c["kind"] == "entry"]
+    right = make_revision(answers, region="16.05", officer="petugas_dua")
+    assert officer.push(right)[0]["status"] == "stored"
