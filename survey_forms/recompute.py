@@ -18,6 +18,7 @@ never store a score the form would not give.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -129,7 +130,7 @@ def _plan(form: Form) -> tuple[frozenset[str], list[Node], bool]:
 
 
 def validate_and_recalculate(
-    form: Form, answers: Any
+    form: Form, answers: Any, now: datetime | None = None
 ) -> tuple[list[ValidationIssue], dict[str, Any] | None]:
     """Validate ``answers`` (as :meth:`Form.validate`) and, when they are valid, give them
     with every reproducible calculation evaluated again (as :func:`recompute_calculations`).
@@ -138,9 +139,10 @@ def validate_and_recalculate(
     needs; only the calculations it skips (those that only feed notes, such as displayed
     scores) are evaluated on top of it. Returns ``(issues, None)`` for invalid answers;
     for valid ones ``([], answers)`` itself when every calculated value sent is the engine's
-    (the usual case: tablets run the same engine), else ``([], a new dict)``.
+    (the usual case: tablets run the same engine), else ``([], a new dict)``. ``now``: the
+    moment ``now()`` and ``today()`` stand for (the entry's finalization; default: the clock).
     """
-    issues, session = validate_with_session(form, answers)
+    issues, session = validate_with_session(form, answers, now)
     if issues or session is None:
         return issues, None
     names, skipped, top_level = _plan(form)

@@ -10,6 +10,7 @@ not match their ``repeat_count``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from survey_forms.instance_keys import KEY, key_problems
@@ -70,7 +71,7 @@ def validate_answers(form: Form, answers: Any) -> list[ValidationIssue]:
 
 
 def validate_with_session(
-    form: Form, answers: Any
+    form: Form, answers: Any, now: datetime | None = None
 ) -> tuple[list[ValidationIssue], FormSession | None]:
     """:func:`validate_answers`, also giving the validation session it ran (``None`` when
     ``answers`` is not an object). The session was built with ``validation_only``: it holds
@@ -82,7 +83,8 @@ def validate_with_session(
     _check_shape(form, answers, (), "", issues, [MAX_INSTANCES])
     from survey_forms.session import FormSession
 
-    session = FormSession(form, answers, None, validation_only=True)
+    meta = {"now": now} if now is not None else None  # now()/today() as of that moment
+    session = FormSession(form, answers, meta, validation_only=True)
     issues.extend(session.errors(limit=None))
     _check_relevance_and_counts(form, session, answers, issues)
     return bounded(issues), session

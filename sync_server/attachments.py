@@ -96,7 +96,9 @@ def store(
                 pass
             return False
         check_upload(conn, user.username, content_length or 0, limits)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():  # the first photo of this <sha[:2]>/ folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(target.parent.parent)  # the new folder's entry must survive a power cut
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     tmp = Path(tmp_name)
     try:

@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -350,7 +351,8 @@ def push(
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
                 try:
-                    issues, computed = validate_and_recalculate(form, rev.answers)
+                    moment = finalized_moment(rev.meta)
+                    issues, computed = validate_and_recalculate(form, rev.answers, moment)
                 except Exception:  # a validator bug must not sink the rest of the batch
                     log.exception("validation crashed on %s %s", rev.entry_id, rev.rev)
                     results[i] = _rejected(
@@ -372,6 +374,33 @@ def push(
         _store_accepted(engine, user, accepted, results, forms)
         _add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
+
+
+#: How far a tablet's finalization time may run ahead of the server's clock and still be
+#: believed (a tablet clock a little fast, or in another zone, must not refuse valid entries).
+FUTURE_SKEW = timedelta(hours=24)
+
+
+def finalized_moment(meta: Any, server_now: datetime | None = None) -> datetime | None:
+    """The moment ``now()`` and ``today()`` stand for when the server checks a revision: the
+    tablet's ``finalized_at`` (with its offset), as the officer's constraints were checked
+    then; ``None`` (the server's clock) when it is missing, unreadable, without a zone, or
+    more than :data:`FUTURE_SKEW` ahead of the server. So an entry finalized at 23:50 WIB and
+    pushed after midnight still meets ``. = today()``.
+    """
+    text = meta.get("finalized_at") if isinstance(meta, dict) else None
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    now = server_now or datetime.now(UTC)
+    if moment - now > FUTURE_SKEW:
+        return None
+    return moment
 
 
 def _invalid(rev: Revision, issues: list[Any]) -> dict[str, Any]:
