@@ -5,20 +5,53 @@ itself (``attachment_uploads``; the tablet uploads photos before it pushes the e
 entry the account may read refers to it (``entry_attachments``): officers their own entries,
 supervisors the entries of their regions, admins every file. Everything else is answered as if
 the file did not exist, so that an account cannot learn which photos others took.
+
+A reference counts only when it is *proven*: the file was uploaded by an author of one of the
+entry's revisions (:func:`proven_reference`). Naming a hash in a push costs nothing, so without
+the proof anybody who learned a photo's hash (an export, a file name) could open it by pushing
+an entry of their own that names it; such a reference is reported back as missing instead, and
+the pusher must upload the bytes (which proves they have them) like any other photo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 
-from .schema import attachment_uploads, attachments, entries, entry_attachments
+from .schema import attachment_uploads, attachments, entries, entry_attachments, revisions
 from .users import User
 
-__all__ = ["visible_hashes"]
+__all__ = ["proven_hashes", "proven_reference", "visible_hashes"]
 
 _CHUNK = 500
+
+
+def proven_reference() -> Any:
+    """SQL condition on ``entry_attachments``: an author of one of the entry's revisions
+    uploaded the file (the reference is backed by the bytes, not only by the hash)."""
+    return exists(
+        select(1)
+        .select_from(
+            attachment_uploads.join(revisions, revisions.c.author == attachment_uploads.c.username)
+        )
+        .where(
+            attachment_uploads.c.sha256 == entry_attachments.c.sha256,
+            revisions.c.entry_id == entry_attachments.c.entry_id,
+        )
+    )
+
+
+def proven_hashes(conn: Connection, entry_id: str) -> set[str]:
+    """The files ``entry_id`` refers to with a proven reference."""
+    return set(
+        conn.execute(
+            select(entry_attachments.c.sha256).where(
+                entry_attachments.c.entry_id == entry_id, proven_reference()
+            )
+        ).scalars()
+    )
 
 
 def visible_hashes(conn: Connection, user: User, hashes: Iterable[str]) -> set[str]:
@@ -57,7 +90,7 @@ def visible_hashes(conn: Connection, user: User, hashes: Iterable[str]) -> set[s
             conn.execute(
                 select(entry_attachments.c.sha256)
                 .join(entries, entries.c.entry_id == entry_attachments.c.entry_id)
-                .where(entry_attachments.c.sha256.in_(rest), scope)
+                .where(entry_attachments.c.sha256.in_(rest), scope, proven_reference())
                 .distinct()
             ).scalars()
         )

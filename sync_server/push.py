@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey_forms.recompute import (
@@ -29,6 +29,7 @@ from survey_forms.recompute import (
     validate_and_recalculate,
 )
 
+from .attachment_access import proven_reference
 from .clock import now_iso
 from .db import read_tx, write_tx
 from .entry_rows import (
@@ -597,7 +598,8 @@ def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str,
                 attachments, attachments.c.sha256 == entry_attachments.c.sha256
             )
         )
-        .where(attachments.c.sha256.is_(None))
+        # not on the server, or named without its bytes ever coming from the entry's authors
+        .where(or_(attachments.c.sha256.is_(None), ~proven_reference()))
         .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
     )
     out: dict[str, list[str]] = {}

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from .. import attachments as files
 from .. import audit
 from .. import entries as entries_mod
+from ..attachment_access import proven_hashes
 from ..attachment_serving import send_attachment
 from ..db import read_tx
 from ..entry_filters import EntryFilter, FilterError, apply_user_scope, from_args, to_args
@@ -276,8 +277,9 @@ def entry_file(entry_id: str, sha256: str) -> Response:
     download); only for users who can read the entry."""
     with read_tx(engine()) as conn:
         entry = entries_mod.get_entry(conn, current_web_user(), entry_id)
+        proven = proven_hashes(conn, entry_id)  # named with its bytes, not only its hash
     refs = {ref["sha256"]: ref for ref in entry["attachments"]}
-    if sha256 not in refs or not files.SHA256_RE.match(sha256):
+    if sha256 not in refs or sha256 not in proven or not files.SHA256_RE.match(sha256):
         abort(404)
     path = files.file_path(Path(state().config["ATTACHMENTS_DIR"]), sha256)
     if not path.exists():

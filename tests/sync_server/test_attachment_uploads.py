@@ -130,6 +130,15 @@ def test_a_page_stored_before_the_check_is_only_ever_a_download(server: LiveServ
                 uploaded_by="petugas_plg",
             )
         )
+        # migration 0008 records the uploader of every file an older server held
+        conn.execute(
+            attachment_uploads.insert().values(
+                sha256=digest,
+                username="petugas_plg",
+                size=len(HTML),
+                uploaded_at="2024-01-01T00:00:00.000000Z",
+            )
+        )
     web = web_session(server.url, "spv_plg")
     resp = web.get(f"{server.url}/entries/{rev['entry_id']}/files/{digest}", timeout=10)
     assert resp.status_code == 200
