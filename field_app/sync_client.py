@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from field_app.attachments import attachment_path, read_verified
+from field_app.entries import attachments_of
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
@@ -291,6 +292,24 @@ class SyncClient:
                 self._upload(api, [sha for sha in late if sha in media], media, report)
             done += len(batch)
             report("push", done, total)
+        self._resend_lost_photos(api, report)
+
+    def _resend_lost_photos(
+        self, api: ApiClient, report: Callable[[str, int, int | None], None]
+    ) -> None:
+        """Upload the photos of already sent entries that the server reports missing (its copy
+        was lost or damaged) and that this tablet still holds; the others are left alone."""
+        media: dict[str, dict[str, Any]] = {}
+        for item in api.entries_missing_attachments():
+            entry_id = item.get("entry_id")
+            if not isinstance(entry_id, str) or not self.store.has_entry(entry_id):
+                continue
+            wanted = set(item.get("missing") or [])
+            for ref in attachments_of(self.store.get_entry(entry_id).get("answers")):
+                if ref["sha256"] in wanted and self._have_file(ref["sha256"]):
+                    media.setdefault(ref["sha256"], ref)
+        if media:
+            self._upload(api, sorted(media), media, report)
 
     def _have_file(self, sha256: str) -> bool:
         # existence only: the bytes are checked against the hash when uploaded
