@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Response, g, jsonify, request
 
 from .. import attachments as store_mod
+from ..api_limits import MAX_HASHES
 from ..attachment_integrity import forget_lost
 from ..attachment_serving import send_attachment
 from ..auth import require_auth
@@ -78,7 +79,7 @@ def attachments_missing() -> Response:
     body = read_json_object()
     require_fields(body, {"sha256": list}, optional={})
     hashes = body["sha256"]
-    if len(hashes) > 5000 or not all(isinstance(h, str) for h in hashes):
+    if len(hashes) > MAX_HASHES or not all(isinstance(h, str) for h in hashes):
         raise ApiError(400, "bad_request", detail="'sha256' must be a list of hashes")
     for sha in hashes:
         store_mod.check_sha(sha)
