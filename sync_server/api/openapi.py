@@ -11,20 +11,22 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api_limits import MAX_COMMENT, MAX_DEVICE_ID, MAX_HASHES, MAX_PASSWORD, MAX_USERNAME
-from ..config import DEFAULTS
-from ..state import state
+from survey_forms.instance_keys import KEY, KEY_RE
+
 from . import bp
-from .openapi_schemas import STRING, obj, ref, schemas
 
 __all__ = ["document"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERR = _json(ref("Error"), "Error")
+ERR = _json(_ref("Error"), "Error")
 ERRORS = {"400": ERR, "401": ERR, "403": ERR, "404": ERR}
 #: The cursor of ``GET /sync/pull`` (sync_server.feed.decode_cursor): empty, or "c" and digits.
 CURSOR_PATTERN = "^(c[0-9]{1,19})?$"
@@ -36,6 +38,7 @@ SHA_PARAM = {
     "schema": {"type": "string", "pattern": SHA_PATTERN},
 }
 ENTRY_PARAM = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}}
+STRING = {"type": "string"}
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -46,10 +49,20 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    return out
+
+
 def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The OpenAPI document (a plain dict), with the limits of ``config`` (the defaults of
     :mod:`sync_server.config` when None)."""
     from .. import __version__
+    from ..api_limits import MAX_COMMENT, MAX_DEVICE_ID, MAX_HASHES, MAX_PASSWORD, MAX_USERNAME
+    from ..config import DEFAULTS
+    from .openapi_limits import add_body_limits, add_head
 
     cfg = {**DEFAULTS, **(config or {})}
     comment = {"type": "string", "maxLength": MAX_COMMENT}
@@ -67,7 +80,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/health": {
                 "get": _op(
                     "Liveness",
-                    {"200": _json(obj({"status": STRING, "version": STRING}))},
+                    {"200": _json(_obj({"status": STRING, "version": STRING}))},
                     security=[],
                 )
             },
@@ -79,10 +92,10 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "Sign in from a device; gives a bearer token and a known-device marker "
                     "(send it back as device_marker at the next sign-in: failures elsewhere do "
                     "not slow that device down). Throttled: 429 rate_limited with Retry-After",
-                    {"201": _json(ref("Session")), "429": ERR},
+                    {"201": _json(_ref("Session")), "429": ERR},
                     security=[],
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
                                 "username": {
                                     "type": "string",
@@ -109,7 +122,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 "get": _op(
                     "Published forms and versions (ETag / If-None-Match)",
                     {
-                        "200": _json(obj({"forms": {"type": "array", "items": ref("FormInfo")}})),
+                        "200": _json(_obj({"forms": {"type": "array", "items": _ref("FormInfo")}})),
                         "304": {"description": "Not modified"},
                     },
                 )
@@ -127,13 +140,17 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/sync/push": {
                 "post": _op(
                     "Push a batch of entry revisions; one result each, in order",
-                    {"200": _json(obj({"results": {"type": "array", "items": ref("PushResult")}}))},
+                    {
+                        "200": _json(
+                            _obj({"results": {"type": "array", "items": _ref("PushResult")}})
+                        )
+                    },
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
                                 "revisions": {
                                     "type": "array",
-                                    "items": ref("Revision"),
+                                    "items": _ref("Revision"),
                                     "maxItems": cfg["MAX_BATCH"],
                                 }
                             },
@@ -145,7 +162,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/sync/pull": {
                 "get": _op(
                     "Changes for this user after a cursor, in order",
-                    {"200": _json(ref("PullPage"))},
+                    {"200": _json(_ref("PullPage"))},
                     description=(
                         "A page holds at most `limit` changes and stops before the change that "
                         "would take it past PULL_PAGE_BYTES (4 MiB by default) of changes; it "
@@ -174,14 +191,14 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/attachments/missing": {
                 "post": _op(
                     "Which of these files the caller should upload",
-                    {"200": _json(obj({"missing": {"type": "array", "items": STRING}}))},
+                    {"200": _json(_obj({"missing": {"type": "array", "items": STRING}}))},
                     description=(
                         "A file the caller may not see (not uploaded by the caller and used by "
                         "no entry the caller may read) is listed as missing, exactly like a "
                         "file the server does not hold."
                     ),
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
                                 "sha256": {
                                     "type": "array",
@@ -221,10 +238,10 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "Upload a JPEG, PNG or WebP photo; its SHA-256 must match (a repeat by the "
                     "same account is a no-op: 200)",
                     {
-                        "201": _json(obj({"sha256": STRING, "stored": {"type": "boolean"}})),
-                        "200": _json(obj({"sha256": STRING, "stored": {"type": "boolean"}})),
-                        "415": _json(ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
-                        "429": _json(ref("Error"), "Hourly upload rate passed (Retry-After)"),
+                        "201": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
+                        "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
+                        "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
                     },
                     description=(
                         "The type is read from the file's first bytes. 413 "
@@ -249,11 +266,11 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "Entries that still miss attachment files",
                     {
                         "200": _json(
-                            obj(
+                            _obj(
                                 {
                                     "entries": {
                                         "type": "array",
-                                        "items": obj(
+                                        "items": _obj(
                                             {
                                                 "entry_id": STRING,
                                                 "missing": {"type": "array", "items": STRING},
@@ -270,7 +287,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 "parameters": [ENTRY_PARAM],
                 "get": _op(
                     "An entry: head, review state, conflicts, history",
-                    {"200": _json(ref("Entry"))},
+                    {"200": _json(_ref("Entry"))},
                 ),
                 "delete": _op("Soft-delete (admins)", {"200": _json({"type": "object"})}),
             },
@@ -280,7 +297,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "Set the review status with a comment (supervisors, admins)",
                     {"200": _json({"type": "object"}), "409": ERR},
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
                                 "status": {
                                     "type": "string",
@@ -304,10 +321,10 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "A supervisor edit: new revision on the head, validated",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
                                 "parent_rev": STRING,
-                                "answers": ref("Answers"),
+                                "answers": _ref("Answers"),
                                 "comment": comment,
                             },
                             ["parent_rev", "answers"],
@@ -321,9 +338,9 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     "Resolve a conflict with the supervisor's answers",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
-                        obj(
+                        _obj(
                             {
-                                "answers": ref("Answers"),
+                                "answers": _ref("Answers"),
                                 "comment": comment,
                                 "parent_rev": STRING,
                             },
@@ -342,56 +359,165 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 ],
                 "post": _op(
                     "Revoke a user's device tokens (admins)",
-                    {"200": _json(obj({"username": STRING, "revoked": {"type": "integer"}}))},
+                    {"200": _json(_obj({"username": STRING, "revoked": {"type": "integer"}}))},
                 ),
             },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": schemas(cfg),
+            "schemas": _schemas(cfg),
         },
     }
-    _add_body_limits(doc["paths"], cfg["MAX_CONTENT_LENGTH"])
-    _add_head(doc["paths"])
+    add_body_limits(doc["paths"], cfg["MAX_CONTENT_LENGTH"])
+    add_head(doc["paths"])
     return doc
 
 
-def _add_body_limits(paths: dict[str, Any], max_bytes: int) -> None:
-    """413 (and 415 for JSON bodies) on every operation that takes a body, and its size limit
-    in the body's description."""
-    for item in paths.values():
-        for method, op in item.items():
-            body = op.get("requestBody") if isinstance(op, dict) else None
-            if method == "parameters" or body is None:
-                continue
-            limit = f"At most MAX_CONTENT_LENGTH ({max_bytes} bytes) of body."
-            body["description"] = " ".join(filter(None, [body.get("description"), limit]))
-            op["responses"].setdefault("413", _json(ref("Error"), "Body too large: " + limit))
-            if "application/json" in body["content"]:
-                op["responses"].setdefault(
-                    "415", _json(ref("Error"), "The body is not JSON (Content-Type)")
-                )
-
-
-def _add_head(paths: dict[str, Any]) -> None:
-    """``HEAD`` next to every ``GET`` (Flask answers it): the same status codes, no body."""
-    for item in paths.values():
-        if "get" in item and "head" not in item:
-            get = item["get"]
-            head = {
-                "summary": "Headers only: " + get["summary"],
-                "responses": {
-                    code: {"description": resp["description"]}
-                    for code, resp in get["responses"].items()
-                },
+def _schemas(config: Mapping[str, Any]) -> dict[str, Any]:
+    nullable_string = {"type": "string", "nullable": True}
+    text = {"type": "string", "maxLength": config["MAX_STRING_LENGTH"]}
+    attachment = _obj(
+        {"sha256": STRING, "filename": STRING, "media_type": STRING},
+        ["sha256", "filename", "media_type"],
+    )
+    conflict = {
+        "type": "object",
+        "properties": {"path": STRING, "base": {}, "ours": {}, "theirs": {}},
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "message_id"],
+            "properties": {"error": STRING, "message": STRING, "message_id": STRING, "details": {}},
+        },
+        "Session": _obj(
+            {
+                "token": STRING,
+                "device_marker": STRING,
+                "user": _obj(
+                    {
+                        "username": STRING,
+                        "full_name": STRING,
+                        "role": STRING,
+                        "regions": {"type": "array", "items": STRING},
+                    }
+                ),
             }
-            for key in ("parameters", "security"):
-                if key in get:
-                    head[key] = get[key]
-            item["head"] = head
+        ),
+        "FormInfo": _obj(
+            {
+                "form_id": STRING,
+                "version": STRING,
+                "title": STRING,
+                "published_at": STRING,
+                "sha256": STRING,
+            }
+        ),
+        "Attachment": attachment,
+        "Answers": {
+            "type": "object",
+            "description": (
+                "An entry's answers, keyed by question name (docs/architecture.md, 'Entry "
+                "data'). A repeat is an array of RepeatInstance objects; nested repeats nest "
+                "the same way. Every text is at most MAX_STRING_LENGTH "
+                f"({config['MAX_STRING_LENGTH']}) characters, and the answers of one revision "
+                f"at most MAX_ANSWERS_BYTES ({config['MAX_ANSWERS_BYTES']} bytes) as JSON."
+            ),
+            "additionalProperties": {
+                "anyOf": [
+                    text,
+                    {"type": "number"},
+                    {"type": "array", "items": text},
+                    {"type": "array", "items": _ref("RepeatInstance")},
+                    {"type": "object"},
+                ]
+            },
+        },
+        "RepeatInstance": {
+            "type": "object",
+            "description": (
+                "One instance of a repeat: the answers of the questions inside it, plus its "
+                f"identity {KEY!r}, unique within its list. An instance without {KEY!r} (stored "
+                "before keys existed) has the implied key '#<its 0-based index>'. Merges match "
+                "instances by key; the export never shows it."
+            ),
+            "properties": {
+                KEY: {"type": "string", "pattern": f"^{KEY_RE.pattern}$", "example": "#0"},
+            },
+            "additionalProperties": True,
+        },
+        "Conflict": conflict,
+        "Revision": _obj(
+            {
+                "entry_id": {"type": "string", "format": "uuid"},
+                "rev": STRING,
+                "parent_rev": nullable_string,
+                "form_id": STRING,
+                "form_version": STRING,
+                "region": STRING,
+                "answers": _ref("Answers"),
+                "meta": _obj(
+                    {
+                        "officer": STRING,
+                        "device_id": STRING,
+                        "started_at": STRING,
+                        "finalized_at": STRING,
+                        "app_version": STRING,
+                    }
+                ),
+                "attachments": {"type": "array", "items": attachment},
+            },
+            ["entry_id", "rev", "form_id", "form_version", "region", "answers"],
+        ),
+        "PushResult": {
+            "type": "object",
+            "required": ["entry_id", "rev", "status"],
+            "properties": {
+                "entry_id": nullable_string,
+                "rev": nullable_string,
+                "status": {
+                    "type": "string",
+                    "enum": ["stored", "duplicate", "merged", "conflict", "rejected"],
+                },
+                "head_rev": STRING,
+                "conflicts": {"type": "array", "items": conflict},
+                "error": {
+                    "type": "string",
+                    "enum": [
+                        "invalid",
+                        "unknown_form",
+                        "region_forbidden",
+                        "malformed",
+                        "unknown_parent",
+                        "not_owner",
+                        "entry_deleted",
+                    ],
+                },
+                "message": STRING,
+                "message_id": STRING,
+                "issues": {"type": "array", "items": {"type": "object"}},
+                "missing_attachments": {"type": "array", "items": STRING},
+            },
+        },
+        "PullPage": {
+            "type": "object",
+            "required": ["changes", "next", "more"],
+            "properties": {
+                "changes": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["kind", "seq"]},
+                },
+                "next": STRING,
+                "more": {"type": "boolean"},
+            },
+        },
+        "Entry": {"type": "object"},
+    }
 
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI document (no authentication), with this server's limits."""
+    from ..state import state
+
     return jsonify(document(state().config))
