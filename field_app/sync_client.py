@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from field_app.attachments import attachment_path, read_verified
-from field_app.entries import attachments_of
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
@@ -299,6 +298,8 @@ class SyncClient:
     ) -> None:
         """Upload the photos of already sent entries that the server reports missing (its copy
         was lost or damaged) and that this tablet still holds; the others are left alone."""
+        from field_app.entries import attachments_of  # (imported here: keeps the import block)
+
         media: dict[str, dict[str, Any]] = {}
         for item in api.entries_missing_attachments():
             entry_id = item.get("entry_id")
