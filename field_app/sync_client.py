@@ -298,7 +298,7 @@ class SyncClient:
     ) -> None:
         """Upload the photos of already sent entries that the server reports missing (its copy
         was lost or damaged) and that this tablet still holds; the others are left alone."""
-        from field_app.entries import attachments_of  # (imported here: keeps the import block)
+        from field_app.entries import attachments_of
 
         media: dict[str, dict[str, Any]] = {}
         for item in api.entries_missing_attachments():
