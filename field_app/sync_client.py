@@ -262,7 +262,6 @@ class SyncClient:
                 outcome.held_back.append({"entry_id": revision["entry_id"], **lacking[0]})
             else:
                 ready.append(revision)
-        self._resend_lost_photos(api, report)
         total = len(ready)
         report("push", 0, total)
         done = 0
@@ -292,6 +291,7 @@ class SyncClient:
                 self._upload(api, [sha for sha in late if sha in media], media, report)
             done += len(batch)
             report("push", done, total)
+        self._resend_lost_photos(api, report)
 
     def _resend_lost_photos(
         self, api: ApiClient, report: Callable[[str, int, int | None], None]
