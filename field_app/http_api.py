@@ -277,6 +277,12 @@ class ApiClient:
         body = self.request("POST", "/attachments/missing", body={"sha256": hashes}).json()
         return list(body.get("missing", []))
 
+    def entries_missing_attachments(self) -> list[dict[str, Any]]:
+        """The caller's entries whose photos the server lacks (never sent, or lost on the
+        server): ``[{"entry_id", "missing": [sha256, ...]}]``."""
+        body = self.request("GET", "/entries/missing-attachments").json()
+        return list(body.get("entries", []))
+
     def put_attachment(self, sha256: str, data: bytes, media_type: str) -> None:
         """Upload one attachment's bytes (the server checks the hash)."""
         self.request("PUT", f"/attachments/{sha256}", data=data, content_type=media_type,

@@ -392,7 +392,33 @@ class SyncClient:
                 self._upload(api, [sha for sha in late if sha in media], media, report)
             done += len(batch)
             report("push", done, total)
+        self._resend_lost_photos(api, report)
         return held
+
+    def _resend_lost_photos(
+        self, api: ApiClient, report: Callable[[str, int, int | None], None]
+    ) -> None:
+        """Upload the photos of already sent entries that the server reports missing (its copy
+        was lost or damaged) and that this tablet still holds; the others are left alone. A
+        photo the server refuses (type, size, quota) is logged and skipped."""
+        from field_app.entries import attachments_of
+
+        media: dict[str, dict[str, Any]] = {}
+        for item in api.entries_missing_attachments():
+            entry_id = item.get("entry_id")
+            if not isinstance(entry_id, str) or not self.store.has_entry(entry_id):
+                continue
+            wanted = set(item.get("missing") or [])
+            for ref in attachments_of(self.store.get_entry(entry_id).get("answers")):
+                if ref["sha256"] in wanted and self._have_file(ref["sha256"]):
+                    media.setdefault(ref["sha256"], ref)
+        for sha in sorted(media):
+            try:
+                self._upload(api, [sha], media, report)
+            except SyncError as exc:  # best effort: a refused photo must not stop the sync
+                if exc.reason not in ("upload_refused", "too_large", "attachment_missing"):
+                    raise
+                log.warning("lost photo %s not sent again: %s", sha, exc)
 
     def _have_file(self, sha256: str) -> bool:
         # existence only: the bytes are checked against the hash when uploaded

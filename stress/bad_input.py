@@ -10,8 +10,13 @@ token and the checks ``not_a_server_error`` and ``response_schema_conformance``:
    file was uploaded), so that review, edit, resolve, delete, restore and downloads reach the
    core logic with generated bodies.
 
-Left out: ``DELETE /sessions/current`` and ``POST /users/{username}/revoke-tokens``, which would
-revoke the token the run uses. The script reads schemathesis' JSON report and prints the figures.
+3. ``POST /users/{username}/revoke-tokens`` (which the first runs leave out: it could revoke
+   the run's own token), with an admin's second token and the user name pinned to the officer
+   who seeded the data;
+4. ``DELETE /sessions/current`` with a throwaway token of its own (the first case signs it out;
+   the rest must then be clean 401s).
+
+The script reads schemathesis' JSON report and prints the figures.
 
 ``python -m stress.bad_input`` (default 100 cases per operation, all phases: the long form).
 """
@@ -67,6 +72,13 @@ def seed_data(folder: Path, url: str) -> tuple[str, str]:
     return entry_id, sha
 
 
+def sign_in(url: str, device_id: str) -> str:
+    """A fresh bearer token of the stress admin."""
+    return requests.post(f"{url}/api/v1/sessions", timeout=10, json={
+        "username": "admin_stress", "password": PASSWORD, "device_id": device_id},
+    ).json()["token"]
+
+
 def schemathesis(url: str, token: str, cases: int, seed_value: int, phases: str,
                  time_limit: float, report_dir: Path, extra: list[str],
                  config: Path | None = None) -> dict[str, Any]:
@@ -80,8 +92,9 @@ def schemathesis(url: str, token: str, cases: int, seed_value: int, phases: str,
         "--report-dir", str(report_dir), "--no-color", "--continue-on-failure",
         "--suppress-health-check", "all",
     ]
-    for path in EXCLUDED:
-        command += ["--exclude-path", path]
+    if "--include-path" not in extra:
+        for path in EXCLUDED:
+            command += ["--exclude-path", path]
     report_dir.mkdir(parents=True, exist_ok=True)
     # Not --max-time: schemathesis repeats fuzzing until that time is spent. The count bounds
     # the run; the timeout only guards against a hang.
@@ -130,9 +143,7 @@ def run(cases: int, seed_value: int, phases: str, time_limit: float, folder: Pat
     server.start()
     try:
         entry_id, sha = seed_data(folder, server.url)
-        token = requests.post(f"{server.url}/api/v1/sessions", timeout=10, json={
-            "username": "admin_stress", "password": PASSWORD, "device_id": "schemathesis"},
-        ).json()["token"]
+        token = sign_in(server.url, "schemathesis")
         broad = schemathesis(server.url, token, cases, seed_value, phases, time_limit / 2,
                              folder / "report-all", [])
         add_run(report, "all operations", broad)
@@ -142,6 +153,17 @@ def run(cases: int, seed_value: int, phases: str, time_limit: float, folder: Pat
                               folder / "report-seeded",
                               ["--include-path-regex", SEEDED_PATHS], config)
         add_run(report, "existing entry and file", seeded)
+        for label, path, params in (
+            ("revoke tokens", EXCLUDED[1], 'username = "petugas_0"\n'),
+            ("sign out", EXCLUDED[0], ""),
+        ):
+            config = folder / f"schemathesis-{label.replace(' ', '-')}.toml"
+            config.write_text(f"[parameters]\n{params}", "utf-8")
+            own = sign_in(server.url, f"schemathesis-{label.replace(' ', '-')}")
+            data = schemathesis(server.url, own, cases, seed_value, phases, time_limit / 4,
+                                folder / f"report-{label.replace(' ', '-')}",
+                                ["--include-path", path], config)
+            add_run(report, label, data)
         health = requests.get(f"{server.url}/api/v1/health", timeout=10)
         if health.status_code != 200:
             report.problems.append(f"the server is unwell after the run: {health.status_code}")

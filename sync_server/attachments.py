@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from .attachment_access import visible_hashes
+from .attachment_integrity import forget_lost
 from .attachment_types import SNIFF_BYTES, declared_type_allowed, sniff_media_type
 from .clock import now_iso
 from .db import write_tx
@@ -79,7 +80,8 @@ def store(
     content_length: int | None = None,
 ) -> bool:
     """Store an uploaded file for ``user``. True when new for ``user``, False when ``user``
-    already had it (the body is then read and dropped).
+    already had it (the body is then read and dropped, unless the stored file is missing or
+    damaged: then it is written again from this body).
 
     Refuses with :class:`ServiceError`: 400 ``hash_mismatch`` (content does not match the hash),
     415 ``unsupported_attachment_type`` (not JPEG, PNG or WebP, by the bytes or the declared
@@ -90,6 +92,7 @@ def store(
     if not declared_type_allowed(declared_type):
         raise ServiceError(415, "unsupported_attachment_type")
     target = file_path(root, sha256)
+    forget_lost(engine, root, [sha256], deep=True)  # a lost or damaged file is written again
     with engine.connect() as conn:
         if has_attachment(conn, user, sha256) and target.exists():
             while stream.read(CHUNK):  # drain the body; the file is not touched again

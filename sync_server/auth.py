@@ -16,6 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from . import signin
 from . import users as users_mod
+from .api_limits import MAX_DEVICE_ID, MAX_PASSWORD, MAX_USERNAME
 from .db import read_tx, write_tx
 from .errors import ApiError
 from .requests_json import read_json_object, require_fields
@@ -76,9 +77,13 @@ def sign_in() -> tuple[Response, int]:
     )
     username = body["username"].strip().lower()
     device_id = body["device_id"].strip()
-    if not (0 < len(username) <= 64) or not (0 < len(device_id) <= 200):
-        raise ApiError(400, "bad_request", detail="username and device_id: 1-64 / 1-200 chars")
-    if len(body["password"]) > 1024:
+    if not (0 < len(username) <= MAX_USERNAME) or not (0 < len(device_id) <= MAX_DEVICE_ID):
+        raise ApiError(
+            400,
+            "bad_request",
+            detail=f"username and device_id: 1-{MAX_USERNAME} / 1-{MAX_DEVICE_ID} chars",
+        )
+    if len(body["password"]) > MAX_PASSWORD:
         raise ApiError(400, "bad_request", detail="password too long")
     cfg = state().config
     lifetime = cfg["TOKEN_LIFETIME_DAYS"]

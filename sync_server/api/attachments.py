@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import Response, g, jsonify, request
 
 from .. import attachments as store_mod
+from ..api_limits import MAX_HASHES
+from ..attachment_integrity import forget_lost
 from ..attachment_serving import send_attachment
 from ..auth import require_auth
 from ..db import read_tx
@@ -31,9 +33,13 @@ def _root() -> Path:
 @require_auth()
 def attachment_get(sha256: str) -> Response | tuple[str, int]:
     """``HEAD``: 200 when the caller may see the file, else 404. ``GET``: the file, as a
-    download (``Content-Disposition: attachment``), to anyone who may see it."""
+    download (``Content-Disposition: attachment``), to anyone who may see it.
+
+    The file on disk is checked first (size; on ``GET`` also the hash): a missing or damaged file
+    is a 404 and is asked for again from the tablets (:mod:`sync_server.attachment_integrity`)."""
     if not store_mod.SHA256_RE.match(sha256):
         raise ApiError(400, "bad_hash")
+    forget_lost(state().engine, _root(), [sha256], deep=request.method == "GET")
     with read_tx(state().engine) as conn:
         held = store_mod.has_attachment(conn, g.user, sha256)
     path = store_mod.file_path(_root(), sha256)
@@ -73,8 +79,11 @@ def attachments_missing() -> Response:
     body = read_json_object()
     require_fields(body, {"sha256": list}, optional={})
     hashes = body["sha256"]
-    if len(hashes) > 5000 or not all(isinstance(h, str) for h in hashes):
+    if len(hashes) > MAX_HASHES or not all(isinstance(h, str) for h in hashes):
         raise ApiError(400, "bad_request", detail="'sha256' must be a list of hashes")
+    for sha in hashes:
+        store_mod.check_sha(sha)
+    forget_lost(state().engine, _root(), hashes)
     with read_tx(state().engine) as conn:
         return jsonify({"missing": store_mod.missing(conn, g.user, hashes)})
 
@@ -82,6 +91,8 @@ def attachments_missing() -> Response:
 @bp.get("/entries/missing-attachments")
 @require_auth()
 def entries_missing_attachments() -> Response:
-    """Entries the user can read that reference files the server does not have yet."""
+    """Entries the user can read that reference files the server does not have yet (or has
+    lost: every stored file's size is checked first)."""
+    forget_lost(state().engine, _root())
     with read_tx(state().engine) as conn:
         return jsonify({"entries": missing_attachments_by_entry(conn, g.user)})

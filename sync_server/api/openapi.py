@@ -6,6 +6,7 @@ nothing described here is missing from the routes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify
@@ -27,12 +28,15 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 ERR = _json(_ref("Error"), "Error")
-ERRORS = {"400": ERR, "401": ERR, "403": ERR, "404": ERR, "413": ERR}
+ERRORS = {"400": ERR, "401": ERR, "403": ERR, "404": ERR}
+#: The cursor of ``GET /sync/pull`` (sync_server.feed.decode_cursor): empty, or "c" and digits.
+CURSOR_PATTERN = "^(c[0-9]{1,19})?$"
+SHA_PATTERN = "^[0-9a-f]{64}$"
 SHA_PARAM = {
     "name": "sha256",
     "in": "path",
     "required": True,
-    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "schema": {"type": "string", "pattern": SHA_PATTERN},
 }
 ENTRY_PARAM = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}}
 STRING = {"type": "string"}
@@ -53,11 +57,17 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
     return out
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI document (a plain dict)."""
+def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The OpenAPI document (a plain dict), with the limits of ``config`` (the defaults of
+    :mod:`sync_server.config` when None)."""
     from .. import __version__
+    from ..api_limits import MAX_COMMENT, MAX_DEVICE_ID, MAX_HASHES, MAX_PASSWORD, MAX_USERNAME
+    from ..config import DEFAULTS
+    from .openapi_limits import add_body_limits, add_head
 
-    return {
+    cfg = {**DEFAULTS, **(config or {})}
+    comment = {"type": "string", "maxLength": MAX_COMMENT}
+    doc = {
         "openapi": "3.0.3",
         "info": {
             "title": "KPK field survey sync server",
@@ -92,9 +102,17 @@ def document() -> dict[str, Any]:
                     requestBody=_body(
                         _obj(
                             {
-                                "username": STRING,
-                                "password": STRING,
-                                "device_id": STRING,
+                                "username": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MAX_USERNAME,
+                                },
+                                "password": {"type": "string", "maxLength": MAX_PASSWORD},
+                                "device_id": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MAX_DEVICE_ID,
+                                },
                                 "device_marker": STRING,
                             },
                             ["username", "password", "device_id"],
@@ -137,7 +155,13 @@ def document() -> dict[str, Any]:
                     },
                     requestBody=_body(
                         _obj(
-                            {"revisions": {"type": "array", "items": _ref("Revision")}},
+                            {
+                                "revisions": {
+                                    "type": "array",
+                                    "items": _ref("Revision"),
+                                    "maxItems": cfg["MAX_BATCH"],
+                                }
+                            },
                             ["revisions"],
                         )
                     ),
@@ -155,11 +179,19 @@ def document() -> dict[str, Any]:
                         "`since=next` while `more` is true."
                     ),
                     parameters=[
-                        {"name": "since", "in": "query", "schema": STRING},
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+                        },
                         {
                             "name": "limit",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": cfg["PULL_LIMIT_MAX"],
+                            },
                         },
                     ],
                 )
@@ -196,7 +228,16 @@ def document() -> dict[str, Any]:
                         "file the server does not hold."
                     ),
                     requestBody=_body(
-                        _obj({"sha256": {"type": "array", "items": STRING}}, ["sha256"])
+                        _obj(
+                            {
+                                "sha256": {
+                                    "type": "array",
+                                    "items": {"type": "string", "pattern": SHA_PATTERN},
+                                    "maxItems": MAX_HASHES,
+                                }
+                            },
+                            ["sha256"],
+                        )
                     ),
                 )
             },
@@ -298,7 +339,7 @@ def document() -> dict[str, Any]:
                                         "rejected",
                                     ],
                                 },
-                                "comment": STRING,
+                                "comment": comment,
                             },
                             ["status"],
                         )
@@ -316,7 +357,7 @@ def document() -> dict[str, Any]:
                             {
                                 "parent_rev": STRING,
                                 "answers": _ref("Answers"),
-                                "comment": STRING,
+                                "comment": comment,
                             },
                             ["parent_rev", "answers"],
                         )
@@ -333,7 +374,7 @@ def document() -> dict[str, Any]:
                         _obj(
                             {
                                 "answers": _ref("Answers"),
-                                "comment": STRING,
+                                "comment": comment,
                                 "parent_rev": STRING,
                             },
                             ["answers"],
@@ -386,13 +427,17 @@ def document() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(),
+            "schemas": _schemas(cfg),
         },
     }
+    add_body_limits(doc["paths"], cfg["MAX_CONTENT_LENGTH"])
+    add_head(doc["paths"])
+    return doc
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(config: Mapping[str, Any]) -> dict[str, Any]:
     nullable_string = {"type": "string", "nullable": True}
+    text = {"type": "string", "maxLength": config["MAX_STRING_LENGTH"]}
     attachment = _obj(
         {"sha256": STRING, "filename": STRING, "media_type": STRING},
         ["sha256", "filename", "media_type"],
@@ -441,13 +486,15 @@ def _schemas() -> dict[str, Any]:
             "description": (
                 "An entry's answers, keyed by question name (docs/architecture.md, 'Entry "
                 "data'). A repeat is an array of RepeatInstance objects; nested repeats nest "
-                "the same way."
+                "the same way. Every text is at most MAX_STRING_LENGTH "
+                f"({config['MAX_STRING_LENGTH']}) characters, and the answers of one revision "
+                f"at most MAX_ANSWERS_BYTES ({config['MAX_ANSWERS_BYTES']} bytes) as JSON."
             ),
             "additionalProperties": {
                 "anyOf": [
-                    {"type": "string"},
+                    text,
                     {"type": "number"},
-                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "array", "items": text},
                     {"type": "array", "items": _ref("RepeatInstance")},
                     {"type": "object"},
                 ]
@@ -575,5 +622,7 @@ def _schemas() -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    """The OpenAPI document (no authentication)."""
-    return jsonify(document())
+    """The OpenAPI document (no authentication), with this server's limits."""
+    from ..state import state
+
+    return jsonify(document(state().config))

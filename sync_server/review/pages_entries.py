@@ -16,6 +16,7 @@ from .. import attachments as files
 from .. import audit
 from .. import entries as entries_mod
 from ..attachment_access import proven_hashes
+from ..attachment_integrity import forget_lost
 from ..attachment_serving import send_attachment
 from ..db import read_tx
 from ..entry_filters import EntryFilter, FilterError, apply_user_scope, from_args, to_args
@@ -274,14 +275,20 @@ def entry_edit(entry_id: str) -> Response:
 @web_login_required()
 def entry_file(entry_id: str, sha256: str) -> Response:
     """A photo of an entry, shown inline when its bytes are a JPEG, PNG or WebP image (else a
-    download); only for users who can read the entry."""
+    download); only for users who can read the entry. A photo not on the server (not sent yet,
+    or its file lost or damaged: then the tablets are asked for it again) is a 404 page saying
+    so in Indonesian and English."""
     with read_tx(engine()) as conn:
         entry = entries_mod.get_entry(conn, current_web_user(), entry_id)
         proven = proven_hashes(conn, entry_id)  # named with its bytes, not only its hash
     refs = {ref["sha256"]: ref for ref in entry["attachments"]}
     if sha256 not in refs or sha256 not in proven or not files.SHA256_RE.match(sha256):
         abort(404)
-    path = files.file_path(Path(state().config["ATTACHMENTS_DIR"]), sha256)
-    if not path.exists():
-        abort(404)
+    root = Path(state().config["ATTACHMENTS_DIR"])
+    path = files.file_path(root, sha256)
+    forget_lost(engine(), root, [sha256], deep=True)
+    with read_tx(engine()) as conn:
+        held = files.missing(conn, current_web_user(), [sha256]) == []
+    if not held or not path.is_file():
+        return render_template("review/photo_missing.html"), 404
     return send_attachment(path, inline=True, download_name=refs[sha256].get("filename") or None)

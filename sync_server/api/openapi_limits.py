@@ -1,0 +1,48 @@
+"""Limits added to every operation of the OpenAPI document (:mod:`sync_server.api.openapi`):
+the body size and its 413/415 answers, and ``HEAD`` beside every ``GET``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["add_body_limits", "add_head"]
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+
+
+def add_body_limits(paths: dict[str, Any], max_bytes: int) -> None:
+    """413 (and 415 for JSON bodies) on every operation that takes a body, and the size limit
+    ``MAX_CONTENT_LENGTH`` in the body's description."""
+    for item in paths.values():
+        for method, op in item.items():
+            body = op.get("requestBody") if method != "parameters" else None
+            if body is None:
+                continue
+            limit = f"At most MAX_CONTENT_LENGTH ({max_bytes} bytes) of body."
+            body["description"] = " ".join(filter(None, [body.get("description"), limit]))
+            op["responses"].setdefault("413", _error("Body too large: " + limit))
+            if "application/json" in body["content"]:
+                op["responses"].setdefault("415", _error("The body is not JSON (Content-Type)"))
+
+
+def add_head(paths: dict[str, Any]) -> None:
+    """``HEAD`` next to every ``GET`` (Flask answers it): the same status codes, no body."""
+    for item in paths.values():
+        if "get" not in item or "head" in item:
+            continue
+        get = item["get"]
+        head: dict[str, Any] = {
+            "summary": "Headers only: " + get["summary"],
+            "responses": {
+                code: {"description": resp["description"]}
+                for code, resp in get["responses"].items()
+            },
+        }
+        for key in ("parameters", "security"):
+            if key in get:
+                head[key] = get[key]
+        item["head"] = head
