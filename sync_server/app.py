@@ -66,6 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_observability(app)
     _add_security_headers(app)
+
+    from .input_guard import init_app as init_input_guard
+
+    init_input_guard(app)
     return app
 
 

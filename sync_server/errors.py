@@ -55,6 +55,19 @@ def error_response(
     return resp
 
 
+def _is_nul_refusal(exc: BaseException) -> bool:
+    """PostgreSQL refusing a NUL character in text (psycopg's DataError, wrapped by
+    SQLAlchemy), anywhere in the exception's chain."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        if "NUL (0x00)" in str(current) or "contain NUL" in str(current):
+            return True
+        current = current.__cause__ or getattr(current, "orig", None)
+        seen += 1
+    return False
+
+
 def register_error_handlers(app: Flask) -> None:
     """Render :class:`ApiError`, HTTP errors and crashes as JSON bodies."""
 
@@ -77,6 +90,16 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(status, code)
 
     @app.errorhandler(Exception)
-    def _crash(exc: Exception) -> Response:
+    def _crash(exc: Exception) -> Response | tuple[str, int]:
+        if _is_nul_refusal(exc):  # bad input that slipped past the checks: a 400, not a 500
+            log.warning("NUL character reached the database on %s %s", request.method,
+                        request.path)
+            if request.path.startswith("/api/"):
+                return error_response(400, "bad_request", detail="text holds a NUL character")
+            return (
+                "Permintaan tidak valid: teks berisi karakter NUL. / "
+                "Bad request: text holds a NUL character.",
+                400,
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error")

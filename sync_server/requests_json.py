@@ -130,3 +130,6 @@ def require_fields(
     for name, kind in optional.items():
         if name in obj and obj[name] is not None and not isinstance(obj[name], kind):
             raise ApiError(400, "bad_request", detail=f"field {name!r} has the wrong type")
+    for name, value in obj.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it
+            raise ApiError(400, "bad_request", detail=f"field {name!r} holds a NUL character")

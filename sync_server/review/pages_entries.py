@@ -111,7 +111,10 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         answers = page.answers.get(row["entry_id"], {})
         if kecamatan is not None and "kecamatan" in answers:
             summaries[row["entry_id"]] = display_value(form, kecamatan, answers["kecamatan"], lang)
-    args = {k: v for k, v in request.args.items() if k != "after"}
+    # the table's own parameters only: the template passes them to url_for(), whose own
+    # arguments (form_id, _method, endpoint, ...) must never come from the query string
+    args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
+    args.update({k: request.args[k] for k in ("sort", "dir") if k in request.args})
     regions = sorted(user.regions) if user.role != "admin" else []
     kecamatan_choices = []
     if kecamatan is not None and kecamatan.list_name:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from sync_server.attachments import file_path
-
 from .conftest import PASSWORD, as_user, engine_of
 from .data import child, new_entry, observation_answers, push_as
 
@@ -185,12 +183,27 @@ def test_supervisor_edit_makes_a_validated_revision_with_a_diff(app: Flask) -> N
     assert page.count('class="rev"') == 2
 
 
+def _upload_as(app: Flask, username: str, sha: str, data: bytes) -> None:
+    """Upload a photo through the attachments service as ``username`` (as the API does)."""
+    import io
+
+    from sync_server.attachments import store
+    from sync_server.db import read_tx
+    from sync_server.state import state
+    from sync_server.upload_quota import UploadLimits
+    from sync_server.users import get_user
+
+    with app.app_context():
+        with read_tx(engine_of(app)) as conn:
+            user = get_user(conn, username)
+        store(engine_of(app), Path(app.config["ATTACHMENTS_DIR"]), sha, io.BytesIO(data),
+              "image/jpeg", user, UploadLimits.from_config(state().config), len(data))
+
+
 def test_photo_is_served_to_readers_only_with_its_media_type(app: Flask) -> None:
     data = b"\xff\xd8\xff\xe0 not really a jpeg"
     sha = hashlib.sha256(data).hexdigest()
-    path = file_path(Path(app.config["ATTACHMENTS_DIR"]), sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    _upload_as(app, "petugas_plg", sha, data)  # the tablet uploads, then pushes
     ref = {"sha256": sha, "filename": "loket.jpg", "media_type": "image/jpeg"}
     rev = new_entry(app, changes={"foto_i08": ref})
     web = as_user(app, "spv_plg")
