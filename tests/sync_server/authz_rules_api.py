@@ -286,3 +286,25 @@ def r_static(w: World) -> Iterator[Cell]:
     objects = {"css": ("review/review.css", 200), "escape": ("../config.py", 404)}
     for role, (obj, (tail, status)) in itertools.product(ROLES, objects.items()):
         yield Cell("static", "GET", role, obj, f"/static/{tail}", ok(status), via="cookie")
+
+
+def r_entry_move(w: World) -> Iterator[Cell]:
+    """Admins only; an empty body is refused before the entry is looked up (nothing moves)."""
+    for role, obj in itertools.product(ROLES, ENTRY_OBJECTS):
+        expect = api_gate(role, "admin") or ok(400)
+        yield Cell("api.entry_move", "POST", role, obj,
+                   f"/api/v1/entries/{entry_id(w, obj)}/move", expect, json={})  # fmt: skip
+
+
+def r_revisions_missing(w: World) -> Iterator[Cell]:
+    """Officers and admins ask which of their revisions the server lacks."""
+    for role in ROLES:
+        expect = api_gate(role, "officer", "admin") or ok(200)
+        yield Cell("api.sync_revisions_missing", "POST", role, "-",
+                   "/api/v1/sync/revisions/missing", expect, json={"revisions": []})  # fmt: skip
+
+
+def r_user_me(w: World) -> Iterator[Cell]:
+    """Every signed-in account reads its own account, nobody else's."""
+    for role in ROLES:
+        yield Cell("api.user_me", "GET", role, "-", "/api/v1/users/me", api_gate(role) or ok(200))

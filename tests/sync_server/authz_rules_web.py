@@ -199,7 +199,8 @@ def r_entries_table(w: World) -> Iterator[Cell]:
                    one_form=OBS_FORM, head=obj in HEAD_QUERIES)  # fmt: skip
 
 
-def export_rule(endpoint: str, ext: str) -> Callable[..., Any]:
+def export_rule(endpoint: str, ext: str, tail: str | None = None) -> Callable[..., Any]:
+    """An export route: ``/export/<form_id>.<ext>`` (or ``/export/<form_id><tail>``)."""
     def rule(w: World) -> Iterator[Cell]:
         for role, obj, via in itertools.product(
             ROLES, [*LISTING_QUERIES, "unknown_form", "labels_en"], ("token", "cookie")
@@ -224,9 +225,17 @@ def export_rule(endpoint: str, ext: str) -> Callable[..., Any]:
                 expect = ok(200, 400)
             else:
                 expect = ok(_listing_status(role, obj)).note(_text_known(obj))
-            path = f"/export/{form_id}.{ext}" + (f"?{query}" if query else "")
+            path = f"/export/{form_id}{tail or '.' + ext}" + (f"?{query}" if query else "")
             yield Cell(endpoint, "GET", role, obj, path, expect, via=via,
                        hides_deleted="include_deleted" not in query, one_form=OBS_FORM,
                        head=obj in HEAD_QUERIES)  # fmt: skip
 
     return rule
+
+
+def r_entry_move_web(w: World) -> Iterator[Cell]:
+    """The admin's move form; an empty form only says what is missing (nothing moves)."""
+    for role, obj in itertools.product(ROLES, ENTRY_OBJECTS):
+        expect = web_gate(role, "admin") or ok(302)
+        yield Cell("review.entry_move", "POST", role, obj, f"/entries/{entry_id(w, obj)}/move",
+                   expect, via="cookie", form={})  # fmt: skip

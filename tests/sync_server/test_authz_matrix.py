@@ -46,16 +46,19 @@ from .authz_rules_api import (
     r_attachments_missing,
     r_entries_missing_attachments,
     r_entry_detail,
+    r_entry_move,
     r_entry_review,
     r_form_detail,
     r_forms_index,
     r_metrics,
     r_public,
+    r_revisions_missing,
     r_sign_in,
     r_sign_out,
     r_static,
     r_sync_pull,
     r_sync_push,
+    r_user_me,
     r_user_revoke_tokens,
 )
 from .authz_rules_web import (
@@ -65,6 +68,7 @@ from .authz_rules_web import (
     r_dashboard,
     r_entries_table,
     r_entry_file,
+    r_entry_move_web,
     r_review_home,
     r_set_language,
     r_signin,
@@ -117,6 +121,14 @@ RULES: dict[str, Rule] = {
     "api.user_revoke_tokens": make_rule("POST", r_user_revoke_tokens),
     "export.export_csv": make_rule("GET HEAD", export_rule("export.export_csv", "csv")),
     "export.export_zip": make_rule("GET HEAD", export_rule("export.export_zip", "zip")),
+    "export.export_xlsx": make_rule("GET HEAD", export_rule("export.export_xlsx", "xlsx")),
+    "export.export_size": make_rule(
+        "GET HEAD", export_rule("export.export_size", "zip", tail="/size")
+    ),
+    "api.entry_move": make_rule("POST", r_entry_move),
+    "api.sync_revisions_missing": make_rule("POST", r_revisions_missing),
+    "api.user_me": make_rule("GET HEAD", r_user_me),
+    "review.entry_move": make_rule("POST", r_entry_move_web, web_post=True),
     "review.review_home": make_rule("GET HEAD", r_review_home),
     "review.set_language": make_rule("GET HEAD", r_set_language),
     "review.signin": make_rule("GET HEAD POST", r_signin, web_post=True),
@@ -404,5 +416,5 @@ def test_revoked_expired_and_made_up_tokens_open_nothing(world: World) -> None:
             if resp.status_code != 401:
                 failures.append(f"{sample.method} {sample.path} with a {label} token: "
                                 f"{resp.status_code}")  # fmt: skip
-    assert len(checked) == 18, sorted(checked)  # the 16 API routes with a token, 2 exports
+    assert len(checked) == 23, sorted(checked)  # the 19 API routes with a token, 4 export routes
     assert not failures, "\n".join(failures)
