@@ -113,8 +113,11 @@ def test_backup_under_concurrent_pushes_is_consistent(server: LiveServer, tmp_pa
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def pusher() -> None:
-        client = Client(server.url, "petugas_plg")
+    # signed in one after the other: a sign-in is charged as a failure until its password is
+    # checked, so simultaneous sign-ins of one account from one address can be told to wait
+    clients = [Client(server.url, "petugas_plg") for _ in range(3)]
+
+    def pusher(client: Client) -> None:
         n = 0
         try:
             while not stop.is_set():
@@ -127,7 +130,7 @@ def test_backup_under_concurrent_pushes_is_consistent(server: LiveServer, tmp_pa
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=pusher) for _ in range(3)]
+    threads = [threading.Thread(target=pusher, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     manifests = []
