@@ -307,6 +307,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     # collector's full passes (about 10 % of a push's CPU time in a profile)
     gc.freeze()
     start_cell_worker(app)
+    from .observability import enable_access_log
+
+    enable_access_log()  # one JSON line per request on standard error
     click.echo(f"Serving on http://{host}:{port} (instance {ctx.obj['instance']})")
     try:
         # waitress drops X-Forwarded-* unless told a proxy is trusted (then ProxyFix reads them)

@@ -33,7 +33,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-__all__ = ["access_log", "init_app", "metrics_registry"]
+__all__ = ["access_log", "enable_access_log", "init_app", "metrics_registry"]
 
 access_log = logging.getLogger("sync_server.access")
 
@@ -66,6 +66,22 @@ CONFLICTS = Counter(
 EXPORTS = Counter("survey_exports", "Exports served", ["kind"], registry=_registry)
 
 _EXPORT_KINDS = {"export.export_csv": "csv", "export.export_zip": "zip"}
+
+
+def enable_access_log(stream: Any = None) -> logging.Handler:
+    """Print :data:`access_log`'s JSON lines to ``stream`` (standard error by default); used by
+    ``survey-server serve`` (gunicorn writes its own JSON access log, deploy/gunicorn.conf.py).
+    Returns the handler (a second call adds no second one)."""
+    for handler in access_log.handlers:
+        if getattr(handler, "_survey_access", False):
+            return handler
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler._survey_access = True  # type: ignore[attr-defined]
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
+    return handler
 
 
 def metrics_registry() -> CollectorRegistry:

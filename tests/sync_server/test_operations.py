@@ -149,3 +149,22 @@ def test_metrics_refuse_other_credentials(server: LiveServer, header: str) -> No
     server.app.config["METRICS_TOKEN"] = "scrape-me"
     resp = requests.get(server.url + "/metrics", timeout=10, headers={"Authorization": header})
     assert resp.status_code == 401
+
+
+def test_serve_prints_the_access_log_as_json_lines(server: LiveServer) -> None:
+    """``survey-server serve`` turns the access log on (the root logger stays as it is)."""
+    import io
+
+    from sync_server.observability import access_log, enable_access_log
+
+    stream = io.StringIO()
+    handler = enable_access_log(stream)
+    try:
+        assert enable_access_log(stream) is handler  # not twice
+        requests.get(server.url + "/api/v1/health", timeout=10)
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert any(line["endpoint"] == "api.health" and line["status"] == 200 for line in lines)
+    finally:
+        access_log.removeHandler(handler)
+        access_log.propagate = True
+        access_log.setLevel(logging.NOTSET)
