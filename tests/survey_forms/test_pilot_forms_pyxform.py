@@ -27,7 +27,7 @@ ID = "Bahasa Indonesia (id)"
 EN = "English (en)"
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
 
-# From /work/shared/forms_brief.md: indicator number -> component number (KPK's order).
+# From the forms brief (copied into survey_forms/forms/README.md): indicator number -> component number (KPK's order).
 INDICATOR_COMPONENT = {
     1: 1,
     **dict.fromkeys(range(2, 8), 2),
