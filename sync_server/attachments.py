@@ -60,6 +60,17 @@ def has_attachment(conn: Connection, user: User, sha256: str) -> bool:
     return bool(visible_hashes(conn, user, [sha256]))
 
 
+def _uploaded_by(conn: Connection, username: str, sha256: str) -> bool:
+    """True when ``username`` has sent these bytes before (seeing a file is not having sent it:
+    an account that may see every file still gets its own upload row when it sends one)."""
+    row = conn.execute(
+        select(attachment_uploads.c.sha256)
+        .join(attachments, attachments.c.sha256 == attachment_uploads.c.sha256)
+        .where(attachment_uploads.c.sha256 == sha256, attachment_uploads.c.username == username)
+    ).first()
+    return row is not None  # without the ``attachments`` row the file was lost: write it again
+
+
 def missing(conn: Connection, user: User, hashes: list[str]) -> list[str]:
     """The hashes among ``hashes`` that ``user`` should upload (sorted, unique): those the server
     does not hold, and those held that ``user`` may not see (the same answer, so nothing leaks)."""
@@ -94,7 +105,7 @@ def store(
     target = file_path(root, sha256)
     forget_lost(engine, root, [sha256], deep=True)  # a lost or damaged file is written again
     with engine.connect() as conn:
-        if has_attachment(conn, user, sha256) and target.exists():
+        if _uploaded_by(conn, user.username, sha256) and target.exists():
             while stream.read(CHUNK):  # drain the body; the file is not touched again
                 pass
             return False

@@ -297,3 +297,18 @@ def test_concurrent_uploads_of_one_file_are_recorded_for_every_uploader(
         assert missing == {"missing": []}
     with read_tx(engine_of(server.app)) as conn:
         assert conn.execute(select(func.count()).select_from(attachments)).scalar_one() == 1
+
+
+def test_an_account_that_sees_every_file_still_gets_its_own_upload_row(server: LiveServer) -> None:
+    """Seeing a file is not having sent it: the administrator's own upload of a file an officer
+    already sent is recorded for the administrator, once; a second send is a no-op."""
+    photo = jpeg(50_000)
+    officer, admin = Client(server.url, "petugas_plg"), Client(server.url, "admin")
+    assert upload(officer, photo).status_code == 201
+    assert upload(admin, photo).status_code == 201
+    assert upload(admin, photo).status_code == 200
+    with read_tx(engine_of(server.app)) as conn:
+        uploaders = conn.execute(
+            select(attachment_uploads.c.username).where(attachment_uploads.c.sha256 == sha(photo))
+        ).scalars()
+        assert sorted(uploaders) == ["admin", "petugas_plg"]
