@@ -14,9 +14,10 @@ sync live in :mod:`field_app.background`):
    before its cursor, so an interrupted pull resumes where it stopped and never skips a change.
 5. **Reconcile** (:mod:`field_app.sync_reconcile`) when the server was restored from a backup
    (the pull says ``reset``, or names another server or epoch than the last one), when a
-   correction's parent is unknown to the server, and once a day anyway: ask the server which of the revisions this tablet holds as
-   sent it lacks, send those again from the archive (:mod:`field_app.sent_revisions`, parents
-   first), upload the photos it lacks, and pull again from the beginning of the feed.
+   correction's parent is unknown to the server, and once a day anyway: ask the server which
+   of the revisions this tablet holds as sent it lacks, send those again from the archive
+   (:mod:`field_app.sent_revisions`, parents first), upload the photos it lacks, and pull
+   again from the beginning of the feed.
 6. **Resend** what an admin moved to this officer after the server refused it as someone
    else's (``not_owner``, ``region_forbidden``), pushing once more.
 
