@@ -116,7 +116,7 @@ def test_a_missing_or_damaged_photo_holds_back_only_its_own_entry(
         (r["sha256"], "missing") for r in refs(lost)]
     assert [(p["sha256"], p["problem"]) for p in held[damaged]["photos"]] == [
         (broken["sha256"], "damaged")]
-    assert {e for e in plain + [fine] if store.get_entry(e)["status"] == entries.SENT} == {
+    assert {e for e in [*plain, fine] if store.get_entry(e)["status"] == entries.SENT} == {
         *plain, fine}
     assert store.get_entry(lost)["status"] == entries.FINALIZED
     assert _server_counts(server) == (3, 2)
