@@ -49,6 +49,7 @@ from field_app.sync_outcome import Progress, SyncOutcome, Traffic, classify_pull
 from field_app.sync_outcome import failed as _failed
 from field_app.sync_push import Report
 from field_app.sync_reconcile import ReconcileMixin
+from field_app.sync_summary import changed_count
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
 
@@ -258,7 +259,9 @@ class SyncClient(ReconcileMixin):
             outcome.ok, outcome.reason = False, "entry_rejected"
             outcome.message = bilingual("sync.error.entry_rejected", count=len(outcome.rejected))
         else:
-            outcome.message = bilingual("sync.ok", sent=outcome.sent, received=outcome.received)
+            changed = changed_count(outcome.summary)
+            outcome.message = bilingual("sync.ok_changes" if changed else "sync.ok",
+                                        sent=outcome.sent, changed=changed)
         return outcome
 
     # ---------------------------------------------------------------- account
@@ -387,6 +390,9 @@ class SyncClient(ReconcileMixin):
             item = {"entry_id": after["entry_id"], "label": self._label(after)}
             if kind == "returned":
                 item["comment"] = after.get("review_comment") or ""
+            if kind == "rejected":  # by the supervisor: the comment says why
+                comment = after.get("review_comment") or ""
+                item["message"] = {"id": comment, "en": comment}
             if kind == "conflicts":
                 item["fields"] = [c.get("path") for c in after.get("conflicts") or []
                                   if isinstance(c, dict)]

@@ -99,8 +99,9 @@ def failed(exc: SyncError) -> SyncOutcome:
 
 def classify_pulled(before: dict[str, Any] | None, after: dict[str, Any]) -> str | None:
     """What a pulled change means to the officer: ``returned`` (came back for correction),
-    ``conflicts`` (a new conflict), ``updated`` (someone else changed it, or it is new on this
-    tablet) or ``None`` (the server echoing what the tablet already had: no news)."""
+    ``conflicts`` (a new conflict), ``rejected`` (the supervisor rejected it), ``updated``
+    (someone else made a new revision, deleted it, or it is new on this tablet) or ``None``
+    (the server echoing the revision the tablet sent, with its calculations: no news)."""
     status = after.get("status")
     if status == "needs_correction" and (before is None or before.get("status") != status
                                          or before.get("review_comment")
@@ -108,9 +109,13 @@ def classify_pulled(before: dict[str, Any] | None, after: dict[str, Any]) -> str
         return "returned"
     if status == "conflict" and (before is None or before.get("status") != status):
         return "conflicts"
+    review = after.get("review_status")
+    if review == "rejected" and (before is None or before.get("review_status") != review):
+        return "rejected"
     if before is None:
         return "updated"
-    if before.get("answers") != after.get("answers") or bool(
-        before.get("server_deleted")) != bool(after.get("server_deleted")):
+    own = {before.get("rev"), before.get("sent_rev")} - {None}
+    if after.get("rev") not in own or bool(before.get("server_deleted")) != bool(
+            after.get("server_deleted")):
         return "updated"
     return None

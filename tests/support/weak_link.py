@@ -75,6 +75,7 @@ def make_entries(
     plain_ids, photo_ids = [], []
     for number in range(plain + len(photos)):
         answers = _answers()
+        answers["nama_unit"] = f"Unit layanan {number + 1}"  # a name the officer tells apart
         if number >= plain:
             for index, data in enumerate(photos[number - plain]):
                 source = folder / f"foto_{number}_{index}.jpg"
