@@ -207,3 +207,33 @@ def test_clean_uploads_removes_abandoned_partial_uploads_only(
     assert "1 abandoned partial upload(s), 5000 bytes" in result.output
     assert offset(tab, sha(old))["offset"] == 0
     assert offset(tab, sha(fresh))["offset"] == 5000
+
+
+def test_the_documented_upload_contract_is_the_enforced_one(database_url: str,
+                                                              tmp_path: Path) -> None:
+    """The OpenAPI document's resumable upload (routes, Content-Range pattern, the total limit
+    of MAX_CONTENT_LENGTH) is what the server does: one byte past the limit is a 413."""
+    import re
+
+    live = start(tmp_path, database_url, MAX_CONTENT_LENGTH=50_000)
+    try:
+        doc = requests.get(f"{live.url}/api/v1/openapi.json", timeout=10).json()
+        item = doc["paths"]["/attachments/{sha256}/upload"]
+        assert set(item) >= {"get", "patch", "head"}
+        assert doc["components"]["schemas"]["UploadState"]["required"] == [
+            "sha256", "offset", "complete"]
+        header = next(p for p in item["patch"]["parameters"] if p["name"] == "Content-Range")
+        assert "50000" in item["patch"]["description"]
+        tab = Client(live.url, "petugas_plg")
+        photo = jpeg(50_000 - 4)  # exactly the limit
+        assert len(photo) == 50_000
+        for total, status in ((50_001, 413), (50_000, 200)):
+            value = f"bytes 0-999/{total}"
+            assert re.match(header["schema"]["pattern"], value)
+            resp = tab.session.patch(
+                f"{tab.base}/attachments/{sha(photo)}/upload", data=photo[:1000],
+                headers={"Content-Range": value, "Content-Type": "image/jpeg"}, timeout=10)
+            assert resp.status_code == status, resp.text
+        assert piece(tab, photo, 1000, len(photo)).status_code == 201
+    finally:
+        live.stop()
