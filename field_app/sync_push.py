@@ -94,9 +94,11 @@ class PushMixin:
                     raise
                 log.warning("entry %s held back by a photo: %s", revision["entry_id"], exc)
                 ref = exc.params.get("ref") or {}
-                self._hold_back(outcome, revision, [{**ref, "problem": "refused"
-                                                     if exc.reason != "attachment_missing"
-                                                     else "damaged"}])
+                problem = "refused"
+                if exc.reason == "attachment_missing":  # changed or gone during this sync
+                    problem = photo_problem(self.attachments_folder,
+                                            ref.get("sha256", "")) or "damaged"
+                self._hold_back(outcome, revision, [{**ref, "problem": problem}])
                 continue
             held += self._push_batch(api, [revision], report, outcome, hold_unknown_parent)
             done += 1

@@ -19,7 +19,8 @@ NAMED = 4
 
 def changed_count(summary: dict[str, list[dict[str, Any]]]) -> int:
     """How many entries the server changed for the officer (echoes of their own not counted)."""
-    return sum(len(summary.get(kind) or []) for kind in ("returned", "conflicts", "rejected", "updated"))
+    kinds = ("returned", "conflicts", "rejected", "updated")
+    return sum(len(summary.get(kind) or []) for kind in kinds)
 
 
 def _names(items: list[dict[str, Any]], lang: str, describe: Any = None) -> str:
