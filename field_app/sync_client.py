@@ -390,7 +390,7 @@ class SyncClient(ReconcileMixin):
             item = {"entry_id": after["entry_id"], "label": self._label(after)}
             if kind == "returned":
                 item["comment"] = after.get("review_comment") or ""
-            if kind == "rejected":  # by the supervisor: the comment says why
+            if kind == "review_rejected":  # by the supervisor: the comment says why
                 comment = after.get("review_comment") or ""
                 item["message"] = {"id": comment, "en": comment}
             if kind == "conflicts":

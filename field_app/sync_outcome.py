@@ -49,8 +49,8 @@ class Progress:
 
 
 def _summary() -> dict[str, list[dict[str, Any]]]:
-    return {"sent": [], "returned": [], "conflicts": [], "rejected": [], "held_back": [],
-            "updated": []}
+    return {"sent": [], "returned": [], "conflicts": [], "rejected": [], "review_rejected": [],
+            "held_back": [], "updated": []}
 
 
 @dataclass
@@ -74,7 +74,8 @@ class SyncOutcome:
     resent: int = 0
     resend_rejected: list[dict[str, Any]] = field(default_factory=list)
     #: what changed for the officer: ``sent``, ``returned`` (for correction, with the
-    #: supervisor's ``comment``), ``conflicts`` (new), ``rejected`` (with ``message``),
+    #: supervisor's ``comment``), ``conflicts`` (new), ``rejected`` (by the server's checks,
+    #: with ``message``), ``review_rejected`` (by the supervisor, with ``message``),
     #: ``held_back`` and ``updated`` (changed on the server by someone else); each a list of
     #: ``{"entry_id", "label", ...}``
     summary: dict[str, list[dict[str, Any]]] = field(default_factory=_summary)
@@ -99,7 +100,7 @@ def failed(exc: SyncError) -> SyncOutcome:
 
 def classify_pulled(before: dict[str, Any] | None, after: dict[str, Any]) -> str | None:
     """What a pulled change means to the officer: ``returned`` (came back for correction),
-    ``conflicts`` (a new conflict), ``rejected`` (the supervisor rejected it), ``updated``
+    ``conflicts`` (a new conflict), ``review_rejected`` (the supervisor rejected it), ``updated``
     (someone else made a new revision, deleted it, or it is new on this tablet) or ``None``
     (the server echoing the revision the tablet sent, with its calculations: no news)."""
     status = after.get("status")
@@ -111,7 +112,7 @@ def classify_pulled(before: dict[str, Any] | None, after: dict[str, Any]) -> str
         return "conflicts"
     review = after.get("review_status")
     if review == "rejected" and (before is None or before.get("review_status") != review):
-        return "rejected"
+        return "review_rejected"
     if before is None:
         return "updated"
     own = {before.get("rev"), before.get("sent_rev")} - {None}

@@ -19,7 +19,7 @@ NAMED = 4
 
 def changed_count(summary: dict[str, list[dict[str, Any]]]) -> int:
     """How many entries the server changed for the officer (echoes of their own not counted)."""
-    kinds = ("returned", "conflicts", "rejected", "updated")
+    kinds = ("returned", "conflicts", "review_rejected", "updated")
     return sum(len(summary.get(kind) or []) for kind in kinds)
 
 
@@ -65,7 +65,8 @@ def summary_lines(summary: dict[str, list[dict[str, Any]]], lang: str = "id") ->
         return f"{label}: {photos}"
 
     for kind, describe in (("returned", with_comment), ("conflicts", with_fields),
-                           ("rejected", with_reason), ("held_back", with_photos),
+                           ("rejected", with_reason), ("review_rejected", with_reason),
+                           ("held_back", with_photos),
                            ("updated", None)):
         items = summary.get(kind) or []
         if items:

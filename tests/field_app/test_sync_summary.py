@@ -19,7 +19,7 @@ SENT = {"entry_id": "e1", "status": "sent", "rev": "1-a", "sent_rev": "1-a",
     ({**SENT, "status": "needs_correction", "review_status": "needs_correction",
       "review_comment": "foto buram"}, "returned"),
     ({**SENT, "status": "conflict", "review_status": "conflict", "rev": "2-b"}, "conflicts"),
-    ({**SENT, "review_status": "rejected", "review_comment": "duplikat"}, "rejected"),
+    ({**SENT, "review_status": "rejected", "review_comment": "duplikat"}, "review_rejected"),
     ({**SENT, "rev": "2-c", "answers": {"x": 2}}, "updated"),
     ({**SENT, "server_deleted": True}, "updated"),
     ({**SENT, "review_status": "approved"}, None),
@@ -43,23 +43,26 @@ def test_summary_lines_name_entries_comments_reasons_and_photos(lang: str) -> No
         "conflicts": [{"entry_id": "c", "label": "Unit C", "fields": ["nama_unit"]}],
         "rejected": [{"entry_id": "x", "label": "Unit X",
                       "message": {"id": "Wilayah salah", "en": "Wrong region"}}],
+        "review_rejected": [{"entry_id": "v", "label": "Unit V",
+                             "message": {"id": "Duplikat", "en": "Duplicate"}}],
         "held_back": [{"entry_id": "h", "label": "Unit H", "photos": [
             {"filename": "a.jpg", "sha256": "1" * 64, "problem": "missing"},
             {"filename": "b.jpg", "sha256": "2" * 64, "problem": "damaged"}]}],
         "updated": [],
     }
     lines = summary_lines(summary, lang)
-    assert len(lines) == 5
+    assert len(lines) == 6
     assert f"({NAMED + 2})" in lines[0] and "Unit 0" in lines[0]
     assert f"Unit {NAMED + 1}" not in lines[0] and "2" in lines[0].rsplit(";", 1)[1]
     assert "Unit R" in lines[1] and "Foto buram" in lines[1]
     assert "nama_unit" in lines[2]
     assert ("Wilayah salah" if lang == "id" else "Wrong region") in lines[3]
-    assert "a.jpg" in lines[4] and "b.jpg" in lines[4]
-    assert ("hilang" if lang == "id" else "missing") in lines[4]
-    assert ("rusak" if lang == "id" else "damaged") in lines[4]
+    assert "Unit V" in lines[4] and ("Duplikat" if lang == "id" else "Duplicate") in lines[4]
+    assert "a.jpg" in lines[5] and "b.jpg" in lines[5]
+    assert ("hilang" if lang == "id" else "missing") in lines[5]
+    assert ("rusak" if lang == "id" else "damaged") in lines[5]
     assert all("{" not in line for line in lines)
-    assert changed_count(summary) == 3
+    assert changed_count(summary) == 3  # returned, conflict, rejected by the supervisor
 
 
 def test_nothing_changed_is_said() -> None:
