@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from sync_server.cli import cli
 from sync_server.db import read_tx
+from sync_server.integrity import run_check
 from sync_server.schema import attachment_uploads, attachments
 from tests.support.server import LiveServer, engine_of
 
@@ -198,6 +199,9 @@ def test_clean_uploads_removes_abandoned_partial_uploads_only(
     old_part = next(p for p in (root / ".partial").glob("*/.part-*") if sha(old) in p.name)
     ten_days_ago = time.time() - 10 * 86400
     os.utime(old_part, (ten_days_ago, ten_days_ago))
+    # `survey-server check` leaves partial uploads to clean-uploads (no "stale file" finding)
+    report = run_check(engine_of(server.app), root)
+    assert not [f for f in report.problems if ".partial" in str(f)], report.problems
     result = CliRunner().invoke(
         cli,
         ["--instance", str(Path(server.app.instance_path)), "clean-uploads"],
