@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from field_app import entries
@@ -122,3 +123,32 @@ def test_a_missing_or_damaged_photo_holds_back_only_its_own_entry(
     assert _server_counts(server) == (3, 2)
     assert "2" in outcome.message["id"] and "2" in outcome.message["en"]
     assert {i["entry_id"] for i in outcome.summary["held_back"]} == {lost, damaged}
+
+
+def test_a_server_without_resumable_uploads_gets_the_whole_file(
+    server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older server (no /attachments/<sha>/upload: 404) still gets every photo, by PUT."""
+    from flask import jsonify
+
+    from field_app.http_api import ApiClient
+
+    def older_server(sha256: str):
+        return jsonify({"error": "not_found", "message": "Not found", "message_id": "-"}), 404
+
+    monkeypatch.setitem(server.app.view_functions, "api.attachment_upload_status", older_server)
+    put = ApiClient.put_attachment
+    calls: list[str] = []
+
+    def counted(self: ApiClient, sha256: str, data: bytes, media_type: str) -> None:
+        calls.append(sha256)
+        put(self, sha256, data, media_type)
+
+    monkeypatch.setattr(ApiClient, "put_attachment", counted)
+    photos = [[realistic_photo(300 + i, (400, 300), 300) for i in range(2)]]
+    store, client = _signed_in(server, tmp_path / "tab", server.url)
+    _, (entry_id,) = make_entries(store, client, tmp_path, 0, photos)
+    assert client.sync().ok
+    assert sorted(calls) == sorted(a["sha256"] for a in entries.attachments_of(
+        store.get_entry(entry_id)["answers"]))
+    assert _server_counts(server) == (1, 2)
