@@ -34,6 +34,7 @@ MODULES = {
     "review": "bench.bench_review",
     "app": "bench.bench_app",
     "backup": "bench.bench_backup",
+    "weak_link": "bench.bench_weak_link",
 }
 
 

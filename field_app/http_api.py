@@ -152,6 +152,11 @@ class ApiClient:
         if self.cancel.wait(seconds):
             raise SyncError("cancelled")
 
+    def back_off(self, attempt: int) -> None:
+        """Wait before retry number ``attempt`` (0-based), as :meth:`request` does; a cancel
+        ends the wait (``SyncError("cancelled")``)."""
+        self._wait(backoff_delay(attempt, self.backoff_base, self.backoff_cap, self.rng))
+
     def request(
         self,
         method: str,
@@ -165,12 +170,13 @@ class ApiClient:
         timeout: tuple[float, float] | None = None,
         retries: int | None = None,
         retry_rate_limited: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
         """Send one API call, retrying what is worth retrying; return the response.
 
         ``retry_rate_limited=False`` reports a 429 at once (a person is waiting at sign-in).
         """
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})
         if body is not None:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             content_type = "application/json"
@@ -287,6 +293,31 @@ class ApiClient:
         """Upload one attachment's bytes (the server checks the hash)."""
         self.request("PUT", f"/attachments/{sha256}", data=data, content_type=media_type,
                      ok=(200, 201))
+
+    def upload_state(self, sha256: str) -> tuple[int, bool] | None:
+        """How many bytes of this file the server holds from this account, and whether it is
+        stored already (``None``: a server without resumable uploads)."""
+        response = self.request("GET", f"/attachments/{sha256}/upload", ok=(200, 404, 405))
+        if response.status_code != 200:
+            return None
+        body = response.json()
+        return int(body["offset"]), bool(body["complete"])
+
+    def upload_piece(
+        self, sha256: str, piece: bytes, start: int, total: int, media_type: str
+    ) -> tuple[int, bool]:
+        """Send bytes ``start`` .. ``start + len(piece)`` of a file of ``total`` bytes (one
+        attempt: the caller asks for the offset again after a cut). Returns the server's offset
+        and whether the file is stored; a piece at the wrong offset gives the server's offset."""
+        response = self.request(
+            "PATCH", f"/attachments/{sha256}/upload", data=piece, content_type=media_type,
+            headers={"Content-Range": f"bytes {start}-{start + len(piece) - 1}/{total}"},
+            ok=(200, 201, 409), retries=0,
+        )
+        body = response.json()
+        if response.status_code == 409:
+            return int((body.get("details") or {}).get("offset", 0)), False
+        return int(body["offset"]), bool(body["complete"])
 
     def push(self, revisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Push finalized revisions; return the server's result per revision, in order."""

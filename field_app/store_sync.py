@@ -61,6 +61,7 @@ class SyncMixin:
         next_cursor: str,
         forms: Iterable[dict[str, Any]] = (),
         accept: Callable[[dict[str, Any]], bool] | None = None,
+        transitions: list[tuple[dict[str, Any] | None, dict[str, Any]]] | None = None,
     ) -> int:
         """Store one page of pulled changes, then (and only then) the new cursor.
 
@@ -68,6 +69,8 @@ class SyncMixin:
         entries not on the device to keep (default: all). Returns the number of entries changed.
         Each entry belongs to the officer the server names (``officer``; an admin may have
         moved it), else to the signed-in officer; the cursor is the signed-in officer's.
+        ``transitions`` (when given) receives ``(before, after)`` of every changed entry
+        (``before`` None: new on the tablet).
         """
         with self._lock:
             officer = self.officer()
@@ -89,11 +92,15 @@ class SyncMixin:
                         after["owner"] = owner
                     if after != before:
                         changed.append(after)
+                        if transitions is not None:
+                            transitions.append((before, entries.clone(after)))
                 elif accept is None or accept(change):
                     after = entries.apply_pull_change(None, change, now)
                     if owner:
                         after["owner"] = owner
                     changed.append(after)
+                    if transitions is not None:
+                        transitions.append((None, entries.clone(after)))
             self._put_many(changed)
             self._set_pull_cursor(next_cursor)
             return len(changed)

@@ -3,20 +3,21 @@
 :class:`SyncClient.sync` runs one sync synchronously (the background thread and the automatic
 sync live in :mod:`field_app.background`):
 
-1. **Push** the finalized revisions the server has not acknowledged, in batches. For each
-   batch, attachments first: ask the server which it lacks, upload those, ask again to check.
-   Then push the batch; a revision is marked sent only when the server acknowledged it.
-   A batch cut off halfway is simply pushed again (the server recognises the revision ids).
+1. **Push** the finalized revisions the server has not acknowledged
+   (:mod:`field_app.sync_push`): entries without photos to upload first, then each entry
+   right after its photos (resumable uploads, :mod:`field_app.sync_upload`); a missing,
+   damaged or refused photo holds back only its own entry.
 2. **Account**: refresh the officer's account (``GET /users/me``: regions, role, full name) and
    learn the server's time from its ``Date`` header (the clock warning).
 3. **Forms**: download published form versions the device does not have.
 4. **Pull** from the officer's saved cursor, page by page; each page's changes are stored
    before its cursor, so an interrupted pull resumes where it stopped and never skips a change.
-5. **Reconcile** when the server was restored from a backup (the pull says ``reset``, or names
-   another server or epoch than the last one), when a correction's parent is unknown to the
-   server, and once a day anyway: ask the server which of the revisions this tablet holds as
-   sent it lacks, send those again from the archive (:mod:`field_app.sent_revisions`, parents
-   first), upload the photos it lacks, and pull again from the beginning of the feed.
+5. **Reconcile** (:mod:`field_app.sync_reconcile`) when the server was restored from a backup
+   (the pull says ``reset``, or names another server or epoch than the last one), when a
+   correction's parent is unknown to the server, and once a day anyway: ask the server which
+   of the revisions this tablet holds as sent it lacks, send those again from the archive
+   (:mod:`field_app.sent_revisions`, parents first), upload the photos it lacks, and pull
+   again from the beginning of the feed.
 6. **Resend** what an admin moved to this officer after the server refused it as someone
    else's (``not_owner``, ``region_forbidden``), pushing once more.
 
@@ -24,7 +25,8 @@ Only the signed-in officer's entries are pushed: another officer's stay on the t
 their owner signs in.
 
 Any failure stops the sync where it is: what was acknowledged stays recorded, nothing else
-changes, and the outcome carries a reason in Indonesian and English.
+changes, and the outcome carries a reason in Indonesian and English. Progress and outcome
+(with the officer's summary of what changed) are described in :mod:`field_app.sync_outcome`.
 """
 
 from __future__ import annotations
@@ -33,72 +35,30 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from field_app import reconcile
-from field_app.attachments import attachment_path, read_verified
 from field_app.clock_check import clock_offset
-from field_app.entries import ACKNOWLEDGED
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
-from field_app.rejections import describe_rejection
 from field_app.sent_revisions import SentRevisions
 from field_app.storage import is_storage_full
 from field_app.store import Store
+from field_app.sync_outcome import Progress, SyncOutcome, Traffic, classify_pulled
+from field_app.sync_outcome import failed as _failed
+from field_app.sync_push import Report
+from field_app.sync_reconcile import ReconcileMixin
+from field_app.sync_summary import changed_count
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a running sync is: ``phase`` (attachments, push, forms, pull), items and bytes."""
-
-    phase: str
-    done: int
-    total: int | None
-    bytes_sent: int
-    bytes_received: int
-    message: dict[str, str]
-
-
-@dataclass
-class SyncOutcome:
-    """The result of one sync, for people (``message``) and for code (``reason``)."""
-
-    ok: bool
-    reason: str | None
-    message: dict[str, str]
-    sent: int = 0
-    received: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    held_back: list[dict[str, Any]] = field(default_factory=list)
-    detail: str = ""
-    #: seconds the server's clock is ahead of the tablet's (``None``: not learned this sync)
-    clock_offset: float | None = None
-    #: why a reconciliation ran in this sync (None: none ran), and what it sent again
-    reconciled: str | None = None
-    resent: int = 0
-    resend_rejected: list[dict[str, Any]] = field(default_factory=list)
-
-
 ProgressCallback = Callable[[Progress], None]
 
 
-class _Traffic:
-    def __init__(self) -> None:
-        self.sent = 0
-        self.received = 0
-
-    def __call__(self, sent: int, received: int) -> None:
-        self.sent += sent
-        self.received += received
-
-
-class SyncClient:
+class SyncClient(ReconcileMixin):
     """Signs in, pushes and pulls for one store. Safe to share; one sync runs at a time."""
 
     def __init__(
@@ -237,12 +197,23 @@ class SyncClient:
         creds = self.store.credentials()
         if not creds:
             return _failed(SyncError("not_signed_in"))
-        traffic = _Traffic()
+        traffic = Traffic()
 
-        def report(phase: str, done: int, total: int | None) -> None:
-            if progress is not None:
-                progress(Progress(phase, done, total, traffic.sent, traffic.received,
-                                  bilingual(f"sync.progress.{phase}", done=done, total=total)))
+        def report(phase: str, done: int, total: int | None, **detail: Any) -> None:
+            if progress is None:
+                return
+            key = f"sync.progress.{phase}"
+            params: dict[str, Any] = {"done": done, "total": total}
+            if detail.get("file_size"):  # a photo on its way: which entry, bytes and percent
+                key = "sync.progress.photo"
+                whole = detail.get("photo_total") or detail["file_size"]
+                params.update(
+                    entry=detail.get("entry_label") or "",
+                    sent_kb=(detail.get("photo_sent") or 0) // 1024, total_kb=whole // 1024,
+                    percent=int(100 * (detail.get("photo_sent") or 0) / whole),
+                )
+            progress(Progress(phase, done, total, traffic.sent, traffic.received,
+                              bilingual(key, **params), **detail))
 
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
@@ -268,24 +239,29 @@ class SyncClient:
             failed = _failed(exc)
             failed.sent, failed.received = outcome.sent, outcome.received
             failed.rejected, failed.held_back = outcome.rejected, outcome.held_back
+            failed.summary = outcome.summary
             return failed
         except (ValueError, KeyError, TypeError) as exc:  # a reply that breaks the contract
             log.exception("unexpected reply from the server")
             failed = _failed(SyncError("server_error", f"unexpected reply: {exc!r}"))
-            failed.sent = outcome.sent
+            failed.sent, failed.summary = outcome.sent, outcome.summary
             return failed
         finally:
             api.close()
         if outcome.held_back:
             first = outcome.held_back[0]
             outcome.ok, outcome.reason = False, "attachment_missing"
-            outcome.message = bilingual("sync.error.attachment_missing",
-                                        filename=first["filename"])
+            photos = sum(len(item["photos"]) for item in outcome.held_back)
+            outcome.message = bilingual(
+                f"sync.error.photo_{first['problem']}", filename=first["filename"],
+                entries=len(outcome.held_back), photos=photos)
         elif outcome.rejected:
             outcome.ok, outcome.reason = False, "entry_rejected"
             outcome.message = bilingual("sync.error.entry_rejected", count=len(outcome.rejected))
         else:
-            outcome.message = bilingual("sync.ok", sent=outcome.sent, received=outcome.received)
+            changed = changed_count(outcome.summary)
+            outcome.message = bilingual("sync.ok_changes" if changed else "sync.ok",
+                                        sent=outcome.sent, changed=changed)
         return outcome
 
     # ---------------------------------------------------------------- account
@@ -334,144 +310,10 @@ class SyncClient:
                 requeued += 1
         return requeued
 
-    # ------------------------------------------------------------------- push
-
-    def _push(
-        self,
-        api: ApiClient,
-        report: Callable[[str, int, int | None], None],
-        outcome: SyncOutcome,
-        hold_unknown_parent: bool = False,
-    ) -> int:
-        """Push the outbox; returns how many revisions were held back (still finalized)
-        because the server lacks their parent (only with ``hold_unknown_parent``)."""
-        held = 0
-        pending = self.store.pending_revisions()
-        ready = []
-        for revision in pending:
-            lacking = [a for a in revision["attachments"] if not self._have_file(a["sha256"])]
-            if lacking:
-                outcome.held_back.append({"entry_id": revision["entry_id"], **lacking[0]})
-            else:
-                ready.append(revision)
-        total = len(ready)
-        report("push", 0, total)
-        done = 0
-        for start in range(0, total, self.batch_size):
-            batch = ready[start:start + self.batch_size]
-            self._upload_attachments(api, batch, report)
-            results = api.push(batch)
-            if not isinstance(results, list) or len(results) != len(batch):
-                raise SyncError("server_error", "push answer does not match the batch")
-            for revision, result in zip(batch, results, strict=True):
-                if (result.get("entry_id"), result.get("rev")) != (
-                    revision["entry_id"], revision["rev"]
-                ):
-                    raise SyncError("server_error", "push answer out of order")
-            self.sent_archive.record(
-                revision for revision, result in zip(batch, results, strict=True)
-                if result.get("status") in ACKNOWLEDGED
-            )
-            if hold_unknown_parent:
-                kept = [r for r in results if r.get("error") != "unknown_parent"]
-                held += len(results) - len(kept)
-                results = kept
-            changed = self.store.apply_push_results(results)
-            for record in changed:
-                if record["status"] == "draft" and record.get("rejection"):
-                    form = self._form_or_none(record["form_id"], record["form_version"])
-                    outcome.rejected.append(
-                        describe_rejection(record["entry_id"], record["rejection"], form,
-                                           record.get("region") or "")
-                    )
-                else:
-                    outcome.sent += 1
-            late = sorted({sha for r in results for sha in r.get("missing_attachments") or []})
-            if late:
-                media = {a["sha256"]: a for rev in batch for a in rev["attachments"]}
-                self._upload(api, [sha for sha in late if sha in media], media, report)
-            done += len(batch)
-            report("push", done, total)
-        self._resend_lost_photos(api, report)
-        return held
-
-    def _resend_lost_photos(
-        self, api: ApiClient, report: Callable[[str, int, int | None], None]
-    ) -> None:
-        """Upload the photos of already sent entries that the server reports missing (its copy
-        was lost or damaged) and that this tablet still holds; the others are left alone. A
-        photo the server refuses (type, size, quota) is logged and skipped."""
-        from field_app.entries import attachments_of
-
-        media: dict[str, dict[str, Any]] = {}
-        for item in api.entries_missing_attachments():
-            entry_id = item.get("entry_id")
-            if not isinstance(entry_id, str) or not self.store.has_entry(entry_id):
-                continue
-            wanted = set(item.get("missing") or [])
-            for ref in attachments_of(self.store.get_entry(entry_id).get("answers")):
-                if ref["sha256"] in wanted and self._have_file(ref["sha256"]):
-                    media.setdefault(ref["sha256"], ref)
-        for sha in sorted(media):
-            try:
-                self._upload(api, [sha], media, report)
-            except SyncError as exc:  # best effort: a refused photo must not stop the sync
-                if exc.reason not in ("upload_refused", "too_large", "attachment_missing"):
-                    raise
-                log.warning("lost photo %s not sent again: %s", sha, exc)
-
-    def _have_file(self, sha256: str) -> bool:
-        # existence only: the bytes are checked against the hash when uploaded
-        try:
-            return attachment_path(self.attachments_folder, sha256).is_file()
-        except ValueError:
-            return False
-
-    def _upload_attachments(
-        self,
-        api: ApiClient,
-        batch: list[dict[str, Any]],
-        report: Callable[[str, int, int | None], None],
-    ) -> None:
-        media = {a["sha256"]: a for rev in batch for a in rev["attachments"]}
-        if not media:
-            return
-        missing = [sha for sha in api.missing_attachments(sorted(media)) if sha in media]
-        if not missing:
-            return
-        self._upload(api, missing, media, report)
-        still = api.missing_attachments(missing)
-        if still:
-            raise SyncError("server_error", f"attachments still missing after upload: {still}")
-
-    def _upload(
-        self,
-        api: ApiClient,
-        hashes: list[str],
-        media: dict[str, dict[str, Any]],
-        report: Callable[[str, int, int | None], None],
-    ) -> None:
-        report("attachments", 0, len(hashes))
-        for done, sha in enumerate(hashes, start=1):
-            try:
-                data = read_verified(self.attachments_folder, sha)
-            except (OSError, ValueError) as exc:
-                raise SyncError("attachment_missing", str(exc),
-                                filename=media[sha]["filename"]) from exc
-            api.put_attachment(sha, data, media[sha]["media_type"])
-            report("attachments", done, len(hashes))
-
-    def _form_or_none(self, form_id: str, version: str) -> Any:
-        try:
-            return self.form(form_id, version)
-        except Exception:  # a damaged cached form must not hide the rejection itself
-            log.exception("cached form %s %s cannot be loaded", form_id, version)
-            return None
-
     # ------------------------------------------------------------------- pull
 
     def _download_forms(
-        self, api: ApiClient, report: Callable[[str, int, int | None], None],
+        self, api: ApiClient, report: Report,
         wanted: list[tuple[str, str]] | None = None,
     ) -> int:
         if wanted is None:
@@ -491,7 +333,7 @@ class SyncClient:
     def _pull(
         self,
         api: ApiClient,
-        report: Callable[[str, int, int | None], None],
+        report: Report,
         outcome: SyncOutcome,
     ) -> int:
         cursor = self.store.pull_cursor()
@@ -524,7 +366,10 @@ class SyncClient:
                        if c.get("kind") == "entry"]
             self._download_forms(api, report, wanted)
             # the server sends only what this account may see (an officer: their own entries)
-            received += self.store.apply_pull(changes, str(page["next"]))
+            transitions: list[tuple[dict[str, Any] | None, dict[str, Any]]] = []
+            received += self.store.apply_pull(changes, str(page["next"]),
+                                              transitions=transitions)
+            self._summarize_pulled(outcome, transitions)
             pulled = [p for p in map(reconcile.pulled_payload, changes) if p is not None]
             if pulled:
                 self.sent_archive.record(pulled, origin="pulled")
@@ -533,76 +378,23 @@ class SyncClient:
             if not page.get("more"):
                 return received
 
-    # -------------------------------------------------------------- reconcile
-
-    def _reconcile_due(self) -> bool:
-        last = self.store.get_setting("last_reconcile_at")
-        return not isinstance(last, (int, float)) or (
-            self.clock() - last >= reconcile.RECONCILE_INTERVAL_SECONDS
-        )
-
-    def _reconcile(
-        self,
-        api: ApiClient,
-        report: Callable[[str, int, int | None], None],
-        outcome: SyncOutcome,
-        reason: str,
+    def _summarize_pulled(
+        self, outcome: SyncOutcome,
+        transitions: list[tuple[dict[str, Any] | None, dict[str, Any]]],
     ) -> None:
-        """Send again what the server lacks of what this tablet sent (see the module doc)."""
-        outcome.reconciled = reason
-        log.info("reconciling with the server (%s)", reason)
-        with self.store.lock:
-            # the signed-in officer's entries only: another officer's are never sent under
-            # this officer's name, even to a server that lost them
-            mine = [s["entry_id"] for s in self.store.list_entries()]
-            records = [self.store.get_entry(entry_id) for entry_id in mine]
-        archive = {entry_id: items for entry_id, items in self.sent_archive.entries().items()
-                   if entry_id in set(mine)}
-        for payload in reconcile.legacy_payloads(records, self.store.device_id):
-            items = archive.setdefault(payload["entry_id"], [])
-            if all(item["payload"]["rev"] != payload["rev"] for item in items):
-                items.append({"origin": "pushed", "payload": payload})
-        asked = [(entry_id, item["payload"]["rev"])
-                 for entry_id, items in archive.items() for item in items]
-        missing: set[tuple[str, str]] = set()
-        lacking_files: set[str] = set()
-        report("reconcile", 0, len(asked))
-        for start in range(0, len(asked), 1000):
-            response = api.request("POST", "/sync/revisions/missing", ok=(200, 404), body={
-                "revisions": [{"entry_id": e, "rev": r} for e, r in asked[start:start + 1000]]})
-            if response.status_code == 404:  # a server older than this check: nothing to do
-                log.info("the server cannot tell which revisions it lacks; check skipped")
-                self.store.set_setting("last_reconcile_at", self.clock())
-                return
-            body = response.json()
-            missing.update((m["entry_id"], m["rev"]) for m in body["missing"])
-            lacking_files.update(body.get("missing_attachments") or [])
-        plan = reconcile.plan_resend(archive, missing)
-        for start in range(0, len(plan), self.batch_size):
-            batch = plan[start:start + self.batch_size]
-            self._upload_attachments(api, [r for r in batch if self._has_files(r)], report)
-            results = api.push(batch)
-            for payload, result in zip(batch, results, strict=True):
-                if result.get("status") in ACKNOWLEDGED:
-                    outcome.resent += 1
-                else:
-                    outcome.resend_rejected.append(
-                        {"entry_id": payload["entry_id"], "rev": payload["rev"],
-                         "error": result.get("error")})
-            report("reconcile", start + len(batch), len(plan))
-        media = {a["sha256"]: a for items in archive.values() for item in items
-                 for a in item["payload"].get("attachments") or []}
-        files = [sha for sha in sorted(lacking_files) if sha in media and self._have_file(sha)]
-        if files:
-            self._upload(api, files, media, report)
-        if outcome.resend_rejected:
-            log.warning("revisions the server refused again: %s", outcome.resend_rejected[:10])
-        self.store.set_setting("last_reconcile_at", self.clock())
-
-    def _has_files(self, revision: dict[str, Any]) -> bool:
-        return all(self._have_file(a["sha256"]) for a in revision.get("attachments") or [])
-
-
-def _failed(exc: SyncError) -> SyncOutcome:
-    return SyncOutcome(False, exc.reason, exc.message, detail=str(exc))
-
+        """Add what pulled changes mean to the officer to the summary (echoes are no news)."""
+        for before, after in transitions:
+            kind = classify_pulled(before, after)
+            if kind is None:
+                continue
+            item = {"entry_id": after["entry_id"], "label": self._label(after)}
+            if kind == "returned":
+                item["comment"] = after.get("review_comment") or ""
+            if kind == "review_rejected":  # by the supervisor: the comment says why
+                comment = after.get("review_comment") or ""
+                item["message"] = {"id": comment, "en": comment}
+            if kind == "conflicts":
+                item["fields"] = [c.get("path") for c in after.get("conflicts") or []
+                                  if isinstance(c, dict)]
+            listed = outcome.summary[kind]
+            listed[:] = [i for i in listed if i["entry_id"] != item["entry_id"]] + [item]

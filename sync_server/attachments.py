@@ -36,7 +36,10 @@ from .service_errors import ServiceError
 from .upload_quota import UploadLimits, check_upload
 from .users import User
 
-__all__ = ["SHA256_RE", "check_sha", "file_path", "has_attachment", "missing", "store"]
+__all__ = [
+    "SHA256_RE", "check_sha", "file_path", "fsync_dir", "has_attachment", "install",
+    "media_or_refuse", "missing", "prepare_folder", "store", "uploaded_by",
+]
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1024 * 1024
@@ -110,9 +113,7 @@ def store(
                 pass
             return False
         check_upload(conn, user.username, content_length or 0, limits)
-    if not target.parent.is_dir():  # the first photo of this <sha[:2]>/ folder
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _fsync_dir(target.parent.parent)  # the new folder's entry must survive a power cut
+    prepare_folder(root, sha256)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     tmp = Path(tmp_name)
     try:
@@ -122,14 +123,54 @@ def store(
             os.fsync(out.fileno())
         if digest != sha256:
             raise ServiceError(400, "hash_mismatch", sha256=sha256)
-        with engine.connect() as conn:
-            check_upload(conn, user.username, size, limits)
-        tmp.replace(target)  # the same bytes when the file was there already
-        _fsync_dir(target.parent)  # the rename itself must survive a power cut
+        return install(engine, root, sha256, tmp, size, media, user, limits)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def prepare_folder(root: Path, sha256: str) -> Path:
+    """The stored file's path, its ``<sha[:2]>/`` folder made (durably) when it is the first."""
+    target = file_path(root, sha256)
+    if not target.parent.is_dir():  # the first photo of this <sha[:2]>/ folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fsync_dir(target.parent.parent)  # the new folder's entry must survive a power cut
+    return target
+
+
+def install(
+    engine: Engine,
+    root: Path,
+    sha256: str,
+    tmp: Path,
+    size: int,
+    media: str,
+    user: User,
+    limits: UploadLimits,
+) -> bool:
+    """Move a received file whose hash was checked into place and record it for ``user``
+    (quota and rate checked once more on its real size). True when new for ``user``."""
+    with engine.connect() as conn:
+        check_upload(conn, user.username, size, limits)
+    target = prepare_folder(root, sha256)
+    tmp.replace(target)  # the same bytes when the file was there already
+    fsync_dir(target.parent)  # the rename itself must survive a power cut
     return _record(engine, sha256, size, media, user.username)
+
+
+def uploaded_by(conn: Connection, root: Path, username: str, sha256: str) -> int | None:
+    """The size of the file when ``username`` has sent it and it is on disk, else None."""
+    if not _uploaded_by(conn, username, sha256):
+        return None
+    try:
+        return file_path(root, sha256).stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def media_or_refuse(head: bytes) -> str:
+    """The media type sniffed from a file's first bytes; 415 when not JPEG, PNG or WebP."""
+    return _media_or_refuse(head)
 
 
 def _receive(stream: IO[bytes], out: IO[bytes]) -> tuple[int, str, str]:
@@ -207,7 +248,8 @@ def _record_once(engine: Engine, sha256: str, size: int, media: str, username: s
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (a new file, a rename) survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -28,6 +28,7 @@ from .backup_files import file_sha256
 from .db import is_sqlite, read_tx
 from .migrate import head_revision
 from .schema import attachments, changes, entries, entry_attachments, revisions
+from .upload_resume import PARTIAL_DIR
 
 __all__ = ["Finding", "Report", "run_check"]
 
@@ -171,6 +172,8 @@ def _orphan_findings(root: Path, held: set[str], now: float) -> list[Finding]:
         if not path.is_file():
             continue
         rel = path.relative_to(root)
+        if rel.parts[0] == PARTIAL_DIR:  # resumable uploads in progress: clean-uploads' job
+            continue
         name = path.name
         if name.startswith("."):
             if now - path.stat().st_mtime > STALE_TEMP_SECONDS:

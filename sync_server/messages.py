@@ -172,6 +172,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Too many uploads within an hour (limit {limit} bytes). "
         "Try again in {seconds} seconds.",
     },
+    "bad_content_range": {
+        "id": "Header Content-Range tidak valid: harus 'bytes <awal>-<akhir>/<total>' dan "
+        "berada di dalam berkas.",
+        "en": "Invalid Content-Range header: it must be 'bytes <start>-<end>/<total>' and lie "
+        "within the file.",
+    },
+    "upload_offset_mismatch": {
+        "id": "Unggahan ini dilanjutkan dari byte yang salah: server sudah menerima {offset} byte.",
+        "en": "This upload continues from the wrong byte: the server has received {offset} bytes.",
+    },
 }
 
 

@@ -4,9 +4,10 @@ A tablet uploads its photos before it pushes the entries that use them, so a fil
 entry is normal for a while. Once neither the head of any entry (``entry_attachments``) nor any
 stored revision refers to a file, and nobody uploaded it within the grace period
 (``UPLOAD_GRACE_DAYS``, 7 by default), :func:`clean_uploads` deletes the file, its
-``attachments`` row and its ``attachment_uploads`` rows (with an audit row), and left-over
-temporary files of interrupted uploads. Run it with ``survey-server clean-uploads`` (e.g. daily
-from cron).
+``attachments`` row and its ``attachment_uploads`` rows (with an audit row), left-over
+temporary files of interrupted uploads, and abandoned partial uploads (resumable uploads,
+:mod:`sync_server.upload_resume`, not continued within the grace period). Run it with
+``survey-server clean-uploads`` (e.g. daily from cron).
 
 A tablet that pushes an entry referring to a removed photo is told the photo is missing in the
 push result and uploads it again.
@@ -27,6 +28,7 @@ from . import audit
 from .clock import iso
 from .db import read_tx, write_tx
 from .schema import attachment_uploads, attachments, entry_attachments, revisions
+from .upload_resume import PARTIAL_DIR
 
 __all__ = ["CleanResult", "clean_uploads", "unreferenced_candidates"]
 
@@ -40,6 +42,9 @@ class CleanResult:
     files: int = 0
     bytes: int = 0
     temporary_files: int = 0
+    #: abandoned partial (resumable) uploads, and their bytes
+    partial_files: int = 0
+    partial_bytes: int = 0
 
 
 def unreferenced_candidates(conn: Connection, cutoff: str) -> dict[str, int]:
@@ -103,9 +108,9 @@ def clean_uploads(
             if not dry_run:
                 with contextlib.suppress(FileNotFoundError):
                     (root / sha[:2] / sha).unlink()
-    result.temporary_files = _clean_temporary(
-        root, now.timestamp() - grace.total_seconds(), dry_run
-    )
+    before = now.timestamp() - grace.total_seconds()
+    result.temporary_files = _clean_temporary(root, before, dry_run)
+    result.partial_files, result.partial_bytes = _clean_partial(root, before, dry_run)
     return result
 
 
@@ -142,3 +147,25 @@ def _clean_temporary(root: Path, before_epoch: float, dry_run: bool) -> int:
                     tmp.unlink()
                 removed += 1
     return removed
+
+
+def _clean_partial(root: Path, before_epoch: float, dry_run: bool) -> tuple[int, int]:
+    """Remove partial uploads not continued since ``before_epoch`` (and at least an hour), and
+    then empty account folders; return how many files and bytes."""
+    partial_root = root / PARTIAL_DIR
+    if not partial_root.is_dir():
+        return 0, 0
+    removed = size = 0
+    for part in partial_root.glob("*/.part-*"):
+        with contextlib.suppress(FileNotFoundError):
+            info = part.stat()
+            if info.st_mtime < min(before_epoch, time.time() - 3600):
+                if not dry_run:
+                    part.unlink()
+                removed += 1
+                size += info.st_size
+    if not dry_run:
+        for folder in partial_root.iterdir():
+            with contextlib.suppress(OSError):  # not empty: an upload still in progress
+                folder.rmdir()
+    return removed, size

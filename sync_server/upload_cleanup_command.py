@@ -44,5 +44,6 @@ def clean_uploads_cmd(ctx: click.Context, days: float | None, dry_run: bool) -> 
     verb = "Would remove" if dry_run else "Removed"
     click.echo(
         f"{verb} {result.files} unused attachment file(s), {result.bytes} bytes, and "
-        f"{result.temporary_files} interrupted upload(s) (grace period {grace_days:g} days)."
+        f"{result.temporary_files} interrupted upload(s), and {result.partial_files} abandoned "
+        f"partial upload(s), {result.partial_bytes} bytes (grace period {grace_days:g} days)."
     )

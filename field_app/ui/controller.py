@@ -222,6 +222,11 @@ class AppController:
             return False
         return background.sync_now()
 
+    def cancel_sync(self) -> None:
+        """Ask the running sync (by the button or by itself) to stop at its next step."""
+        if self.background is not None:
+            self.background.cancel()
+
     def start_auto_sync(self, on_progress: Callable[[Progress], None],
                         on_done: Callable[[SyncOutcome], None]) -> bool:
         """Sync by itself when the network comes back while entries wait to be sent.

@@ -1,5 +1,6 @@
 """Attachment upload and lookup: ``PUT``/``HEAD``/``GET /attachments/<sha256>``, ``POST
-/attachments/missing``, and ``GET /entries/missing-attachments``.
+/attachments/missing``, ``GET /entries/missing-attachments``, and the resumable upload ``GET``/
+``PATCH /attachments/<sha256>/upload`` (:mod:`sync_server.upload_resume`).
 
 Each answer is scoped to the caller (:mod:`sync_server.attachment_access`): a file the caller may
 not see is answered exactly like a file the server does not hold.
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import Response, g, jsonify, request
 
 from .. import attachments as store_mod
+from .. import upload_resume as store_resume
 from ..api_limits import MAX_HASHES
 from ..attachment_integrity import forget_lost
 from ..attachment_serving import send_attachment
@@ -96,3 +98,35 @@ def entries_missing_attachments() -> Response:
     forget_lost(state().engine, _root())
     with read_tx(state().engine) as conn:
         return jsonify({"entries": missing_attachments_by_entry(conn, g.user)})
+
+
+def _upload_state(sha256: str, state_: store_resume.UploadState) -> dict[str, object]:
+    return {"sha256": sha256, "offset": state_.offset, "complete": state_.complete}
+
+
+@bp.get("/attachments/<sha256>/upload")
+@require_auth()
+def attachment_upload_status(sha256: str) -> Response:
+    """``{"sha256", "offset", "complete"}``: how many bytes of this file the server holds from
+    the caller (a resumable upload continues there; ``complete``: stored already)."""
+    if not store_mod.SHA256_RE.match(sha256):
+        raise ApiError(400, "bad_hash")
+    return jsonify(_upload_state(sha256, store_resume.status(state().engine, _root(), g.user,
+                                                              sha256)))
+
+
+@bp.patch("/attachments/<sha256>/upload")
+@require_auth()
+def attachment_upload_append(sha256: str) -> tuple[Response, int]:
+    """Append the body at ``Content-Range: bytes <start>-<end>/<total>`` to the caller's upload
+    (``start`` = the offset held); the last piece stores the file after checking its SHA-256.
+    200 with the new offset while incomplete; 201 (new) or 200 when stored."""
+    if not store_mod.SHA256_RE.match(sha256):
+        raise ApiError(400, "bad_hash")
+    piece = store_resume.parse_content_range(request.headers.get("Content-Range"),
+                                             int(state().config["MAX_CONTENT_LENGTH"]))
+    result = store_resume.append(
+        state().engine, _root(), sha256, request.stream, request.mimetype, g.user,
+        UploadLimits.from_config(state().config), piece,
+    )
+    return jsonify(_upload_state(sha256, result)), (201 if result.created else 200)

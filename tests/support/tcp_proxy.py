@@ -17,7 +17,9 @@ Faults:
 * ``cut_probability``: each connection, with this probability, is cut at a random byte offset
   below ``cut_range`` in ``direction`` (seeded: the same seed gives the same cuts);
 * ``drop``: probability that a new connection is closed at once, before reaching the server;
-* ``stall``: seconds to hold the first response bytes of each connection.
+* ``stall``: seconds to hold the first response bytes of each connection;
+* ``throttle``: bytes per second from client to server (upstream), shared by every connection
+  like one weak mobile link (0: unlimited).
 
 ``stats`` counts connections, drops and cuts.
 """
@@ -45,6 +47,7 @@ class Faults:
     cut_range: int = 4096
     drop: float = 0.0
     stall: float = 0.0
+    throttle: float = 0.0
 
 
 @dataclass
@@ -76,6 +79,18 @@ class FaultyProxy:
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
         self._thread = threading.Thread(target=self._accept_loop, daemon=True, name="tcp-proxy")
+        self._link_lock = threading.Lock()
+        self._link_free_at = 0.0  # when the throttled upstream link is free again
+
+    def _throttle(self, size: int, rate: float) -> None:
+        """Wait until ``size`` bytes may go upstream at ``rate`` bytes per second."""
+        with self._link_lock:
+            now = time.monotonic()
+            start = max(now, self._link_free_at)
+            self._link_free_at = start + size / rate
+            wait = self._link_free_at - now
+        if wait > 0:
+            time.sleep(wait)
 
     @property
     def url(self) -> str:
@@ -213,11 +228,17 @@ class _Connection:
                 if not stalled:
                     time.sleep(self.faults.stall)
                     stalled = True
-                if limit is not None and sent + len(data) >= limit:
+                if direction == "request" and self.faults.throttle:
+                    self._send_throttled(dst, data, sent, limit)
+                    if limit is not None and sent + len(data) >= limit:
+                        self._close_all(was_cut=True)
+                        return
+                elif limit is not None and sent + len(data) >= limit:
                     dst.sendall(data[: max(0, limit - sent)])
                     self._close_all(was_cut=True)
                     return
-                dst.sendall(data)
+                else:
+                    dst.sendall(data)
                 sent += len(data)
                 with self.proxy.stats.lock:
                     if direction == "request":
@@ -226,6 +247,20 @@ class _Connection:
                         self.proxy.stats.bytes_response += len(data)
         except OSError:
             self._close_all(was_cut=False)
+
+
+    def _send_throttled(
+        self, dst: socket.socket, data: bytes, sent: int, limit: int | None
+    ) -> None:
+        """Send ``data`` in small slices at the link's rate (up to the cut, if any)."""
+        if limit is not None:
+            data = data[: max(0, limit - sent)]
+        for start in range(0, len(data), 2048):
+            piece = data[start:start + 2048]
+            self.proxy._throttle(len(piece), self.faults.throttle)
+            if self.closed.is_set():
+                return
+            dst.sendall(piece)
 
 
 def _close(sock: socket.socket) -> None:

@@ -77,6 +77,7 @@ class Cell:
     check: Callable[[World, requests.Response], str | None] | None = None
     after: Callable[[World, requests.Response], None] | None = None
     head: bool = True  # also send it as HEAD (GET cells)
+    headers: dict[str, str] | None = None  # extra request headers (e.g. Content-Range)
 
 
 def api_gate(role: str, *kinds: str) -> Expect | None:

@@ -146,6 +146,31 @@ def r_attachment_put(w: World) -> Iterator[Cell]:
         yield Cell("api.attachment_put", "PUT", role, obj, path, expect, body=photo)
 
 
+def r_attachment_upload_status(w: World) -> Iterator[Cell]:
+    """Any signed-in account may ask how much of a file it sent itself (the answer is about
+    the caller's own bytes only)."""
+    for role, (obj, (sha, _photo)) in itertools.product(ROLES, _file_objects(w).items()):
+        path = f"/api/v1/attachments/{sha}/upload"
+        yield Cell("api.attachment_upload_status", "GET", role, obj, path, api_gate(role) or ok(200))
+    for role in ROLES:
+        expect = api_gate(role) or Expect(frozenset({400}))
+        yield Cell("api.attachment_upload_status", "GET", role, "bad",
+                   "/api/v1/attachments/xyz/upload", expect)
+
+
+def r_attachment_upload_append(w: World) -> Iterator[Cell]:
+    """Like the whole-file PUT: any signed-in account may send bytes it holds; bytes that do not
+    match the hash are refused (400)."""
+    for role, (obj, (sha, photo)) in itertools.product(ROLES, _file_objects(w).items()):
+        expect = api_gate(role) or (ok(400) if obj == "none" else ok(200, 201))
+        path = f"/api/v1/attachments/{sha}/upload"
+        body = photo or b""
+        headers = {"Content-Range": f"bytes 0-{len(body) - 1}/{len(body)}",
+                   "Content-Type": "image/jpeg"}
+        yield Cell("api.attachment_upload_append", "PATCH", role, obj, path, expect, body=body,
+                   headers=headers)
+
+
 def _missing_check(w: World, role: str, obj: str, sha: str) -> Callable[..., str | None]:
     def check(_w: World, resp: requests.Response) -> str | None:
         if resp.status_code != 200:

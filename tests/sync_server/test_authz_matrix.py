@@ -43,6 +43,8 @@ from .authz_rules_api import (
     api_entry_write,
     r_attachment_get,
     r_attachment_put,
+    r_attachment_upload_append,
+    r_attachment_upload_status,
     r_attachments_missing,
     r_entries_missing_attachments,
     r_entry_detail,
@@ -192,6 +194,8 @@ RULES: dict[str, Rule] = {
     ),
     # last, one by one: uploading a file's bytes may make it visible to the uploader
     "api.attachment_put": make_rule("PUT", r_attachment_put, serial=True),
+    "api.attachment_upload_status": make_rule("GET HEAD", r_attachment_upload_status),
+    "api.attachment_upload_append": make_rule("PATCH", r_attachment_upload_append, serial=True),
     "review.admin_audit": make_rule(
         "GET HEAD", web_rule("review.admin_audit", "GET", "/admin/audit", "admin")
     ),
@@ -416,5 +420,5 @@ def test_revoked_expired_and_made_up_tokens_open_nothing(world: World) -> None:
             if resp.status_code != 401:
                 failures.append(f"{sample.method} {sample.path} with a {label} token: "
                                 f"{resp.status_code}")  # fmt: skip
-    assert len(checked) == 23, sorted(checked)  # the 19 API routes with a token, 4 export routes
+    assert len(checked) == 25, sorted(checked)  # the 21 API routes with a token, 4 export routes
     assert not failures, "\n".join(failures)

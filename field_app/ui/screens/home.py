@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, DictProperty, NumericProperty, Stri
 from kivy.uix.screenmanager import Screen
 
 from field_app import entries
+from field_app.sync_summary import summary_lines
 from field_app.ui.controller import short_time
 from field_app.ui.texts import tr
 from field_app.ui.widgets import HintLabel, PrimaryButton, TouchButton
@@ -35,6 +36,10 @@ class HomeScreen(Screen):
     progress = NumericProperty(0)
     sync_message = StringProperty("")
     sync_ok = BooleanProperty(True)
+    #: during photo uploads: which entry, bytes and percent (``""`` otherwise)
+    sync_detail = StringProperty("")
+    #: after a sync: what changed for the officer, one line per kind (``""`` before any sync)
+    sync_summary = StringProperty("")
     #: the tablet's clock is off (learned at the last sync): what to do, in words
     clock_warning = StringProperty("")
 
@@ -133,18 +138,31 @@ class HomeScreen(Screen):
             self.syncing = True
             self.progress = 0
             self.sync_ok = True
+            self.sync_detail = self.sync_summary = ""
             self.sync_message = tr("home.sync_started", app.lang)
         else:
             self.sync_message = tr("sync.error.busy", app.lang)
 
+    def cancel_sync(self) -> None:
+        """Ask the running sync to stop at its next step (what was sent stays recorded)."""
+        app = App.get_running_app()
+        if self.syncing:
+            app.controller.cancel_sync()
+            self.sync_message = tr("home.cancelling", app.lang)
+
     def _on_progress(self, progress: Progress) -> None:
         app = App.get_running_app()
         self.syncing = True  # also when the sync started by itself
+        text = progress.message.get(app.lang) or progress.message.get("id", "")
+        if progress.percent is not None:  # photos on their way: bytes and percent
+            self.progress = progress.percent
+            self.sync_detail = text
+            return
         phases = {"attachments": 0, "push": 1, "forms": 2, "pull": 3, "reconcile": 3}
         step = phases.get(progress.phase, 0)
         fraction = (progress.done / progress.total) if progress.total else 0.5
         self.progress = min(100.0, (step + fraction) * 25)
-        self.sync_message = progress.message.get(app.lang) or progress.message.get("id", "")
+        self.sync_message = text
 
     def _on_done(self, outcome: SyncOutcome) -> None:
         app = App.get_running_app()
@@ -155,4 +173,7 @@ class HomeScreen(Screen):
         if outcome.reason == "token_revoked":
             message = message + " " + tr("home.sign_in_again", app.lang)
         self.sync_message = message
+        self.sync_detail = ""
+        self.sync_summary = "\n".join(
+            f"• {line}" for line in summary_lines(outcome.summary, app.lang))
         self.prepare()
