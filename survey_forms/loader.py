@@ -173,7 +173,8 @@ def build_form(
         notes,
         sheet="external_choices",
     )
-    questions = _survey(workbook.survey, languages, _Lists(choices, external, read_media), notes)
+    lists = _Lists(choices, external, read_media)
+    questions = _survey(workbook.survey, languages, lists, notes)
     form_id = settings.get("form_id") or fallback_form_id
     if not NAME_RE.match(form_id):
         raise FormError(f"form_id '{form_id}' is not a valid name", sheet="settings", row=2)
@@ -188,6 +189,8 @@ def build_form(
         instance_name=settings.get("instance_name"),
         settings={k: v for k, v in settings.items() if k not in {"instance_name"}},
         warnings=notes.finish(),
+        choice_files=lists.files,
+        media_data=lists.file_data,
     )
 
 
