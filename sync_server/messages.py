@@ -78,6 +78,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Formulir {form_id} versi {version} tidak dikenal di server.",
         "en": "Form {form_id} version {version} is not known to the server.",
     },
+    "unknown_form_media": {
+        "id": "Berkas itu tidak diterbitkan bersama formulir {form_id} versi {version}.",
+        "en": "That file was not published with form {form_id} version {version}.",
+    },
     "region_forbidden": {
         "id": "Anda tidak ditugaskan di wilayah {region}.",
         "en": "You are not assigned to region {region}.",
