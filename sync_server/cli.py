@@ -192,8 +192,9 @@ def publish_form_cmd(ctx: click.Context, file: Path, media: tuple[Path, ...]) ->
     try:
         with write_tx(_engine(app)) as conn:
             result = publish_file(conn, file, actor="cli", media_paths=list(media))
-    except FormError as exc:
-        raise click.ClickException(f"{file.name}: {exc}") from exc
+    except FormError as exc:  # Indonesian first, then English, each saying what to change
+        text = exc.message
+        raise click.ClickException(f"{file.name}: {text['id']}\n{text['en']}") from exc
     except (FormVersionExistsError, FormIncompatibleError) as exc:
         raise click.ClickException(str(exc)) from exc
     if result["status"] == "unchanged":

@@ -418,5 +418,5 @@ def test_revoked_expired_and_made_up_tokens_open_nothing(world: World) -> None:
             if resp.status_code != 401:
                 failures.append(f"{sample.method} {sample.path} with a {label} token: "
                                 f"{resp.status_code}")  # fmt: skip
-    assert len(checked) == 23, sorted(checked)  # the 19 API routes with a token, 4 export routes
+    assert len(checked) == 24, sorted(checked)  # the 20 API routes with a token, 4 export routes
     assert not failures, "\n".join(failures)
