@@ -161,8 +161,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "question {question} ({answer}).",
     },
     "unsupported_attachment_type": {
-        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP.",
-        "en": "An attachment must be a JPEG, PNG or WebP photo.",
+        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP, rekaman suara atau video "
+        "(MP3, AAC, M4A, AMR, Ogg, WAV, FLAC, MP4, 3GP, MOV, WebM) atau dokumen PDF.",
+        "en": "An attachment must be a JPEG, PNG or WebP photo, a sound or video recording "
+        "(MP3, AAC, M4A, AMR, Ogg, WAV, FLAC, MP4, 3GP, MOV, WebM) or a PDF document.",
     },
     "upload_quota_exceeded": {
         "id": "Kuota unggahan penuh: foto yang belum dipakai isian sudah {used} dari {limit} "
