@@ -10,6 +10,7 @@ from survey_forms.loader_types import (
     OTHER_CHOICE,
     MediaReader,
     choices_from_file,
+    other_label,
     other_question,
 )
 from survey_forms.model import Choice, Question
@@ -89,7 +90,8 @@ def add_other(
         )
     items = choices[question.list_name or ""]
     if all(choice.name != OTHER_CHOICE for choice in items):
-        labels = dict.fromkeys({*langs, *(k for c in items for k in c.labels)}, "Other")
+        codes = {*langs, *(k for c in items for k in c.labels)}
+        labels = {code: other_label(code) for code in sorted(codes)}
         items.append(Choice(OTHER_CHOICE, labels or {"": "Other"}))
     extra = other_question(question, langs)
     if extra.name in names:

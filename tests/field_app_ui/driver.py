@@ -258,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
     args.out.mkdir(parents=True, exist_ok=True)
-    from tests.field_app_ui import scenarios
+    from tests.field_app_ui import scenarios, scenarios_extra
 
-    scenario = getattr(scenarios, args.scenario)
+    scenario = getattr(scenarios, args.scenario, None) or getattr(scenarios_extra, args.scenario)
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)
