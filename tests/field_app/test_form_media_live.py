@@ -7,6 +7,8 @@ attachments only.
 
 from __future__ import annotations
 
+import csv
+import io
 import textwrap
 from pathlib import Path
 
@@ -94,8 +96,15 @@ def test_the_tablet_gets_the_files_with_the_form_and_fills_from_them(
     sent = client.sync()
     assert sent.ok and sent.sent == 1, sent
     assert store.get_entry(entry_id)["status"] == entries.SENT
-    detail = Staff(published.url, "spv").get(f"/entries/{entry_id}")
+    spv = Staff(published.url, "spv")
+    detail = spv.get(f"/entries/{entry_id}")
     assert detail["answers"]["desa"] == "lorok"
+    # the export builds the version with its files (labels of the choices from the file)
+    export = requests.get(f"{published.url}/export/desa_uji.csv?labels=1", headers=spv.headers,
+                          timeout=20)
+    assert export.status_code == 200, export.text
+    row = next(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert (row["desa"], row["fasilitas"]) == ("Lorok Pakjo", "Puskesmas; Sekolah Dasar")
 
     # a choice the file does not hold is refused by the server too (its lists come from the
     # files it keeps with the version)
