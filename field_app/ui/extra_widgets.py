@@ -255,6 +255,9 @@ class ShapeWidget(QuestionWidget):
                      "longitude": float(self.longitude.text.replace(",", "."))}
         except ValueError:
             return  # nothing (or half) typed
+        if not (-90 <= point["latitude"] <= 90 and -180 <= point["longitude"] <= 180):
+            self.status.text = tr("form.shape.bad_point", self.owner.lang)
+            return
         self.latitude.text = self.longitude.text = ""
         self._located(point)
 

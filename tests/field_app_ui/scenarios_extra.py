@@ -154,3 +154,31 @@ def extra_widgets(d: Driver, files: str = "") -> Iterator[Any]:
     d.press(form.ids.finalize_button)
     yield on_screen(d, "home")
     yield 0.05
+
+
+def typed_shape(d: Driver) -> Iterator[Any]:
+    """A laptop (no GPS): geotrace points typed in one by one, the last one taken back."""
+    yield on_screen(d, "home")
+    d.press(d.find("PrimaryButton", "Tipe tambahan", contains=True)[0])
+    yield on_screen(d, "form")
+    form = d.screen
+    while d.question("jalur") is None:
+        form.show_page(form.index + 1)
+        yield 0.05
+    trace = d.question("jalur")
+    d.result["has_fields"] = trace.latitude.parent is not None
+    for lat, lon in (("-2.9761", "104.7754"), ("-291", "104"), ("-2.9770", "104.7760"),
+                     ("-2.9772", "104.7771")):
+        d.type_into(trace.latitude, lat)
+        d.type_into(trace.longitude, lon)
+        d.press(trace.add)
+        yield 0.05
+        if lat == "-291":
+            d.result["bad_point"] = trace.status.text
+            d.shot("extra_typed_bad_point")
+    d.press(trace.add)  # nothing typed: nothing added
+    d.press(trace.remove)
+    yield 0.1
+    d.result["points"] = form.session.value("jalur")
+    d.result["text"] = trace.shown.text
+    d.shot("extra_typed_shape")

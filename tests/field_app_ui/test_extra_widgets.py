@@ -72,7 +72,9 @@ DESA = b"name,label\nbukit,Bukit Lama\nlorok,Lorok Pakjo\n"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def test_every_new_widget_fills_a_valid_entry(tmp_path: Path) -> None:
+def _device(tmp_path: Path) -> tuple[Form, Path]:
+    """A signed-in tablet's data folder holding the form, saved with its choice file as the
+    sync saves it."""
     form = load_xlsform(textwrap.dedent(FORM).encode("utf-8"), "md", media={"desa.csv": DESA})
     device = tmp_path / "data"
     store = Store(device / "store", durable=False)
@@ -83,12 +85,18 @@ def test_every_new_widget_fills_a_valid_entry(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / hashlib.sha256(DESA).hexdigest()).write_bytes(DESA)
     store.close()
+    return form, device
+
+
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_every_new_widget_fills_a_valid_entry(tmp_path: Path, size: str) -> None:
+    form, device = _device(tmp_path)
     files = tmp_path / "dokumen"
     files.mkdir()
     (files / "laporan.pdf").write_bytes(PDF)
     (files / "catatan.html").write_text("<script>alert(1)</script>")  # not offered
 
-    result = run_scenario("extra_widgets", device, files=str(files))
+    result = run_scenario("extra_widgets", device, size=size, files=str(files))
 
     assert result["page1"] == {"skor": "RangeWidget", "kode": "BarcodeWidget",
                                "kualitas": "GridSelectWidget", "kondisi": "MinimalSelectWidget",
@@ -132,4 +140,15 @@ def test_every_new_widget_fills_a_valid_entry(tmp_path: Path) -> None:
     assert rebuilt.validate(answers) == []
     for shot in ("extra_page1", "extra_page2", "extra_page3", "extra_page4",
                  "extra_file_chooser", "extra_summary"):
-        assert (SCREENS / f"1280x800-{shot}.png").stat().st_size > 10_000
+        assert (SCREENS / f"{size}-{shot}.png").stat().st_size > 10_000
+
+
+def test_geotrace_points_are_typed_on_a_laptop(tmp_path: Path) -> None:
+    _form, device = _device(tmp_path)
+    result = run_scenario("typed_shape", device)
+    assert result["has_fields"] is True
+    assert result["bad_point"].startswith("Titik tidak sah")  # -291 is not added
+    assert result["points"] == {"points": [{"latitude": -2.9761, "longitude": 104.7754},
+                                           {"latitude": -2.977, "longitude": 104.776}]}
+    assert result["text"].startswith("2 titik (minimal 2), panjang ")
+    assert (SCREENS / "1280x800-extra_typed_shape.png").stat().st_size > 10_000
