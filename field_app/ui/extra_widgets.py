@@ -15,6 +15,7 @@ into those), and ``or_other`` adds a plain choice and a text question: none need
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,9 @@ from field_app.ui.widgets import (
 from survey_forms.expressions.geo import area, distance
 from survey_forms.ranges import RangeError, check_range_parameters
 
-__all__ = ["EXTRA_WIDGETS", "appearance_widget"]
+__all__ = ["EXTRA_WIDGETS", "appearance_widget", "record_start_location"]
+
+log = logging.getLogger(__name__)
 
 #: File name patterns offered by the file chooser, per question type (what the server takes).
 FILE_PATTERNS = {
@@ -468,3 +471,26 @@ def appearance_widget(question: Any) -> type[QuestionWidget] | None:
     if kind == "text" and "numbers" in words:
         return NumbersTextWidget
     return None
+
+
+def record_start_location(screen: Any) -> None:
+    """``start-geopoint``: ask the GPS for the position when a new draft is started, as Collect
+    does, and record it unless the question has an answer by then. Without a GPS (a laptop) or
+    a fix it stays empty (the question is never shown)."""
+    form, editor = screen.form, screen.editor
+    names = [q.name for q in form.questions_in_order()
+             if q.type == "start-geopoint" and not q.repeat_path]
+    if not names or screen.read_only or not screen.device.has_gps:
+        return
+
+    def located(fix: dict[str, float] | None) -> None:
+        if fix is None or screen.editor is not editor:
+            return  # no fix, or the officer has left this draft
+        for name in names:
+            if editor.value(name) is None:
+                try:
+                    editor.set_answer(name, fix)
+                except Exception:  # a storage fault: the draft keeps what it had
+                    log.exception("cannot record the start location %s", name)
+
+    screen.device.locate(lambda fix: screen.app.on_main_thread(located, fix))

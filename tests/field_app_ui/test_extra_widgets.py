@@ -1,6 +1,6 @@
 """The question types and appearances beyond the pilot forms', filled in the real app through
 its widgets: range, barcode (scanned), likert, minimal, horizontal, numbers, rank, or_other,
-trigger, hidden, a choice file delivered with the form, geotrace and geoshape from the GPS point
+trigger, hidden, start-geopoint, a choice file delivered with the form, geotrace and geoshape from the GPS point
 by point, a recorded sound and a chosen PDF, quick. The GPS, scanner and recorder are a test
 device behind the platform interface; the finalized entry validates against the form."""
 
@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.kivy, pytest.mark.timeout(300)]
 FORM = """
 | survey |
 | | type | name | label::Indonesia (id) | label::English (en) | appearance | parameters | required | default |
+| | start-geopoint | lokasi_awal | | | | | | |
 | | begin_group | a | Penilaian | Assessment | field-list | | | |
 | | range | skor | Skor pelayanan | Service score | | start=0 end=10 step=2 | yes | |
 | | barcode | kode | Kode aset | Asset code | | | yes | |
@@ -129,9 +130,11 @@ def test_every_new_widget_fills_a_valid_entry(tmp_path: Path, size: str) -> None
     assert answers["jenis"] == "other" and answers["jenis_other"] == "Koperasi desa"
     assert answers["konfirmasi"] == "OK" and answers["sumber"] == "tablet"
     assert answers["desa"] == "lorok" and answers["cepat"] == "ya"
-    assert [p["latitude"] for p in answers["jalur"]["points"]] == [-2.9761, -2.977]
-    assert len(answers["lahan"]["points"]) == 3
-    assert answers["lahan"]["points"][0]["accuracy"] == 3.0  # the GPS went on: third fix
+    # the GPS's fixes in turn: the start location when the draft opened, then the points
+    assert answers["lokasi_awal"] == {"latitude": -2.9761, "longitude": 104.7754,
+                                      "altitude": 12.0, "accuracy": 4.0}
+    assert [p["latitude"] for p in answers["jalur"]["points"]] == [-2.977, -2.9772]
+    assert [p["accuracy"] for p in answers["lahan"]["points"]] == [3.5, 4.0, 5.0]
     assert answers["suara"]["media_type"].startswith("audio/")
     assert answers["dokumen"]["media_type"] == "application/pdf"
     attachments = device / "attachments"
