@@ -3,7 +3,8 @@
 A form version is downloaded as its compiled JSON; a version with choice files
 (``select_one_from_file``) names each file with its SHA-256 (``choice_files``), and the files are
 downloaded with it and kept under ``<store>/form_media/<sha256>``, written durably, before the
-version is saved, so a form on the device always has its files. When the form is opened, its
+version is saved, so a form on the device always has its files (one lost or damaged later is
+downloaded again at the next sync). When the form is opened, its
 choice lists are read from those files (:meth:`survey_forms.Form.from_json` checks each against
 its SHA-256).
 """
@@ -88,6 +89,7 @@ class FormShelf:
             wanted = [(f["form_id"], str(f["version"])) for f in api.list_forms()]
         have = {(f["form_id"], f["version"]) for f in self.store.list_forms()}
         todo = [key for key in dict.fromkeys(wanted) if key not in have]
+        self._repair([key for key in dict.fromkeys(wanted) if key in have], api)
         if not todo:
             return 0
         report("forms", 0, len(todo))
@@ -99,6 +101,17 @@ class FormShelf:
             report("forms", done, len(todo))
         self.store.save_forms(definitions)
         return len(definitions)
+
+    def _repair(self, keys: list[tuple[str, str]], api: ApiClient) -> None:
+        """Download again the files of forms on the device whose files are missing or damaged
+        (a form that cannot open is thus mended at the next sync)."""
+        for form_id, version in keys:
+            definition = self.store.form_definition(form_id, version)
+            files = _choice_files(definition or {})
+            if files and not all(self._have(sha256) for sha256 in files.values()):
+                self._download_media(api, form_id, version, definition or {})
+                with self._lock:
+                    self._forms.pop((form_id, version), None)
 
     def _download_media(
         self, api: ApiClient, form_id: str, version: str, definition: dict[str, Any]

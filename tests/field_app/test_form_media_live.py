@@ -119,6 +119,9 @@ def test_the_tablet_gets_the_files_with_the_form_and_fills_from_them(
     with pytest.raises(FormError) as caught:
         again.form(*KEY)
     assert "berkas pilihan" in caught.value.message["id"]
+    # ... and downloaded again at the next sync
+    assert again.sync().ok
+    assert [c.name for c in again.form(*KEY).choices["desa.csv"]] == ["bukit", "lorok", "tangga"]
 
 
 def test_the_files_are_served_as_attachments_to_signed_in_accounts(
