@@ -278,6 +278,11 @@ class ApiClient:
         """The compiled form JSON of one version."""
         return self.request("GET", f"/forms/{form_id}/{version}").json()
 
+    def get_form_media(self, form_id: str, version: str, filename: str) -> bytes:
+        """One file published with a form version (a choice file)."""
+        name = requests.utils.quote(filename, safe="")
+        return self.request("GET", f"/forms/{form_id}/{version}/media/{name}").content
+
     def missing_attachments(self, hashes: list[str]) -> list[str]:
         """Which of these attachment hashes the server lacks."""
         body = self.request("POST", "/attachments/missing", body={"sha256": hashes}).json()

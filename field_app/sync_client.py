@@ -40,6 +40,7 @@ from typing import Any
 
 from field_app import reconcile
 from field_app.clock_check import clock_offset
+from field_app.form_sync import FormShelf
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.sent_revisions import SentRevisions
@@ -78,7 +79,7 @@ class SyncClient(ReconcileMixin):
         self.batch_size = batch_size
         self.pull_limit = pull_limit
         self.api_options = dict(api_options or {})
-        self._forms: dict[tuple[str, str], Any] = {}
+        self.shelf = FormShelf(store)
         self._running = threading.Lock()
         #: revisions the server acknowledged, to send again after a restore
         self.sent_archive = SentRevisions(store.folder / "sent", durable=store.durable)
@@ -109,16 +110,9 @@ class SyncClient(ReconcileMixin):
                          **self.api_options)
 
     def form(self, form_id: str, version: str) -> Any:
-        """The cached form as a ``survey_forms.Form`` (``None`` if not on the device)."""
-        key = (form_id, str(version))
-        if key not in self._forms:
-            definition = self.store.form_definition(form_id, str(version))
-            if definition is None:
-                return None
-            from survey_forms import Form
-
-            self._forms[key] = Form.from_json(definition)
-        return self._forms[key]
+        """The cached form as a ``survey_forms.Form`` (``None`` if not on the device), with the
+        choice lists of the files downloaded with it (:mod:`field_app.form_sync`)."""
+        return self.shelf.form(form_id, version)
 
     # ---------------------------------------------------------------- sign-in
 
@@ -316,19 +310,7 @@ class SyncClient(ReconcileMixin):
         self, api: ApiClient, report: Report,
         wanted: list[tuple[str, str]] | None = None,
     ) -> int:
-        if wanted is None:
-            wanted = [(f["form_id"], str(f["version"])) for f in api.list_forms()]
-        have = {(f["form_id"], f["version"]) for f in self.store.list_forms()}
-        todo = [key for key in dict.fromkeys(wanted) if key not in have]
-        if not todo:
-            return 0
-        report("forms", 0, len(todo))
-        definitions = []
-        for done, (form_id, version) in enumerate(todo, start=1):
-            definitions.append(api.get_form(form_id, version))
-            report("forms", done, len(todo))
-        self.store.save_forms(definitions)
-        return len(definitions)
+        return self.shelf.download(api, report, wanted)
 
     def _pull(
         self,

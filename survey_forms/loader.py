@@ -59,6 +59,7 @@ def load_xlsform(
     *,
     form_id: str | None = None,
     media: Mapping[str, bytes] | None = None,
+    media_folder: str | PathLike[str] | None = None,
 ) -> Form:
     """Load an XLSForm and build its :class:`Form`.
 
@@ -66,11 +67,16 @@ def load_xlsform(
     ``file_type`` (one of ``"xlsx"``, ``"xls"``, ``"csv"``, ``"md"``). ``form_id`` is used when
     the settings sheet gives none (for a path, the file name is used). ``media`` holds the files
     published with the form by name (the CSV or XML of ``select_one_from_file``); for a path,
-    a file not in ``media`` is read from beside the form. Raises :class:`FormError` for anything
+    a file not in ``media`` is read from beside the form (for bytes, from ``media_folder`` when
+    given). Raises :class:`FormError` for anything
     that cannot be loaded.
     """
     data, file_type, stem = _read_source(source, file_type)
-    read_media = _media_reader(media, None if isinstance(source, bytes | bytearray) else source)
+    if media_folder is not None:
+        folder: Path | None = Path(media_folder)
+    else:
+        folder = None if isinstance(source, bytes | bytearray) else Path(source).parent
+    read_media = _media_reader(media, folder)
     try:
         workbook = get_xlsform(io.BytesIO(data), file_type=f".{file_type}")
     except PyXFormError as exc:
@@ -82,11 +88,8 @@ def load_xlsform(
     return build_form(workbook, fallback_form_id=form_id or stem or "form", read_media=read_media)
 
 
-def _media_reader(
-    media: Mapping[str, bytes] | None, source: str | PathLike[str] | None
-) -> MediaReader:
+def _media_reader(media: Mapping[str, bytes] | None, folder: Path | None) -> MediaReader:
     given = dict(media or {})
-    folder = Path(source).parent if source is not None else None
 
     def read(name: str) -> bytes | None:
         if name in given:
@@ -173,7 +176,8 @@ def build_form(
         notes,
         sheet="external_choices",
     )
-    questions = _survey(workbook.survey, languages, _Lists(choices, external, read_media), notes)
+    lists = _Lists(choices, external, read_media)
+    questions = _survey(workbook.survey, languages, lists, notes)
     form_id = settings.get("form_id") or fallback_form_id
     if not NAME_RE.match(form_id):
         raise FormError(f"form_id '{form_id}' is not a valid name", sheet="settings", row=2)
@@ -188,6 +192,8 @@ def build_form(
         instance_name=settings.get("instance_name"),
         settings={k: v for k, v in settings.items() if k not in {"instance_name"}},
         warnings=notes.finish(),
+        choice_files=lists.files,
+        media_data=lists.file_data,
     )
 
 

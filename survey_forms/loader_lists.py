@@ -3,11 +3,14 @@ published with the form) and pyxform's ``or_other`` expansion."""
 
 from __future__ import annotations
 
+import hashlib
+
 from survey_forms.errors import FormError
 from survey_forms.loader_types import (
     OTHER_CHOICE,
     MediaReader,
     choices_from_file,
+    other_label,
     other_question,
 )
 from survey_forms.model import Choice, Question
@@ -28,6 +31,10 @@ class Lists:
         self.choices = choices
         self.external = external
         self.read_media = read_media
+        #: lists read from files: list name (the file name) -> how it was read
+        self.files: dict[str, dict[str, str]] = {}
+        #: the bytes of those files, to publish with the form
+        self.file_data: dict[str, bytes] = {}
 
     def resolve(self, question: Question, source: str, lang: str) -> None:
         """Make the question's list available in ``choices`` (or raise a FormError)."""
@@ -37,6 +44,15 @@ class Lists:
                 self.choices[name] = choices_from_file(
                     name, self.read_media, question.parameters, question.row, lang
                 )
+                data = self.read_media(name) if self.read_media is not None else None
+                if data is not None:  # choices_from_file refused a missing file already
+                    self.file_data[name] = data
+                    self.files[name] = {
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "value": question.parameters.get("value", "name"),
+                        "label": question.parameters.get("label", "label"),
+                        "lang": lang,
+                    }
             return
         table = self.external if source == "external" else self.choices
         sheet = "external_choices" if source == "external" else "choices"
@@ -74,7 +90,8 @@ def add_other(
         )
     items = choices[question.list_name or ""]
     if all(choice.name != OTHER_CHOICE for choice in items):
-        labels = dict.fromkeys({*langs, *(k for c in items for k in c.labels)}, "Other")
+        codes = {*langs, *(k for c in items for k in c.labels)}
+        labels = {code: other_label(code) for code in sorted(codes)}
         items.append(Choice(OTHER_CHOICE, labels or {"": "Other"}))
     extra = other_question(question, langs)
     if extra.name in names:

@@ -218,6 +218,20 @@ def _xml_records(data: bytes) -> list[dict[str, str]]:
     return [{child.tag: (child.text or "") for child in item} for item in root.iter("item")]
 
 
+#: The labels pyxform gives or_other's choice and text question ("Other", "Specify other."),
+#: in the languages an officer here reads (any other language gets pyxform's English).
+_OTHER_LABELS = {
+    "id": ("Lainnya", "Sebutkan yang lain."),
+    "ind": ("Lainnya", "Sebutkan yang lain."),
+}
+
+
+def other_label(lang: str, *, specify: bool = False) -> str:
+    """The label of or_other's ``other`` choice (or, ``specify``, of its text question)."""
+    choice, question = _OTHER_LABELS.get(lang.lower(), ("Other", "Specify other."))
+    return question if specify else choice
+
+
 def other_question(question: Question, languages: list[str]) -> Question:
     """pyxform's ``<name>_other``: a text question relevant when ``other`` is chosen."""
     selected = f"selected(${{{question.name}}}, '{OTHER_CHOICE}')"
@@ -225,7 +239,7 @@ def other_question(question: Question, languages: list[str]) -> Question:
         name=f"{question.name}_other",
         type="text",
         row=question.row,
-        labels=dict.fromkeys(languages, "Specify other."),
+        labels={lang: other_label(lang, specify=True) for lang in languages},
         relevant=selected,
     )
 

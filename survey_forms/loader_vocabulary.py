@@ -214,7 +214,9 @@ REFUSED_APPEARANCES = ("search",)
 ALLOWED_APPEARANCES: dict[str, frozenset[str]] = {
     "group": frozenset({"field-list"}),
     "repeat": frozenset({"field-list"}),
-    "text": frozenset({"multiline"}),
+    "text": frozenset({"multiline", "numbers"}),
+    "select_one": frozenset({"minimal", "horizontal", "horizontal-compact", "likert", "quick"}),
+    "select_multiple": frozenset({"horizontal", "horizontal-compact"}),
 }
 
 ALLOWED_PARAMETERS: dict[str, set[str]] = {

@@ -8,7 +8,7 @@ are parsed once, when the form is built, and analysed into a dependency graph
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -237,6 +237,8 @@ class Form:
         instance_name: str | None = None,
         settings: dict[str, str] | None = None,
         warnings: list[LoadWarning] | None = None,
+        choice_files: dict[str, dict[str, str]] | None = None,
+        media_data: dict[str, bytes] | None = None,
     ) -> None:
         from survey_forms.graph import FormGraph
 
@@ -251,6 +253,12 @@ class Form:
         self.settings = dict(settings or {})
         #: what the loader ignored (presentation only); not part of :meth:`to_json`
         self.warnings: list[LoadWarning] = list(warnings or [])
+        #: choice lists read from files published with the form (``select_one_from_file``):
+        #: file name -> ``{"sha256", "value", "label", "lang"}``; part of :meth:`to_json`, while
+        #: the choices themselves travel in the files (the server and the tablet keep them)
+        self.choice_files: dict[str, dict[str, str]] = dict(choice_files or {})
+        #: the bytes of those files (file name -> bytes); not part of :meth:`to_json`
+        self.media_data: dict[str, bytes] = dict(media_data or {})
         self._by_name: dict[str, Question] = {}
         self._link(questions, parent=None, repeat_path=())
         self._choice_index = {
@@ -333,7 +341,7 @@ class Form:
 
     def to_json(self) -> dict[str, Any]:
         """The compiled definition tablets download: plain JSON in a stable key order."""
-        return {
+        out: dict[str, Any] = {
             "format": JSON_FORMAT,
             "form_id": self.form_id,
             "version": self.version,
@@ -346,17 +354,35 @@ class Form:
             "choices": {
                 list_name: [_choice_json(choice) for choice in items]
                 for list_name, items in self.choices.items()
+                if list_name not in self.choice_files
             },
         }
+        if self.choice_files:  # absent for forms without files: their JSON is unchanged
+            out["choice_files"] = {
+                name: dict(sorted(info.items())) for name, info in sorted(self.choice_files.items())
+            }
+        return out
+
+    @property
+    def media_names(self) -> list[str]:
+        """The names of the files published with this form (its choice files), sorted."""
+        return sorted(self.choice_files)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Form:
-        """Rebuild a form from :meth:`to_json` output (expressions are parsed again)."""
+    def from_json(cls, data: dict[str, Any], media: Mapping[str, bytes] | None = None) -> Form:
+        """Rebuild a form from :meth:`to_json` output (expressions are parsed again).
+
+        ``media`` holds the files published with the form by name; a form with choice files
+        needs each of them, unchanged (checked against the SHA-256 in ``data``), or a
+        :class:`~survey_forms.errors.FormError` is raised.
+        """
         from survey_forms.errors import FormError
 
         if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
             raise FormError(f"not a compiled form definition (format {JSON_FORMAT} expected)")
         try:
+            files = {str(k): dict(v) for k, v in (data.get("choice_files") or {}).items()}
+            from_files = _choices_from_media(files, media or {})
             return cls(
                 form_id=data["form_id"],
                 version=data["version"],
@@ -374,15 +400,51 @@ class Form:
                         for item in items
                     ]
                     for list_name, items in data["choices"].items()
-                },
+                }
+                | from_files,
                 instance_name=data.get("instance_name"),
                 settings=data.get("settings", {}),
+                choice_files=files,
+                media_data={name: bytes(media[name]) for name in files} if files else None,
             )
         except (KeyError, TypeError) as exc:
             raise FormError(f"compiled form definition is incomplete: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"<Form {self.form_id} v{self.version}>"
+
+
+def _choices_from_media(
+    files: dict[str, dict[str, str]], media: Mapping[str, bytes]
+) -> dict[str, list[Choice]]:
+    """The choice lists of a compiled form's choice files, read from ``media``."""
+    import hashlib
+
+    from survey_forms.errors import FormError
+    from survey_forms.loader_types import choices_from_file
+
+    lists: dict[str, list[Choice]] = {}
+    for name, info in files.items():
+        data = media.get(name)
+        if data is None:
+            raise FormError(
+                f"the choice file '{name}' published with the form is missing",
+                message_id=f"berkas pilihan '{name}' yang diterbitkan bersama formulir tidak ada",
+                fix="Download the form again (sync), or publish it again with the file.",
+                fix_id="Unduh formulir lagi (sinkronkan), atau terbitkan lagi beserta berkasnya.",
+            )
+        if hashlib.sha256(data).hexdigest() != info.get("sha256"):
+            raise FormError(
+                f"the choice file '{name}' is not the one published with the form",
+                message_id=f"berkas pilihan '{name}' bukan yang diterbitkan bersama formulir",
+                fix="Download the form again (sync).",
+                fix_id="Unduh formulir lagi (sinkronkan).",
+            )
+        params = {"value": info.get("value", "name"), "label": info.get("label", "label")}
+        lists[name] = choices_from_file(
+            name, lambda _name, data=data: data, params, 0, info.get("lang", "")
+        )
+    return lists
 
 
 def _choice_json(choice: Choice) -> dict[str, Any]:

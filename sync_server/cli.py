@@ -171,9 +171,18 @@ def create_user_cmd(
 
 @cli.command("publish-form")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--media",
+    "-m",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A choice file (.csv/.xml) the form names (select_one_from_file); repeatable. "
+    "A file not given is looked for beside the form.",
+)
 @click.pass_context
-def publish_form_cmd(ctx: click.Context, file: Path) -> None:
-    """Publish an XLSForm (.xlsx, .xls, .csv, .md) as a new form version."""
+def publish_form_cmd(ctx: click.Context, file: Path, media: tuple[Path, ...]) -> None:
+    """Publish an XLSForm (.xlsx, .xls, .csv, .md) as a new form version, with the choice files
+    it names."""
     from survey_forms import FormError
 
     from .forms_store import FormIncompatibleError, FormVersionExistsError, publish_file
@@ -182,9 +191,10 @@ def publish_form_cmd(ctx: click.Context, file: Path) -> None:
     _require_schema(app)
     try:
         with write_tx(_engine(app)) as conn:
-            result = publish_file(conn, file, actor="cli")
-    except FormError as exc:
-        raise click.ClickException(f"{file.name}: {exc}") from exc
+            result = publish_file(conn, file, actor="cli", media_paths=list(media))
+    except FormError as exc:  # Indonesian first, then English, each saying what to change
+        text = exc.message
+        raise click.ClickException(f"{file.name}: {text['id']}\n{text['en']}") from exc
     except (FormVersionExistsError, FormIncompatibleError) as exc:
         raise click.ClickException(str(exc)) from exc
     if result["status"] == "unchanged":
@@ -194,6 +204,10 @@ def publish_form_cmd(ctx: click.Context, file: Path) -> None:
         )
     else:
         click.echo(f"Published {result['form_id']} version {result['version']}: {result['title']}")
+        if result["media"]:
+            click.echo(f"With the files: {', '.join(result['media'])}")
+    for warning in result["warnings"]:
+        click.echo(f"Warning: {warning}")
 
 
 @cli.command("list-forms")

@@ -1,6 +1,9 @@
 """Published form versions: publishing, listing, and a cache of compiled ``Form`` objects.
 
-Each published version keeps the compiled JSON (``Form.to_json()``) and the source file bytes.
+Each published version keeps the compiled JSON (``Form.to_json()``) and the source file bytes,
+and the files published with it (the choice files of ``select_one_from_file``, table
+``form_media``; the compiled JSON names each with its SHA-256, so the version's content covers
+them).
 A version number is immutable: publishing it again with the same compiled content is a no-op,
 with different content it is refused (:class:`FormVersionExistsError`). A new version whose
 questions change type or move in or out of a repeat against any published version of the same
@@ -21,13 +24,16 @@ from sqlalchemy import Connection, select
 from . import audit
 from .clock import now_iso
 from .db import lock_feed
-from .schema import changes, forms
+from .schema import changes, form_media, forms
 
 __all__ = [
     "FormCache",
     "FormIncompatibleError",
     "FormVersionExistsError",
+    "compiled_form",
     "compiled_sha256",
+    "form_media_file",
+    "form_media_files",
     "form_row",
     "list_forms",
     "load_form_source",
@@ -72,7 +78,8 @@ def compiled_sha256(compiled: dict[str, Any]) -> str:
 def publish(
     conn: Connection, form: Any, source: bytes, filename: str, actor: str
 ) -> dict[str, Any]:
-    """Publish a loaded ``survey_forms.Form``; returns ``{form_id, version, title, status}``.
+    """Publish a loaded ``survey_forms.Form``; returns ``{form_id, version, title, status,
+    media}``, ``media`` naming the files kept with it (``form.media_data``).
 
     ``status`` is ``"published"`` or ``"unchanged"`` (same version, same content).
     """
@@ -82,7 +89,15 @@ def publish(
     existing = conn.execute(
         select(forms.c.sha256).where(forms.c.form_id == form_id, forms.c.version == version)
     ).first()
-    result = {"form_id": form_id, "version": version, "title": _title(form), "sha256": digest}
+    result = {
+        "form_id": form_id,
+        "version": version,
+        "title": _title(form),
+        "sha256": digest,
+        "media": list(form.media_names),
+        # what the loader ignored (presentation only): Indonesian / English
+        "warnings": [f"{w.message['id']} / {w.message['en']}" for w in form.warnings],
+    }
     if existing is not None:
         if existing.sha256 != digest:
             raise FormVersionExistsError(form_id, version)
@@ -105,6 +120,18 @@ def publish(
             published_by=actor,
         )
     )
+    for name in form.media_names:
+        data = form.media_data[name]
+        conn.execute(
+            form_media.insert().values(
+                form_id=form_id,
+                version=version,
+                filename=name,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                data=data,
+            )
+        )
     lock_feed(conn)
     conn.execute(
         changes.insert().values(kind="form", form_id=form_id, form_version=version, created_at=now)
@@ -115,14 +142,13 @@ def publish(
         "form.publish",
         "form",
         f"{form_id}/{version}",
-        {"sha256": digest, "source": Path(filename).name},
+        {"sha256": digest, "source": Path(filename).name, "media": list(form.media_names)},
     )
     return {**result, "status": "published"}
 
 
 def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, Any]]:
     """Incompatible changes of ``form`` against every published version of its form id."""
-    from survey_forms import Form
     from survey_forms.compat import incompatibilities
 
     problems: list[tuple[str, Any]] = []
@@ -131,15 +157,62 @@ def _incompatibilities(conn: Connection, form: Any) -> list[tuple[str, Any]]:
         .where(forms.c.form_id == str(form.form_id))
         .order_by(forms.c.published_at)
     )
-    for row in rows:
-        old = Form.from_json(json.loads(row.compiled_json))
+    for row in rows.all():
+        old = compiled_form(conn, str(form.form_id), row.version, row.compiled_json)
         problems.extend((row.version, problem) for problem in incompatibilities(old, form))
     return problems
 
 
-def load_form_source(data: bytes, file_type: str, form_id: str | None = None) -> Any:
+def compiled_form(conn: Connection, form_id: str, version: str, compiled_json: str) -> Any:
+    """``survey_forms.Form.from_json`` of a stored version, with the files published with it."""
+    from survey_forms import Form
+
+    data = json.loads(compiled_json)
+    media = form_media_files(conn, form_id, version) if data.get("choice_files") else None
+    return Form.from_json(data, media=media)
+
+
+def form_media_files(conn: Connection, form_id: str, version: str) -> dict[str, bytes]:
+    """The files published with a version, by name (empty when it has none)."""
+    rows = conn.execute(
+        select(form_media.c.filename, form_media.c.data).where(
+            form_media.c.form_id == form_id, form_media.c.version == version
+        )
+    )
+    return {row.filename: bytes(row.data) for row in rows}
+
+
+def form_media_file(
+    conn: Connection, form_id: str, version: str, filename: str
+) -> dict[str, Any] | None:
+    """One file published with a version: ``{filename, sha256, size, data}``, or ``None``."""
+    row = (
+        conn.execute(
+            select(
+                form_media.c.filename, form_media.c.sha256, form_media.c.size, form_media.c.data
+            ).where(
+                form_media.c.form_id == form_id,
+                form_media.c.version == version,
+                form_media.c.filename == filename,
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return {**row, "data": bytes(row["data"])} if row else None
+
+
+def load_form_source(
+    data: bytes,
+    file_type: str,
+    form_id: str | None = None,
+    media: dict[str, bytes] | None = None,
+    media_folder: Path | None = None,
+) -> Any:
     """Load an XLSForm from its bytes with ``survey_forms.load_xlsform``, after checking that an
-    .xlsx archive does not unpack to too much (:mod:`survey_forms.xlsx_guard`).
+    .xlsx archive does not unpack to too much (:mod:`survey_forms.xlsx_guard`). ``media`` holds
+    the files given with it by name (choice files); one not given is read from ``media_folder``
+    when that is set.
 
     Raises ``survey_forms.FormError`` for a file that cannot or may not be loaded.
     """
@@ -148,11 +221,33 @@ def load_form_source(data: bytes, file_type: str, form_id: str | None = None) ->
 
     if file_type.lower().lstrip(".") == "xlsx":
         check_xlsx_archive(data)
-    return load_xlsform(data, file_type, form_id=form_id)
+    return load_xlsform(
+        data, file_type, form_id=form_id, media=media, media_folder=media_folder
+    )
 
 
-def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:
-    """Load an XLSForm file (:func:`load_form_source`) and publish it."""
+def read_media_paths(paths: list[Path]) -> dict[str, bytes]:
+    """The files given to publish with a form, by file name (only those the form names are
+    kept with it)."""
+    from survey_forms import FormError
+
+    media: dict[str, bytes] = {}
+    for path in map(Path, paths):
+        try:
+            media[path.name] = path.read_bytes()
+        except OSError as exc:
+            raise FormError(
+                f"cannot read {path.name}: {exc.strerror or exc}",
+                message_id=f"tidak dapat membaca {path.name}: {exc.strerror or exc}",
+            ) from None
+    return media
+
+
+def publish_file(
+    conn: Connection, path: Path, actor: str, media_paths: list[Path] | None = None
+) -> dict[str, Any]:
+    """Load an XLSForm file (:func:`load_form_source`) and publish it, with the choice files it
+    names: from ``media_paths``, else from beside the form file."""
     from survey_forms import FormError
     from survey_forms.loader import FILE_TYPES
 
@@ -166,7 +261,10 @@ def publish_file(conn: Connection, path: Path, actor: str) -> dict[str, Any]:
         source = path.read_bytes()
     except OSError as exc:
         raise FormError(f"cannot read {path}: {exc.strerror or exc}") from None
-    form = load_form_source(source, kind, form_id=path.stem)
+    media = read_media_paths(list(media_paths or []))
+    form = load_form_source(
+        source, kind, form_id=path.stem, media=media, media_folder=path.parent
+    )
     return publish(conn, form, source, path.name, actor)
 
 
@@ -249,9 +347,7 @@ class FormCache:
         ).first()
         if row is None:
             return None
-        from survey_forms import Form
-
-        form = Form.from_json(json.loads(row.compiled_json))
+        form = compiled_form(conn, form_id, version, row.compiled_json)
         with self._lock:
             self._forms.setdefault(key, form)
         return self._forms[key]

@@ -78,6 +78,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Formulir {form_id} versi {version} tidak dikenal di server.",
         "en": "Form {form_id} version {version} is not known to the server.",
     },
+    "unknown_form_media": {
+        "id": "Berkas itu tidak diterbitkan bersama formulir {form_id} versi {version}.",
+        "en": "That file was not published with form {form_id} version {version}.",
+    },
     "region_forbidden": {
         "id": "Anda tidak ditugaskan di wilayah {region}.",
         "en": "You are not assigned to region {region}.",
@@ -157,8 +161,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "question {question} ({answer}).",
     },
     "unsupported_attachment_type": {
-        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP.",
-        "en": "An attachment must be a JPEG, PNG or WebP photo.",
+        "id": "Lampiran harus berupa foto JPEG, PNG atau WebP, rekaman suara atau video "
+        "(MP3, AAC, M4A, AMR, Ogg, WAV, FLAC, MP4, 3GP, MOV, WebM) atau dokumen PDF.",
+        "en": "An attachment must be a JPEG, PNG or WebP photo, a sound or video recording "
+        "(MP3, AAC, M4A, AMR, Ogg, WAV, FLAC, MP4, 3GP, MOV, WebM) or a PDF document.",
     },
     "upload_quota_exceeded": {
         "id": "Kuota unggahan penuh: foto yang belum dipakai isian sudah {used} dari {limit} "

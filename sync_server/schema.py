@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -38,6 +39,7 @@ __all__ = [
     "entries",
     "entry_attachments",
     "export_cells",
+    "form_media",
     "forms",
     "metadata",
     "revisions",
@@ -153,6 +155,20 @@ forms = Table(
     Column("published_at", TS, nullable=False),
     Column("published_by", String(64), nullable=False),
     UniqueConstraint("form_id", "version"),
+)
+
+#: Files published with a form version (the CSV/XML of ``select_one_from_file``), kept with it;
+#: the compiled JSON names each with its SHA-256, and tablets download them with the form.
+form_media = Table(
+    "form_media",
+    metadata,
+    Column("form_id", String(100), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("form_id", "version", "filename"),
 )
 
 entries = Table(

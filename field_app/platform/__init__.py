@@ -1,9 +1,11 @@
-"""GPS and camera behind a small interface, with desktop fallbacks.
+"""GPS, camera, barcode scanner and recorders behind a small interface, with desktop fallbacks.
 
 On Android (python-for-android sets ``ANDROID_ARGUMENT``) :class:`AndroidDevice` uses plyer's
 GPS and camera. Elsewhere :class:`DesktopDevice` has neither: the form screen then asks for
 latitude and longitude typed in, and offers a file chooser instead of the camera, so the app
-runs on a laptop too. Screens only call :func:`get_device`.
+runs on a laptop too. A barcode is typed in where no scanner exists; sound, video and other
+files come from a file chooser where the device cannot record them (:meth:`Device.can_capture`).
+Screens only call :func:`get_device`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = ["AndroidDevice", "DesktopDevice", "Device", "get_device", "on_android
 
 LocationCallback = Callable[[dict[str, float] | None], None]
 PhotoCallback = Callable[[Path | None], None]
+BarcodeCallback = Callable[[str | None], None]
 
 
 def on_android(env: dict[str, str] | None = None) -> bool:
@@ -35,8 +38,23 @@ class Device:
         """Call ``callback`` once with ``{"latitude", "longitude", "altitude", "accuracy"}``."""
         callback(None)
 
+    has_scanner = False
+
     def take_photo(self, target: Path, callback: PhotoCallback) -> None:
         """Take a photo into ``target``; ``callback(path or None)`` when done or cancelled."""
+        callback(None)
+
+    def scan_barcode(self, callback: BarcodeCallback) -> None:
+        """Scan a barcode or QR code with the camera; ``callback(text or None)``."""
+        callback(None)
+
+    def can_capture(self, kind: str) -> bool:
+        """Whether the device records ``kind`` (``"audio"`` or ``"video"``) itself."""
+        return False
+
+    def capture_media(self, kind: str, target: Path, callback: PhotoCallback) -> None:
+        """Record ``kind`` into ``target`` with the device's own app; ``callback(path or
+        None)`` when done or cancelled."""
         callback(None)
 
 
@@ -92,6 +110,21 @@ class AndroidDevice(Device):  # pragma: no cover - runs only on a tablet
         try:
             self._camera.take_picture(filename=str(target), on_complete=on_complete)
         except (NotImplementedError, OSError):
+            callback(None)
+
+    def can_capture(self, kind: str) -> bool:
+        """Video through the camera app; sound is chosen as a file (no recorder app API)."""
+        return kind == "video"
+
+    def capture_media(self, kind: str, target: Path, callback: PhotoCallback) -> None:
+        """Open the camera app to record a video into ``target``."""
+        def on_complete(path: str) -> bool:
+            callback(Path(path) if path and Path(path).exists() else None)
+            return False
+
+        try:
+            self._camera.take_video(filename=str(target), on_complete=on_complete)
+        except (NotImplementedError, OSError, AttributeError):
             callback(None)
 
 

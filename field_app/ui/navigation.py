@@ -36,7 +36,7 @@ __all__ = [
 #: Question types that never appear on a page (filled by the app or the session).
 HIDDEN_TYPES = frozenset(
     {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid",
-     "simserial", "audit", "hidden", "background-audio"}
+     "simserial", "audit", "hidden", "background-audio", "start-geopoint"}
 )
 QUESTIONS = "questions"
 REPEAT = "repeat"

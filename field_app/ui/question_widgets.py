@@ -296,5 +296,11 @@ WIDGETS: dict[str, type[QuestionWidget]] = {
 
 
 def make_question_widget(owner: Any, question: Any, instance: tuple[int, ...]) -> QuestionWidget:
-    """The widget for a question's type (other types are typed in as text)."""
-    return WIDGETS.get(question.type, TextWidget)(owner, question, instance)
+    """The widget for a question's appearance or type (other types are typed in as text)."""
+    # registrations of field_app.ui.extra_widgets (imported here: it builds on this module)
+    from field_app.ui.extra_widgets import EXTRA_WIDGETS, appearance_widget
+
+    cls = appearance_widget(question) or WIDGETS.get(question.type) or EXTRA_WIDGETS.get(
+        question.type, TextWidget
+    )
+    return cls(owner, question, instance)

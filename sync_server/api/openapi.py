@@ -116,6 +116,27 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                     ],
                 )
             },
+            "/forms/{form_id}/{version}/media/{filename}": {
+                "get": _op(
+                    "A file published with a form version (a choice file of "
+                    "select_one_from_file), sent as an attachment; ETag is its SHA-256",
+                    {
+                        "200": {
+                            "description": "The file",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/xml": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "304": {"description": "Not modified"},
+                    },
+                    parameters=[
+                        {"name": "form_id", "in": "path", "required": True, "schema": STRING},
+                        {"name": "version", "in": "path", "required": True, "schema": STRING},
+                        {"name": "filename", "in": "path", "required": True, "schema": STRING},
+                    ],
+                )
+            },
             "/sync/push": {
                 "post": _op(
                     "Push a batch of entry revisions; one result each, in order. The server "

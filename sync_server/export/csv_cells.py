@@ -57,11 +57,27 @@ def cell_text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(cell_text(v) for v in value)
     if isinstance(value, dict):
-        if "filename" in value:
+        if "filename" in value:  # image, audio, video, file: the file name, as Central
             return cell_text(value["filename"])
+        if isinstance(value.get("points"), list):  # geotrace, geoshape: ODK's text
+            return ";".join(_point_text(p) for p in value["points"])
         # in key order: stored answers have sorted keys, a pushed dict any order
         return " ".join(cell_text(value[k]) for k in sorted(value))
     return str(value)
+
+
+_POINT_KEYS = ("latitude", "longitude", "altitude", "accuracy")
+
+
+def _point_text(point: Any) -> str:
+    """One point of a geotrace/geoshape as ODK writes it: ``lat lon alt acc`` (the parts the
+    point has; an accuracy without altitude gets altitude 0, as the order is fixed)."""
+    if not isinstance(point, dict):
+        return cell_text(point)
+    parts = [point.get(key) for key in _POINT_KEYS]
+    while parts and parts[-1] is None:
+        parts.pop()
+    return " ".join("0" if part is None else cell_text(part) for part in parts)
 
 
 def fixed_cells(cells: Sequence[Any]) -> list[str]:

@@ -11,7 +11,6 @@ export walks the form's entries once, whatever the filter.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -44,15 +43,16 @@ def load_forms(engine: Engine, form_id: str) -> list[Any]:
 
     "Newest" is the latest ``published_at`` (ties broken by the version string).
     """
-    from survey_forms import Form
+    from ..forms_store import compiled_form
 
     with read_tx(engine) as conn:
         rows = conn.execute(
-            select(forms.c.compiled_json)
+            select(forms.c.version, forms.c.compiled_json)
             .where(forms.c.form_id == form_id)
             .order_by(forms.c.published_at.desc(), forms.c.version.desc())
         ).all()
-    return [Form.from_json(json.loads(row.compiled_json)) for row in rows]
+        # a version with choice files is built with them (they hold its choice lists)
+        return [compiled_form(conn, form_id, row.version, row.compiled_json) for row in rows]
 
 
 def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:

@@ -8,7 +8,9 @@ Cells:
   with ``split_select_multiple`` one more column per value (``1`` chosen, else ``0``, also when
   the question is unanswered, as in Central);
 * geopoint: four columns ``-Latitude``, ``-Longitude``, ``-Altitude``, ``-Accuracy``;
-* image: the file name;
+* image, audio, video, file: the file name;
+* geotrace, geoshape: ``lat lon alt acc;lat lon alt acc;...`` (:func:`.csv_cells.cell_text`);
+* rank: the choice names in order, separated by spaces;
 * unanswered: empty.
 """
 

@@ -164,8 +164,13 @@ def admin_form_upload() -> Response | tuple[str, int]:
         error = {"message": _("Upload an XLSForm file: .xlsx, .xls, .csv or .md.")}
     else:
         data = upload.read()
+        media = {
+            PurePath(item.filename).name: item.read()
+            for item in request.files.getlist("media")
+            if item and item.filename
+        }
         try:
-            form = load_form_source(data, kind, form_id=name.rsplit(".", 1)[0])
+            form = load_form_source(data, kind, form_id=name.rsplit(".", 1)[0], media=media)
             with write_tx(engine()) as conn:
                 result = publish(conn, form, data, name, current_web_user().username)
         except FormError as exc:
@@ -208,6 +213,10 @@ def admin_form_upload() -> Response | tuple[str, int]:
                     ),
                     "success",
                 )
+                if result["media"]:
+                    flash(
+                        _("Kept with it: %(files)s.", files=", ".join(result["media"])), "info"
+                    )
             for warning in form.warnings[:MAX_WARNINGS_SHOWN]:
                 flash(f"{warning.message['id']} / {warning.message['en']}", "info")
             if len(form.warnings) > MAX_WARNINGS_SHOWN:

@@ -243,6 +243,10 @@ def run(scenario: Callable[[Driver], Iterator[Any]], data_dir: Path, out: Path,
     return driver.result
 
 
+#: The modules whose functions are scenarios (``--scenario <name>``), searched in this order.
+SCENARIO_MODULES = ["scenarios", "scenarios_sync", "scenarios_extra"]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser()
@@ -258,9 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
     args.out.mkdir(parents=True, exist_ok=True)
-    from tests.field_app_ui import scenarios, scenarios_sync
+    import importlib
 
-    scenario = getattr(scenarios, args.scenario, None) or getattr(scenarios_sync, args.scenario)
+    modules = [importlib.import_module(f"tests.field_app_ui.{name}") for name in SCENARIO_MODULES]
+    scenario = next(getattr(m, args.scenario) for m in modules if hasattr(m, args.scenario))
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)

@@ -55,7 +55,8 @@ def test_read_only_required_message_appearance_parameters() -> None:
     [
         ("| | image | foto | Photo | signature |", "appearance 'signature' (image)", ""),
         ("| | integer | n | N | numbers |", "appearance 'numbers' (integer)", ""),
-        ("| | select_one ya | s | S | minimal |", "appearance 'minimal' (select_one)", ""),
+        ("| | select_multiple ya | s | S | minimal |", "appearance 'minimal' (select_multiple)", ""),
+        ("| | select_one ya | s | S | columns-4 |", "appearance 'columns-4' (select_one)", ""),
         ("| | text | t | T | multiline w2 |", "appearance 'w2' (text)", "multiline"),
     ],
 )
@@ -69,6 +70,26 @@ def test_an_appearance_the_app_does_not_render_loads_with_a_warning(
     form = md_form(source)
     (warning,) = form.warnings
     assert (warning.construct, warning.rows) == (construct, (3,))
+    assert [q.appearance for q in form.questions][1] == kept
+
+
+@pytest.mark.parametrize(
+    ("row", "kept"),
+    [
+        ("| | select_one ya | s | S | minimal |", "minimal"),
+        ("| | select_one ya | s | S | likert |", "likert"),
+        ("| | select_one ya | s | S | quick horizontal |", "quick horizontal"),
+        ("| | select_multiple ya | s | S | horizontal-compact |", "horizontal-compact"),
+        ("| | text | s | S | numbers |", "numbers"),
+    ],
+)
+def test_the_appearances_the_app_renders_are_kept(row: str, kept: str) -> None:
+    source = (
+        "| survey |\n| | type | name | label | appearance |\n| | text | a | A | |\n"
+        f"{row}\n| choices |\n| | list_name | name | label |\n| | ya | ya | Ya |\n"
+    )
+    form = md_form(source)
+    assert form.warnings == []
     assert [q.appearance for q in form.questions][1] == kept
 
 

@@ -11,7 +11,7 @@ from tests.survey_forms.formtools import fixed_meta, md_form
 PRESENTATION = """
 | survey |
 | | type | name | label::Indonesian (id) | hint | guidance_hint | image | appearance |
-| | select_one ya | s | Pilih | Pilih satu | Untuk petugas | s.png | minimal |
+| | select_one ya | s | Pilih | Pilih satu | Untuk petugas | s.png | columns-2 |
 | | text | t | Teks | | | | multiline |
 | | geopoint | p | Titik | | Berdiri di luar | | placement-map |
 | choices |
@@ -33,7 +33,7 @@ def test_presentation_only_constructs_load_with_warnings_listing_them() -> None:
         ("choices", "column 'audio' (media)"): (2,),
         ("survey", "column 'guidance_hint'"): (2, 4),
         ("survey", "column 'image'"): (2,),
-        ("survey", "appearance 'minimal' (select_one)"): (2,),
+        ("survey", "appearance 'columns-2' (select_one)"): (2,),
         ("survey", "appearance 'placement-map' (geopoint)"): (4,),
     }
     assert all(

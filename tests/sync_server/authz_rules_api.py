@@ -220,6 +220,18 @@ def r_form_detail(w: World) -> Iterator[Cell]:
         yield Cell("api.form_detail", "GET", role, obj, f"/api/v1/forms/{tail}", expect)
 
 
+def r_form_media_detail(w: World) -> Iterator[Cell]:
+    # the matrix's forms have no choice files: an unknown file of a real version, and an
+    # unknown version (tests/sync_server/test_form_media.py fetches real files)
+    objects = {
+        "obs-nofile": (f"{OBS_FORM}/2024110101/media/villages.csv", 404),
+        "nope": ("nope/1/media/villages.csv", 404),
+    }
+    for role, (obj, (tail, status)) in itertools.product(ROLES, objects.items()):
+        expect = api_gate(role) or ok(status)
+        yield Cell("api.form_media_detail", "GET", role, obj, f"/api/v1/forms/{tail}", expect)
+
+
 def _push_check(allowed: bool) -> Callable[..., str | None]:
     def check(_w: World, resp: requests.Response) -> str | None:
         if resp.status_code != 200:

@@ -51,6 +51,7 @@ from .authz_rules_api import (
     r_entry_move,
     r_entry_review,
     r_form_detail,
+    r_form_media_detail,
     r_forms_index,
     r_metrics,
     r_public,
@@ -101,6 +102,7 @@ RULES: dict[str, Rule] = {
     "auth.sign_out": make_rule("DELETE", r_sign_out, serial=True),
     "api.forms_index": make_rule("GET HEAD", r_forms_index),
     "api.form_detail": make_rule("GET HEAD", r_form_detail),
+    "api.form_media_detail": make_rule("GET HEAD", r_form_media_detail),
     "api.sync_push": make_rule("POST", r_sync_push),
     "api.sync_pull": make_rule("GET HEAD", r_sync_pull),
     "api.attachment_get": make_rule("GET HEAD", r_attachment_get),
@@ -420,5 +422,5 @@ def test_revoked_expired_and_made_up_tokens_open_nothing(world: World) -> None:
             if resp.status_code != 401:
                 failures.append(f"{sample.method} {sample.path} with a {label} token: "
                                 f"{resp.status_code}")  # fmt: skip
-    assert len(checked) == 25, sorted(checked)  # the 21 API routes with a token, 4 export routes
+    assert len(checked) == 26, sorted(checked)  # the 22 API routes with a token, 4 export routes
     assert not failures, "\n".join(failures)

@@ -134,3 +134,25 @@ def test_every_command_is_documented() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for name in cli.commands:
         assert re.search(rf"survey-server[^\n]*\b{re.escape(name)}\b", text), name
+
+
+def test_publish_form_takes_the_choice_files_it_names(tmp_path: Path) -> None:
+    inst = tmp_path / "inst"
+    run(inst, "init-db")
+    form = tmp_path / "forms" / "desa_cli.md"
+    form.parent.mkdir()
+    form.write_text(
+        "| survey |\n| | type | name | label | appearance |\n"
+        "| | select_one_from_file desa.csv | desa | Desa | quick |\n"
+        "| | text | t | T | thousands-sep |\n"
+    )
+    missing = run(inst, "publish-form", str(form))
+    assert missing.exit_code == 1 and "desa.csv" in missing.output
+    assert "tidak disertakan" in missing.output and "Traceback" not in missing.output
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "desa.csv").write_text("name,label\nbukit,Bukit Lama\n")
+    ok = run(inst, "publish-form", str(form), "--media", str(files / "desa.csv"))
+    assert ok.exit_code == 0, ok.output
+    assert "With the files: desa.csv" in ok.output
+    assert "Warning:" in ok.output and "thousands-sep" in ok.output

@@ -187,7 +187,7 @@ def test_dashboard_language_switch_and_administration(page: Any, live: LiveServe
     shot(page, "11-admin-users")
     page.goto("/admin/forms")
     page.set_input_files(
-        "#form-upload input[type=file]",
+        "#form-upload input[name=file]",
         files=[
             {
                 "name": "rusak.md",
@@ -203,3 +203,28 @@ def test_dashboard_language_switch_and_administration(page: Any, live: LiveServe
     page.goto("/admin/audit")
     assert page.locator("#audit tbody tr").count() > 5
     shot(page, "13-admin-audit")
+
+
+def test_publish_a_form_with_its_choice_file(page: Any, live: LiveServer) -> None:
+    """The admin uploads a form and the CSV it takes its choices from; the version is kept
+    with the file, and a tablet's account downloads the file."""
+    sign_in(page, "admin")
+    page.goto("/admin/forms")
+    form = (
+        b"| survey |\n| | type | name | label |\n"
+        b"| | select_one_from_file desa.csv | desa | Desa |\n"
+        b"| settings |\n| | form_id | version |\n| | desa_browser | 1 |\n"
+    )
+    desa = b"name,label\nbukit,Bukit Lama\nlorok,Lorok Pakjo\n"
+    page.set_input_files("#form-upload input[name=file]",
+                         files=[{"name": "desa_browser.md", "mimeType": "text/markdown",
+                                 "buffer": form}])
+    page.set_input_files("#form-media", files=[{"name": "desa.csv", "mimeType": "text/csv",
+                                                "buffer": desa}])
+    shot(page, "14-admin-forms-choice-file")
+    page.click("#form-upload button")
+    page.wait_for_selector("text=Disimpan bersamanya: desa.csv.")
+    shot(page, "15-admin-forms-published-with-file")
+    tablet = Client(live.url, "petugas_plg")
+    got = tablet.get("/forms/desa_browser/1/media/desa.csv")
+    assert got.status_code == 200 and got.content == desa

@@ -27,6 +27,7 @@ from kivy.uix.scrollview import ScrollView
 from field_app.rejections import ownership_advice
 from field_app.ui import navigation
 from field_app.ui.editing import ReadOnlyEntry, comment_of
+from field_app.ui.extra_widgets import record_start_location
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
 from field_app.ui.screens.form_finish import FinishMixin
@@ -89,6 +90,8 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         self.pages = navigation.build_pages(self.form, self.session)
         self.index = 0
         self.show_page(0)
+        if new is not None:
+            record_start_location(self)  # start-geopoint, where the form has one
 
     # ------------------------------------------------------------------ language
 

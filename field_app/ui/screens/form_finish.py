@@ -140,6 +140,10 @@ class FinishMixin:
         self.photo_popup = (popup, chooser, choose)
         popup.open()
 
+    def attach_file(self, widget: QuestionWidget, path: Path | None) -> None:
+        """Keep a recorded or chosen file (sound, video, document) as the widget's answer."""
+        self._photo_taken(widget, path)
+
     def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
         if path is None:
             return
