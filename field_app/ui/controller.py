@@ -404,6 +404,21 @@ class AppController:
             return EntryEditor(self.store, form, entry_id)
         return ReadOnlyEntry(form, record)
 
+    def sync_running(self) -> bool:
+        """Whether a sync is running now (in the background thread)."""
+        return self.background is not None and self.background.running
+
+    def reopen_entry(self, entry_id: str) -> None:
+        """Make a finalized, unsent entry a draft again (to retake or remove its photos).
+
+        Refused while a sync runs (``LifecycleError("sync_running")``): the sync may be sending
+        this very revision; the store's lifecycle refuses any other status.
+        """
+        if self.sync_running():
+            record = self.store.get_entry(entry_id)
+            raise entries.LifecycleError("sync_running", entry_id, record["status"])
+        self.store.reopen_entry(entry_id)
+
     def delete_draft(self, entry_id: str) -> None:
         """Delete a draft never sent."""
         self.store.delete_draft(entry_id)

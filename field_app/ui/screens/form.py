@@ -29,6 +29,7 @@ from field_app.ui import navigation
 from field_app.ui.editing import ReadOnlyEntry, comment_of
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
+from field_app.ui.reopen_panel import add_reopen_panel
 from field_app.ui.screens.form_finish import FinishMixin
 from field_app.ui.screens.form_repeats import RepeatsMixin
 from field_app.ui.texts import tr
@@ -140,6 +141,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         body = self.ids.body
         body.clear_widgets()
         self.widgets = []
+        add_reopen_panel(self, body)  # a finalized entry: photo problems, reopen
         self.on_summary = self.index == len(self.pages)
         total = len(self.pages)
         if self.on_summary:

@@ -9,15 +9,18 @@ import logging
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 
+from field_app.photos import PhotoError
 from field_app.storage import is_storage_full
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget
+from field_app.ui.reopen_panel import add_problem_lines, current_problems
 from field_app.ui.texts import issue_message, tr
 from field_app.ui.widgets import (
     BodyLabel,
@@ -49,7 +52,9 @@ class FinishMixin:
             body.add_widget(BodyLabel(text=self.banner or ""))
             return
         issues = self._issues()
-        if not issues:
+        problems = current_problems(self)
+        add_problem_lines(self, body, problems)  # photos lost on the tablet block finalizing
+        if not issues and not problems:
             body.add_widget(BodyLabel(text=tr("form.summary.ready", self.lang)))
         else:
             body.add_widget(
@@ -92,6 +97,9 @@ class FinishMixin:
     def finalize(self) -> None:
         """Finalize if the form validates; otherwise list what blocks it."""
         self.finalize_tried = True
+        if current_problems(self):  # it could never be sent: retake or remove them first
+            self.show_page(len(self.pages))
+            return
         try:
             issues = self.editor.finalize()
         except Exception as exc:
@@ -110,9 +118,12 @@ class FinishMixin:
     def pick_photo(self, widget: QuestionWidget) -> None:
         """Camera on a tablet; a file chooser on a desktop."""
         if self.device.has_camera:
-            target = self.app.controller.data_folder / "camera.jpg"
+            # the camera's full-size file, removed once the prepared photo is kept
+            target = self.app.controller.data_folder / "camera" / f"{widget.name}-{uuid4().hex}.jpg"
+            target.parent.mkdir(parents=True, exist_ok=True)
             self.device.take_photo(
-                target, lambda path: self.app.on_main_thread(self._photo_taken, widget, path)
+                target,
+                lambda path: self.app.on_main_thread(self._photo_taken, widget, path, target),
             )
             return
         content = BoxLayout(orientation="vertical", spacing=dp(8))
@@ -140,13 +151,21 @@ class FinishMixin:
         self.photo_popup = (popup, chooser, choose)
         popup.open()
 
-    def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
+    def _photo_taken(self, widget: QuestionWidget, path: Path | None,
+                     camera_file: Path | None = None) -> None:
         if path is None:
             return
         try:
             self.editor.attach_photo(widget.name, path, widget.instance)
-        except OSError:
-            self.app.notify(tr("form.image.failed", self.lang))
+        except PhotoError:
+            self.app.notify(tr("form.image.not_image", self.lang))
             return
+        except OSError as exc:
+            full = is_storage_full(exc)
+            self.app.notify(tr("error.storage_full" if full else "form.image.failed", self.lang))
+            return
+        finally:
+            if camera_file is not None:  # only the downscaled photo is kept
+                camera_file.unlink(missing_ok=True)
         self.touched.add((widget.name, widget.instance))
         self._refresh_widgets()
