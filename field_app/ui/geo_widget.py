@@ -62,19 +62,33 @@ class GeopointWidget(QuestionWidget):
         self.cancel_button = TouchButton(text=tr("common.cancel", lang))
         self.cancel_button.bind(on_release=lambda *_: self.cancel_search())
         self.search_row = BoxLayout(size_hint_y=None, height=0, spacing=dp(8), opacity=0)
-        if self.owner.device.has_gps:
-            row.add_widget(self.gps)
-        else:
-            row.add_widget(self.latitude)
-            row.add_widget(self.longitude)
-            self.latitude.bind(text=self._typed)
-            self.longitude.bind(text=self._typed)
+        self.latitude.bind(text=self._typed)
+        self.longitude.bind(text=self._typed)
+        self.input_row = row
+        self._with_gps: bool | None = None
+        self._layout_inputs()
         self.add_widget(row)
         self.add_widget(self.search_row)
+
+    def _layout_inputs(self) -> None:
+        """The GPS button, or the typed coordinates, for the device the screen has now
+        (a widget built ahead of time may be shown on another device than it was built for)."""
+        with_gps = bool(self.owner.device.has_gps)
+        if with_gps == self._with_gps:
+            return
+        self._with_gps = with_gps
+        self.input_row.clear_widgets()
+        if with_gps:
+            self.input_row.add_widget(self.gps)
+        else:
+            self.input_row.add_widget(self.latitude)
+            self.input_row.add_widget(self.longitude)
 
     # ------------------------------------------------------------------ typed in
 
     def _typed(self, *_args: Any) -> None:
+        if self._with_gps:
+            return
         lat, lon = self.latitude.text.strip(), self.longitude.text.strip()
         if not lat and not lon:
             self.answer(None)
@@ -212,6 +226,7 @@ class GeopointWidget(QuestionWidget):
 
     def load(self, value: Any) -> None:
         lang = self.owner.lang
+        self._layout_inputs()
         if isinstance(value, dict) and "latitude" in value:
             latitude = f"{float(value['latitude']):.6f}"
             longitude = f"{float(value['longitude']):.6f}"

@@ -75,6 +75,9 @@ class ImageWidget(QuestionWidget):
 
     def load(self, value: Any) -> None:
         lang = self.owner.lang
+        # the camera, or the file chooser, of the device the screen has now
+        key = "form.image.camera" if self.owner.device.has_camera else "form.image.choose"
+        self.button.text = tr(key, lang)
         self.has_photo = isinstance(value, dict) and bool(value.get("sha256"))
         self.remove_button.disabled = self.locked or not self.has_photo
         if not self.has_photo:

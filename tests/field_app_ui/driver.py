@@ -258,9 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
     args.out.mkdir(parents=True, exist_ok=True)
-    from tests.field_app_ui import scenarios
+    import importlib
 
-    scenario = getattr(scenarios, args.scenario)
+    # "name" is a scenario of tests.field_app_ui.scenarios; "package.module:name" another's
+    module_name, _, name = args.scenario.rpartition(":")
+    module = importlib.import_module(module_name or "tests.field_app_ui.scenarios")
+    scenario = getattr(module, name)
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)
