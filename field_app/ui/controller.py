@@ -419,6 +419,22 @@ class AppController:
             raise entries.LifecycleError("sync_running", entry_id, record["status"])
         self.store.reopen_entry(entry_id)
 
+    def conflict_line(self, record: dict[str, Any], conflict: dict[str, Any], field: str,
+                      lang: str) -> str:
+        """One conflicting field of an entry: the officer's value and the other one, each with
+        who wrote it and when (:mod:`field_app.conflict_text`)."""
+        from field_app.conflict_text import conflict_line, top_level_value
+        from field_app.sent_revisions import SentRevisions
+
+        pushed = SentRevisions(self.store.folder / "sent",
+                               durable=self.store.durable).last_pushed(record["entry_id"])
+        options = {}
+        if pushed is not None:  # a path into a repeat gives "unknown" (no fallback)
+            options["sent_value"] = top_level_value(pushed.get("answers"),
+                                                    str(conflict.get("path", "")))
+        return conflict_line(conflict, field, lang, officer=self.store.officer() or "",
+                             device_id=self.store.device_id, **options)
+
     def delete_draft(self, entry_id: str) -> None:
         """Delete a draft never sent."""
         self.store.delete_draft(entry_id)

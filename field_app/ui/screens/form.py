@@ -125,9 +125,9 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
                 label = (self.form.question(name).label(self.form_lang,
                                                         self.form.default_language)
                          if self.form.has_question(name) else name)
-                lines.append(tr("form.banner.conflict_item", self.lang, field=label,
-                                ours=_plain(conflict.get("ours")),
-                                theirs=_plain(conflict.get("theirs"))))
+                # whose each value is, who and when (field_app.conflict_text)
+                lines.append(self.app.controller.conflict_line(record, conflict, label,
+                                                               self.lang))
         elif self.read_only:
             lines.append(tr("form.banner.read_only", self.lang,
                             status=tr(f"entry.status.{record['status']}", self.lang)))
@@ -361,11 +361,3 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         return navigation.render_text(
             question.label(self.form_lang, self.form.default_language), self.session,
             page.instance)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
