@@ -15,11 +15,14 @@ import pytest
 from PIL import Image
 
 from field_app import entries
+from field_app.conflict_text import local_time
 from field_app.form_session import EntryEditor
 from field_app.store import Store
 from survey_forms import load_xlsform
+from tests.field_app.live import PASSWORD, Staff, observation_answers, tablet
 from tests.field_app.photo_samples import camera_photo, small_photo
 from tests.field_app_ui.conftest import SCREENS, run_scenario
+from tests.support.server import LiveServer
 
 pytestmark = [pytest.mark.kivy, pytest.mark.timeout(300)]
 
@@ -159,3 +162,44 @@ def test_a_finalized_entry_with_lost_photos_is_reopened_and_fixed(
     assert [a["sha256"] for a in final[0]["attachments"]] == [retaken["sha256"]]
     for name in ("reopen_panel", "reopen_photo_missing", "reopen_photo_retaken"):
         assert (SCREENS / f"{SIZE}-{name}.png").stat().st_size > 10_000
+
+
+def test_the_conflict_banner_says_whose_value_is_which(ui_server: LiveServer,
+                                                        tmp_path: Path) -> None:
+    """A real conflict from the server (the officer's correction against the supervisor's
+    edit); the banner names the officer's value and the supervisor's, with times."""
+    device = tmp_path / "data"
+    store, client = tablet(device, ui_server.url)
+    client.sign_in("petugas", PASSWORD)
+    assert client.sync().ok
+    form = client.form("observasi_kabkota_antikorupsi", "2024110101")
+    answers = {**observation_answers(), "nama_unit": "Mal Pelayanan Publik"}
+    entry_id = store.create_draft(form.form_id, form.version, "16.71", answers)
+    assert store.finalize_entry(entry_id, form) == []
+    assert client.sync().ok
+    first_rev = store.get_entry(entry_id)["rev"]
+    store.start_correction(entry_id)
+    base = store.get_entry(entry_id)["answers"]
+    store.save_answers(entry_id, {**base, "nama_unit": "MPP Kota Palembang"})
+    Staff(ui_server.url, "spv").post(
+        f"/entries/{entry_id}/revisions",
+        {"parent_rev": first_rev, "answers": {**base, "nama_unit": "Mal Pelayanan Publik (MPP)"},
+         "comment": "nama resmi"})
+    assert store.finalize_entry(entry_id, form) == []
+    made_at = store.get_entry(entry_id)["meta"]["finalized_at"]
+    assert client.sync().ok
+    assert store.get_entry(entry_id)["status"] == entries.CONFLICT
+    store.close()
+
+    result = run_scenario(f"{SCENARIOS}:conflict_banner", device, size=SIZE)
+    lines = result["banner"].splitlines()
+    assert lines[0] == "Catatan supervisor: nama resmi"
+    assert lines[1].startswith("Konflik: entri ini diubah di dua tempat.")
+    assert lines[2].startswith(f"Nama unit yang diamati — nilai Anda (tablet ini, "
+                               f"{local_time(made_at)}) = MPP Kota Palembang; nilai dari "
+                               "supervisor spv (")
+    assert lines[2].endswith(") = Mal Pelayanan Publik (MPP)")
+    assert "value A =" not in result["banner_en"] and "nilai A =" not in result["banner"]
+    assert "your value (this tablet, " in result["banner_en"]
+    assert "value from supervisor spv (" in result["banner_en"]
+    assert (SCREENS / f"{SIZE}-conflict_banner.png").stat().st_size > 10_000
