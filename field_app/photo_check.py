@@ -65,7 +65,13 @@ def photos_in(answers: Any, instance: tuple[int, ...] = ()
                 yield from photos_in(item, (*instance, index))
 
 
-def _matches(path: Path, sha256: str) -> bool:
+def _matches(path: Path, sha256: str, cache: dict[Any, bool] | None = None) -> bool:
+    if cache is not None:
+        stat = path.stat()
+        key = (sha256, stat.st_size, stat.st_mtime_ns)
+        if key not in cache:
+            cache[key] = _matches(path, sha256)
+        return cache[key]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -73,9 +79,13 @@ def _matches(path: Path, sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-def photo_problems(folder: Path, answers: Any) -> list[PhotoProblem]:
+def photo_problems(folder: Path, answers: Any,
+                   cache: dict[Any, bool] | None = None) -> list[PhotoProblem]:
     """Every photo of ``answers`` that is missing in ``folder`` or whose bytes do not match
-    its hash (all of them, in the order of the form's answers)."""
+    its hash (all of them, in the order of the form's answers).
+
+    ``cache`` keeps each file's verdict by hash, size and modification time, so a list that
+    checks the same photos again reads them once."""
     problems = []
     for question, instance, answer in photos_in(answers):
         sha = answer["sha256"]
@@ -86,7 +96,7 @@ def photo_problems(folder: Path, answers: Any) -> list[PhotoProblem]:
                                          DAMAGED))
             continue
         try:
-            kind = None if _matches(path, sha) else DAMAGED
+            kind = None if _matches(path, sha, cache) else DAMAGED
         except FileNotFoundError:
             kind = MISSING
         except OSError:  # unreadable: an I/O error of the storage

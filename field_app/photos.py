@@ -20,6 +20,7 @@ them under their SHA-256; the camera's full-size file is left to the camera app.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,12 @@ def prepare_photo(data: bytes, max_pixels: int | None,
             source_format = (probe.format or "").upper()
             width, height = probe.size
             orientation = _orientation(probe)
+            if (source_format == "JPEG" and max_pixels is not None
+                    and max(width, height) > 2 * max_pixels):
+                # decode at 1/2, 1/4 or 1/8 scale straight from the JPEG's DCT, never below
+                # the target size: several times faster on a tablet than decoding 12 MP
+                ratio = max_pixels / max(width, height)
+                probe.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
             probe.load()  # a cut-off file fails here, not later
             upright = orientation == 1
             fits = max_pixels is None or max(width, height) <= max_pixels

@@ -99,6 +99,7 @@ class AppController:
         self.background: BackgroundSync | None = None
         self._names: dict[str, tuple[tuple[str, str], str]] = {}
         self._warming: tuple[tuple[str, str], list[dict[str, Any]]] | None = None
+        self._photo_checks: dict[Any, bool] = {}
 
     @property
     def client(self) -> SyncClient:
@@ -373,8 +374,25 @@ class AppController:
             "rejected": record.get("rejected", False),
             "deletable": record.get("deletable", False),
             "advice": (ownership_advice({"error": record.get("rejection_error")},
-                                        record.get("region") or "") or {}).get(lang, ""),
+                                        record.get("region") or "") or {}).get(lang, "")
+            or self._photo_advice(record, lang),
         }
+
+    def _photo_advice(self, record: dict[str, Any], lang: str) -> str:
+        """A waiting entry whose photos are missing or damaged on the tablet: say so in the list
+        (opening it names each photo and offers to reopen it). Each photo file is read once
+        per change of the file (``_photo_checks``)."""
+        if record.get("status") != entries.FINALIZED:
+            return ""
+        count = len(self.photo_problems(self.store.get_entry(record["entry_id"])["answers"]))
+        return tr("entries.photo_problem", lang, count=count) if count else ""
+
+    def photo_problems(self, answers: dict[str, Any]) -> list[Any]:
+        """The photos of ``answers`` missing or damaged on the tablet
+        (:func:`field_app.photo_check.photo_problems`; each file read once per change)."""
+        from field_app.photo_check import photo_problems
+
+        return photo_problems(self.data_folder / "attachments", answers, self._photo_checks)
 
     def new_entry(self, form_id: str, version: str) -> EntryEditor:
         """Start a draft of a form for the current region (its region question pre-filled).

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from field_app import entries
-from field_app.photo_check import PhotoProblem, describe_problems, photo_problems
+from field_app.photo_check import PhotoProblem, describe_problems
 from field_app.ui.texts import tr
 from field_app.ui.widgets import ErrorLabel, HintLabel, PrimaryButton
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def current_problems(screen: Any) -> list[PhotoProblem]:
     """The photos of the entry shown that are missing or damaged on the tablet."""
-    return photo_problems(screen.attachments_folder, screen.editor.answers())
+    return screen.app.controller.photo_problems(screen.editor.answers())
 
 
 def add_problem_lines(screen: Any, body: Any, problems: list[PhotoProblem]) -> None:

@@ -133,6 +133,9 @@ def reopen_flow(d: Driver, photo: str = "") -> Iterator[Any]:
     d.press(d.screen.ids.count_finalized)
     yield on_screen(d, "entries")
     yield lambda: bool(d.find("EntryRow"))
+    yield 0.1
+    d.result["list_comment"] = d.find("EntryRow")[0].comment
+    d.shot("reopen_list")
     d.press(d.find("EntryRow")[0].ids.open)
     yield on_screen(d, "form")
     yield 0.15

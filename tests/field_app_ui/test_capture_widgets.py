@@ -138,6 +138,8 @@ def test_a_finalized_entry_with_lost_photos_is_reopened_and_fixed(
     (folder / photos["foto_maklumat"]["sha256"]).write_bytes(b"\0" * 4096)  # zero-filled
 
     result = run_scenario(f"{SCENARIOS}:reopen_flow", device, size=SIZE, photo=str(camera_file))
+    assert result["list_comment"] == ("2 foto hilang atau rusak di tablet; entri ini tidak "
+                                      "dapat dikirim. Buka untuk memperbaikinya.")
     assert result["read_only"]
     [panel] = result["panel"]
     lines = panel.splitlines()
@@ -160,7 +162,7 @@ def test_a_finalized_entry_with_lost_photos_is_reopened_and_fixed(
     final = Store(device / "store", durable=False).pending_revisions()
     assert [p["entry_id"] for p in final] == [editor.entry_id]
     assert [a["sha256"] for a in final[0]["attachments"]] == [retaken["sha256"]]
-    for name in ("reopen_panel", "reopen_photo_missing", "reopen_photo_retaken"):
+    for name in ("reopen_list", "reopen_panel", "reopen_photo_missing", "reopen_photo_retaken"):
         assert (SCREENS / f"{SIZE}-{name}.png").stat().st_size > 10_000
 
 
