@@ -152,14 +152,15 @@ class GeopointWidget(QuestionWidget):
         self._finish()
         self._record()
 
-    def cancel_search(self) -> None:
-        """Stop searching; the answer stays as it was."""
+    def cancel_search(self, quiet: bool = False) -> None:
+        """Stop searching; the answer stays as it was (``quiet``: say nothing, e.g. the page
+        was left)."""
         if self.search is None:
             return
         self.search.cancel()
         self._finish()
         self.search = None
-        self.status.text = tr("form.geo.cancelled", self.owner.lang)
+        self.status.text = "" if quiet else tr("form.geo.cancelled", self.owner.lang)
 
     def _finish(self, keep_accept: bool = False) -> None:
         if self._stop_watching is not None:
@@ -220,7 +221,7 @@ class GeopointWidget(QuestionWidget):
     def on_parent(self, _widget: Any, parent: Any) -> None:
         """Taken off the page (another page or entry shown): the search stops."""
         if parent is None and self.searching:
-            self.cancel_search()
+            self.cancel_search(quiet=True)
 
     # ------------------------------------------------------------------ shown value
 
@@ -247,7 +248,6 @@ class GeopointWidget(QuestionWidget):
 
     def set_locked(self, locked: bool) -> None:
         if locked:
-            self.cancel_search()
-            self.status.text = ""
+            self.cancel_search(quiet=True)
         for widget in (self.latitude, self.longitude, self.gps):
             widget.disabled = locked

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from field_app.platform import DesktopDevice
 from field_app.platform.simulated import SimulatedDevice, fix
 from tests.field_app_ui.driver import Driver, check
 from tests.field_app_ui.scenarios import on_screen
@@ -97,6 +98,18 @@ def gps_search(d: Driver, title: str = "Uji tangkapan") -> Iterator[Any]:
     d.press(form.ids.next)
     yield 0.1
     d.result["stopped_on_leave"] = d.app.device.stopped
+    # 5. a laptop: coordinates typed in, shown without a made-up accuracy
+    form.device = d.app.device = DesktopDevice()
+    d.press(form.ids.previous)
+    yield 0.1
+    geo = d.question("lokasi")
+    d.type_into(geo.latitude, "-3.2857")
+    d.type_into(geo.longitude, "102.8612")
+    yield 0.05
+    d.result["typed"] = form.session.value("lokasi")
+    d.result["typed_text"] = geo.shown.text
+    d.result["status_after_leave"] = geo.status.text
+    d.shot("gps_desktop_typed")
 
 
 def photo_question(d: Driver, photo: str = "", title: str = "Uji tangkapan") -> Iterator[Any]:

@@ -92,8 +92,13 @@ def test_gps_search_shows_live_accuracy_times_out_and_flags_mock(tmp_path: Path,
     assert result["mock_stopped"] == 1
     assert result["cancel_text"] == "Pencarian GPS dibatalkan; jawaban tidak berubah."
     assert result["stopped_on_leave"] == 1
+    assert result["typed"] == {"latitude": -3.2857, "longitude": 102.8612}
+    assert result["typed_text"] == ("Lintang -3.285700, bujur 102.861200 "
+                                    "(diketik, tanpa akurasi GPS)")
+    assert "akurasi  m" not in result["typed_text"]
+    assert result["status_after_leave"] == ""  # the search stopped quietly when left
     for name in ("gps_searching", "gps_accepted", "gps_timeout", "gps_poor_accepted",
-                 "gps_mock"):
+                 "gps_mock", "gps_desktop_typed"):
         assert (SCREENS / f"{SIZE}-{name}.png").stat().st_size > 10_000
 
 
