@@ -8,9 +8,12 @@ the revision that wrote that value: ``"ours_by"`` / ``"theirs_by"`` =
 it has one). So a tablet can say "your value" and "the supervisor's value, 13 Aug 10:02".
 
 Pure over plain data: the revisions of the entry (their answers, parents, author, meta). The
-writer of a value is the newest edit revision (device or supervisor) holding that value at the
-path whose parents did not (so a value carried along by later edits keeps its first writer).
-Repeat instances are followed by their ``"@key"`` from the head, as the merge matches them.
+writer of a value is the newest edit revision (device or supervisor; highest generation, then
+revision id, so the choice never depends on the order revisions arrived in) holding that value
+at the path whose parents did not (so a value carried along by later edits keeps its first
+writer). Repeat instances are followed by their ``"@key"`` from the head, as the merge matches
+them. Only ``at`` (the time this server received the revision) differs between two servers
+that hold the same revisions.
 """
 
 from __future__ import annotations
@@ -89,6 +92,14 @@ def _meta(row: Mapping[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _order(row: Mapping[str, Any]) -> tuple[int, str]:
+    """Newest first by generation, then revision id: the same choice whatever order the
+    revisions arrived in (a descendant always has a higher generation than its ancestors)."""
+    rev = str(row["rev"])
+    head, _, _ = rev.partition("-")
+    return (int(head) if head.isdigit() else 0, rev)
+
+
 def _writer(rows: Sequence[Mapping[str, Any]], by_rev: Mapping[str, Mapping[str, Any]],
             keyed: list[tuple[str, Any]], wanted: Any) -> dict[str, Any] | None:
     best: Mapping[str, Any] | None = None
@@ -101,7 +112,7 @@ def _writer(rows: Sequence[Mapping[str, Any]], by_rev: Mapping[str, Mapping[str,
                    if p and p in by_rev]
         if parents and all(_same(_value_at(p["answers"], keyed), wanted) for p in parents):
             continue  # carried along, not written here
-        if best is None or str(row.get("created_at") or "") > str(best.get("created_at") or ""):
+        if best is None or _order(row) > _order(best):
             best = row
     if best is None:
         return None
