@@ -34,6 +34,7 @@ MODULES = {
     "review": "bench.bench_review",
     "app": "bench.bench_app",
     "backup": "bench.bench_backup",
+    "photos": "bench.bench_photos",
 }
 
 
