@@ -84,18 +84,27 @@ class EntryEditor:
         Raises ``OSError`` when the file cannot be read and
         :class:`~field_app.photos.PhotoError` when it is not an image.
         """
+        answer = self.prepare_photo(name, source, instance, media_type)
+        self.set_answer(name, answer, instance)
+        return answer
+
+    def prepare_photo(
+        self, name: str, source: str | Path, instance: tuple[int, ...] = (),
+        media_type: str | None = None,
+    ) -> dict[str, Any]:
+        """The first half of :meth:`attach_photo`: keep the prepared photo and return its
+        answer, without answering (file work only, so it may run off the interface's thread;
+        the answer is then given with :meth:`set_answer`)."""
         folder = self.store.folder.parent / "attachments"
         question = self.form.question(name) if self.form.has_question(name) else None
         prepared = prepare_photo(Path(source).read_bytes(), max_pixels_of(question))
         sha = store_bytes(folder, prepared.data)
-        answer = {
+        return {
             "sha256": sha,
             "filename": photo_filename(name, instance, self.entry_id, sha, prepared.extension),
             "media_type": prepared.media_type if media_type is None or prepared.resized
             else media_type,
         }
-        self.set_answer(name, answer, instance)
-        return answer
 
     def remove_photo(self, name: str, instance: tuple[int, ...] = ()) -> None:
         """Take the photo off question ``name`` and save (its file stays until the

@@ -68,6 +68,16 @@ class ImageWidget(QuestionWidget):
         self.add_widget(self.file_label)
         self._check: dict[str, Any] = {}
         self.has_photo = False
+        self.busy = False
+
+    def set_busy(self, busy: bool) -> None:
+        """A photo is being prepared: say so, no second photo meanwhile."""
+        self.busy = busy
+        self.button.disabled = busy or self.locked
+        self.remove_button.disabled = busy or self.locked or not self.has_photo
+        if busy:
+            self.problem.text = ""
+            self.file_label.text = tr("form.image.processing", self.owner.lang)
 
     def remove_photo(self) -> None:
         """Take the photo off the question (the officer then retakes it or leaves it empty)."""
@@ -79,7 +89,9 @@ class ImageWidget(QuestionWidget):
         key = "form.image.camera" if self.owner.device.has_camera else "form.image.choose"
         self.button.text = tr(key, lang)
         self.has_photo = isinstance(value, dict) and bool(value.get("sha256"))
-        self.remove_button.disabled = self.locked or not self.has_photo
+        self.remove_button.disabled = self.locked or self.busy or not self.has_photo
+        if self.busy:
+            return  # "Memproses foto…" stays until the photo is ready
         if not self.has_photo:
             self.preview.source = ""
             self.preview.height = 0
@@ -107,5 +119,5 @@ class ImageWidget(QuestionWidget):
             self.problem.text = tr(f"form.image.{state}", lang, filename=filename)
 
     def set_locked(self, locked: bool) -> None:
-        self.button.disabled = locked
-        self.remove_button.disabled = locked or not self.has_photo
+        self.button.disabled = locked or self.busy
+        self.remove_button.disabled = locked or self.busy or not self.has_photo

@@ -124,6 +124,13 @@ def photo_question(d: Driver, photo: str = "", title: str = "Uji tangkapan") -> 
     widget = d.question("foto_loket")
     check(widget is not None, "no photo question on the second page")
     d.press(widget.button)
+
+    def preparing() -> bool:  # prepared in a thread meanwhile (a 12 MP photo: about 1 s)
+        if widget.busy:
+            d.result["busy_text"] = widget.file_label.text
+            d.result["busy_button_disabled"] = widget.button.disabled
+        return widget.busy
+    yield preparing
     yield lambda: form.session.value("foto_loket") is not None
     yield 0.15
     d.result["answer"] = form.session.value("foto_loket")
@@ -173,7 +180,7 @@ def reopen_flow(d: Driver, photo: str = "") -> Iterator[Any]:
     damaged = d.question("foto_maklumat")
     d.result["damaged_problem"] = damaged.problem.text
     d.press(damaged.button)  # the damaged one: retaken
-    yield lambda: damaged.problem.text == ""
+    yield lambda: not damaged.busy and damaged.problem.text == ""
     yield 0.15
     d.shot("reopen_photo_retaken")
     d.press(form.ids.next)

@@ -107,6 +107,7 @@ def test_a_photo_is_kept_downscaled_and_named(tmp_path: Path, form, camera_file:
     _device(device, form).close()
     result = run_scenario(f"{SCENARIOS}:photo_question", device, size=SIZE,
                           photo=str(camera_file))
+    assert result["busy_text"] == "Memproses foto…" and result["busy_button_disabled"]
     answer = result["answer"]
     sha = answer["sha256"]
     assert answer["filename"] == f"foto_loket-{result['entry_id'][:8]}-{sha[:8]}.jpg"

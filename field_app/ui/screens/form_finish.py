@@ -6,6 +6,7 @@ A mixin of :class:`field_app.ui.screens.form.FormScreen` (split from it along th
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 
+from field_app.form_session import EntryEditor
 from field_app.photos import PhotoError
 from field_app.storage import is_storage_full
 from field_app.ui.navigation import issue_location
@@ -153,19 +155,44 @@ class FinishMixin:
 
     def _photo_taken(self, widget: QuestionWidget, path: Path | None,
                      camera_file: Path | None = None) -> None:
+        """Prepare the photo in a thread (scaling a 12 MP photo takes about a second), then
+        answer with it on the interface's thread (:meth:`_photo_ready`)."""
         if path is None:
             return
-        try:
-            self.editor.attach_photo(widget.name, path, widget.instance)
-        except PhotoError:
-            self.app.notify(tr("form.image.not_image", self.lang))
+        editor = self.editor
+        widget.set_busy(True)
+
+        def work() -> None:
+            answer, error = None, None
+            try:
+                answer = editor.prepare_photo(widget.name, path, widget.instance)
+            except PhotoError:
+                error = "form.image.not_image"
+            except OSError as exc:
+                error = "error.storage_full" if is_storage_full(exc) else "form.image.failed"
+            except Exception:  # never a traceback: log it, say it in words
+                log.exception("cannot prepare photo %s", path)
+                error = "form.image.failed"
+            finally:
+                if camera_file is not None:  # only the downscaled photo is kept
+                    camera_file.unlink(missing_ok=True)
+            self.app.on_main_thread(self._photo_ready, editor, widget, answer, error)
+
+        threading.Thread(target=work, daemon=True, name="photo").start()
+
+    def _photo_ready(self, editor: Any, widget: QuestionWidget, answer: dict[str, Any] | None,
+                     error: str | None) -> None:
+        widget.set_busy(False)
+        if error is not None or answer is None:
+            self.app.notify(tr(error or "form.image.failed", self.lang))
             return
-        except OSError as exc:
-            full = is_storage_full(exc)
-            self.app.notify(tr("error.storage_full" if full else "form.image.failed", self.lang))
+        if editor is self.editor:
+            self.answer(widget.name, widget.instance, answer)
             return
-        finally:
-            if camera_file is not None:  # only the downscaled photo is kept
-                camera_file.unlink(missing_ok=True)
-        self.touched.add((widget.name, widget.instance))
-        self._refresh_widgets()
+        # the officer left the entry meanwhile: answer it in its own draft, from the store
+        try:  # a fresh session over the saved draft (refused if no longer a draft)
+            EntryEditor(editor.store, editor.form, editor.entry_id).set_answer(
+                widget.name, answer, widget.instance)
+        except Exception:
+            log.exception("photo for %s not attached", editor.entry_id)
+            self.app.notify(tr("form.image.failed", self.lang))
