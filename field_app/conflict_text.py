@@ -86,8 +86,6 @@ def conflict_line(conflict: dict[str, Any], field: str, lang: str, *, officer: s
                                                                        sent_value):
             owner = "this_device"
         sides.append((owner, writer if isinstance(writer, dict) else {}, conflict.get(side)))
-    if sides[0][0] == sides[1][0] == "this_device":  # both the same: the values tell nothing
-        sides = [(o if i == 0 else "unknown", w, v) for i, (o, w, v) in enumerate(sides)]
     mine = [s for s in sides if s[0] in ("this_device", "other_device")]
     others = [s for s in sides if s not in mine]
     parts = []
