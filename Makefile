@@ -8,7 +8,8 @@ INSTANCE ?= instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # the suite runs in parallel processes (pytest-xdist); every test has its own database, directory
-# and loopback port. PYTEST_WORKERS=0 runs it in one process.
+# and loopback port; a file's tests stay in one process, in order (some files are one officer's
+# season, step by step). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
 .PHONY: venv run server app test test-fast lint bench stress clean
@@ -43,7 +44,7 @@ app: $(STAMP)
 test: $(STAMP)
 	@source scripts/test-services.sh && \
 	  $(VENV)/bin/ruff check . && \
-	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	  $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -x -q -m "not browser and not kivy and not postgres" $(PYTEST_ARGS)

@@ -35,6 +35,7 @@ MODULES = {
     "app": "bench.bench_app",
     "backup": "bench.bench_backup",
     "weak_link": "bench.bench_weak_link",
+    "photos": "bench.bench_photos",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from field_app.storage import atomic_write_bytes, make_dir
 
-__all__ = ["attachment_path", "file_sha256", "import_photo", "read_verified"]
+__all__ = ["attachment_path", "file_sha256", "import_photo", "read_verified", "store_bytes"]
 
 _CHUNK = 1 << 20
 
@@ -41,18 +41,26 @@ def import_photo(
 ) -> dict[str, Any]:
     """Copy a photo into ``folder`` under its hash; return the image answer for it."""
     source = Path(source)
-    data = source.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    make_dir(folder)  # the first attachments/ folder is fsynced into its parent
-    target = attachment_path(folder, sha)
-    if not target.exists() or file_sha256(target) != sha:
-        atomic_write_bytes(target, data)
+    sha = store_bytes(folder, source.read_bytes())
     guessed = mimetypes.guess_type(source.name)[0]
     return {
         "sha256": sha,
         "filename": source.name,
         "media_type": media_type or guessed or "application/octet-stream",
     }
+
+
+def store_bytes(folder: Path, data: bytes) -> str:
+    """Keep ``data`` under its hash in ``folder`` (durably, atomically); return the hash.
+
+    A file already there with the right content is not written again; a damaged one is.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    make_dir(folder)  # the first attachments/ folder is fsynced into its parent
+    target = attachment_path(folder, sha)
+    if not target.exists() or file_sha256(target) != sha:
+        atomic_write_bytes(target, data)
+    return sha
 
 
 def read_verified(folder: Path, sha256: str) -> bytes:

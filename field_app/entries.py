@@ -7,6 +7,9 @@
       └────── rejected by the server ◀───┘        pull: needs_correction ◀┤
       ▲                                                                   │ pull: conflict
       └──────── start_correction (new revision, parent = sent) ◀──────────┘
+      ▲                                  │
+      └──── reopen (unsent: retake/remove ┘
+            a photo, finalize again)
 
 An entry record (one per ``entry_id``) holds the officer's current answers and status, the
 last revision the server acknowledged (``sent_rev``) and the server's review state. Drafts carry
@@ -39,6 +42,7 @@ __all__ = [
     "finalize",
     "new_draft",
     "push_payload",
+    "reopen",
     "set_answers",
     "start_correction",
 ]
@@ -195,9 +199,21 @@ def apply_push_result(entry: dict[str, Any], result: dict[str, Any], now: str) -
     back to ``draft`` with the server's reason so the officer can correct it; it is never resent
     unchanged. A result for another revision than the one waiting (stale answer) changes nothing.
     """
+    status = result.get("status")
+    reopened = entry.get("reopened") or {}
+    if (entry["status"] == DRAFT and reopened.get("rev") == result.get("rev")
+            and result.get("rev") and status in ACKNOWLEDGED):
+        # reopened while a sync was sending it, and the server took it after all: the
+        # draft now edits that revision (its next finalize is a child of it, never a twin)
+        updated = clone(entry)
+        updated["sent_rev"] = result.get("head_rev") or result["rev"]
+        updated["parent_rev"] = updated["sent_rev"]
+        updated["server"] = {"status": status, "at": now}
+        updated["reopened"] = {**reopened, "acknowledged": True}
+        updated["updated_at"] = now
+        return updated
     if entry["status"] != FINALIZED or result.get("rev") != entry["rev"]:
         return clone(entry)
-    status = result.get("status")
     updated = clone(entry)
     updated["updated_at"] = now
     if status in ACKNOWLEDGED:
@@ -309,6 +325,25 @@ def start_correction(entry: dict[str, Any], now: str) -> dict[str, Any]:
     updated["correction"] = {"flagged_rev": entry["sent_rev"],
                              "comment": entry.get("review_comment")}
     updated["meta"] = {**updated["meta"], "correction_started_at": now}
+    updated["meta"].pop("finalized_at", None)
+    updated["updated_at"] = now
+    return updated
+
+
+def reopen(entry: dict[str, Any], now: str) -> dict[str, Any]:
+    """Return a finalized, unsent entry as a draft again (e.g. to retake a lost photo).
+
+    Only an entry waiting in the outbox can be reopened (``LifecycleError("not_reopenable")``
+    otherwise). Its parent stays (a correction stays a correction); the revision it had is
+    remembered in ``reopened`` so that a push of it already under way, acknowledged late, makes
+    the draft build on it (:func:`apply_push_result`). Finalizing again gives a new revision.
+    """
+    _require(entry, (FINALIZED,), "not_reopenable")
+    updated = clone(entry)
+    updated["status"] = DRAFT
+    updated["reopened"] = {"rev": entry["rev"], "at": now}
+    updated["rev"] = None
+    updated["meta"] = {**updated["meta"], "reopened_at": now}
     updated["meta"].pop("finalized_at", None)
     updated["updated_at"] = now
     return updated

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from field_app import entries, entry_meta
-from field_app.attachments import import_photo
+from field_app.attachments import import_photo, store_bytes
+from field_app.photos import max_pixels_of, photo_filename, prepare_photo
 from field_app.store import Store
 
 __all__ = ["EntryEditor"]
@@ -76,11 +77,54 @@ class EntryEditor:
         self, name: str, source: str | Path, instance: tuple[int, ...] = (),
         media_type: str | None = None,
     ) -> dict[str, Any]:
-        """Copy a photo into the app's folder (by sha256), answer ``name`` with it, save."""
-        folder = self.store.folder.parent / "attachments"
-        answer = import_photo(folder, source, media_type)
+        """Keep a photo for question ``name``: the form's ``max-pixels`` applied, named after
+        the question, item and entry (see :mod:`field_app.photos`); answer with it and save.
+
+        Only the prepared bytes are kept (under their SHA-256); the source file is not touched.
+        Raises ``OSError`` when the file cannot be read and
+        :class:`~field_app.photos.PhotoError` when it is not an image.
+        """
+        answer = self.prepare_photo(name, source, instance, media_type)
         self.set_answer(name, answer, instance)
         return answer
+
+    def prepare_photo(
+        self, name: str, source: str | Path, instance: tuple[int, ...] = (),
+        media_type: str | None = None,
+    ) -> dict[str, Any]:
+        """The first half of :meth:`attach_photo`: keep the prepared photo and return its
+        answer, without answering (file work only, so it may run off the interface's thread;
+        the answer is then given with :meth:`set_answer`)."""
+        folder = self.store.folder.parent / "attachments"
+        question = self.form.question(name) if self.form.has_question(name) else None
+        prepared = prepare_photo(Path(source).read_bytes(), max_pixels_of(question))
+        sha = store_bytes(folder, prepared.data)
+        return {
+            "sha256": sha,
+            "filename": photo_filename(name, instance, self.entry_id, sha, prepared.extension),
+            "media_type": prepared.media_type if media_type is None or prepared.resized
+            else media_type,
+        }
+
+    def attach_file(
+        self, name: str, source: str | Path, instance: tuple[int, ...] = ()
+    ) -> dict[str, Any]:
+        """Keep a sound, video or other file for question ``name`` as it is (no scaling),
+        named after the question, item and entry like a photo; answer with it and save.
+        Raises ``OSError`` when the file cannot be read."""
+        folder = self.store.folder.parent / "attachments"
+        answer = import_photo(folder, source)
+        extension = Path(source).suffix.lstrip(".").lower() or "bin"
+        answer["filename"] = photo_filename(
+            name, instance, self.entry_id, answer["sha256"], extension
+        )
+        self.set_answer(name, answer, instance)
+        return answer
+
+    def remove_photo(self, name: str, instance: tuple[int, ...] = ()) -> None:
+        """Take the photo off question ``name`` and save (its file stays until the
+        attachment clean-up; another entry may hold the same photo)."""
+        self.set_answer(name, None, instance)
 
     def value(self, name: str, instance: tuple[int, ...] = ()) -> Any:
         """The current value of a question."""

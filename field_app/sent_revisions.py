@@ -93,3 +93,13 @@ class SentRevisions:
                 if items:
                     out[path.stem] = items
         return out
+
+    def last_pushed(self, entry_id: str) -> dict[str, Any] | None:
+        """The last revision of ``entry_id`` this tablet pushed and the server acknowledged."""
+        path = self._path(entry_id)
+        if path is None:
+            return None
+        with self._lock:
+            items = self._read(path)
+        pushed = [item["payload"] for item in items if item.get("origin") == "pushed"]
+        return pushed[-1] if pushed else None

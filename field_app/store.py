@@ -32,7 +32,8 @@ write at the same time. Records handed out are copies; change them through the s
 
 The class is split along its seams: the device file and cached forms in
 :mod:`field_app.store_device`, whose entries an officer sees in :mod:`field_app.store_owners`,
-the outbox and pulled changes in :mod:`field_app.store_sync`.
+the outbox and pulled changes in :mod:`field_app.store_sync`, reopening an unsent entry and
+checking its photos in :mod:`field_app.store_photos`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from field_app.storage import (
 )
 from field_app.store_device import DeviceMixin, replace_with
 from field_app.store_owners import OwnersMixin
+from field_app.store_photos import PhotosMixin
 from field_app.store_sync import SyncMixin
 
 __all__ = ["EntryNotFoundError", "Store", "local_now"]
@@ -88,7 +90,7 @@ class EntryNotFoundError(KeyError):
     """No entry with this id on the device."""
 
 
-class Store(DeviceMixin, OwnersMixin, SyncMixin):
+class Store(DeviceMixin, OwnersMixin, SyncMixin, PhotosMixin):
     """The device's store. Open it once per process and share it (it is thread-safe)."""
 
     def __init__(

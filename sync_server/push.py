@@ -17,7 +17,6 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select, update
@@ -47,17 +46,17 @@ from .entry_rows import (
     set_entry_attachments,
 )
 from .forms_store import FormCache
-from .merge import Calculations, RevisionNode, nodes_from, plan_head
 from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
 from .payload import (
     Limits,
     Rejected,
     Revision,
-    attachment_refs,
     canonical_answers_json,
     parse_revision,
 )
+from .push_head import advance_head, calculations_for
+from .push_time import finalized_moment
 from .region_rules import region_mismatch
 from .schema import attachments, entries, entry_attachments, revisions
 from .users import User
@@ -84,123 +83,6 @@ def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
         "message": text_["en"],
         "message_id": text_["id"],
     }
-
-
-def _load_nodes(
-    conn: Connection, entry_id: str
-) -> tuple[dict[str, RevisionNode], dict[str, str], dict[str, list[dict[str, Any]]]]:
-    """Every revision of an entry as merge nodes, with their meta (JSON text) and conflicts."""
-    rows = conn.execute(
-        select(
-            revisions.c.rev,
-            revisions.c.parent_rev,
-            revisions.c.merge_parent_rev,
-            revisions.c.author_kind,
-            revisions.c.form_id,
-            revisions.c.form_version,
-            revisions.c.region,
-            revisions.c.answers,
-            revisions.c.meta,
-            revisions.c.conflicts,
-        ).where(revisions.c.entry_id == entry_id)
-    ).mappings()
-    decoded = []
-    metas = {}
-    conflicts = {}
-    for row in rows:
-        item = dict(row)
-        item["answers"] = json.loads(item["answers"])
-        metas[item["rev"]] = item.pop("meta")
-        conflicts[item["rev"]] = json.loads(item.pop("conflicts"))
-        decoded.append(item)
-    return nodes_from(decoded), metas, conflicts
-
-
-def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculations:
-    """The form's part in merges (``survey_forms.recompute``): reproducible calculations do
-    not conflict and are computed again from each merge's answers, and the head is validated
-    (its issues become open conflicts of kind ``"invalid"``). A form version the server does
-    not hold has none of these (its answers merge as they are)."""
-    from survey_forms.recompute import recompute_calculations, reproducible_calculations
-
-    known: dict[str, frozenset[str]] = {}  # per version: merge steps ask for names then recompute
-
-    def names(version: str) -> frozenset[str]:
-        if version not in known:
-            form = forms.get(conn, form_id, version)
-            known[version] = reproducible_calculations(form) if form is not None else frozenset()
-        return known[version]
-
-    def recompute(version: str, answers: dict[str, Any]) -> dict[str, Any]:
-        form = forms.get(conn, form_id, version)
-        if form is None:
-            return answers
-        return recompute_calculations(form, answers, names(version))
-
-    def validate(version: str, answers: dict[str, Any]) -> list[dict[str, Any]]:
-        form = forms.get(conn, form_id, version)
-        if form is None:
-            return []
-        try:
-            return [issue_dict(issue) for issue in form.validate(answers)]
-        except Exception:  # a validator bug must not lose the merge: flag it for review
-            log.exception("validation crashed on a merged head of form %s", form_id)
-            text_ = message("malformed", detail="the merged answers could not be validated")
-            return [{"path": "", "code": "malformed", "message": text_}]
-
-    return Calculations(names, recompute, validate)
-
-
-def _advance_head(
-    conn: Connection,
-    entry: dict[str, Any],
-    actor: str,
-    now: str,
-    tx: PendingRows,
-    calculations: Calculations | None = None,
-) -> tuple[str, list[dict[str, Any]], bool]:
-    """Recompute the head from all revisions; store new merge revisions. Returns
-    ``(head_rev, open_conflicts_at_the_head, merged)``: the field conflicts still open at the
-    head (:mod:`sync_server.merge`) and, with ``calculations``, its validation issues as
-    conflicts of kind ``"invalid"``, so an invalid head is never "received"."""
-    nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
-    plan = plan_head(nodes, calculations)
-    for node, step_conflicts in plan.merges:
-        if node.rev in nodes:
-            continue
-        first_parent_meta = metas.get(node.parents[0], "{}")
-        conn.execute(
-            revisions.insert().values(
-                entry_id=entry["entry_id"],
-                rev=node.rev,
-                parent_rev=node.parents[0],
-                merge_parent_rev=node.parents[1],
-                generation=int(node.rev.split("-", 1)[0]),
-                form_id=node.form_id,
-                form_version=node.form_version,
-                region=node.region,
-                answers=json.dumps(node.answers, ensure_ascii=False, separators=(",", ":")),
-                meta=first_parent_meta,
-                attachments=json.dumps(attachment_refs(node.answers)),
-                author="server",
-                author_kind="merge",
-                conflicts=json.dumps(step_conflicts, ensure_ascii=False),
-                created_at=now,
-            )
-        )
-        nodes[node.rev] = node
-        metas[node.rev] = first_parent_meta
-        conflicts_by_rev[node.rev] = step_conflicts
-        tx.audit.append(
-            (
-                actor,
-                "entry.merge",
-                "entry",
-                entry["entry_id"],
-                {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
-            )
-        )
-    return plan.head, plan.open_conflicts, bool(plan.merges)
 
 
 def _apply(
@@ -273,8 +155,8 @@ def _apply(
         head_rev, merged = rev.rev, False
         plan_conflicts = json.loads(entry["conflicts"])
     else:
-        calculations = _calculations(conn, forms, rev.form_id) if forms is not None else None
-        head_rev, plan_conflicts, merged = _advance_head(
+        calculations = calculations_for(conn, forms, rev.form_id) if forms is not None else None
+        head_rev, plan_conflicts, merged = advance_head(
             conn, entry, user.username, now, tx, calculations
         )
     head = head_fields(conn, rev.entry_id, head_rev)
@@ -379,31 +261,6 @@ def push(
 
 #: How far a tablet's finalization time may run ahead of the server's clock and still be
 #: believed (a tablet clock a little fast, or in another zone, must not refuse valid entries).
-FUTURE_SKEW = timedelta(hours=24)
-
-
-def finalized_moment(meta: Any, server_now: datetime | None = None) -> datetime | None:
-    """The moment ``now()`` and ``today()`` stand for when the server checks a revision: the
-    tablet's ``finalized_at`` (with its offset), as the officer's constraints were checked
-    then; ``None`` (the server's clock) when it is missing, unreadable, without a zone, or
-    more than :data:`FUTURE_SKEW` ahead of the server. So an entry finalized at 23:50 WIB and
-    pushed after midnight still meets ``. = today()``.
-    """
-    text = meta.get("finalized_at") if isinstance(meta, dict) else None
-    if not isinstance(text, str) or len(text) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    now = server_now or datetime.now(UTC)
-    if moment - now > FUTURE_SKEW:
-        return None
-    return moment
-
-
 def _invalid(rev: Revision, issues: list[Any]) -> dict[str, Any]:
     """The rejection of an invalid revision, listing at most :data:`MAX_ISSUES` issues."""
     result = _rejected(rev.__dict__, "invalid", count=len(issues))

@@ -6,10 +6,17 @@ latitude and longitude typed in, and offers a file chooser instead of the camera
 runs on a laptop too. A barcode is typed in where no scanner exists; sound, video and other
 files come from a file chooser where the device cannot record them (:meth:`Device.can_capture`).
 Screens only call :func:`get_device`.
+
+The GPS is watched, not asked once: :meth:`Device.watch_location` reports every fix (with its
+accuracy and whether it came from a mock location provider) until stopped, so the geopoint
+question can show the accuracy improving and accept the fix its parameters ask for
+(:mod:`field_app.geo_capture`). :mod:`field_app.platform.simulated` has a scripted GPS for tests
+and demonstrations.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +25,9 @@ from typing import Any
 __all__ = ["AndroidDevice", "DesktopDevice", "Device", "get_device", "on_android"]
 
 LocationCallback = Callable[[dict[str, float] | None], None]
+FixCallback = Callable[[dict[str, Any]], None]
+ErrorCallback = Callable[[str], None]
+StopWatching = Callable[[], None]
 PhotoCallback = Callable[[Path | None], None]
 BarcodeCallback = Callable[[str | None], None]
 
@@ -33,6 +43,15 @@ class Device:
 
     has_gps = False
     has_camera = False
+    #: seconds a geopoint search goes on without an accepted fix before it gives up
+    location_timeout = 120.0
+
+    def watch_location(self, on_fix: FixCallback, on_error: ErrorCallback) -> StopWatching:
+        """Report every fix ``{"latitude", "longitude", "altitude", "accuracy", "mock"}`` to
+        ``on_fix`` (from any thread) until the returned function is called; ``on_error(code)``
+        (``"unavailable"``, ``"disabled"``) when there is no GPS to watch."""
+        on_error("unavailable")
+        return lambda: None
 
     def locate(self, callback: LocationCallback, timeout: float = 60.0) -> None:
         """Call ``callback`` once with ``{"latitude", "longitude", "altitude", "accuracy"}``."""
@@ -73,6 +92,39 @@ class AndroidDevice(Device):  # pragma: no cover - runs only on a tablet
 
         self._gps = gps
         self._camera = camera
+
+    def watch_location(self, on_fix: FixCallback, on_error: ErrorCallback) -> StopWatching:
+        """plyer's GPS, one fix a second, until stopped. plyer does not say whether a fix
+        comes from a mock provider (``mock`` is always false here)."""
+        state = {"stopped": False}
+
+        def on_location(**fix: Any) -> None:
+            if state["stopped"]:
+                return
+            on_fix({
+                "latitude": float(fix.get("lat", 0.0)),
+                "longitude": float(fix.get("lon", 0.0)),
+                "altitude": float(fix.get("altitude", 0.0)),
+                "accuracy": float(fix.get("accuracy", 0.0)),
+                "mock": bool(fix.get("mock", False)),
+            })
+
+        def on_status(stype: str, status: Any) -> None:
+            if stype == "provider-disabled" and not state["stopped"]:
+                on_error("disabled")
+
+        def stop() -> None:
+            if not state["stopped"]:
+                state["stopped"] = True
+                with contextlib.suppress(NotImplementedError, OSError):
+                    self._gps.stop()
+
+        try:
+            self._gps.configure(on_location=on_location, on_status=on_status)
+            self._gps.start(minTime=1000, minDistance=0)
+        except (NotImplementedError, OSError):
+            on_error("unavailable")
+        return stop
 
     def locate(self, callback: LocationCallback, timeout: float = 60.0) -> None:
         """Start the GPS and report the first fix (then stop it)."""

@@ -99,6 +99,7 @@ class AppController:
         self.background: BackgroundSync | None = None
         self._names: dict[str, tuple[tuple[str, str], str]] = {}
         self._warming: tuple[tuple[str, str], list[dict[str, Any]]] | None = None
+        self._photo_checks: dict[Any, bool] = {}
 
     @property
     def client(self) -> SyncClient:
@@ -378,8 +379,25 @@ class AppController:
             "rejected": record.get("rejected", False),
             "deletable": record.get("deletable", False),
             "advice": (ownership_advice({"error": record.get("rejection_error")},
-                                        record.get("region") or "") or {}).get(lang, ""),
+                                        record.get("region") or "") or {}).get(lang, "")
+            or self._photo_advice(record, lang),
         }
+
+    def _photo_advice(self, record: dict[str, Any], lang: str) -> str:
+        """A waiting entry whose photos are missing or damaged on the tablet: say so in the list
+        (opening it names each photo and offers to reopen it). Each photo file is read once
+        per change of the file (``_photo_checks``)."""
+        if record.get("status") != entries.FINALIZED:
+            return ""
+        count = len(self.photo_problems(self.store.get_entry(record["entry_id"])["answers"]))
+        return tr("entries.photo_problem", lang, count=count) if count else ""
+
+    def photo_problems(self, answers: dict[str, Any]) -> list[Any]:
+        """The photos of ``answers`` missing or damaged on the tablet
+        (:func:`field_app.photo_check.photo_problems`; each file read once per change)."""
+        from field_app.photo_check import photo_problems
+
+        return photo_problems(self.data_folder / "attachments", answers, self._photo_checks)
 
     def new_entry(self, form_id: str, version: str) -> EntryEditor:
         """Start a draft of a form for the current region (its region question pre-filled).
@@ -408,6 +426,37 @@ class AppController:
         if record["status"] == entries.DRAFT:
             return EntryEditor(self.store, form, entry_id)
         return ReadOnlyEntry(form, record)
+
+    def sync_running(self) -> bool:
+        """Whether a sync is running now (in the background thread)."""
+        return self.background is not None and self.background.running
+
+    def reopen_entry(self, entry_id: str) -> None:
+        """Make a finalized, unsent entry a draft again (to retake or remove its photos).
+
+        Refused while a sync runs (``LifecycleError("sync_running")``): the sync may be sending
+        this very revision; the store's lifecycle refuses any other status.
+        """
+        if self.sync_running():
+            record = self.store.get_entry(entry_id)
+            raise entries.LifecycleError("sync_running", entry_id, record["status"])
+        self.store.reopen_entry(entry_id)
+
+    def conflict_line(self, record: dict[str, Any], conflict: dict[str, Any], field: str,
+                      lang: str) -> str:
+        """One conflicting field of an entry: the officer's value and the other one, each with
+        who wrote it and when (:mod:`field_app.conflict_text`)."""
+        from field_app.conflict_text import conflict_line, top_level_value
+        from field_app.sent_revisions import SentRevisions
+
+        pushed = SentRevisions(self.store.folder / "sent",
+                               durable=self.store.durable).last_pushed(record["entry_id"])
+        options = {}
+        if pushed is not None:  # a path into a repeat gives "unknown" (no fallback)
+            options["sent_value"] = top_level_value(pushed.get("answers"),
+                                                    str(conflict.get("path", "")))
+        return conflict_line(conflict, field, lang, officer=self.store.officer() or "",
+                             device_id=self.store.device_id, **options)
 
     def delete_draft(self, entry_id: str) -> None:
         """Delete a draft never sent."""

@@ -6,28 +6,27 @@ input and error, and reports answers through ``owner.answer(name, instance, valu
 choice filters, calculated values); loading a value never reports it back as an answer.
 
 The base class is in :mod:`field_app.ui.question_base`, the date and time widgets in
-:mod:`field_app.ui.datetime_widgets`.
+:mod:`field_app.ui.datetime_widgets`, the geopoint in :mod:`field_app.ui.geo_widget` and the
+photo in :mod:`field_app.ui.photo_widget`.
 """
 
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.image import Image
 
 from field_app.ui.datetime_widgets import DateTimeWidget, DateWidget, TimeWidget
+from field_app.ui.geo_widget import GeopointWidget
+from field_app.ui.photo_widget import ImageWidget
 from field_app.ui.question_base import QuestionWidget
 from field_app.ui.texts import tr
 from field_app.ui.widgets import (
     BodyLabel,
     ChoiceRow,
     FieldInput,
-    HintLabel,
-    TouchButton,
 )
 
 __all__ = ["WIDGETS", "QuestionWidget", "make_question_widget"]
@@ -183,99 +182,6 @@ class AcknowledgeWidget(QuestionWidget):
 
     def set_locked(self, locked: bool) -> None:
         self.row.locked = locked
-
-
-class GeopointWidget(QuestionWidget):
-    """GPS on a tablet; latitude and longitude typed in on a desktop."""
-
-    def build_input(self) -> None:
-        lang = self.owner.lang
-        self.shown = BodyLabel(text="")
-        self.add_widget(self.shown)
-        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
-        self.latitude = FieldInput(hint_text=tr("form.geo.latitude", lang),
-                                   input_filter="float", input_type="number")
-        self.longitude = FieldInput(hint_text=tr("form.geo.longitude", lang),
-                                    input_filter="float", input_type="number")
-        self.gps = TouchButton(text=tr("form.geo.locate", lang))
-        self.gps.bind(on_release=self._locate)
-        if self.owner.device.has_gps:
-            row.add_widget(self.gps)
-        else:
-            row.add_widget(self.latitude)
-            row.add_widget(self.longitude)
-            self.latitude.bind(text=self._typed)
-            self.longitude.bind(text=self._typed)
-        self.add_widget(row)
-
-    def _typed(self, *_args: Any) -> None:
-        lat, lon = self.latitude.text.strip(), self.longitude.text.strip()
-        if not lat and not lon:
-            self.answer(None)
-            return
-        try:
-            self.answer({"latitude": float(lat), "longitude": float(lon)})
-        except ValueError:
-            return  # half typed
-
-    def _locate(self, *_args: Any) -> None:
-        self.shown.text = tr("form.geo.waiting", self.owner.lang)
-        self.owner.device.locate(lambda fix: self.owner.app.on_main_thread(self._located, fix))
-
-    def _located(self, fix: dict[str, float] | None) -> None:
-        if fix is None:
-            self.shown.text = tr("form.geo.failed", self.owner.lang)
-            return
-        self.answer(fix)
-
-    def load(self, value: Any) -> None:
-        if isinstance(value, dict) and "latitude" in value:
-            self.shown.text = tr("form.geo.value", self.owner.lang,
-                                 latitude=f"{value['latitude']:.6f}",
-                                 longitude=f"{value['longitude']:.6f}",
-                                 accuracy=value.get("accuracy", ""))
-            if not self.latitude.focus and not self.longitude.focus:
-                self.latitude.text = str(value["latitude"])
-                self.longitude.text = str(value["longitude"])
-        else:
-            if not self.shown.text.startswith(tr("form.geo.waiting", self.owner.lang)):
-                self.shown.text = ""
-            if not self.latitude.focus and not self.longitude.focus:
-                self.latitude.text = self.longitude.text = ""
-
-    def set_locked(self, locked: bool) -> None:
-        for widget in (self.latitude, self.longitude, self.gps):
-            widget.disabled = locked
-
-
-class ImageWidget(QuestionWidget):
-    """A photo: the camera on a tablet, a file chooser on a desktop; a preview."""
-
-    def build_input(self) -> None:
-        lang = self.owner.lang
-        key = "form.image.camera" if self.owner.device.has_camera else "form.image.choose"
-        self.button = TouchButton(text=tr(key, lang))
-        self.button.bind(on_release=lambda *_: self.owner.pick_photo(self))
-        self.add_widget(self.button)
-        self.preview = Image(size_hint_y=None, height=0, fit_mode="contain")
-        self.add_widget(self.preview)
-        self.file_label = HintLabel(text="")
-        self.add_widget(self.file_label)
-
-    def load(self, value: Any) -> None:
-        if isinstance(value, dict) and value.get("sha256"):
-            path = Path(self.owner.attachments_folder) / value["sha256"]
-            if path.exists() and self.preview.source != str(path):
-                self.preview.source = str(path)
-            self.preview.height = dp(220) if path.exists() else 0
-            self.file_label.text = value.get("filename", "")
-        else:
-            self.preview.source = ""
-            self.preview.height = 0
-            self.file_label.text = ""
-
-    def set_locked(self, locked: bool) -> None:
-        self.button.disabled = locked
 
 
 WIDGETS: dict[str, type[QuestionWidget]] = {

@@ -21,6 +21,19 @@ def schemas(config: Mapping[str, Any]) -> dict[str, Any]:
         {"sha256": STRING, "filename": STRING, "media_type": STRING},
         ["sha256", "filename", "media_type"],
     )
+    writer = {
+        "type": "object",
+        "properties": {
+            "rev": STRING,
+            "author": nullable_string,
+            "kind": {"type": "string", "enum": ["device", "supervisor"]},
+            "device_id": nullable_string,
+            "at": nullable_string,
+            "made_at": nullable_string,
+        },
+        "description": "The revision that wrote a side's value: who (author, kind, device) "
+        "and when (at: received by the server; made_at: finalized on the device).",
+    }
     conflict = {
         "type": "object",
         "properties": {
@@ -28,12 +41,15 @@ def schemas(config: Mapping[str, Any]) -> dict[str, Any]:
             "base": {},
             "ours": {},
             "theirs": {},
+            "ours_by": writer,
+            "theirs_by": writer,
             "kind": {"type": "string", "enum": ["invalid"]},
             "code": STRING,
             "message": {"type": "object", "properties": {"id": STRING, "en": STRING}},
         },
         "description": "A field conflict, or (kind invalid) a validation issue of the merged "
-        "head: code and message say why.",
+        "head: code and message say why. ours_by/theirs_by name who wrote each value, and when "
+        "(absent when not known, e.g. conflicts recorded before they were kept).",
     }
     return {
         "Error": {

@@ -26,6 +26,7 @@ from field_app import entries as lifecycle
 from field_app.form_session import EntryEditor
 from survey_forms import pilot_form_path
 from survey_forms.instance_keys import strip_keys
+from tests.field_app.photo_samples import small_photo
 from tests.support.server import LiveServer, create_user, publish_form, start_live_server
 
 from .field_day_helpers import (
@@ -184,7 +185,7 @@ def test_a_field_day_with_review_correction_conflict_and_export(
     # In the field, offline: Ani fills three entries, Budi two.
     expected: dict[str, dict[str, Any]] = {}
     photo = tmp_path / "antrean_daring.jpg"
-    photo_bytes = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    photo_bytes = small_photo()  # within the form's max-pixels and upright: kept as it is
     photo.write_bytes(photo_bytes)
     a1, a2, a3 = (fill_offline(ani, form_a, variant(n, "ani"), photo if n == 0 else None)
                   for n in range(3))
@@ -299,7 +300,8 @@ def test_a_field_day_with_review_correction_conflict_and_export(
                          if header == name or header.endswith("-" + name)]
                 assert cells == [expected_cell(value)], (entry_id, name)
     photo_cells = [v for h, v in rows[a1].items() if h.split("-")[-1] == "foto_i08"]
-    assert photo_cells == ["antrean_daring.jpg"]
+    assert photo_cells == [expected[a1]["foto_i08"]["filename"]]  # named after question, entry
+    assert photo_cells[0].startswith(f"foto_i08-{a1[:8]}-")
     assert (rows[a1]["AttachmentsPresent"], rows[a1]["AttachmentsExpected"]) == ("1", "1")
     assert rows[a3]["ReviewState"] == "approved"
     assert rows[a2]["ReviewStatus"] == "received"

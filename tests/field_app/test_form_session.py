@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from field_app.attachments import attachment_path, import_photo, read_verified
 from field_app.form_session import EntryEditor
 from field_app.store import Store
 from tests.field_app.helpers import kunjungan_form
+from tests.field_app.photo_samples import small_photo
 
 
 @pytest.fixture
@@ -72,11 +72,12 @@ def test_photo_is_copied_under_its_hash(tmp_path: Path, form) -> None:
     editor = EntryEditor.new(store, form, "16.71")
     photo = tmp_path / "camera" / "IMG_0001.jpg"
     photo.parent.mkdir()
-    content = os.urandom(5000)
+    content = small_photo()  # no max-pixels on this form, upright: kept byte for byte
     photo.write_bytes(content)
     answer = editor.attach_photo("foto", photo)
     sha = hashlib.sha256(content).hexdigest()
-    assert answer == {"sha256": sha, "filename": "IMG_0001.jpg", "media_type": "image/jpeg"}
+    assert answer == {"sha256": sha, "filename": f"foto-{editor.entry_id[:8]}-{sha[:8]}.jpg",
+                      "media_type": "image/jpeg"}
     photo.unlink()  # the camera app may delete its copy: ours stays
     assert read_verified(tmp_path / "data" / "attachments", sha) == content
     assert store.get_entry(editor.entry_id)["answers"]["foto"] == answer

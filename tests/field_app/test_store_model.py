@@ -84,6 +84,36 @@ class StoreMachine(RuleBasedStateMachine):
         self.store.start_correction(entry_id)
         self.model[entry_id]["status"] = entries.DRAFT
 
+    @precondition(lambda self: self.ids(entries.FINALIZED))
+    @rule(data=st.data())
+    def reopen(self, data: st.DataObject) -> None:
+        entry_id = data.draw(st.sampled_from(self.ids(entries.FINALIZED)))
+        self.store.reopen_entry(entry_id)  # e.g. to retake a lost photo
+        self.model[entry_id]["status"] = entries.DRAFT
+
+    @precondition(lambda self: self.ids(entries.DRAFT))
+    @rule(data=st.data())
+    def late_acknowledgement(self, data: st.DataObject) -> None:
+        """A sync that was sending a revision when it was reopened gets the server's answer:
+        the draft stays a draft (re-based on that revision); nothing else changes."""
+        entry_id = data.draw(st.sampled_from(self.ids(entries.DRAFT)))
+        old = (self.store.get_entry(entry_id).get("reopened") or {}).get("rev")
+        if old:
+            self.store.apply_push_results([{"entry_id": entry_id, "rev": old,
+                                            "status": "stored"}])
+            assert self.store.get_entry(entry_id)["parent_rev"] == old
+
+    @precondition(lambda self: self.ids(entries.SENT) or self.ids(entries.DRAFT))
+    @rule(data=st.data())
+    def reopen_refused(self, data: st.DataObject) -> None:
+        entry_id = data.draw(st.sampled_from(self.ids(entries.SENT) + self.ids(entries.DRAFT)))
+        try:
+            self.store.reopen_entry(entry_id)
+        except entries.LifecycleError as exc:
+            assert exc.code == "not_reopenable"
+        else:
+            raise AssertionError("only a finalized entry can be reopened")
+
     @rule()
     def restart(self) -> None:
         self.store.close()

@@ -264,8 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     import importlib
 
-    modules = [importlib.import_module(f"tests.field_app_ui.{name}") for name in SCENARIO_MODULES]
-    scenario = next(getattr(m, args.scenario) for m in modules if hasattr(m, args.scenario))
+    # "name" is searched in SCENARIO_MODULES; "package.module:name" names its module
+    module_name, _, name = args.scenario.rpartition(":")
+    if module_name:
+        scenario = getattr(importlib.import_module(module_name), name)
+    else:
+        modules = [importlib.import_module(f"tests.field_app_ui.{m}") for m in SCENARIO_MODULES]
+        scenario = next(getattr(m, name) for m in modules if hasattr(m, name))
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)

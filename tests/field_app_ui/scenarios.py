@@ -178,6 +178,7 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     d.shot("form_photo_chooser")
     chooser.selection = [str(Path(kivy_data_dir) / "logo" / "kivy-icon-256.png")]
     d.press(use)
+    yield lambda: form.session.value("foto_i01", ()) is not None  # prepared in a thread
     yield 0.15
     d.result["photo_preview_height"] = photo.preview.height
     d.result["photo_answer"] = form.session.value("foto_i01", ())

@@ -95,7 +95,9 @@ def test_2_fill_and_finalize_observation(tablet: Tablet) -> None:
     assert result["score_hidden_when_na"]
     assert result["photo_preview_height"] > 100
     photo = result["photo_answer"]
-    assert photo["filename"] == "kivy-icon-256.png" and photo["media_type"] == "image/png"
+    # a 256-pixel upright PNG is within max-pixels: kept as it is, named after question and entry
+    assert photo["filename"] == (f"foto_i01-{result['entry_id'][:8]}-{photo['sha256'][:8]}.png")
+    assert photo["media_type"] == "image/png"
     assert (tablet.data / "attachments" / photo["sha256"]).exists()
     assert result["after_move"] == ["Temuan kedua: kotak saran rusak",
                                     "Temuan pertama: SOP belum dipajang"]

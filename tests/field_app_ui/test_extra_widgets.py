@@ -118,7 +118,12 @@ def test_every_new_widget_fills_a_valid_entry(tmp_path: Path, size: str) -> None
     assert result["trace_text"].startswith("2 titik (minimal 2), panjang 1")
     assert result["shape_text"].startswith("3 titik (minimal 3), luas ")
     assert result["sound_button"] == "Rekam suara"
-    assert result["files_shown"] == ["recording-audio.m4a", "laporan.pdf"]
+    # kept files are named after their question and entry, like photos (issue 12), so the
+    # export's cells tell them apart; the extension is the file's own
+    suara, dokumen = result["files_shown"]
+    entry_start = result["entry_id"][:8]
+    assert suara.startswith(f"suara-{entry_start}-") and suara.endswith(".m4a"), suara
+    assert dokumen.startswith(f"dokumen-{entry_start}-") and dokumen.endswith(".pdf"), dokumen
     assert result["chooser_files"] == ["laporan.pdf"]  # only the types the server takes
 
     saved = Store(device / "store", durable=False).get_entry(result["entry_id"])

@@ -263,13 +263,33 @@ def _leaves(sc: Scenario, head: dict[str, Any]) -> list[str]:
     return [rev for rev in sc.order if rev not in covered and sc.parent.get(rev) is not None]
 
 
+def _plain(conflicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conflicts without their writers (``ours_by``/``theirs_by``: the model has none)."""
+    return [{k: v for k, v in c.items() if not k.endswith("_by")} for c in conflicts]
+
+
+def _has_writers(head: dict[str, Any]) -> bool:
+    return any(k.endswith("_by") for c in head["conflicts"] for k in c)
+
+
+def _writers(conflicts: list[dict[str, Any]]) -> list[Any]:
+    """Who wrote each side, without ``at`` (when this server received it: differs between
+    servers that hold the same revisions)."""
+    return [{side: {k: v for k, v in (c.get(side) or {}).items() if k != "at"}
+             for side in ("ours_by", "theirs_by")} for c in conflicts]
+
+
 def _check(sc: Scenario, servers: list[Server], last_supervisor: str | None) -> dict[str, Any]:
     heads = [server.entry(sc.entry_id) for server in servers]
     first = heads[0]
     for server, head in zip(servers, heads, strict=True):
-        same = (head["rev"], head["answers"], head["conflicts"], head["review_status"])
-        if same != (first["rev"], first["answers"], first["conflicts"], first["review_status"]):
+        same = (head["rev"], head["answers"], _plain(head["conflicts"]), head["review_status"])
+        if same != (first["rev"], first["answers"], _plain(first["conflicts"]),
+                    first["review_status"]):
             sc.fail(f"{server.name} has another head than {servers[0].name}")
+        if _has_writers(head) and _has_writers(first) and \
+                _writers(head["conflicts"]) != _writers(first["conflicts"]):
+            sc.fail(f"{server.name} names other writers of a conflict than {servers[0].name}")
     if first["review_status"] == "received" and issues_of(first["answers"]):
         sc.fail(f"head stored as received does not validate: {issues_of(first['answers'])}")
     if first["review_status"] != "conflict" and first["conflicts"]:

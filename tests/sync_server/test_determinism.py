@@ -92,7 +92,12 @@ def state_of(db: ServiceDb, entry_id: str) -> dict[str, Any]:
         "head": entry.head_rev,
         "answers": json.loads(answers),
         "status": entry.review_status,
-        "conflicts": json.loads(entry.conflicts),
+        # each side's writer is part of the state; only when this server received it is not
+        "conflicts": [
+            {k: ({f: x for f, x in v.items() if f != "at"} if k.endswith("_by") else v)
+             for k, v in conflict.items()}
+            for conflict in json.loads(entry.conflicts)
+        ],
     }
 
 

@@ -30,6 +30,7 @@ from field_app.ui.editing import ReadOnlyEntry, comment_of
 from field_app.ui.extra_widgets import record_start_location
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
+from field_app.ui.reopen_panel import add_reopen_panel
 from field_app.ui.screens.form_finish import FinishMixin
 from field_app.ui.screens.form_repeats import RepeatsMixin
 from field_app.ui.texts import tr
@@ -127,9 +128,9 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
                 label = (self.form.question(name).label(self.form_lang,
                                                         self.form.default_language)
                          if self.form.has_question(name) else name)
-                lines.append(tr("form.banner.conflict_item", self.lang, field=label,
-                                ours=_plain(conflict.get("ours")),
-                                theirs=_plain(conflict.get("theirs"))))
+                # whose each value is, who and when (field_app.conflict_text)
+                lines.append(self.app.controller.conflict_line(record, conflict, label,
+                                                               self.lang))
         elif self.read_only:
             lines.append(tr("form.banner.read_only", self.lang,
                             status=tr(f"entry.status.{record['status']}", self.lang)))
@@ -143,6 +144,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         body = self.ids.body
         body.clear_widgets()
         self.widgets = []
+        add_reopen_panel(self, body)  # a finalized entry: photo problems, reopen
         self.on_summary = self.index == len(self.pages)
         total = len(self.pages)
         if self.on_summary:
@@ -362,11 +364,3 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         return navigation.render_text(
             question.label(self.form_lang, self.form.default_language), self.session,
             page.instance)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)

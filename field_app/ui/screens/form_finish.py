@@ -6,18 +6,23 @@ A mixin of :class:`field_app.ui.screens.form.FormScreen` (split from it along th
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 
+from field_app.form_session import EntryEditor
+from field_app.photos import PhotoError
 from field_app.storage import is_storage_full
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget
+from field_app.ui.reopen_panel import add_problem_lines, current_problems
 from field_app.ui.texts import issue_message, tr
 from field_app.ui.widgets import (
     BodyLabel,
@@ -49,7 +54,9 @@ class FinishMixin:
             body.add_widget(BodyLabel(text=self.banner or ""))
             return
         issues = self._issues()
-        if not issues:
+        problems = current_problems(self)
+        add_problem_lines(self, body, problems)  # photos lost on the tablet block finalizing
+        if not issues and not problems:
             body.add_widget(BodyLabel(text=tr("form.summary.ready", self.lang)))
         else:
             body.add_widget(
@@ -92,6 +99,9 @@ class FinishMixin:
     def finalize(self) -> None:
         """Finalize if the form validates; otherwise list what blocks it."""
         self.finalize_tried = True
+        if current_problems(self):  # it could never be sent: retake or remove them first
+            self.show_page(len(self.pages))
+            return
         try:
             issues = self.editor.finalize()
         except Exception as exc:
@@ -110,9 +120,12 @@ class FinishMixin:
     def pick_photo(self, widget: QuestionWidget) -> None:
         """Camera on a tablet; a file chooser on a desktop."""
         if self.device.has_camera:
-            target = self.app.controller.data_folder / "camera.jpg"
+            # the camera's full-size file, removed once the prepared photo is kept
+            target = self.app.controller.data_folder / "camera" / f"{widget.name}-{uuid4().hex}.jpg"
+            target.parent.mkdir(parents=True, exist_ok=True)
             self.device.take_photo(
-                target, lambda path: self.app.on_main_thread(self._photo_taken, widget, path)
+                target,
+                lambda path: self.app.on_main_thread(self._photo_taken, widget, path, target),
             )
             return
         content = BoxLayout(orientation="vertical", spacing=dp(8))
@@ -141,16 +154,59 @@ class FinishMixin:
         popup.open()
 
     def attach_file(self, widget: QuestionWidget, path: Path | None) -> None:
-        """Keep a recorded or chosen file (sound, video, document) as the widget's answer."""
-        self._photo_taken(widget, path)
-
-    def _photo_taken(self, widget: QuestionWidget, path: Path | None) -> None:
+        """Keep a recorded or chosen file (sound, video, document) as the widget's answer,
+        as it is (photos alone are scaled, by :meth:`_photo_taken`)."""
         if path is None:
             return
         try:
-            self.editor.attach_photo(widget.name, path, widget.instance)
-        except OSError:
-            self.app.notify(tr("form.image.failed", self.lang))
+            self.editor.attach_file(widget.name, path, widget.instance)
+        except OSError as exc:
+            key = "error.storage_full" if is_storage_full(exc) else "form.image.failed"
+            self.app.notify(tr(key, self.lang))
             return
         self.touched.add((widget.name, widget.instance))
         self._refresh_widgets()
+
+    def _photo_taken(self, widget: QuestionWidget, path: Path | None,
+                     camera_file: Path | None = None) -> None:
+        """Prepare the photo in a thread (scaling a 12 MP photo takes about a second), then
+        answer with it on the interface's thread (:meth:`_photo_ready`)."""
+        if path is None:
+            return
+        editor = self.editor
+        widget.set_busy(True)
+
+        def work() -> None:
+            answer, error = None, None
+            try:
+                answer = editor.prepare_photo(widget.name, path, widget.instance)
+            except PhotoError:
+                error = "form.image.not_image"
+            except OSError as exc:
+                error = "error.storage_full" if is_storage_full(exc) else "form.image.failed"
+            except Exception:  # never a traceback: log it, say it in words
+                log.exception("cannot prepare photo %s", path)
+                error = "form.image.failed"
+            finally:
+                if camera_file is not None:  # only the downscaled photo is kept
+                    camera_file.unlink(missing_ok=True)
+            self.app.on_main_thread(self._photo_ready, editor, widget, answer, error)
+
+        threading.Thread(target=work, daemon=True, name="photo").start()
+
+    def _photo_ready(self, editor: Any, widget: QuestionWidget, answer: dict[str, Any] | None,
+                     error: str | None) -> None:
+        widget.set_busy(False)
+        if error is not None or answer is None:
+            self.app.notify(tr(error or "form.image.failed", self.lang))
+            return
+        if editor is self.editor:
+            self.answer(widget.name, widget.instance, answer)
+            return
+        # the officer left the entry meanwhile: answer it in its own draft, from the store
+        try:  # a fresh session over the saved draft (refused if no longer a draft)
+            EntryEditor(editor.store, editor.form, editor.entry_id).set_answer(
+                widget.name, answer, widget.instance)
+        except Exception:
+            log.exception("photo for %s not attached", editor.entry_id)
+            self.app.notify(tr("form.image.failed", self.lang))
