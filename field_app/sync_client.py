@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +41,61 @@ from field_app import reconcile
 from field_app.attachments import attachment_path, read_verified
 from field_app.clock_check import clock_offset
 from field_app.entries import ACKNOWLEDGED
-from field_app.form_sync import FormShelf
 from field_app.http_api import ApiClient, SyncError
 from field_app.messages import bilingual
 from field_app.rejections import describe_rejection
 from field_app.sent_revisions import SentRevisions
 from field_app.storage import is_storage_full
 from field_app.store import Store
-from field_app.sync_outcome import Progress, ProgressCallback, SyncOutcome, Traffic
-from field_app.sync_reconcile import reconcile_due, reconcile_with_server
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running sync is: ``phase`` (attachments, push, forms, pull), items and bytes."""
+
+    phase: str
+    done: int
+    total: int | None
+    bytes_sent: int
+    bytes_received: int
+    message: dict[str, str]
+
+
+@dataclass
+class SyncOutcome:
+    """The result of one sync, for people (``message``) and for code (``reason``)."""
+
+    ok: bool
+    reason: str | None
+    message: dict[str, str]
+    sent: int = 0
+    received: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    held_back: list[dict[str, Any]] = field(default_factory=list)
+    detail: str = ""
+    #: seconds the server's clock is ahead of the tablet's (``None``: not learned this sync)
+    clock_offset: float | None = None
+    #: why a reconciliation ran in this sync (None: none ran), and what it sent again
+    reconciled: str | None = None
+    resent: int = 0
+    resend_rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Traffic:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.received = 0
+
+    def __call__(self, sent: int, received: int) -> None:
+        self.sent += sent
+        self.received += received
 
 
 class SyncClient:
@@ -75,6 +118,8 @@ class SyncClient:
         self.batch_size = batch_size
         self.pull_limit = pull_limit
         self.api_options = dict(api_options or {})
+        from field_app.form_sync import FormShelf  # forms with their choice files
+
         self.shelf = FormShelf(store)
         self._running = threading.Lock()
         #: revisions the server acknowledged, to send again after a restore
@@ -106,9 +151,8 @@ class SyncClient:
                          **self.api_options)
 
     def form(self, form_id: str, version: str) -> Any:
-        """The cached form as a ``survey_forms.Form`` (``None`` if not on the device), with the
-        choice lists of the files downloaded with it (:mod:`field_app.form_sync`)."""
-        return self.shelf.form(form_id, version)
+        """The cached form as a ``survey_forms.Form`` (``None`` if not on the device)."""
+        return self.shelf.form(form_id, version)  # with the choice files downloaded with it
 
     # ---------------------------------------------------------------- sign-in
 
@@ -187,7 +231,7 @@ class SyncClient:
         creds = self.store.credentials()
         if not creds:
             return _failed(SyncError("not_signed_in"))
-        traffic = Traffic()
+        traffic = _Traffic()
 
         def report(phase: str, done: int, total: int | None) -> None:
             if progress is not None:
@@ -424,7 +468,7 @@ class SyncClient:
         self, api: ApiClient, report: Callable[[str, int, int | None], None],
         wanted: list[tuple[str, str]] | None = None,
     ) -> int:
-        return self.shelf.download(api, report, wanted)
+        return self.shelf.download(api, report, wanted)  # each version with its files
 
     def _pull(
         self,
@@ -474,7 +518,10 @@ class SyncClient:
     # -------------------------------------------------------------- reconcile
 
     def _reconcile_due(self) -> bool:
-        return reconcile_due(self)
+        last = self.store.get_setting("last_reconcile_at")
+        return not isinstance(last, (int, float)) or (
+            self.clock() - last >= reconcile.RECONCILE_INTERVAL_SECONDS
+        )
 
     def _reconcile(
         self,
@@ -484,7 +531,58 @@ class SyncClient:
         reason: str,
     ) -> None:
         """Send again what the server lacks of what this tablet sent (see the module doc)."""
-        reconcile_with_server(self, api, report, outcome, reason)
+        outcome.reconciled = reason
+        log.info("reconciling with the server (%s)", reason)
+        with self.store.lock:
+            # the signed-in officer's entries only: another officer's are never sent under
+            # this officer's name, even to a server that lost them
+            mine = [s["entry_id"] for s in self.store.list_entries()]
+            records = [self.store.get_entry(entry_id) for entry_id in mine]
+        archive = {entry_id: items for entry_id, items in self.sent_archive.entries().items()
+                   if entry_id in set(mine)}
+        for payload in reconcile.legacy_payloads(records, self.store.device_id):
+            items = archive.setdefault(payload["entry_id"], [])
+            if all(item["payload"]["rev"] != payload["rev"] for item in items):
+                items.append({"origin": "pushed", "payload": payload})
+        asked = [(entry_id, item["payload"]["rev"])
+                 for entry_id, items in archive.items() for item in items]
+        missing: set[tuple[str, str]] = set()
+        lacking_files: set[str] = set()
+        report("reconcile", 0, len(asked))
+        for start in range(0, len(asked), 1000):
+            response = api.request("POST", "/sync/revisions/missing", ok=(200, 404), body={
+                "revisions": [{"entry_id": e, "rev": r} for e, r in asked[start:start + 1000]]})
+            if response.status_code == 404:  # a server older than this check: nothing to do
+                log.info("the server cannot tell which revisions it lacks; check skipped")
+                self.store.set_setting("last_reconcile_at", self.clock())
+                return
+            body = response.json()
+            missing.update((m["entry_id"], m["rev"]) for m in body["missing"])
+            lacking_files.update(body.get("missing_attachments") or [])
+        plan = reconcile.plan_resend(archive, missing)
+        for start in range(0, len(plan), self.batch_size):
+            batch = plan[start:start + self.batch_size]
+            self._upload_attachments(api, [r for r in batch if self._has_files(r)], report)
+            results = api.push(batch)
+            for payload, result in zip(batch, results, strict=True):
+                if result.get("status") in ACKNOWLEDGED:
+                    outcome.resent += 1
+                else:
+                    outcome.resend_rejected.append(
+                        {"entry_id": payload["entry_id"], "rev": payload["rev"],
+                         "error": result.get("error")})
+            report("reconcile", start + len(batch), len(plan))
+        media = {a["sha256"]: a for items in archive.values() for item in items
+                 for a in item["payload"].get("attachments") or []}
+        files = [sha for sha in sorted(lacking_files) if sha in media and self._have_file(sha)]
+        if files:
+            self._upload(api, files, media, report)
+        if outcome.resend_rejected:
+            log.warning("revisions the server refused again: %s", outcome.resend_rejected[:10])
+        self.store.set_setting("last_reconcile_at", self.clock())
+
+    def _has_files(self, revision: dict[str, Any]) -> bool:
+        return all(self._have_file(a["sha256"]) for a in revision.get("attachments") or [])
 
 
 def _failed(exc: SyncError) -> SyncOutcome:
