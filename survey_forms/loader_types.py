@@ -152,6 +152,17 @@ def choices_from_file(
     of ``<item>`` elements; the ``value``/``label`` parameters name the columns (default
     ``name`` and ``label``, as pyxform)."""
     lowered = filename.lower()
+    if len(filename) > 255 or any(c in filename for c in "/\\\x00") or filename.startswith("."):
+        raise FormError(
+            f"select from file '{filename[:80]}': give a plain file name (no folder, at most "
+            "255 characters)",
+            sheet="survey",
+            row=row,
+            message_id=f"pilihan dari berkas '{filename[:80]}': tulis nama berkas saja (tanpa "
+            "folder, paling banyak 255 karakter)",
+            fix="Write only the file's name, e.g. select_one_from_file desa.csv.",
+            fix_id="Tulis nama berkasnya saja, mis. select_one_from_file desa.csv.",
+        )
     if not lowered.endswith((".csv", ".xml")):
         raise FormError(
             f"select from file '{filename}': only .csv and .xml files are supported",

@@ -72,7 +72,7 @@ def test_a_file_outside_the_form_folder_is_never_read(tmp_path) -> None:
     (folder / "f.md").write_text(
         "| survey |\n| | type | name | label |\n| | select_one_from_file ../secret.csv | s | S |\n"
     )
-    with pytest.raises(FormError, match="not given"):
+    with pytest.raises(FormError, match="plain file name"):
         load_xlsform(folder / "f.md")
 
 
@@ -227,3 +227,16 @@ def test_start_geopoint_is_recorded_from_the_session_location() -> None:
     assert session.value("sgp") == {"latitude": -2.9, "longitude": 104.7, "accuracy": 8.0}
     assert form.new_session(None, fixed_meta(location="bad")).value("sgp") is None
     assert form.new_session(None, fixed_meta()).value("sgp") is None
+
+
+@pytest.mark.parametrize(
+    "name", ["../desa.csv", "data/desa.csv", "..\\desa.csv", ".desa.csv", "d" * 260 + ".csv"]
+)
+def test_a_choice_file_is_named_by_its_plain_name(name: str) -> None:
+    source = (
+        "| survey |\n| | type | name | label |\n"
+        f"| | select_one_from_file {name} | desa | Desa |\n"
+    )
+    with pytest.raises(FormError) as caught:
+        load_xlsform(source.encode(), "md", media={name: b"name,label\na,A\n"})
+    assert caught.value.row == 2 and "nama berkas saja" in caught.value.message["id"]
