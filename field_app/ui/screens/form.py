@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from functools import partial
 from typing import Any
 
 from kivy.app import App
@@ -20,9 +19,7 @@ from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
-from kivy.uix.scrollview import ScrollView
 
 from field_app.rejections import ownership_advice
 from field_app.ui import navigation
@@ -30,20 +27,17 @@ from field_app.ui.editing import ReadOnlyEntry, comment_of
 from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
 from field_app.ui.screens.form_finish import FinishMixin
+from field_app.ui.screens.form_navigator import NavigatorMixin, SectionHeader
 from field_app.ui.screens.form_repeats import RepeatsMixin
 from field_app.ui.texts import tr
-from field_app.ui.widgets import (
-    PrimaryButton,
-    TitleLabel,
-    TouchButton,
-)
+from field_app.ui.widgets import TitleLabel, show_toast
 
 __all__ = ["FormScreen"]
 
 log = logging.getLogger(__name__)
 
 
-class FormScreen(RepeatsMixin, FinishMixin, Screen):
+class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     """The page being filled; ``index == len(pages)`` is the summary page."""
 
     title = StringProperty("")
@@ -52,6 +46,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
     banner = StringProperty("")
     read_only = BooleanProperty(False)
     on_summary = BooleanProperty(False)
+    at_start = BooleanProperty(True)
 
     #: question widgets already built, by form, language, instance and questions of a page
     _built: dict[tuple[Any, ...], list[QuestionWidget]]
@@ -141,20 +136,36 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         body.clear_widgets()
         self.widgets = []
         self.on_summary = self.index == len(self.pages)
+        self.at_start = self.index == 0
         total = len(self.pages)
+        self._set_position()
         if self.on_summary:
-            self.position = tr("form.position.summary", self.lang)
             self.fraction = 1
             self._build_summary(body)
         else:
             page = self.pages[self.index]
-            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
             self.fraction = (self.index + 1) / (total + 1)
             if page.kind == navigation.REPEAT:
                 self._build_repeat(body, page)
             else:
                 self._build_questions(body, page)
         self.ids.scroll.scroll_y = 1
+
+    def _set_position(self) -> None:
+        """"Halaman 2 dari 9 · Indikator 2–7 dari 19" (the summary has its own line)."""
+        total = len(self.pages)
+        if self.index >= total:
+            self.position = tr("form.position.summary", self.lang)
+            return
+        text = tr("form.position", self.lang, page=self.index + 1, total=total)
+        inside = self.page_sections(self.pages[self.index])
+        if inside:
+            first, last = inside[0], inside[-1]
+            shown = self.section_position(first)
+            if last is not first:
+                shown = shown.replace(str(first.number), f"{first.number}–{last.number}", 1)
+            text += " · " + shown
+        self.position = text
 
     def _page_title(self, page: navigation.Page) -> str:
         question = self.form.question(page.key)
@@ -186,7 +197,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         key = self._key(page)
         built = self._built.get(key, [])
         for name in page.questions[len(built):]:
-            built.append(make_question_widget(self, self.form.question(name), page.instance))
+            built.append(self._make_widget(self.form.question(name), page.instance))
         self._built[key] = built
         return built
 
@@ -213,8 +224,8 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             shown = (self.form, self.session)
             self.form, self.session = form, session
             try:
-                widget = make_question_widget(self, form.question(page.questions[len(built)]),
-                                              page.instance)
+                widget = self._make_widget(form.question(page.questions[len(built)]),
+                                           page.instance)
                 # lay it out at the page's width now, so its texts are not drawn twice
                 widget.width = self.ids.body.width
                 built.append(widget)
@@ -226,6 +237,12 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             return True
         self._prebuild_event = None
         return False
+
+    def _make_widget(self, question: Any, instance: tuple[int, ...]) -> QuestionWidget:
+        """A section heading for a group, else the question type's widget."""
+        if question.is_group:
+            return SectionHeader(self, question, instance)
+        return make_question_widget(self, question, instance)
 
     def prewarm(self, forms: list[Any]) -> None:
         """Build the first pages of ``forms`` while the officer is on the home screen."""
@@ -280,9 +297,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             found = navigation.page_index_of(self.pages, ident)
             if found is not None:
                 self.index = found
-        total = len(self.pages)
-        if self.index < total:
-            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
+        self._set_position()
 
     # ---------------------------------------------------------------- moving
 
@@ -297,55 +312,44 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             if errors:
                 self._refresh_widgets()
                 first = next(w for w in self.widgets if w.name in errors)
-                self.ids.scroll.scroll_to(first, padding=dp(16), animate=False)
+                for widget in self.widgets:
+                    widget.highlight = widget is first
+                self._bring_into_view(first)
                 return
         self.show_page(self.index + 1)
+
+    def _bring_into_view(self, widget: QuestionWidget) -> None:
+        """Scroll so that the question's label and its message are on screen.
+
+        The message was just filled in: the page grows on the next layout pass, so the
+        scroll waits for it (scrolling at once used the old heights and missed in landscape).
+        """
+        def scroll(_dt: float) -> None:
+            if widget.parent is None:
+                return
+            self.ids.scroll.scroll_to(widget.label, padding=dp(24), animate=False)
+        Clock.schedule_once(scroll, 0)
+        Clock.schedule_once(scroll, 0.05)
 
     def previous_page(self) -> None:
         """Go back one page."""
         if self.index > 0:
             self.show_page(self.index - 1)
 
-    def jump(self, index: int, *_args: Any) -> None:
-        """Go to any page (from the navigator or the summary)."""
+    def jump(self, index: int, anchor: Any = "", *_args: Any) -> None:
+        """Go to any page (from the navigator or the summary), scrolled to ``anchor``."""
         if getattr(self, "_navigator", None) is not None:
             self._navigator.dismiss()
             self._navigator = None
         self.show_page(index)
+        if isinstance(anchor, str):
+            self.scroll_to_anchor(anchor)
 
     def leave(self) -> None:
-        """Back to home; the draft is already saved."""
-        if not self.read_only:
-            self.app.notify(tr("form.draft_saved", self.lang))
+        """Back to home; the draft is already saved (a short message, nothing to tap)."""
         self.app.show("home")
-
-    def open_navigator(self) -> None:
-        """A list of every page, the ones with errors marked, to jump to."""
-        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
-        box.bind(minimum_height=box.setter("height"))
-        for index, page in enumerate(self.pages):
-            errors = (navigation.page_errors(self.session, page)
-                      if page.kind == navigation.QUESTIONS and not self.read_only else {})
-            marked = errors and (page.ident in self.checked_pages or self.finalize_tried
-                                 or any((n, page.instance) in self.touched for n in errors))
-            text = f"{index + 1}. {self._page_name(page)}"
-            if marked:
-                text = tr("form.navigator.error", self.lang, page=text)
-            button = TouchButton(text=text)
-            if marked:
-                button.background_color = (0.98, 0.85, 0.83, 1)
-            if index == self.index:
-                button.bold = True
-            button.bind(on_release=partial(self.jump, index))
-            box.add_widget(button)
-        summary = PrimaryButton(text=tr("form.position.summary", self.lang))
-        summary.bind(on_release=partial(self.jump, len(self.pages)))
-        box.add_widget(summary)
-        scroll = ScrollView(do_scroll_x=False)
-        scroll.add_widget(box)
-        self._navigator = Popup(title=tr("form.navigator", self.lang), content=scroll,
-                                size_hint=(0.9, 0.9), title_size="20sp")
-        self._navigator.open()
+        if not self.read_only:
+            show_toast(tr("form.draft_saved", self.lang))
 
     def _page_name(self, page: navigation.Page) -> str:
         if page.kind == navigation.REPEAT:

@@ -26,6 +26,7 @@ from field_app.ui.widgets import (
     PrimaryButton,
     TitleLabel,
     TouchButton,
+    show_toast,
 )
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class FinishMixin:
             body.add_widget(
                 ErrorLabel(text=tr("form.summary.blocked", self.lang, count=len(issues)))
             )
-            for issue in issues[:40]:
+            for issue in issues:  # every one: nothing hidden behind "4 more"
                 name, instance = issue_location(issue.path)
                 label = (
                     self.form.question(name).label(self.form_lang, self.form.default_language)
@@ -102,8 +103,8 @@ class FinishMixin:
         if issues:
             self.show_page(len(self.pages))
             return
-        self.app.notify(tr("form.finalized", self.lang))
         self.app.show("home")
+        show_toast(tr("form.finalized", self.lang))  # nothing to tap: nothing is lost
 
     # ----------------------------------------------------------------- photos
 
