@@ -258,9 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
     args.out.mkdir(parents=True, exist_ok=True)
-    from tests.field_app_ui import scenarios
+    import importlib
 
-    scenario = getattr(scenarios, args.scenario)
+    module, _, name = args.scenario.rpartition(":")  # "scenarios_form:where_am_i" or a name
+    scenarios = importlib.import_module(f"tests.field_app_ui.{module or 'scenarios'}")
+    scenario = getattr(scenarios, name)
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)

@@ -46,6 +46,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     banner = StringProperty("")
     read_only = BooleanProperty(False)
     on_summary = BooleanProperty(False)
+    #: the same as ``on_summary``, for kv rules (a name starting with "on_" reads as an event)
+    summary_shown = BooleanProperty(False)
     at_start = BooleanProperty(True)
 
     #: question widgets already built, by form, language, instance and questions of a page
@@ -135,7 +137,7 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         body = self.ids.body
         body.clear_widgets()
         self.widgets = []
-        self.on_summary = self.index == len(self.pages)
+        self.on_summary = self.summary_shown = self.index == len(self.pages)
         self.at_start = self.index == 0
         total = len(self.pages)
         self._set_position()
@@ -319,17 +321,28 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         self.show_page(self.index + 1)
 
     def _bring_into_view(self, widget: QuestionWidget) -> None:
-        """Scroll so that the question's label and its message are on screen.
+        """Scroll so that the question's label and its message are at the top of the view.
 
         The message was just filled in: the page grows on the next layout pass, so the
-        scroll waits for it (scrolling at once used the old heights and missed in landscape).
+        scroll is done again after it (scrolling at once used the old heights and missed in
+        landscape).
         """
+        self.scroll_widget_to_top(widget)
+
+    def scroll_widget_to_top(self, widget: Any) -> None:
+        """Put ``widget`` near the top of the page's view, now and after the next layouts."""
         def scroll(_dt: float) -> None:
             if widget.parent is None:
                 return
-            self.ids.scroll.scroll_to(widget.label, padding=dp(24), animate=False)
-        Clock.schedule_once(scroll, 0)
-        Clock.schedule_once(scroll, 0.05)
+            view, body = self.ids.scroll, self.ids.body
+            spare = body.height - view.height
+            if spare <= 0:
+                view.scroll_y = 1
+                return
+            from_bottom = widget.top - body.y + dp(24)
+            view.scroll_y = max(0.0, min(1.0, (from_bottom - view.height) / spare))
+        for delay in (0, 0.05, 0.15, 0.3):
+            Clock.schedule_once(scroll, delay)
 
     def previous_page(self) -> None:
         """Go back one page."""

@@ -67,7 +67,7 @@ class FinishMixin:
                     label += " " + " ".join(f"#{i + 1}" for i in instance)
                 target = self._page_of_question(name, instance)
                 if target is not None and len(self.pages[target].questions) > 1:
-                    label = f"{self._page_name(self.pages[target])} › {label}"
+                    label = f"{self._context_of(target, name)} › {label}"
                 button = TouchButton(
                     text=f"{label}: {issue_message(issue, self.lang)}", halign="left", shorten=False
                 )
@@ -83,6 +83,20 @@ class FinishMixin:
         self.ids["finalize_button"] = finalize
         body.add_widget(finalize)
         body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
+
+    def _context_of(self, target: int, name: str) -> str:
+        """Where a question sits: its section (indicator) on a section page, else the page."""
+        page = self.pages[target]
+        section = ""
+        for other in page.questions:
+            if self.form.question(other).is_group:
+                section = other
+            if other == name:
+                break
+        if not section:
+            return self._page_name(page)
+        label = self.form.question(section).label(self.form_lang, self.form.default_language)
+        return label.split(".", 1)[0] if "." in label[:20] else label
 
     def _page_of_question(self, name: str, instance: tuple[int, ...]) -> int | None:
         for number, page in enumerate(self.pages):

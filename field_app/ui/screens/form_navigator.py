@@ -146,10 +146,7 @@ class NavigatorMixin:
         if not anchor:
             return
 
-        def scroll(_dt: float) -> None:
-            for widget in self.ids.body.children:
-                if getattr(widget, "name", None) == anchor:
-                    self.ids.scroll.scroll_to(widget, padding=dp(8), animate=False)
-                    return
-        Clock.schedule_once(scroll, 0)
-        Clock.schedule_once(scroll, 0.05)
+        for widget in self.ids.body.children:
+            if getattr(widget, "name", None) == anchor:
+                self.scroll_widget_to_top(widget)
+                return
