@@ -249,22 +249,28 @@ def contrast_pages(d: Driver) -> Iterator[Any]:
         return [x - grow, height - (y + widget.height) - grow, x + widget.width + grow,
                 height - y + grow]
 
-    view = form.ids.scroll
-    view_box = box(view)
-    controls: list[dict[str, Any]] = []
-    for question in form.widgets:
-        for value, row in getattr(question, "rows", {}).items():
-            if row.parent is None:
-                continue
-            rect = box(row)
-            if rect[1] < view_box[1] or rect[3] > view_box[3]:
-                continue  # scrolled out of the screenshot
-            kind = "radio" if row.group is not None else "checkbox"
-            controls.append({"kind": kind, "active": row.active, "name": f"{question.name}"
-                             f"={value}", "row": rect, "mark": box(row.ids.box)})
+    def visible_controls() -> list[dict[str, Any]]:
+        view_box = box(form.ids.scroll)
+        found: list[dict[str, Any]] = []
+        for question in form.widgets:
+            for value, row in getattr(question, "rows", {}).items():
+                if row.parent is None:
+                    continue
+                rect = box(row)
+                if rect[1] < view_box[1] or rect[3] > view_box[3]:
+                    continue  # scrolled out of the screenshot
+                found.append({"kind": "radio" if row.group is not None else "checkbox",
+                              "active": row.active, "name": f"{question.name}={value}",
+                              "row": rect, "mark": box(row.ids.box)})
+        return found
+
+    shots: dict[str, Any] = {}
+    for shot, question in (("contrast_radio", "hasil_i01"), ("contrast_checkbox", "bukti_i01")):
+        form.scroll_widget_to_top(d.question(question))
+        yield 0.5
+        shots[shot] = visible_controls()
+        d.shot(shot)
     progress = form.ids.progress
     d.result["progress"] = {"box": box(progress), "fraction": form.fraction}
-    d.result["controls"] = controls
+    d.result["shots"] = shots
     d.result["size"] = [Window.width, Window.height]
-    yield 0.1
-    d.shot("contrast_indicator")
