@@ -144,7 +144,7 @@ def test_set_aside_message_names_each_file_in_the_officers_language(tmp_path: Pa
     assert "Satu draf entri: disimpan sebagai\n" + kept[f"{entry_id}.json"] in indonesian
     assert "Daftar entri siap kirim: disimpan sebagai\n" + kept["outbox.json"] in indonesian
     assert "1 catatan berhasil dipulihkan" in indonesian  # the outbox record before the cut
-    assert english.startswith("2 data file(s) on this tablet could not be read")
+    assert english.startswith("2 data files on this tablet could not be read")
     assert "Do not clear the app's data." in english
     app.set_aside_seen()
     assert app.set_aside_message("id") is None

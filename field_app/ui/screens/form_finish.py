@@ -134,6 +134,12 @@ class FinishMixin:
         chooser = FileChooserListView(
             path=str(Path.home()), filters=["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.PNG"]
         )
+        folder = HintLabel(text=tr("form.image.folder", self.lang, path=chooser.path),
+                           color=(0.85, 0.88, 0.92, 1))
+        chooser.bind(path=lambda _c, path: setattr(
+            folder, "text", tr("form.image.folder", self.lang, path=path)))
+        _translate_chooser(chooser, self.lang)
+        content.add_widget(folder)
         content.add_widget(chooser)
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
         cancel = TouchButton(text=tr("common.cancel", self.lang))
@@ -165,3 +171,12 @@ class FinishMixin:
             return
         self.touched.add((widget.name, widget.instance))
         self._refresh_widgets()
+
+
+def _translate_chooser(chooser: FileChooserListView, lang: str) -> None:
+    """Kivy's file list has English column titles ("Name", "Size"): put the app's words."""
+    titles = {"Name": tr("form.image.name", lang), "Size": tr("form.image.size", lang)}
+    for widget in chooser.walk(restrict=True):
+        text = getattr(widget, "text", None)
+        if isinstance(text, str) and text in titles:
+            widget.text = titles[text]
