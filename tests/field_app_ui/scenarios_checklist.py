@@ -274,3 +274,36 @@ def contrast_pages(d: Driver) -> Iterator[Any]:
     d.result["progress"] = {"box": box(progress), "fraction": form.fraction}
     d.result["shots"] = shots
     d.result["size"] = [Window.width, Window.height]
+
+
+def choice_search(d: Driver) -> Iterator[Any]:
+    """The 18 kecamatan: filtered by typing, Enter picks the one left, the list folds."""
+    yield on_screen(d, "home")
+    d.press(d.find("PrimaryButton", "Observasi", contains=True)[0])
+    yield on_screen(d, "form")
+    form = _form(d)
+    if form.session.value("kabkota") != "16.71":
+        d.press(_row(d, "kabkota", "16.71"))
+    widget = d.question("kecamatan")
+    check(widget.search is not None, "no search field on the kecamatan list")
+    d.result["rows_before"] = len(widget.box.children)
+    d.type_into(widget.search, "ilir")
+    yield 0.1
+    d.result["rows_ilir"] = sorted(row.text for row in widget.box.children)
+    d.shot("search_typed")
+    d.type_into(widget.search, "sematang")
+    widget.search.dispatch("on_text_validate")  # Enter
+    yield 0.1
+    d.result["chosen"] = form.session.value("kecamatan")
+    d.result["rows_folded"] = [row.text for row in widget.box.children]
+    d.result["show_all"] = widget.show_all.text
+    d.shot("search_folded")
+    d.type_into(widget.search, "tidak ada")
+    yield 0.05
+    d.result["no_match"] = widget.no_match.text
+    d.type_into(widget.search, "")
+    d.press(widget.show_all)
+    yield 0.1
+    d.result["rows_all"] = len(widget.box.children)
+    short = d.question("jenis_unit")
+    d.result["short_list_search"] = short.search is not None

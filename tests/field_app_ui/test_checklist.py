@@ -175,3 +175,17 @@ def _measure_rows(image: Image.Image, controls: list[dict], record: Any) -> None
 
 def _shrink(box: list[float], by: float) -> tuple[float, float, float, float]:
     return (box[0] + by, box[1] + by, box[2] - by, box[3] - by)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_long_choice_lists_are_searchable(devices: dict[str, Path], size: str) -> None:
+    result = run_scenario(f"{MODULE}:choice_search", devices[size], size=size)
+    assert result["rows_before"] == 18
+    assert result["rows_ilir"] == ["Ilir Barat I", "Ilir Barat II", "Ilir Timur I",
+                                   "Ilir Timur II", "Ilir Timur III"]
+    assert result["chosen"] == "16.71.16"
+    assert result["rows_folded"] == ["Sematang Borang"]
+    assert result["show_all"] == "Tampilkan semua pilihan (18)"
+    assert result["no_match"] == 'Tidak ada pilihan yang cocok dengan "tidak ada".'
+    assert result["rows_all"] == 18
+    assert not result["short_list_search"]  # five choices: no search field
