@@ -189,8 +189,29 @@ def where_am_i(d: Driver) -> Iterator[Any]:
     d.press(form.ids.leave)
     yield on_screen(d, "home")
     d.result["popups_after_leave"] = len(d.popups())
-    yield 0.05
-    d.shot("where_left_toast")
+    d.result["toast"] = _toast_text()
+    yield 0.1
+    _window_shot(d, "where_left_toast")  # the toast is on the window, over the screen
+
+
+def _toast_text() -> str:
+    from kivy.core.window import Window
+
+    from field_app.ui.widgets import Toast
+
+    return " ".join(w.text for w in Window.children if isinstance(w, Toast))
+
+
+def _window_shot(d: Driver, name: str) -> None:
+    """A screenshot of the whole window (what the driver's ``shot`` does with a popup)."""
+    from kivy.core.window import Window
+
+    path = d.out / f"{d.size}-{name}.png"
+    Window.screenshot(name=str(path))
+    produced = sorted(d.out.glob(f"{d.size}-{name}*.png"), key=lambda p: p.stat().st_mtime)
+    if produced and produced[-1] != path:
+        produced[-1].replace(path)
+    d.result["screens"].append(path.name)
 
 
 def refused_next(d: Driver) -> Iterator[Any]:

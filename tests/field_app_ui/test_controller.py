@@ -100,7 +100,8 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
     ids, ens = texts.ui_catalog("id"), texts.ui_catalog("en")
     assert set(ids) == set(ens)
     for key in ids:
-        assert sorted(_fields(ids[key])) == sorted(_fields(ens[key])), key
+        # sets: an English plural form ({n:entry|entries}) names its count again
+        assert set(_fields(ids[key])) == set(_fields(ens[key])), key
     assert texts.tr("home.greeting", "id", name="Rina") == "Halo, Rina"
     assert texts.tr("home.greeting", "en", name="Rina") == "Hello, Rina"
     assert texts.tr("entry.status.draft", "en") == "Draft"  # the core's catalog
