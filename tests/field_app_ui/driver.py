@@ -260,9 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     import importlib
 
-    module, _, name = args.scenario.rpartition(":")  # "scenarios_form:where_am_i" or a name
-    scenarios = importlib.import_module(f"tests.field_app_ui.{module or 'scenarios'}")
-    scenario = getattr(scenarios, name)
+    # "scenarios_checklist:where_am_i", or a bare name from scenarios.py / scenarios_states.py
+    module, _, name = args.scenario.rpartition(":")
+    modules = [module] if module else ["scenarios", "scenarios_states"]
+    found = [getattr(importlib.import_module(f"tests.field_app_ui.{m}"), name, None)
+             for m in modules]
+    scenario = next(f for f in found if f is not None)
     params = dict(p.split("=", 1) for p in args.param)
     result = run(lambda d: scenario(d, **params), args.data_dir, args.out, args.server,
                  args.size, args.timeout)

@@ -295,6 +295,15 @@ def contrast_pages(d: Driver) -> Iterator[Any]:
     d.result["progress"] = {"box": box(progress), "fraction": form.fraction}
     d.result["shots"] = shots
     d.result["size"] = [Window.width, Window.height]
+    # the desktop photo chooser speaks the app's language
+    d.press(d.question("foto_i01").button)
+    yield 0.2
+    popup, _chooser, _use = form.photo_popup
+    d.result["chooser_texts"] = sorted({w.text for w in popup.walk(restrict=True)
+                                        if isinstance(getattr(w, "text", None), str)
+                                        and w.text and not w.text.startswith("..")})
+    d.shot("photo_chooser_titles")
+    popup.dismiss()
 
 
 def choice_search(d: Driver) -> Iterator[Any]:

@@ -144,6 +144,10 @@ def test_controls_contrast_outdoors(devices: dict[str, Path], size: str) -> None
     low = {name: ratio for name, ratio in figures.items() if ratio < WCAG_NON_TEXT}
     assert not low, (low, figures)
     assert len(figures) >= 10, figures
+    texts = result["chooser_texts"]
+    assert {"Nama berkas", "Ukuran", "Pilih berkas foto", "Batal", "Gunakan foto ini"} <= set(
+        texts), texts
+    assert not {"Name", "Size"} & set(texts), texts
 
 
 def _measure_rows(image: Image.Image, controls: list[dict], record: Any) -> None:
