@@ -146,8 +146,16 @@ class Driver:
 
     # -- form helpers ------------------------------------------------------------------------
 
+    def _whole_page(self) -> None:
+        """A long page adds its lower questions over the next frames; an officer scrolling
+        down finds them there: have them all before looking one up."""
+        complete = getattr(self.screen, "complete_page", None)
+        if complete is not None:
+            complete()
+
     def question(self, name: str) -> Any:
         """The widget of a question on the form page shown (``None`` if hidden)."""
+        self._whole_page()
         for widget in self.screen.ids.body.children:
             if getattr(widget, "name", None) == name and hasattr(widget, "question"):
                 return widget
@@ -163,6 +171,7 @@ class Driver:
 
     def fill_page_defaults(self, texts: str = "Catatan pengamatan uji") -> None:
         """Answer every empty question of the page with a plausible value, by its widgets."""
+        self._whole_page()
         for widget in list(reversed(self.screen.ids.body.children)):
             if not hasattr(widget, "question") or widget.locked:
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any
 
 from kivy.app import App
@@ -35,6 +36,11 @@ from field_app.ui.widgets import TitleLabel, show_toast
 __all__ = ["FormScreen"]
 
 log = logging.getLogger(__name__)
+
+#: seconds of a frame spent building the next pages' widgets ahead of time
+PREBUILD_BUDGET = 0.008
+#: widgets built at once for a page not built ahead (the rest follow frame by frame)
+FIRST_BUILD = 5
 
 
 class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
@@ -184,8 +190,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         heading = self._page_title(page)
         if heading:
             body.add_widget(TitleLabel(text=heading))
-        self.widgets = self._widgets_for(page)
-        self._refresh_widgets()
+        self.widgets = self._widgets_for(page, max_new=FIRST_BUILD)
+        self._refresh_widgets(first_screenful=True)
         self._schedule_prebuild()
 
     # ------------------------------------------------------- building ahead of time
@@ -194,14 +200,25 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         form = form or self.form
         return (form.form_id, form.version, self.lang, page.instance, page.questions)
 
-    def _widgets_for(self, page: navigation.Page) -> list[QuestionWidget]:
-        """The page's question widgets: built ahead in idle time, or now."""
-        key = self._key(page)
-        built = self._built.get(key, [])
+    def _widgets_for(self, page: navigation.Page,
+                     max_new: int | None = None) -> list[QuestionWidget]:
+        """The page's question widgets: built ahead in idle time, or now (at most
+        ``max_new`` of them now: the rest follow in the next frames)."""
+        built = self._built.setdefault(self._key(page), [])
         for name in page.questions[len(built):]:
+            if max_new is not None and max_new <= 0:
+                break
             built.append(self._make_widget(self.form.question(name), page.instance))
-        self._built[key] = built
+            max_new = None if max_new is None else max_new - 1
         return built
+
+    def complete_page(self) -> None:
+        """Every widget of the page shown, now (before checking it or jumping inside it)."""
+        if not self.on_summary and self.index < len(self.pages):
+            page = self.pages[self.index]
+            if page.kind == navigation.QUESTIONS:
+                self.widgets = self._widgets_for(page)
+                self._refresh_widgets()
 
     def _queue(self, form: Any, session: Any, pages: list[navigation.Page]) -> None:
         for page in pages:
@@ -217,6 +234,12 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         self._queue(self.form, self.session, self.pages[self.index + 1:self.index + 3])
 
     def _prebuild_step(self, _dt: float) -> bool:
+        """Build queued widgets for up to :data:`PREBUILD_BUDGET` seconds of this frame.
+
+        A component page of the checklist holds some 30 widgets: one per frame was too slow
+        for an officer who turns the page after a second on a busy tablet.
+        """
+        deadline = time.perf_counter() + PREBUILD_BUDGET
         while self._prebuild_queue:
             form, session, page = self._prebuild_queue[0]
             built = self._built.setdefault(self._key(page, form), [])
@@ -236,7 +259,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
                     widget.refresh(False)
             finally:
                 self.form, self.session = shown
-            return True
+            if time.perf_counter() >= deadline:
+                return True
         self._prebuild_event = None
         return False
 
@@ -262,18 +286,55 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
         return (key in self.touched or self.finalize_tried
                 or (page is not None and page.ident in self.checked_pages))
 
-    def _refresh_widgets(self) -> None:
-        """Show relevant questions in form order, hide the others, redraw each."""
+    def _refresh_widgets(self, first_screenful: bool = False) -> None:
+        """Show relevant questions in form order, hide the others, redraw each.
+
+        Only the widgets that change place are added or removed (a note appearing on a
+        component page of 30 questions moves one widget, not 30). With ``first_screenful``
+        (a page just opened) the questions filling the view come first and the rest follow
+        on the next frame, so a long component page appears as fast as a short one.
+        """
         body = self.ids.body
         page = self.pages[self.index]
         visible = set(navigation.visible_questions(self.session, page))
         wanted = [w for w in self.widgets if w.name in visible]
+        if first_screenful:
+            shown, height = [], 0.0
+            for widget in wanted:
+                shown.append(widget)
+                height += widget.height + dp(20)
+                if height > self.ids.scroll.height * 1.5 + dp(200):
+                    break
+            if len(shown) < len(wanted) or len(self.widgets) < len(page.questions):
+                ident = page.ident
+
+                def rest(_dt: float) -> None:
+                    if (self.on_summary or self.index >= len(self.pages)
+                            or self.pages[self.index].ident != ident):
+                        return
+                    deadline = time.perf_counter() + PREBUILD_BUDGET
+                    while (len(self.widgets) < len(page.questions)
+                           and time.perf_counter() < deadline):
+                        self._widgets_for(page, max_new=1)
+                    self._refresh_widgets()
+                    if len(self.widgets) < len(page.questions):
+                        Clock.schedule_once(rest, 0.02)
+                # after this frame is drawn (a 0 delay would run in this same frame)
+                Clock.schedule_once(rest, 0.02)
+            wanted = shown
         current = [w for w in reversed(body.children) if isinstance(w, QuestionWidget)]
         if wanted != current:
+            keep = {id(w) for w in wanted}
             for widget in current:
-                body.remove_widget(widget)
-            for widget in wanted:
-                body.add_widget(widget)
+                if id(widget) not in keep:
+                    body.remove_widget(widget)
+            top = len(body.children) - len([w for w in body.children
+                                            if isinstance(w, QuestionWidget)])
+            for position, widget in enumerate(wanted):
+                if widget.parent is not body:
+                    if widget.parent is not None:
+                        widget.parent.remove_widget(widget)
+                    body.add_widget(widget, index=len(body.children) - (top + position))
         for widget in wanted:
             widget.refresh(self._shows_error(widget))
 
@@ -309,6 +370,7 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
             return
         page = self.pages[self.index]
         if not self.read_only and page.kind == navigation.QUESTIONS:
+            self.complete_page()
             self.checked_pages.add(page.ident)
             errors = navigation.page_errors(self.session, page)
             if errors:

@@ -145,7 +145,7 @@ class NavigatorMixin:
         """After the page is laid out, bring the section or question ``anchor`` into view."""
         if not anchor:
             return
-
+        self.complete_page()
         for widget in self.ids.body.children:
             if getattr(widget, "name", None) == anchor:
                 self.scroll_widget_to_top(widget)
