@@ -11,7 +11,6 @@ The base class is in :mod:`field_app.ui.question_base`, the date and time widget
 
 from __future__ import annotations
 
-import unicodedata
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
+from field_app.ui.choice_search import choice_matches
 from field_app.ui.datetime_widgets import DateTimeWidget, DateWidget, TimeWidget
 from field_app.ui.question_base import QuestionWidget
 from field_app.ui.texts import tr
@@ -121,22 +121,6 @@ class DecimalWidget(IntegerWidget):
 LONG_LIST = 8
 #: appearances that ask for a searchable, folded list (Collect: a dropdown or search box)
 SEARCH_APPEARANCES = frozenset({"search", "autocomplete", "minimal"})
-
-
-def _folded(text: str) -> str:
-    """Text for matching: lower case, accents dropped, spaces squeezed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-def choice_matches(label: str, value: str, query: str) -> bool:
-    """Whether a choice matches what was typed: every typed word starts a word of the label
-    (or is inside it), or the typed text is in the choice's value (a code)."""
-    words = _folded(query).split()
-    if not words:
-        return True
-    folded = _folded(label)
-    return all(word in folded for word in words) or _folded(query) in value.casefold()
 
 
 class SelectWidget(QuestionWidget):

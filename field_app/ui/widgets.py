@@ -8,7 +8,6 @@ from collections.abc import Callable
 from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -179,6 +178,8 @@ class Toast(Label):
 
 def show_toast(message: str, seconds: float = 4.0) -> Toast:
     """Show ``message`` for a few seconds without blocking anything."""
+    from kivy.core.window import Window  # here: importing this module must not open a window
+
     for child in list(Window.children):
         if isinstance(child, Toast):
             Window.remove_widget(child)

@@ -40,7 +40,7 @@ def test_every_page_and_indicator_with_answers_and_marks() -> None:
 
 
 def test_choice_search_matches_words_without_accents_or_case() -> None:
-    from field_app.ui.question_widgets import choice_matches
+    from field_app.ui.choice_search import choice_matches
 
     assert choice_matches("Alang-Alang Lebar", "16.71.15", "alang")
     assert choice_matches("Ilir Timur III", "16.71.18", "timur iii")
