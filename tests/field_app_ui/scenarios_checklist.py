@@ -186,6 +186,22 @@ def where_am_i(d: Driver) -> Iterator[Any]:
     d.result["summary_next_opacity"] = form.ids.next.opacity
     d.result["summary_next_disabled"] = form.ids.next.disabled
     d.shot("where_summary")
+    # an issue far down a component page: the page opens scrolled to that question
+    target = next(b for b in d.find("TouchButton", root=form.ids.body)
+                  if getattr(b, "issue_path", "") == "bukti_i07")
+    d.press(target)
+    yield 0.5
+    widget = d.question("bukti_i07")
+    view = form.ids.scroll
+    _x, top = widget.to_window(widget.x, widget.top)
+    _x, bottom = view.to_window(view.x, view.y)
+    d.result["issue_in_view"] = bool(bottom <= top <= bottom + view.height + 1)
+    d.result["issue_message"] = [widget.error_label.text, widget.highlight]
+    d.shot("where_issue_opened")
+    d.press(form.ids.navigator)
+    yield 0.1
+    d.press(d.button(d.t("form.position.summary"), root=d.popups()[0]))
+    yield lambda: not d.popups()
     d.press(form.ids.leave)
     yield on_screen(d, "home")
     d.result["popups_after_leave"] = len(d.popups())

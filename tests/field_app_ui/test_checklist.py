@@ -100,6 +100,8 @@ def test_where_am_i(devices: dict[str, Path], size: str) -> None:
     # the summary lists every blocking issue (more than 40), Next is gone there
     assert result["summary_issue_buttons"] == result["summary_issues"] > 40
     assert result["summary_next_disabled"] and result["summary_next_opacity"] == 0
+    assert result["issue_in_view"]  # a tap on an issue opens its page scrolled to it
+    assert result["issue_message"] == ["Pertanyaan ini wajib diisi.", True]
     assert result["popups_after_leave"] == 0  # a toast says the draft is kept: no tap
     assert result["toast"].startswith("Draf tersimpan di tablet.")
     for name in ("where_navigator_start", "where_indicator_page", "where_navigator_marks",

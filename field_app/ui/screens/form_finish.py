@@ -76,13 +76,20 @@ class FinishMixin:
                 )
                 button.issue_path = issue.path
                 if target is not None:
-                    button.bind(on_release=partial(self.jump, target))
+                    button.bind(on_release=partial(self.open_issue, target, name, instance))
                 body.add_widget(button)
         finalize = PrimaryButton(text=tr("form.finalize", self.lang))
         finalize.bind(on_release=lambda *_: self.finalize())
         self.ids["finalize_button"] = finalize
         body.add_widget(finalize)
         body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
+
+    def open_issue(self, target: int, name: str, instance: tuple[int, ...], *_args: Any) -> None:
+        """From the summary: the issue's page, scrolled to its question, message shown."""
+        self.touched.add((name, instance))
+        self.jump(target, name)
+        for widget in self.widgets:
+            widget.highlight = widget.name == name and widget.instance == instance
 
     def _context_of(self, target: int, name: str) -> str:
         """Where a question sits: its section (indicator) on a section page, else the page."""
