@@ -9,7 +9,6 @@ certificate (an office's own authority) into the data folder, where the app trus
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -32,7 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the app until its window is closed."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not read our options
+    from field_app.ui.startup import configure_input, configure_logging, prepare_environment
+
+    prepare_environment()  # before the first Kivy import: quiet, real errors still shown
     from field_app.paths import data_dir
 
     folder = args.data_dir or data_dir()
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"field-app: {exc}", file=sys.stderr)
             return 2
+    configure_logging(folder)
+    configure_input()
     from field_app.ui.app import FieldApp
 
     FieldApp(folder, server_url=args.server).run()

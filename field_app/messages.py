@@ -2,19 +2,36 @@
 
 The catalogs are ``field_app/translations/{id,en}.json`` (flat ``key -> text`` with
 ``{name}`` placeholders). The UI reuses them; nothing user-facing is written in code.
+English plurals are written in the template: ``{sent} {sent:entry|entries} sent`` gives
+"1 entry sent" and "2 entries sent" (:func:`fill`; Indonesian needs no such forms).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LANGUAGES", "bilingual", "catalog", "text"]
+__all__ = ["LANGUAGES", "bilingual", "catalog", "fill", "text"]
 
 LANGUAGES = ("id", "en")
 _FOLDER = Path(__file__).with_name("translations")
+_PLURAL = re.compile(r"\{(\w+):([^{}|]*)\|([^{}]*)\}")
+
+
+def fill(template: str, **params: Any) -> str:
+    """A template with its plural forms chosen (``{n:one|other}``) and placeholders filled;
+    the template itself when a placeholder is missing."""
+    def choose(match: re.Match[str]) -> str:
+        value = params.get(match.group(1))
+        return match.group(2) if value == 1 or value == "1" else match.group(3)
+
+    try:
+        return _PLURAL.sub(choose, template).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
 
 
 @cache
@@ -32,10 +49,7 @@ def text(key: str, lang: str = "id", **params: Any) -> str:
     the screen.
     """
     template = catalog(lang).get(key) or catalog("id").get(key) or key
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return template
+    return fill(template, **params)
 
 
 def bilingual(key: str, **params: Any) -> dict[str, str]:

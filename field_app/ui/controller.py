@@ -20,7 +20,7 @@ from field_app.paths import store_dir
 from field_app.rejections import ownership_advice
 from field_app.store import Store, local_now
 from field_app.ui.editing import ReadOnlyEntry
-from field_app.ui.texts import tr
+from field_app.ui.texts import tidy_name, tr
 
 if TYPE_CHECKING:  # the sync modules (and requests) are imported when first used
     from field_app.background import BackgroundSync
@@ -307,6 +307,7 @@ class AppController:
                 name = form.new_session(full["answers"]).instance_name()
             except Exception:  # a damaged or odd entry must still be listed
                 name = ""
+            name = tidy_name(name)  # no dangling " – " of parts not answered yet
             if not any(char.isalnum() for char in name):  # e.g. " –  – " of a new draft
                 name = tr("entries.summary", lang, form=form.title,
                           date=short_time(record.get("created_at")))

@@ -19,6 +19,8 @@ class QuestionWidget(BoxLayout):
     """Label, hint, input and error of one question in one repeat instance."""
 
     locked = BooleanProperty(False)
+    #: drawn with a red frame (``form.kv``): the question Next stopped at
+    highlight = BooleanProperty(False)
 
     def __init__(self, owner: Any, question: Any, instance: tuple[int, ...], **kwargs: Any):
         """``owner`` is the form screen (it holds the session, language and device)."""
@@ -81,3 +83,5 @@ class QuestionWidget(BoxLayout):
             self._loading = False
         issue = self.session.error(self.name, self.instance) if show_error else None
         self.error_label.text = issue_message(issue, self.owner.lang) if issue else ""
+        if not self.error_label.text:
+            self.highlight = False

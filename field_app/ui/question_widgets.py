@@ -18,6 +18,7 @@ from typing import Any
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
+from field_app.ui.choice_search import choice_matches
 from field_app.ui.datetime_widgets import DateTimeWidget, DateWidget, TimeWidget
 from field_app.ui.geo_widget import GeopointWidget
 from field_app.ui.photo_widget import ImageWidget
@@ -27,9 +28,11 @@ from field_app.ui.widgets import (
     BodyLabel,
     ChoiceRow,
     FieldInput,
+    HintLabel,
+    TouchButton,
 )
 
-__all__ = ["WIDGETS", "QuestionWidget", "make_question_widget"]
+__all__ = ["LONG_LIST", "WIDGETS", "QuestionWidget", "choice_matches", "make_question_widget"]
 
 
 class NoteWidget(QuestionWidget):
@@ -115,12 +118,29 @@ class DecimalWidget(IntegerWidget):
         super().load(value)
 
 
+#: a choice list longer than this gets a search field and folds away once answered
+LONG_LIST = 8
+#: appearances that ask for a searchable, folded list (Collect: a dropdown or search box)
+SEARCH_APPEARANCES = frozenset({"search", "autocomplete", "minimal"})
+
+
 class SelectWidget(QuestionWidget):
-    """Choices as large rows: radio buttons (select_one) or checkboxes (select_multiple)."""
+    """Choices as large rows: radio buttons (select_one) or checkboxes (select_multiple).
+
+    A long list (more than :data:`LONG_LIST` choices, or the ``search``, ``autocomplete`` or
+    ``minimal`` appearance) gets a search field that filters the rows as the officer types,
+    and a select_one answered folds to its chosen row plus "show all" (the 18 kecamatan no
+    longer push the rest of the page out of view).
+    """
 
     multiple = False
 
     def build_input(self) -> None:
+        appearance = set((self.question.appearance or "").split())
+        self.asks_search = bool(appearance & SEARCH_APPEARANCES)
+        self.search: FieldInput | None = None
+        self.show_all: TouchButton | None = None
+        self.expanded = False
         self.box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
         self.box.bind(minimum_height=self.box.setter("height"))
         self.add_widget(self.box)
@@ -142,7 +162,64 @@ class SelectWidget(QuestionWidget):
                             locked=self.locked)
             row.bind(active=partial(self._toggled, choice.name))
             self.rows[choice.name] = row
-            self.box.add_widget(row)
+        if (self.asks_search or len(choices) > LONG_LIST) and self.search is None:
+            self._add_search()
+        self._show_rows()
+
+    def _add_search(self) -> None:
+        lang = self.owner.lang
+        self.search = FieldInput(hint_text=tr("form.search", lang))
+        self.search.bind(text=lambda *_: self._show_rows())
+        self.search.bind(on_text_validate=self._choose_only_match)
+        self.add_widget(self.search, index=self.children.index(self.box) + 1)
+        self.no_match = HintLabel(text="")
+        self.add_widget(self.no_match, index=self.children.index(self.box))
+        self.show_all = TouchButton(text="")
+        self.show_all.bind(on_release=self._expand)
+        self.add_widget(self.show_all, index=self.children.index(self.box))
+
+    def _expand(self, *_args: Any) -> None:
+        self.expanded = True
+        self._show_rows()
+
+    def _matching(self) -> list[str]:
+        query = self.search.text if self.search is not None else ""
+        return [name for name, row in self.rows.items()
+                if choice_matches(row.text, name, query)]
+
+    def _show_rows(self) -> None:
+        """The rows to show: all, the ones matching the search, or the chosen one (folded)."""
+        query = self.search.text.strip() if self.search is not None else ""
+        chosen = [name for name, row in self.rows.items() if row.active]
+        if self.search is None:
+            wanted = list(self.rows)
+        elif query:
+            wanted = self._matching()
+        elif chosen and not self.multiple and not self.expanded:
+            wanted = chosen
+        else:
+            wanted = list(self.rows)
+        current = list(reversed(self.box.children))
+        rows = [self.rows[name] for name in wanted]
+        if rows != current:
+            self.box.clear_widgets()
+            for row in rows:
+                self.box.add_widget(row)
+        if self.search is not None and self.show_all is not None:
+            folded = len(wanted) < len(self.rows) and not query
+            self.show_all.text = (tr("form.search.show_all", self.owner.lang,
+                                     count=len(self.rows)) if folded else "")
+            self.show_all.height = dp(56) if folded else 0
+            self.show_all.opacity = 1 if folded else 0
+            self.show_all.disabled = not folded
+            self.no_match.text = (tr("form.search.none", self.owner.lang, query=query)
+                                  if query and not wanted else "")
+
+    def _choose_only_match(self, *_args: Any) -> None:
+        """Enter in the search field picks the one choice left."""
+        matching = self._matching()
+        if len(matching) == 1 and not self.locked:
+            self.rows[matching[0]].dispatch("on_release")
 
     def _toggled(self, name: str, _row: Any, active: bool) -> None:
         if self._loading:
@@ -150,6 +227,9 @@ class SelectWidget(QuestionWidget):
         if self.multiple:
             self.answer([n for n, row in self.rows.items() if row.active] or None)
         elif active:
+            if self.search is not None and self.search.text:
+                self.search.text = ""
+            self.expanded = False
             self.answer(name)
 
     def load(self, value: Any) -> None:
@@ -157,10 +237,14 @@ class SelectWidget(QuestionWidget):
         chosen = set(value or []) if self.multiple else {value}
         for name, row in self.rows.items():
             row.active = name in chosen
+        if self.search is not None:
+            self._show_rows()
 
     def set_locked(self, locked: bool) -> None:
         for row in self.rows.values():
             row.locked = locked
+        if self.search is not None:
+            self.search.disabled = locked
 
 
 class SelectMultipleWidget(SelectWidget):

@@ -15,7 +15,7 @@ from typing import Any
 
 from field_app import messages
 
-__all__ = ["LANGUAGES", "issue_message", "tr", "ui_catalog"]
+__all__ = ["LANGUAGES", "issue_message", "tidy_name", "tr", "ui_catalog"]
 
 LANGUAGES = ("id", "en")
 _FOLDER = Path(__file__).resolve().parent.parent / "ui_texts"
@@ -35,13 +35,32 @@ def tr(key: str, lang: str = "id", **params: Any) -> str:
     template = ui_catalog(lang).get(key) or ui_catalog("id").get(key)
     if template is None:
         return messages.text(key, lang, **params)
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return template
+    return messages.fill(template, **params)
 
 
 def issue_message(issue: Any, lang: str) -> str:
     """A validation issue's message (``{"id", "en"}``) in the officer's language."""
     message = getattr(issue, "message", None) or {}
     return message.get(lang) or message.get("id") or tr("form.error.generic", lang)
+
+
+_SEPARATORS = ("–", "—", "-", "|", "·", "/")
+
+
+def tidy_name(name: str) -> str:
+    """An entry name without the empty parts of its form's ``instance_name``.
+
+    ``"Kota Palembang – Dinas Kesehatan – "`` (a draft without its date yet) becomes
+    ``"Kota Palembang – Dinas Kesehatan"``; ``" –  – "`` becomes ``""``. Separators are
+    dashes, bars, dots or slashes standing alone between spaces (a hyphen inside a word or a
+    date stays).
+    """
+    parts: list[list[str]] = [[]]
+    mark = ""
+    for word in name.split():
+        if word in _SEPARATORS:
+            mark = mark or word
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return f" {mark} ".join(" ".join(words) for words in parts if words)

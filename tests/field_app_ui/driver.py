@@ -146,8 +146,16 @@ class Driver:
 
     # -- form helpers ------------------------------------------------------------------------
 
+    def _whole_page(self) -> None:
+        """A long page adds its lower questions over the next frames; an officer scrolling
+        down finds them there: have them all before looking one up."""
+        complete = getattr(self.screen, "complete_page", None)
+        if complete is not None:
+            complete()
+
     def question(self, name: str) -> Any:
         """The widget of a question on the form page shown (``None`` if hidden)."""
+        self._whole_page()
         for widget in self.screen.ids.body.children:
             if getattr(widget, "name", None) == name and hasattr(widget, "question"):
                 return widget
@@ -163,6 +171,7 @@ class Driver:
 
     def fill_page_defaults(self, texts: str = "Catatan pengamatan uji") -> None:
         """Answer every empty question of the page with a plausible value, by its widgets."""
+        self._whole_page()
         for widget in list(reversed(self.screen.ids.body.children)):
             if not hasattr(widget, "question") or widget.locked:
                 continue
@@ -244,7 +253,9 @@ def run(scenario: Callable[[Driver], Iterator[Any]], data_dir: Path, out: Path,
 
 
 #: The modules whose functions are scenarios (``--scenario <name>``), searched in this order.
-SCENARIO_MODULES = ["scenarios", "scenarios_sync", "scenarios_extra"]
+SCENARIO_MODULES = [
+    "scenarios", "scenarios_states", "scenarios_sync", "scenarios_extra", "scenarios_capture",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,10 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     import importlib
 
-    # "name" is searched in SCENARIO_MODULES; "package.module:name" names its module
+    # a bare name is searched in SCENARIO_MODULES; "module:name" names its module, either
+    # beside this file ("scenarios_checklist:where_am_i") or in full ("tests.x.y:name")
     module_name, _, name = args.scenario.rpartition(":")
     if module_name:
-        scenario = getattr(importlib.import_module(module_name), name)
+        full = module_name if "." in module_name else f"tests.field_app_ui.{module_name}"
+        scenario = getattr(importlib.import_module(full), name)
     else:
         modules = [importlib.import_module(f"tests.field_app_ui.{m}") for m in SCENARIO_MODULES]
         scenario = next(getattr(m, name) for m in modules if hasattr(m, name))

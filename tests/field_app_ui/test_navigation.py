@@ -42,12 +42,11 @@ def test_pages_follow_groups_repeats_and_hide_metadata() -> None:
     pages = build_pages(form, session)
     assert [(p.kind, p.key, p.instance) for p in pages] == [
         ("questions", "nama", ()),
-        ("questions", "grp", ()),
-        ("questions", "tampil", ()),  # labelled calculation shown, unlabelled one not
+        ("questions", "grp", ()),  # the labelled calculation after it is shown on it
         ("repeat", "anggota", ()),
-        ("questions", "akhir", ()),
+        ("questions", "akhir", ()),  # a note after a repeat's control page keeps its page
     ]
-    assert pages[1].questions == ("umur", "alasan")
+    assert pages[1].questions == ("umur", "alasan", "tampil")  # the unlabelled one is not
     session.add_repeat("anggota")
     session.add_repeat("anggota")
     pages = build_pages(form, session)
@@ -64,11 +63,11 @@ def test_skip_logic_on_a_field_list_page_is_live() -> None:
     form = nested_form()
     session = form.new_session()
     group = build_pages(form, session)[1]
-    assert visible_questions(session, group) == ["umur"]
+    assert visible_questions(session, group) == ["umur", "tampil"]
     session.set_answer("umur", 12)
-    assert visible_questions(session, group) == ["umur", "alasan"]
+    assert visible_questions(session, group) == ["umur", "alasan", "tampil"]
     session.set_answer("umur", 30)
-    assert visible_questions(session, group) == ["umur"]
+    assert visible_questions(session, group) == ["umur", "tampil"]
 
 
 def test_pages_whose_questions_are_all_irrelevant_are_skipped() -> None:
@@ -77,21 +76,46 @@ def test_pages_whose_questions_are_all_irrelevant_are_skipped() -> None:
     keys = [p.key for p in build_pages(form, session)]
     assert "profil" not in keys  # relevant only after consent
     session.set_answer("persetujuan", "ya")
-    keys = [p.key for p in build_pages(form, session)]
-    assert "profil" in keys and "terima_kasih_menolak" not in keys
+    pages = build_pages(form, session)
+    assert "profil" in [p.key for p in pages]
+    assert "terima_kasih_menolak" not in visible_questions(session, pages[0])
     session.set_answer("persetujuan", "tidak")
-    keys = [p.key for p in build_pages(form, session)]
-    assert "profil" not in keys and "terima_kasih_menolak" in keys
+    pages = build_pages(form, session)
+    assert "profil" not in [p.key for p in pages]
+    assert visible_questions(session, pages[0])[-1] == "terima_kasih_menolak"
+
+
+def test_read_only_pages_fold_onto_a_neighbour_in_their_group() -> None:
+    form = load_pilot_form("survei_masyarakat")
+    session = form.new_session()
+    session.set_answer("persetujuan", "ya")
+    pages = {p.key: p.questions for p in build_pages(form, session)}
+    assert pages["persetujuan"][:2] == ("penjelasan_survei", "persetujuan")  # intro: after
+    assert pages["skm_u9"] == ("skm_u9", "hasil_ikm")  # the IKM result: on the page before
+    assert pages["persepsi_diskriminasi"][0] == "petunjuk_persepsi"  # next, same group
+    assert pages["komentar"] == ("komentar", "terima_kasih")
+    shown = [name for page in pages.values() for name in page]
+    notes = [q.name for q in form.questions_in_order() if q.type == "note"]
+    assert sorted(set(shown) & set(notes)) == sorted(notes)  # no note lost
 
 
 def test_observation_form_pages() -> None:
     form = load_pilot_form("observasi")
     session = form.new_session()
     pages = build_pages(form, session)
-    assert pages[0].key == "kunjungan"
-    assert [p.key for p in pages[1:20] if p.key.startswith("indikator_")][:3] == [
-        "indikator_i01", "indikator_i02", "indikator_i03"]
+    assert [p.key for p in pages] == ["kunjungan", "komponen_1", "komponen_2", "komponen_3",
+                                      "komponen_4", "komponen_5", "komponen_6", "temuan",
+                                      "lokasi"]
     assert any(p.kind == "repeat" and p.key == "temuan" for p in pages)
+    assert pages[2].questions[:2] == ("indikator_i02", "hasil_i02")
+    assert pages[2].questions[-1] == "catatan_skor_k2"  # the component's score, at its end
+    assert pages[-1].questions == ("lokasi", "ringkasan_skor")
+    found = navigation.sections(form)
+    assert len(found) == 19 and {s.total for s in found.values()} == {19}
+    assert [s.number for s in found.values()] == list(range(1, 20))
+    assert found["indikator_i12"].parent == "komponen_4"
+    assert {s.noun for s in found.values()} == {"indikator"}
+    assert {s.noun for s in navigation.sections(form, "en").values()} == {"indicator"}
 
 
 def test_page_errors_and_index() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from functools import partial
+import time
 from typing import Any
 
 from kivy.app import App
@@ -20,9 +20,7 @@ from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
-from kivy.uix.scrollview import ScrollView
 
 from field_app.rejections import ownership_advice
 from field_app.ui import navigation
@@ -32,20 +30,22 @@ from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
 from field_app.ui.reopen_panel import add_reopen_panel
 from field_app.ui.screens.form_finish import FinishMixin
+from field_app.ui.screens.form_navigator import NavigatorMixin, SectionHeader
 from field_app.ui.screens.form_repeats import RepeatsMixin
 from field_app.ui.texts import tr
-from field_app.ui.widgets import (
-    PrimaryButton,
-    TitleLabel,
-    TouchButton,
-)
+from field_app.ui.widgets import TitleLabel, show_toast
 
 __all__ = ["FormScreen"]
 
 log = logging.getLogger(__name__)
 
+#: seconds of a frame spent building the next pages' widgets ahead of time
+PREBUILD_BUDGET = 0.008
+#: widgets built at once for a page not built ahead (the rest follow frame by frame)
+FIRST_BUILD = 5
 
-class FormScreen(RepeatsMixin, FinishMixin, Screen):
+
+class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     """The page being filled; ``index == len(pages)`` is the summary page."""
 
     title = StringProperty("")
@@ -54,6 +54,9 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
     banner = StringProperty("")
     read_only = BooleanProperty(False)
     on_summary = BooleanProperty(False)
+    #: the same as ``on_summary``, for kv rules (a name starting with "on_" reads as an event)
+    summary_shown = BooleanProperty(False)
+    at_start = BooleanProperty(True)
 
     #: question widgets already built, by form, language, instance and questions of a page
     _built: dict[tuple[Any, ...], list[QuestionWidget]]
@@ -145,21 +148,37 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         body.clear_widgets()
         self.widgets = []
         add_reopen_panel(self, body)  # a finalized entry: photo problems, reopen
-        self.on_summary = self.index == len(self.pages)
+        self.on_summary = self.summary_shown = self.index == len(self.pages)
+        self.at_start = self.index == 0
         total = len(self.pages)
+        self._set_position()
         if self.on_summary:
-            self.position = tr("form.position.summary", self.lang)
             self.fraction = 1
             self._build_summary(body)
         else:
             page = self.pages[self.index]
-            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
             self.fraction = (self.index + 1) / (total + 1)
             if page.kind == navigation.REPEAT:
                 self._build_repeat(body, page)
             else:
                 self._build_questions(body, page)
         self.ids.scroll.scroll_y = 1
+
+    def _set_position(self) -> None:
+        """"Halaman 2 dari 9 · Indikator 2–7 dari 19" (the summary has its own line)."""
+        total = len(self.pages)
+        if self.index >= total:
+            self.position = tr("form.position.summary", self.lang)
+            return
+        text = tr("form.position", self.lang, page=self.index + 1, total=total)
+        inside = self.page_sections(self.pages[self.index])
+        if inside:
+            first, last = inside[0], inside[-1]
+            shown = self.section_position(first)
+            if last is not first:
+                shown = shown.replace(str(first.number), f"{first.number}–{last.number}", 1)
+            text += " · " + shown
+        self.position = text
 
     def _page_title(self, page: navigation.Page) -> str:
         question = self.form.question(page.key)
@@ -176,8 +195,8 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         heading = self._page_title(page)
         if heading:
             body.add_widget(TitleLabel(text=heading))
-        self.widgets = self._widgets_for(page)
-        self._refresh_widgets()
+        self.widgets = self._widgets_for(page, max_new=FIRST_BUILD)
+        self._refresh_widgets(first_screenful=True)
         self._schedule_prebuild()
 
     # ------------------------------------------------------- building ahead of time
@@ -186,14 +205,25 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         form = form or self.form
         return (form.form_id, form.version, self.lang, page.instance, page.questions)
 
-    def _widgets_for(self, page: navigation.Page) -> list[QuestionWidget]:
-        """The page's question widgets: built ahead in idle time, or now."""
-        key = self._key(page)
-        built = self._built.get(key, [])
+    def _widgets_for(self, page: navigation.Page,
+                     max_new: int | None = None) -> list[QuestionWidget]:
+        """The page's question widgets: built ahead in idle time, or now (at most
+        ``max_new`` of them now: the rest follow in the next frames)."""
+        built = self._built.setdefault(self._key(page), [])
         for name in page.questions[len(built):]:
-            built.append(make_question_widget(self, self.form.question(name), page.instance))
-        self._built[key] = built
+            if max_new is not None and max_new <= 0:
+                break
+            built.append(self._make_widget(self.form.question(name), page.instance))
+            max_new = None if max_new is None else max_new - 1
         return built
+
+    def complete_page(self) -> None:
+        """Every widget of the page shown, now (before checking it or jumping inside it)."""
+        if not self.on_summary and self.index < len(self.pages):
+            page = self.pages[self.index]
+            if page.kind == navigation.QUESTIONS:
+                self.widgets = self._widgets_for(page)
+                self._refresh_widgets()
 
     def _queue(self, form: Any, session: Any, pages: list[navigation.Page]) -> None:
         for page in pages:
@@ -209,6 +239,12 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         self._queue(self.form, self.session, self.pages[self.index + 1:self.index + 3])
 
     def _prebuild_step(self, _dt: float) -> bool:
+        """Build queued widgets for up to :data:`PREBUILD_BUDGET` seconds of this frame.
+
+        A component page of the checklist holds some 30 widgets: one per frame was too slow
+        for an officer who turns the page after a second on a busy tablet.
+        """
+        deadline = time.perf_counter() + PREBUILD_BUDGET
         while self._prebuild_queue:
             form, session, page = self._prebuild_queue[0]
             built = self._built.setdefault(self._key(page, form), [])
@@ -218,8 +254,8 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             shown = (self.form, self.session)
             self.form, self.session = form, session
             try:
-                widget = make_question_widget(self, form.question(page.questions[len(built)]),
-                                              page.instance)
+                widget = self._make_widget(form.question(page.questions[len(built)]),
+                                           page.instance)
                 # lay it out at the page's width now, so its texts are not drawn twice
                 widget.width = self.ids.body.width
                 built.append(widget)
@@ -228,9 +264,16 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
                     widget.refresh(False)
             finally:
                 self.form, self.session = shown
-            return True
+            if time.perf_counter() >= deadline:
+                return True
         self._prebuild_event = None
         return False
+
+    def _make_widget(self, question: Any, instance: tuple[int, ...]) -> QuestionWidget:
+        """A section heading for a group, else the question type's widget."""
+        if question.is_group:
+            return SectionHeader(self, question, instance)
+        return make_question_widget(self, question, instance)
 
     def prewarm(self, forms: list[Any]) -> None:
         """Build the first pages of ``forms`` while the officer is on the home screen."""
@@ -248,18 +291,55 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
         return (key in self.touched or self.finalize_tried
                 or (page is not None and page.ident in self.checked_pages))
 
-    def _refresh_widgets(self) -> None:
-        """Show relevant questions in form order, hide the others, redraw each."""
+    def _refresh_widgets(self, first_screenful: bool = False) -> None:
+        """Show relevant questions in form order, hide the others, redraw each.
+
+        Only the widgets that change place are added or removed (a note appearing on a
+        component page of 30 questions moves one widget, not 30). With ``first_screenful``
+        (a page just opened) the questions filling the view come first and the rest follow
+        on the next frame, so a long component page appears as fast as a short one.
+        """
         body = self.ids.body
         page = self.pages[self.index]
         visible = set(navigation.visible_questions(self.session, page))
         wanted = [w for w in self.widgets if w.name in visible]
+        if first_screenful:
+            shown, height = [], 0.0
+            for widget in wanted:
+                shown.append(widget)
+                height += widget.height + dp(20)
+                if height > self.ids.scroll.height * 1.5 + dp(200):
+                    break
+            if len(shown) < len(wanted) or len(self.widgets) < len(page.questions):
+                ident = page.ident
+
+                def rest(_dt: float) -> None:
+                    if (self.on_summary or self.index >= len(self.pages)
+                            or self.pages[self.index].ident != ident):
+                        return
+                    deadline = time.perf_counter() + PREBUILD_BUDGET
+                    while (len(self.widgets) < len(page.questions)
+                           and time.perf_counter() < deadline):
+                        self._widgets_for(page, max_new=1)
+                    self._refresh_widgets()
+                    if len(self.widgets) < len(page.questions):
+                        Clock.schedule_once(rest, 0.02)
+                # after this frame is drawn (a 0 delay would run in this same frame)
+                Clock.schedule_once(rest, 0.02)
+            wanted = shown
         current = [w for w in reversed(body.children) if isinstance(w, QuestionWidget)]
         if wanted != current:
+            keep = {id(w) for w in wanted}
             for widget in current:
-                body.remove_widget(widget)
-            for widget in wanted:
-                body.add_widget(widget)
+                if id(widget) not in keep:
+                    body.remove_widget(widget)
+            top = len(body.children) - len([w for w in body.children
+                                            if isinstance(w, QuestionWidget)])
+            for position, widget in enumerate(wanted):
+                if widget.parent is not body:
+                    if widget.parent is not None:
+                        widget.parent.remove_widget(widget)
+                    body.add_widget(widget, index=len(body.children) - (top + position))
         for widget in wanted:
             widget.refresh(self._shows_error(widget))
 
@@ -285,9 +365,7 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             found = navigation.page_index_of(self.pages, ident)
             if found is not None:
                 self.index = found
-        total = len(self.pages)
-        if self.index < total:
-            self.position = tr("form.position", self.lang, page=self.index + 1, total=total)
+        self._set_position()
 
     # ---------------------------------------------------------------- moving
 
@@ -297,60 +375,61 @@ class FormScreen(RepeatsMixin, FinishMixin, Screen):
             return
         page = self.pages[self.index]
         if not self.read_only and page.kind == navigation.QUESTIONS:
+            self.complete_page()
             self.checked_pages.add(page.ident)
             errors = navigation.page_errors(self.session, page)
             if errors:
                 self._refresh_widgets()
                 first = next(w for w in self.widgets if w.name in errors)
-                self.ids.scroll.scroll_to(first, padding=dp(16), animate=False)
+                for widget in self.widgets:
+                    widget.highlight = widget is first
+                self._bring_into_view(first)
                 return
         self.show_page(self.index + 1)
+
+    def _bring_into_view(self, widget: QuestionWidget) -> None:
+        """Scroll so that the question's label and its message are at the top of the view.
+
+        The message was just filled in: the page grows on the next layout pass, so the
+        scroll is done again after it (scrolling at once used the old heights and missed in
+        landscape).
+        """
+        self.scroll_widget_to_top(widget)
+
+    def scroll_widget_to_top(self, widget: Any) -> None:
+        """Put ``widget`` near the top of the page's view, now and after the next layouts."""
+        def scroll(_dt: float) -> None:
+            if widget.parent is None:
+                return
+            view, body = self.ids.scroll, self.ids.body
+            spare = body.height - view.height
+            if spare <= 0:
+                view.scroll_y = 1
+                return
+            from_bottom = widget.top - body.y + dp(24)
+            view.scroll_y = max(0.0, min(1.0, (from_bottom - view.height) / spare))
+        for delay in (0, 0.05, 0.15, 0.3):
+            Clock.schedule_once(scroll, delay)
 
     def previous_page(self) -> None:
         """Go back one page."""
         if self.index > 0:
             self.show_page(self.index - 1)
 
-    def jump(self, index: int, *_args: Any) -> None:
-        """Go to any page (from the navigator or the summary)."""
+    def jump(self, index: int, anchor: Any = "", *_args: Any) -> None:
+        """Go to any page (from the navigator or the summary), scrolled to ``anchor``."""
         if getattr(self, "_navigator", None) is not None:
             self._navigator.dismiss()
             self._navigator = None
         self.show_page(index)
+        if isinstance(anchor, str):
+            self.scroll_to_anchor(anchor)
 
     def leave(self) -> None:
-        """Back to home; the draft is already saved."""
-        if not self.read_only:
-            self.app.notify(tr("form.draft_saved", self.lang))
+        """Back to home; the draft is already saved (a short message, nothing to tap)."""
         self.app.show("home")
-
-    def open_navigator(self) -> None:
-        """A list of every page, the ones with errors marked, to jump to."""
-        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
-        box.bind(minimum_height=box.setter("height"))
-        for index, page in enumerate(self.pages):
-            errors = (navigation.page_errors(self.session, page)
-                      if page.kind == navigation.QUESTIONS and not self.read_only else {})
-            marked = errors and (page.ident in self.checked_pages or self.finalize_tried
-                                 or any((n, page.instance) in self.touched for n in errors))
-            text = f"{index + 1}. {self._page_name(page)}"
-            if marked:
-                text = tr("form.navigator.error", self.lang, page=text)
-            button = TouchButton(text=text)
-            if marked:
-                button.background_color = (0.98, 0.85, 0.83, 1)
-            if index == self.index:
-                button.bold = True
-            button.bind(on_release=partial(self.jump, index))
-            box.add_widget(button)
-        summary = PrimaryButton(text=tr("form.position.summary", self.lang))
-        summary.bind(on_release=partial(self.jump, len(self.pages)))
-        box.add_widget(summary)
-        scroll = ScrollView(do_scroll_x=False)
-        scroll.add_widget(box)
-        self._navigator = Popup(title=tr("form.navigator", self.lang), content=scroll,
-                                size_hint=(0.9, 0.9), title_size="20sp")
-        self._navigator.open()
+        if not self.read_only:
+            show_toast(tr("form.draft_saved", self.lang))
 
     def _page_name(self, page: navigation.Page) -> str:
         if page.kind == navigation.REPEAT:

@@ -31,6 +31,7 @@ from field_app.ui.widgets import (
     PrimaryButton,
     TitleLabel,
     TouchButton,
+    show_toast,
 )
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class FinishMixin:
             body.add_widget(
                 ErrorLabel(text=tr("form.summary.blocked", self.lang, count=len(issues)))
             )
-            for issue in issues[:40]:
+            for issue in issues:  # every one: nothing hidden behind "4 more"
                 name, instance = issue_location(issue.path)
                 label = (
                     self.form.question(name).label(self.form_lang, self.form.default_language)
@@ -73,7 +74,7 @@ class FinishMixin:
                     label += " " + " ".join(f"#{i + 1}" for i in instance)
                 target = self._page_of_question(name, instance)
                 if target is not None and len(self.pages[target].questions) > 1:
-                    label = f"{self._page_name(self.pages[target])} › {label}"
+                    label = f"{self._context_of(target, name)} › {label}"
                 button = TouchButton(
                     text=f"{label}: {issue_message(issue, self.lang)}", halign="left", shorten=False
                 )
@@ -82,13 +83,34 @@ class FinishMixin:
                 )
                 button.issue_path = issue.path
                 if target is not None:
-                    button.bind(on_release=partial(self.jump, target))
+                    button.bind(on_release=partial(self.open_issue, target, name, instance))
                 body.add_widget(button)
         finalize = PrimaryButton(text=tr("form.finalize", self.lang))
         finalize.bind(on_release=lambda *_: self.finalize())
         self.ids["finalize_button"] = finalize
         body.add_widget(finalize)
         body.add_widget(HintLabel(text=tr("form.summary.hint", self.lang)))
+
+    def open_issue(self, target: int, name: str, instance: tuple[int, ...], *_args: Any) -> None:
+        """From the summary: the issue's page, scrolled to its question, message shown."""
+        self.touched.add((name, instance))
+        self.jump(target, name)
+        for widget in self.widgets:
+            widget.highlight = widget.name == name and widget.instance == instance
+
+    def _context_of(self, target: int, name: str) -> str:
+        """Where a question sits: its section (indicator) on a section page, else the page."""
+        page = self.pages[target]
+        section = ""
+        for other in page.questions:
+            if self.form.question(other).is_group:
+                section = other
+            if other == name:
+                break
+        if not section:
+            return self._page_name(page)
+        label = self.form.question(section).label(self.form_lang, self.form.default_language)
+        return label.split(".", 1)[0] if "." in label[:20] else label
 
     def _page_of_question(self, name: str, instance: tuple[int, ...]) -> int | None:
         for number, page in enumerate(self.pages):
@@ -112,8 +134,8 @@ class FinishMixin:
         if issues:
             self.show_page(len(self.pages))
             return
-        self.app.notify(tr("form.finalized", self.lang))
         self.app.show("home")
+        show_toast(tr("form.finalized", self.lang))  # nothing to tap: nothing is lost
 
     # ----------------------------------------------------------------- photos
 
@@ -132,6 +154,12 @@ class FinishMixin:
         chooser = FileChooserListView(
             path=str(Path.home()), filters=["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.PNG"]
         )
+        folder = HintLabel(text=tr("form.image.folder", self.lang, path=chooser.path),
+                           color=(0.85, 0.88, 0.92, 1))
+        chooser.bind(path=lambda _c, path: setattr(
+            folder, "text", tr("form.image.folder", self.lang, path=path)))
+        _translate_chooser(chooser, self.lang)
+        content.add_widget(folder)
         content.add_widget(chooser)
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
         cancel = TouchButton(text=tr("common.cancel", self.lang))
@@ -210,3 +238,11 @@ class FinishMixin:
         except Exception:
             log.exception("photo for %s not attached", editor.entry_id)
             self.app.notify(tr("form.image.failed", self.lang))
+
+def _translate_chooser(chooser: FileChooserListView, lang: str) -> None:
+    """Kivy's file list has English column titles ("Name", "Size"): put the app's words."""
+    titles = {"Name": tr("form.image.name", lang), "Size": tr("form.image.size", lang)}
+    for widget in chooser.walk(restrict=True):
+        text = getattr(widget, "text", None)
+        if isinstance(text, str) and text in titles:
+            widget.text = titles[text]
