@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey_forms.recompute import (
@@ -29,12 +28,10 @@ from survey_forms.recompute import (
     validate_and_recalculate,
 )
 
-from .attachment_access import proven_reference
 from .clock import now_iso
 from .db import read_tx, write_tx
 from .entry_rows import (
     PendingRows,
-    can_read,
     feed_row,
     flush_pending,
     head_fields,
@@ -46,20 +43,21 @@ from .entry_rows import (
     revision_row,
     set_entry_attachments,
 )
+from .entry_scores import head_answers_of, store_scores
 from .forms_store import FormCache
-from .merge import Calculations, RevisionNode, nodes_from, plan_head
 from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
 from .payload import (
     Limits,
     Rejected,
     Revision,
-    attachment_refs,
     canonical_answers_json,
     parse_revision,
 )
+from .push_attachments import add_missing_attachments, missing_attachments_by_entry
+from .push_merge import advance_head, merge_calculations
 from .region_rules import region_mismatch
-from .schema import attachments, entries, entry_attachments, revisions
+from .schema import entries, entry_attachments, revisions
 from .users import User
 
 __all__ = ["MAX_ISSUES", "missing_attachments_by_entry", "push"]
@@ -86,123 +84,6 @@ def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
     }
 
 
-def _load_nodes(
-    conn: Connection, entry_id: str
-) -> tuple[dict[str, RevisionNode], dict[str, str], dict[str, list[dict[str, Any]]]]:
-    """Every revision of an entry as merge nodes, with their meta (JSON text) and conflicts."""
-    rows = conn.execute(
-        select(
-            revisions.c.rev,
-            revisions.c.parent_rev,
-            revisions.c.merge_parent_rev,
-            revisions.c.author_kind,
-            revisions.c.form_id,
-            revisions.c.form_version,
-            revisions.c.region,
-            revisions.c.answers,
-            revisions.c.meta,
-            revisions.c.conflicts,
-        ).where(revisions.c.entry_id == entry_id)
-    ).mappings()
-    decoded = []
-    metas = {}
-    conflicts = {}
-    for row in rows:
-        item = dict(row)
-        item["answers"] = json.loads(item["answers"])
-        metas[item["rev"]] = item.pop("meta")
-        conflicts[item["rev"]] = json.loads(item.pop("conflicts"))
-        decoded.append(item)
-    return nodes_from(decoded), metas, conflicts
-
-
-def _calculations(conn: Connection, forms: FormCache, form_id: str) -> Calculations:
-    """The form's part in merges (``survey_forms.recompute``): reproducible calculations do
-    not conflict and are computed again from each merge's answers, and the head is validated
-    (its issues become open conflicts of kind ``"invalid"``). A form version the server does
-    not hold has none of these (its answers merge as they are)."""
-    from survey_forms.recompute import recompute_calculations, reproducible_calculations
-
-    known: dict[str, frozenset[str]] = {}  # per version: merge steps ask for names then recompute
-
-    def names(version: str) -> frozenset[str]:
-        if version not in known:
-            form = forms.get(conn, form_id, version)
-            known[version] = reproducible_calculations(form) if form is not None else frozenset()
-        return known[version]
-
-    def recompute(version: str, answers: dict[str, Any]) -> dict[str, Any]:
-        form = forms.get(conn, form_id, version)
-        if form is None:
-            return answers
-        return recompute_calculations(form, answers, names(version))
-
-    def validate(version: str, answers: dict[str, Any]) -> list[dict[str, Any]]:
-        form = forms.get(conn, form_id, version)
-        if form is None:
-            return []
-        try:
-            return [issue_dict(issue) for issue in form.validate(answers)]
-        except Exception:  # a validator bug must not lose the merge: flag it for review
-            log.exception("validation crashed on a merged head of form %s", form_id)
-            text_ = message("malformed", detail="the merged answers could not be validated")
-            return [{"path": "", "code": "malformed", "message": text_}]
-
-    return Calculations(names, recompute, validate)
-
-
-def _advance_head(
-    conn: Connection,
-    entry: dict[str, Any],
-    actor: str,
-    now: str,
-    tx: PendingRows,
-    calculations: Calculations | None = None,
-) -> tuple[str, list[dict[str, Any]], bool]:
-    """Recompute the head from all revisions; store new merge revisions. Returns
-    ``(head_rev, open_conflicts_at_the_head, merged)``: the field conflicts still open at the
-    head (:mod:`sync_server.merge`) and, with ``calculations``, its validation issues as
-    conflicts of kind ``"invalid"``, so an invalid head is never "received"."""
-    nodes, metas, conflicts_by_rev = _load_nodes(conn, entry["entry_id"])
-    plan = plan_head(nodes, calculations)
-    for node, step_conflicts in plan.merges:
-        if node.rev in nodes:
-            continue
-        first_parent_meta = metas.get(node.parents[0], "{}")
-        conn.execute(
-            revisions.insert().values(
-                entry_id=entry["entry_id"],
-                rev=node.rev,
-                parent_rev=node.parents[0],
-                merge_parent_rev=node.parents[1],
-                generation=int(node.rev.split("-", 1)[0]),
-                form_id=node.form_id,
-                form_version=node.form_version,
-                region=node.region,
-                answers=json.dumps(node.answers, ensure_ascii=False, separators=(",", ":")),
-                meta=first_parent_meta,
-                attachments=json.dumps(attachment_refs(node.answers)),
-                author="server",
-                author_kind="merge",
-                conflicts=json.dumps(step_conflicts, ensure_ascii=False),
-                created_at=now,
-            )
-        )
-        nodes[node.rev] = node
-        metas[node.rev] = first_parent_meta
-        conflicts_by_rev[node.rev] = step_conflicts
-        tx.audit.append(
-            (
-                actor,
-                "entry.merge",
-                "entry",
-                entry["entry_id"],
-                {"rev": node.rev, "parents": list(node.parents), "conflicts": len(step_conflicts)},
-            )
-        )
-    return plan.head, plan.open_conflicts, bool(plan.merges)
-
-
 def _apply(
     conn: Connection,
     user: User,
@@ -220,6 +101,7 @@ def _apply(
         entry = _new_entry_row(rev, user.username, now)
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
+        store_scores(conn, [(entry, rev.rev, rev.answers)], fresh=True)
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
@@ -273,8 +155,8 @@ def _apply(
         head_rev, merged = rev.rev, False
         plan_conflicts = json.loads(entry["conflicts"])
     else:
-        calculations = _calculations(conn, forms, rev.form_id) if forms is not None else None
-        head_rev, plan_conflicts, merged = _advance_head(
+        calculations = merge_calculations(conn, forms, rev.form_id) if forms is not None else None
+        head_rev, plan_conflicts, merged = advance_head(
             conn, entry, user.username, now, tx, calculations
         )
     head = head_fields(conn, rev.entry_id, head_rev)
@@ -297,6 +179,8 @@ def _apply(
         )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
+        head_answers = rev.answers if head_rev == rev.rev else head_answers_of(conn, entry)
+        store_scores(conn, [(entry, head_rev, head_answers)])
         refs = rev.attachments if head_rev == rev.rev else head_refs(conn, rev.entry_id, head_rev)
         set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
         tx.feed.append(feed_row(entry, head, now))
@@ -373,7 +257,7 @@ def push(
             accepted.append((i, rev))
     if accepted:
         _store_accepted(engine, user, accepted, results, forms)
-        _add_missing_attachments(engine, results)
+        add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
 
 
@@ -511,6 +395,8 @@ def _store_new_entries_in_bulk(
     try:
         conn.execute(entries.insert(), entry_rows)
         conn.execute(revisions.insert(), revision_rows)
+        heads = zip(candidates, entry_rows, strict=True)
+        store_scores(conn, [(row, rev.rev, rev.answers) for (_, rev), row in heads], fresh=True)
         if attachment_rows:
             conn.execute(entry_attachments.insert(), attachment_rows)
         savepoint.commit()
@@ -577,56 +463,3 @@ def _store_accepted(
                     if attempt == 2:
                         raise
         flush_pending(conn, tx)
-
-
-def _add_missing_attachments(engine: Engine, results: list[dict[str, Any] | None]) -> None:
-    ids = {r["entry_id"] for r in results if r and r["status"] != "rejected"}
-    if not ids:
-        return
-    with read_tx(engine) as conn:
-        missing = _missing_for(conn, ids)
-    for r in results:
-        if r and r["status"] != "rejected" and r["entry_id"] in missing:
-            r["missing_attachments"] = missing[r["entry_id"]]
-
-
-def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, list[str]]:
-    query = (
-        select(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-        .select_from(
-            entry_attachments.outerjoin(
-                attachments, attachments.c.sha256 == entry_attachments.c.sha256
-            )
-        )
-        # not on the server, or named without its bytes ever coming from the entry's authors
-        .where(or_(attachments.c.sha256.is_(None), ~proven_reference()))
-        .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-    )
-    out: dict[str, list[str]] = {}
-    ids = list(entry_ids) if entry_ids is not None else None
-    if ids is not None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(query.where(entry_attachments.c.entry_id.in_(chunk))):
-                out.setdefault(row.entry_id, []).append(row.sha256)
-    else:
-        for row in conn.execute(query):
-            out.setdefault(row.entry_id, []).append(row.sha256)
-    return out
-
-
-def missing_attachments_by_entry(conn: Connection, user: User) -> list[dict[str, Any]]:
-    """Entries (readable by ``user``) that reference files the server does not have."""
-    missing = _missing_for(conn, None)
-    if not missing:
-        return []
-    rows = conn.execute(
-        select(entries.c.entry_id, entries.c.region, entries.c.officer).where(
-            entries.c.entry_id.in_(list(missing)), entries.c.deleted_at.is_(None)
-        )
-    ).all()
-    out = []
-    for row in rows:
-        if can_read(user, row.region, row.officer):
-            out.append({"entry_id": row.entry_id, "missing": missing[row.entry_id]})
-    return sorted(out, key=lambda r: r["entry_id"])
