@@ -11,16 +11,13 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from survey_forms.instance_keys import KEY, KEY_RE
-
 from ..push import MAX_ISSUES
 from . import bp
+from .openapi_schemas import STRING, schemas
+from .openapi_schemas import obj as _obj
+from .openapi_schemas import ref as _ref
 
 __all__ = ["document"]
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
@@ -39,7 +36,6 @@ SHA_PARAM = {
     "schema": {"type": "string", "pattern": SHA_PATTERN},
 }
 ENTRY_PARAM = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string"}}
-STRING = {"type": "string"}
 
 
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -50,20 +46,13 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    if required:
-        out["required"] = required
-    return out
-
-
 def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The OpenAPI document (a plain dict), with the limits of ``config`` (the defaults of
     :mod:`sync_server.config` when None)."""
     from .. import __version__
     from ..api_limits import MAX_COMMENT, MAX_DEVICE_ID, MAX_HASHES, MAX_PASSWORD, MAX_USERNAME
     from ..config import DEFAULTS
-    from .openapi_limits import add_body_limits, add_head
+    from .openapi_limits import add_body_limits, add_device_report, add_head
 
     cfg = {**DEFAULTS, **(config or {})}
     comment = {"type": "string", "maxLength": MAX_COMMENT}
@@ -83,8 +72,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "paths": {
             "/health": {
                 "get": _op(
-                    "Liveness, database and free disk space (status ok, degraded or "
-                    "unavailable)",
+                    "Liveness, database and free disk space (status ok, degraded or unavailable)",
                     {"200": _json(_ref("Health")), "503": _json(_ref("Health"))},
                     security=[],
                 )
@@ -427,197 +415,13 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(cfg),
+            "schemas": schemas(cfg),
         },
     }
     add_body_limits(doc["paths"], cfg["MAX_CONTENT_LENGTH"])
+    add_device_report(doc["paths"])
     add_head(doc["paths"])
     return doc
-
-
-def _schemas(config: Mapping[str, Any]) -> dict[str, Any]:
-    nullable_string = {"type": "string", "nullable": True}
-    text = {"type": "string", "maxLength": config["MAX_STRING_LENGTH"]}
-    attachment = _obj(
-        {"sha256": STRING, "filename": STRING, "media_type": STRING},
-        ["sha256", "filename", "media_type"],
-    )
-    conflict = {
-        "type": "object",
-        "properties": {
-            "path": STRING,
-            "base": {},
-            "ours": {},
-            "theirs": {},
-            "kind": {"type": "string", "enum": ["invalid"]},
-            "code": STRING,
-            "message": {"type": "object", "properties": {"id": STRING, "en": STRING}},
-        },
-        "description": "A field conflict, or (kind invalid) a validation issue of the merged "
-        "head: code and message say why.",
-    }
-    return {
-        "Error": {
-            "type": "object",
-            "required": ["error", "message", "message_id"],
-            "properties": {"error": STRING, "message": STRING, "message_id": STRING, "details": {}},
-        },
-        "User": _obj(
-            {
-                "username": STRING,
-                "full_name": STRING,
-                "role": STRING,
-                "regions": {"type": "array", "items": STRING},
-            }
-        ),
-        "Session": _obj({"token": STRING, "device_marker": STRING, "user": _ref("User")}),
-        "FormInfo": _obj(
-            {
-                "form_id": STRING,
-                "version": STRING,
-                "title": STRING,
-                "published_at": STRING,
-                "sha256": STRING,
-            }
-        ),
-        "Attachment": attachment,
-        "Answers": {
-            "type": "object",
-            "description": (
-                "An entry's answers, keyed by question name (docs/architecture.md, 'Entry "
-                "data'). A repeat is an array of RepeatInstance objects; nested repeats nest "
-                "the same way. Every text is at most MAX_STRING_LENGTH "
-                f"({config['MAX_STRING_LENGTH']}) characters, and the answers of one revision "
-                f"at most MAX_ANSWERS_BYTES ({config['MAX_ANSWERS_BYTES']} bytes) as JSON."
-            ),
-            "additionalProperties": {
-                "anyOf": [
-                    text,
-                    {"type": "number"},
-                    {"type": "array", "items": text},
-                    {"type": "array", "items": _ref("RepeatInstance")},
-                    {"type": "object"},
-                ]
-            },
-        },
-        "RepeatInstance": {
-            "type": "object",
-            "description": (
-                "One instance of a repeat: the answers of the questions inside it, plus its "
-                f"identity {KEY!r}, unique within its list. An instance without {KEY!r} (stored "
-                "before keys existed) has the implied key '#<its 0-based index>'. Merges match "
-                "instances by key; the export never shows it."
-            ),
-            "properties": {
-                KEY: {"type": "string", "pattern": f"^{KEY_RE.pattern}$", "example": "#0"},
-            },
-            "additionalProperties": True,
-        },
-        "Conflict": conflict,
-        "Revision": _obj(
-            {
-                "entry_id": {"type": "string", "format": "uuid"},
-                "rev": STRING,
-                "parent_rev": nullable_string,
-                "form_id": STRING,
-                "form_version": STRING,
-                "region": STRING,
-                "answers": _ref("Answers"),
-                "meta": _obj(
-                    {
-                        "officer": STRING,
-                        "device_id": STRING,
-                        "started_at": STRING,
-                        "finalized_at": STRING,
-                        "app_version": STRING,
-                    }
-                ),
-                "attachments": {"type": "array", "items": attachment},
-            },
-            ["entry_id", "rev", "form_id", "form_version", "region", "answers"],
-        ),
-        "PushResult": {
-            "type": "object",
-            "required": ["entry_id", "rev", "status"],
-            "properties": {
-                "entry_id": nullable_string,
-                "rev": nullable_string,
-                "status": {
-                    "type": "string",
-                    "enum": ["stored", "duplicate", "merged", "conflict", "rejected"],
-                },
-                "head_rev": STRING,
-                "conflicts": {"type": "array", "items": conflict},
-                "error": {
-                    "type": "string",
-                    "enum": [
-                        "invalid",
-                        "unknown_form",
-                        "region_forbidden",
-                        "malformed",
-                        "unknown_parent",
-                        "not_owner",
-                        "entry_deleted",
-                        "entry_mismatch",
-                    ],
-                    "description": "entry_mismatch: the entry id exists for another form_id or "
-                    "region (an entry keeps its form and region; a new form_version is allowed)",
-                },
-                "message": STRING,
-                "message_id": STRING,
-                "issues": {
-                    "type": "array",
-                    "items": {"type": "object"},
-                    "maxItems": MAX_ISSUES,
-                    "description": f"invalid: the first {MAX_ISSUES} validation issues",
-                },
-                "issue_count": {
-                    "type": "integer",
-                    "description": "invalid: how many issues there are in all",
-                },
-                "issues_truncated": {
-                    "type": "boolean",
-                    "description": "invalid: present (true) when more issues than listed",
-                },
-                "missing_attachments": {"type": "array", "items": STRING},
-            },
-        },
-        "PullPage": {
-            "type": "object",
-            "required": ["changes", "next", "more"],
-            "properties": {
-                "changes": {
-                    "type": "array",
-                    "items": {"type": "object", "required": ["kind", "seq"]},
-                },
-                "next": STRING,
-                "more": {"type": "boolean"},
-                "server": _obj({"server_id": STRING, "epoch": STRING}),
-                "reset": {
-                    "type": "boolean",
-                    "description": "the cursor belongs to another server or epoch (a restore): "
-                    "these changes start at the beginning of the feed; reconcile first",
-                },
-                "reset_reason": {
-                    "type": "string",
-                    "enum": ["other_server", "other_epoch", "unknown_epoch", "restored"],
-                },
-            },
-        },
-        "RevisionRef": _obj({"entry_id": STRING, "rev": STRING}, ["entry_id", "rev"]),
-        "Health": {
-            "type": "object",
-            "required": ["status", "version"],
-            "properties": {
-                "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
-                "version": STRING,
-                "database": STRING,
-                "disk": {"type": "object"},
-                "problems": {"type": "array", "items": STRING},
-            },
-        },
-        "Entry": {"type": "object"},
-    }
 
 
 @bp.get("/openapi.json")

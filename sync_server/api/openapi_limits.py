@@ -46,3 +46,33 @@ def add_head(paths: dict[str, Any]) -> None:
             if key in get:
                 head[key] = get[key]
         item["head"] = head
+
+
+DEVICE_REPORT_PARAM = {
+    "name": "X-Device-Report",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Optional: what waits on the tablet as it syncs, `waiting=<n>, drafts=<n>` (finalized "
+        "entries not yet accepted by the server; unfinished entries; each 0-1000000, both "
+        "required). The server records it with the time of the call per account and device "
+        "(the dashboard's \"who has not synced\"); any call with a device token counts as "
+        "contact. A malformed value is answered 400 `invalid_device_report`."
+    ),
+    "schema": {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": r"^ *(waiting|drafts) *= *[0-9]{1,7} *, *(waiting|drafts) *= *[0-9]{1,7} *$",
+    },
+    "example": "waiting=3, drafts=1",
+}
+
+
+def add_device_report(paths: dict[str, Any]) -> None:
+    """The optional ``X-Device-Report`` header on every operation that takes a device token
+    (those without ``security: []``)."""
+    for item in paths.values():
+        for method, op in item.items():
+            if method == "parameters" or op.get("security") == []:
+                continue
+            op.setdefault("parameters", []).append(DEVICE_REPORT_PARAM)
