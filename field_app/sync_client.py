@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from field_app import reconcile
+from field_app import device_report, reconcile
 from field_app.attachments import attachment_path, read_verified
 from field_app.clock_check import clock_offset
 from field_app.entries import ACKNOWLEDGED
@@ -246,6 +246,7 @@ class SyncClient:
 
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
+        api.session.headers[device_report.HEADER] = device_report.header_value(self.store)
         try:
             if push and self._push(api, report, outcome, hold_unknown_parent=True):
                 # a correction whose parent the server lacks: the server lost what this tablet
