@@ -1,0 +1,191 @@
+"""The map of visit points: an SVG drawn on the server (no tiles, no internet, no script).
+
+Points are the stored geopoints of the entries (``entry_scores.lat/lon``), placed by an
+equirectangular projection around the points' middle latitude (distances within a regency are
+true to about 1%), coloured by the entry's overall score in four bands of a colour-blind safe
+palette (Okabe-Ito), grey without a score. Each kecamatan's name is written at the centre of its
+points; a scale bar gives kilometres. With more than :data:`MAX_POINTS` points the map draws
+grid cells instead (a circle per cell, its area growing with the number of entries, coloured by
+their average score), so a season of 100,000 entries stays a small page.
+
+There is no outline of the regencies: the project ships no boundary data (the forms carry
+names and codes only), and the map must not fetch any.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sqlalchemy import Connection, Integer, cast, func, select
+
+from ..schema import entry_scores
+from .dashboard_areas import scoped
+
+__all__ = ["MAX_POINTS", "MapData", "band_of", "map_data", "map_svg"]
+
+MAX_POINTS = 1500
+GRID = 48  # cells across the longer side when points are grouped
+EARTH_KM_PER_DEGREE = 111.32
+#: Okabe-Ito colours, low to high, and grey for "no score"
+PALETTE = ("#D55E00", "#E69F00", "#56B4E9", "#0072B2")
+NO_SCORE = "#999999"
+
+
+@dataclass
+class MapData:
+    """What the map draws: ``points`` (lat, lon, score, count, entry_id or None), kecamatan
+    centres (code, lat, lon, count), the total of entries with a point, and whether the points
+    are grid cells."""
+
+    points: list[tuple[float, float, float | None, int, str | None]]
+    centres: list[tuple[str, float, float, int]]
+    total: int
+    grouped: bool
+
+
+def band_of(score: float | None, bounds: tuple[float, float, float]) -> int | None:
+    """The colour band 0-3 of a score (``bounds``: lower limits of bands 1-3), ``None`` without
+    a score."""
+    if score is None:
+        return None
+    return sum(1 for b in bounds if score >= b)
+
+
+def map_data(conn: Connection, user: Any, form_id: str, region: str | None) -> MapData:
+    """The points (or grid cells) and kecamatan centres of the form's entries the user sees."""
+    es = entry_scores.c
+    has_point = es.lat.is_not(None) & es.lon.is_not(None)
+    box = conn.execute(
+        scoped(
+            select(
+                func.count(), func.min(es.lat), func.max(es.lat), func.min(es.lon), func.max(es.lon)
+            ),
+            user,
+            form_id,
+            region,
+        ).where(has_point)
+    ).one()
+    total = int(box[0])
+    centres_stmt = (
+        scoped(
+            select(es.kecamatan, func.avg(es.lat), func.avg(es.lon), func.count()),
+            user,
+            form_id,
+            region,
+        )
+        .where(has_point, es.kecamatan != "")
+        .group_by(es.kecamatan)
+    )
+    centres = [(k, float(a), float(b), int(n)) for k, a, b, n in conn.execute(centres_stmt)]
+    if total <= MAX_POINTS:
+        stmt = scoped(select(es.lat, es.lon, es.score, es.entry_id), user, form_id, region).where(
+            has_point
+        )
+        points = [(float(a), float(b), s, 1, e) for a, b, s, e in conn.execute(stmt)]
+        return MapData(points, centres, total, False)
+    lat0, lat1, lon0, lon1 = (float(v) for v in box[1:])
+    cell = max(lat1 - lat0, lon1 - lon0, 1e-6) / GRID
+    gy = cast((es.lat - lat0) / cell, Integer)
+    gx = cast((es.lon - lon0) / cell, Integer)
+    stmt = (
+        scoped(
+            select(func.avg(es.lat), func.avg(es.lon), func.avg(es.score), func.count()),
+            user,
+            form_id,
+            region,
+        )
+        .where(has_point)
+        .group_by(gy, gx)
+    )
+    points = [
+        (float(a), float(b), None if s is None else float(s), int(n), None)
+        for a, b, s, n in conn.execute(stmt)
+    ]
+    return MapData(points, centres, total, True)
+
+
+def _nice_km(limit: float) -> float:
+    """The largest 1, 2 or 5 x 10^n km not above ``limit``."""
+    if limit <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(limit))
+    return max(s * magnitude for s in (1, 2, 5) if s * magnitude <= limit)
+
+
+def map_svg(
+    data: MapData,
+    *,
+    title: str,
+    names: dict[str, str],
+    bounds: tuple[float, float, float],
+    point_label: str,
+    link: str | None = None,
+    width: int = 720,
+    height: int = 480,
+) -> str:
+    """The SVG document of the map (text XML-escaped here). ``names``: kecamatan code to name;
+    ``point_label``: a ``%(score)s`` / ``%(n)s`` text for each point's tooltip; ``link``: an
+    URL with ``{id}`` for a point of one entry."""
+    pad = 24
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" class="map-bg"/>',
+    ]
+    lats = [p[0] for p in data.points] + [c[1] for c in data.centres]
+    lons = [p[1] for p in data.points] + [c[2] for c in data.centres]
+    if not lats:
+        parts.append("</svg>")
+        return "".join(parts)
+    mid = (min(lats) + max(lats)) / 2
+    kx = math.cos(math.radians(mid))
+    span_x = max((max(lons) - min(lons)) * kx, 1e-4)
+    span_y = max(max(lats) - min(lats), 1e-4)
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad - 30) / span_y)  # px per degree
+    off_x = pad + ((width - 2 * pad) - span_x * scale) / 2
+    off_y = pad + ((height - 2 * pad - 30) - span_y * scale) / 2
+    west, north = min(lons), max(lats)
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return off_x + (lon - west) * kx * scale, off_y + (north - lat) * scale
+
+    biggest = max((p[3] for p in data.points), default=1)
+    for lat, lon, score, count, entry_id in data.points:
+        x, y = xy(lat, lon)
+        band = band_of(score, bounds)
+        colour = NO_SCORE if band is None else PALETTE[band]
+        radius = 5.0 if not data.grouped else 3.0 + 9.0 * math.sqrt(count / biggest)
+        shown = "—" if score is None else f"{score:.1f}"
+        tip = escape(point_label % {"score": shown, "n": count})
+        circle = (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" '
+            f'class="pt band-{"x" if band is None else band}"><title>{tip}</title></circle>'
+        )
+        if link and entry_id:
+            href = escape(link.replace("{id}", entry_id), {chr(34): "&quot;"})
+            circle = f'<a href="{href}">{circle}</a>'
+        parts.append(circle)
+    for code, lat, lon, _count in data.centres:
+        x, y = xy(lat, lon)
+        name = escape(names.get(code, code))
+        parts.append(
+            f'<text x="{x:.1f}" y="{y - 8:.1f}" class="map-label" '
+            f'text-anchor="middle">{name}</text>'
+        )
+    # scale bar: a round number of km, at most a quarter of the width
+    km_per_px = EARTH_KM_PER_DEGREE / scale
+    km = _nice_km(km_per_px * width / 4)
+    bar = km / km_per_px
+    y0 = height - 16
+    parts.append(
+        f'<g class="map-scale"><line x1="{pad}" y1="{y0}" x2="{pad + bar:.1f}" y2="{y0}"/>'
+        f'<line x1="{pad}" y1="{y0 - 5}" x2="{pad}" y2="{y0 + 5}"/>'
+        f'<line x1="{pad + bar:.1f}" y1="{y0 - 5}" x2="{pad + bar:.1f}" y2="{y0 + 5}"/>'
+        f'<text x="{pad + bar + 6:.1f}" y="{y0 + 4}">{km:g} km</text></g>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
