@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import Connection, Integer, cast, func, select
 
+from ..db import is_sqlite
 from ..schema import entry_scores
 from .dashboard_areas import scoped
 
@@ -87,9 +88,13 @@ def map_data(conn: Connection, user: Any, form_id: str, region: str | None) -> M
         points = [(float(a), float(b), s, 1, e) for a, b, s, e in conn.execute(stmt)]
         return MapData(points, centres, total, False)
     lat0, lat1, lon0, lon1 = (float(v) for v in box[1:])
-    cell = max(lat1 - lat0, lon1 - lon0, 1e-6) / GRID
-    gy = cast((es.lat - lat0) / cell, Integer)
-    gx = cast((es.lon - lon0) / cell, Integer)
+    # a little wider than span / GRID, so that the easternmost point falls in the last cell
+    cell = max(lat1 - lat0, lon1 - lon0, 1e-6) / GRID * 1.0001
+    # the cell index: floor of a value >= 0 (SQLite's CAST truncates; PostgreSQL's rounds)
+    if is_sqlite(conn):
+        gy, gx = cast((es.lat - lat0) / cell, Integer), cast((es.lon - lon0) / cell, Integer)
+    else:
+        gy, gx = func.floor((es.lat - lat0) / cell), func.floor((es.lon - lon0) / cell)
     stmt = (
         scoped(
             select(func.avg(es.lat), func.avg(es.lon), func.avg(es.score), func.count()),
