@@ -7,7 +7,8 @@ adds an optional header to its sync calls::
     X-Device-Report: waiting=3, drafts=1
 
 (``waiting``: finalized entries not yet accepted by the server; ``drafts``: unfinished entries;
-both whole numbers 0-1,000,000; other keys are refused so a typo is noticed). One
+both whole numbers of at most 7 digits, in this order; anything else is refused so a
+mistake is noticed). One
 ``device_contacts`` row per account and device keeps the last contact and the last report
 (migration 0011). So that a sync of many calls does not write a row per call, a process writes
 a contact again only after :data:`WRITE_EVERY` seconds, or at once when the reported counts
@@ -16,6 +17,7 @@ changed; the dashboard's "last contact" is therefore exact to about a minute.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -30,6 +32,7 @@ from .schema import device_contacts
 __all__ = [
     "HEADER",
     "MAX_COUNT",
+    "REPORT_PATTERN",
     "WRITE_EVERY",
     "contacts_of",
     "note_contact",
@@ -37,8 +40,12 @@ __all__ = [
 ]
 
 HEADER = "X-Device-Report"
-REPORT_KEYS = ("waiting", "drafts")
-MAX_COUNT = 1_000_000
+#: the header's shape (also the OpenAPI document's pattern)
+REPORT_PATTERN = r"^ *waiting *= *([0-9]{1,7}) *, *drafts *= *([0-9]{1,7}) *$"
+_REPORT_RE = re.compile(
+    r" *waiting *= *(?P<waiting>[0-9]{1,7}) *, *drafts *= *(?P<drafts>[0-9]{1,7}) *", re.ASCII
+)
+MAX_COUNT = 9_999_999
 MAX_HEADER = 200
 #: seconds between two writes of the same contact by one process (reports that changed are
 #: written at once)
@@ -49,29 +56,19 @@ _lock = threading.Lock()
 
 
 def parse_report(value: str | None) -> dict[str, int] | None:
-    """The counts of an ``X-Device-Report`` header (``None`` when absent or empty).
+    """The counts of an ``X-Device-Report`` header (``None`` when absent).
 
-    Raises ``ValueError`` with an English reason for anything else than
-    ``waiting=<n>, drafts=<n>`` (in any order, each at most once, both required)."""
-    if value is None or not value.strip():
+    Raises ``ValueError`` with an English reason for anything but ``waiting=<n>, drafts=<n>``
+    (this order, blanks around the signs allowed, each 0-9999999): exactly the pattern of the
+    OpenAPI document (:data:`REPORT_PATTERN`)."""
+    if value is None:
         return None
     if len(value) > MAX_HEADER:
         raise ValueError(f"longer than {MAX_HEADER} characters")
-    counts: dict[str, int] = {}
-    for part in value.split(","):
-        key, sep, number = part.partition("=")
-        key, number = key.strip(), number.strip()
-        if not sep or key not in REPORT_KEYS:
-            raise ValueError(f"unknown item {part.strip()[:40]!r}")
-        if key in counts:
-            raise ValueError(f"{key} given twice")
-        if not number.isascii() or not number.isdigit() or int(number) > MAX_COUNT:
-            raise ValueError(f"{key} must be a whole number from 0 to {MAX_COUNT}")
-        counts[key] = int(number)
-    missing = [k for k in REPORT_KEYS if k not in counts]
-    if missing:
-        raise ValueError(f"{missing[0]} is missing")
-    return counts
+    match = _REPORT_RE.fullmatch(value)
+    if match is None:
+        raise ValueError("expected 'waiting=<n>, drafts=<n>' with whole numbers of 1-7 digits")
+    return {"waiting": int(match["waiting"]), "drafts": int(match["drafts"])}
 
 
 def _upsert(conn: Connection, row: dict[str, Any]) -> None:
