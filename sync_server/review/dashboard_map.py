@@ -120,6 +120,41 @@ def _nice_km(limit: float) -> float:
     return max(s * magnitude for s in (1, 2, 5) if s * magnitude <= limit)
 
 
+def _frame(title: str, width: int, height: int) -> str:
+    """The opening of the map's SVG: its box, accessible title and background."""
+    label = escape(title, {chr(34): "&quot;"})
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{label}"><title>{escape(title)}</title>'
+        f'<rect x="0" y="0" width="{width}" height="{height}" class="map-bg"/>'
+    )
+
+
+LABEL_PX = 13  # font size of the kecamatan names (svg.map .map-label)
+
+
+def _place_labels(
+    labels: list[tuple[float, float, str]], width: int
+) -> list[tuple[float, float, str]]:
+    """Where to write each name: above its point, else below, else further down, moved inside
+    the map's width and off the names already placed (estimated text boxes)."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for x, y, name in sorted(labels, key=lambda item: (item[1], item[0])):
+        half = 0.31 * LABEL_PX * len(name) + 2
+        cx = min(max(x, half + 2), width - half - 2)
+        for dy in (-9.0, 17.0, -22.0, 30.0, -35.0, 43.0):
+            box = (cx - half, y + dy - LABEL_PX, cx + half, y + dy + 2)
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                for b in placed
+            ):
+                break
+        placed.append(box)
+        out.append((cx, y + dy, name))
+    return out
+
+
 def map_svg(
     data: MapData,
     *,
@@ -135,21 +170,17 @@ def map_svg(
     ``point_label``: a ``%(score)s`` / ``%(n)s`` text for each point's tooltip; ``link``: an
     URL with ``{id}`` for a point of one entry."""
     pad = 24
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">',
-        f"<title>{escape(title)}</title>",
-        f'<rect x="0" y="0" width="{width}" height="{height}" class="map-bg"/>',
-    ]
     lats = [p[0] for p in data.points] + [c[1] for c in data.centres]
     lons = [p[1] for p in data.points] + [c[2] for c in data.centres]
     if not lats:
-        parts.append("</svg>")
-        return "".join(parts)
+        return _frame(title, width, height) + "</svg>"
     mid = (min(lats) + max(lats)) / 2
     kx = math.cos(math.radians(mid))
     span_x = max((max(lons) - min(lons)) * kx, 1e-4)
     span_y = max(max(lats) - min(lats), 1e-4)
+    # as tall as the points need (a wide, flat spread gives a low map), within limits
+    height = int(min(max(span_y / span_x * (width - 2 * pad) + 2 * pad + 50, 260), height))
+    parts = [_frame(title, width, height)]
     scale = min((width - 2 * pad) / span_x, (height - 2 * pad - 30) / span_y)  # px per degree
     off_x = pad + ((width - 2 * pad) - span_x * scale) / 2
     off_y = pad + ((height - 2 * pad - 30) - span_y * scale) / 2
@@ -174,12 +205,12 @@ def map_svg(
             href = escape(link.replace("{id}", entry_id), {chr(34): "&quot;"})
             circle = f'<a href="{href}">{circle}</a>'
         parts.append(circle)
-    for code, lat, lon, _count in data.centres:
-        x, y = xy(lat, lon)
-        name = escape(names.get(code, code))
+    for x, y, name in _place_labels(
+        [(*xy(lat, lon), names.get(code, code)) for code, lat, lon, _n in data.centres], width
+    ):
         parts.append(
-            f'<text x="{x:.1f}" y="{y - 8:.1f}" class="map-label" '
-            f'text-anchor="middle">{name}</text>'
+            f'<text x="{x:.1f}" y="{y:.1f}" class="map-label" '
+            f'text-anchor="middle">{escape(name)}</text>'
         )
     # scale bar: a round number of km, at most a quarter of the width
     km_per_px = EARTH_KM_PER_DEGREE / scale

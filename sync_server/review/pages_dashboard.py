@@ -6,6 +6,7 @@ Every figure per area comes from the stored per-entry scores (:mod:`.dashboard_a
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,7 +55,9 @@ def _labels(form: Any, kind: str | None, lang: str) -> dict[str, Any]:
             out[key][choice.name] = form.choice_label(list_name, choice.name, lang)
     if kind == "observation":
         out["components"] = [
-            form.choice_label("komponen", f"k{i}", lang)
+            # the choice labels start with their number ("1. Tata Kelola ..."): the page
+            # writes "K1" itself
+            re.sub(r"^\d+\.\s*", "", form.choice_label("komponen", f"k{i}", lang))
             if form.choice("komponen", f"k{i}")
             else f"K{i}"
             for i in range(1, 7)
@@ -120,7 +123,7 @@ def dashboard() -> str:
         forms=forms,
         current=current,
         region=region,
-        regions=sorted(user.regions) if user.role != "admin" else [],
+        regions=sorted(user.regions) if user.role != "admin" else sorted(labels["regions"]),
         chart=chart,
         total_days=sum(c for _d, c in days),
         counts=counts,
