@@ -82,20 +82,44 @@ def _geopoint(answers: dict[str, Any]) -> tuple[float | None, float | None]:
     return None, None
 
 
+def _empty(value: Any) -> bool:
+    """No answer: missing, null, ``""`` or ODK's text ``"NaN"`` of a sum with an empty part."""
+    return value is None or value == "" or value == "NaN"
+
+
 def score_values(answers: Any) -> dict[str, Any]:
-    """The ``entry_scores`` values of one head revision's answers (see the module text)."""
+    """The ``entry_scores`` values of one head revision's answers (see the module text).
+
+    ``invalid`` counts the score fields holding something that is not a score (text, a list,
+    a boolean, a number out of range or not finite): stored as no value, and counted so that
+    the dashboard can say how many values it left out."""
     doc = answers if isinstance(answers, dict) else {}
     observation = "skor_total" in doc or any(f"skor_k{i}" in doc for i in range(1, 7))
     if observation:
-        score = _number(doc.get("skor_total"), 0.0, 100.0)
-        parts = [_number(doc.get(f"skor_k{i}"), 0.0, 100.0) for i in range(1, 7)]
+        fields = [("skor_total", 100.0)] + [(f"skor_k{i}", 100.0) for i in range(1, 7)]
+        low = 0.0
     else:
-        score = _number(doc.get("ikm"), 0.0, 100.0)
-        parts = [_number(doc.get(f"skm_u{i}"), 1.0, 4.0) for i in range(1, 10)]
+        fields = [("ikm", 100.0)] + [(f"skm_u{i}", 4.0) for i in range(1, 10)]
+        low = 1.0
+    numbers = []
+    invalid = 0
+    for i, (name, high) in enumerate(fields):
+        value = doc.get(name)
+        number = _number(value, 0.0 if i == 0 else low, high)
+        if number is None and not _empty(value):
+            invalid += 1
+        numbers.append(number)
+    score, parts = numbers[0], numbers[1:]
     parts += [None] * (PARTS - len(parts))
     consent = {"ya": 1, "tidak": 0}.get(doc.get("persetujuan"))  # type: ignore[arg-type]
     lat, lon = _geopoint(doc)
-    values: dict[str, Any] = {"score": score, "consent": consent, "lat": lat, "lon": lon}
+    values: dict[str, Any] = {
+        "score": score,
+        "consent": consent,
+        "lat": lat,
+        "lon": lon,
+        "invalid": invalid,
+    }
     for i, part in enumerate(parts, start=1):
         values[f"part_{i}"] = part
     for i in range(1, INDICATORS + 1):

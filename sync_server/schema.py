@@ -395,6 +395,7 @@ entry_scores = Table(
     Column("consent", Integer),
     Column("lat", Float),
     Column("lon", Float),
+    Column("invalid", Integer, nullable=False, server_default="0"),
     Index(None, "entry_id", unique=True),
     sqlite_with_rowid=False,
 )

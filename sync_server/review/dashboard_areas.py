@@ -43,6 +43,7 @@ class AreaSums:
     tallies: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 0, 0)] * INDICATORS)
     consent_yes: int = 0
     consent_no: int = 0
+    invalid: int = 0
 
     def add(self, other: AreaSums) -> None:
         """Add another area's sums (a kecamatan into its regency)."""
@@ -57,6 +58,7 @@ class AreaSums:
         ]
         self.consent_yes += other.consent_yes
         self.consent_no += other.consent_no
+        self.invalid += other.invalid
 
 
 def scoped(stmt: Any, user: Any, form_id: str, region: str | None) -> Any:
@@ -86,6 +88,7 @@ def area_sums(conn: Connection, user: Any, form_id: str, region: str | None) -> 
         *[func.sum(i) for i in inds],
         func.sum(case((es.consent == 1, 1), else_=0)),
         func.sum(case((es.consent == 0, 1), else_=0)),
+        func.sum(es.invalid),
     ]
     stmt = scoped(select(*columns), user, form_id, region).group_by(es.region, es.kecamatan)
     out = []
@@ -103,8 +106,9 @@ def area_sums(conn: Connection, user: Any, form_id: str, region: str | None) -> 
                 part_sum=[float(v or 0) for v in rest[:PARTS]],
                 part_n=[int(v) for v in rest[PARTS : 2 * PARTS]],
                 tallies=[unpack_tally(v) for v in rest[2 * PARTS : 2 * PARTS + INDICATORS]],
-                consent_yes=int(rest[-2] or 0),
-                consent_no=int(rest[-1] or 0),
+                consent_yes=int(rest[-3] or 0),
+                consent_no=int(rest[-2] or 0),
+                invalid=int(rest[-1] or 0),
             )
         )
     return out
@@ -155,6 +159,7 @@ def observation_table(rows: list[AreaSums]) -> list[dict[str, Any]]:
                     "kecamatan": area.kecamatan,
                     "is_region": area is total,
                     "n": area.n,
+                    "invalid": area.invalid,
                     "score": _mean(area.score_sum, area.score_n),
                     "parts": [_mean(area.part_sum[i], area.part_n[i]) for i in range(6)],
                     "cells": [_shares(t) for t in area.tallies],
@@ -191,6 +196,7 @@ def survey_table(rows: list[AreaSums]) -> list[dict[str, Any]]:
                     "kecamatan": area.kecamatan,
                     "is_region": area is total,
                     "n": area.n,
+                    "invalid": area.invalid,
                     "respondents": area.consent_yes,
                     "consent_rate": 100.0 * area.consent_yes / asked if asked else None,
                     "elements": element_ikm,

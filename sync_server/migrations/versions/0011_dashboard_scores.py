@@ -44,6 +44,7 @@ def _score_columns() -> list[sa.Column]:
             sa.Column("consent", sa.Integer()),
             sa.Column("lat", sa.Float()),
             sa.Column("lon", sa.Float()),
+            sa.Column("invalid", sa.Integer(), nullable=False, server_default="0"),
         ]
     )
 
