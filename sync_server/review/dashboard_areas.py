@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, false, func, select
 
 from ..entry_scores import INDICATORS, PARTS, unpack_tally
 from ..schema import entry_scores
@@ -63,39 +63,63 @@ class AreaSums:
 
 def scoped(stmt: Any, user: Any, form_id: str, region: str | None) -> Any:
     """Restrict a select over ``entry_scores`` to one form, entries not deleted, the user's
-    regions (admins: all) and optionally one region."""
+    regions (admins: all) and optionally one region (one the user does not oversee: nothing)."""
     stmt = stmt.where(entry_scores.c.form_id == form_id, entry_scores.c.deleted.is_(False))
+    if region:
+        if user.role != "admin" and region not in user.regions:
+            return stmt.where(false())
+        return stmt.where(entry_scores.c.region == region)
     if user.role != "admin":
         stmt = stmt.where(entry_scores.c.region.in_(list(user.regions)))
-    if region:
-        stmt = stmt.where(entry_scores.c.region == region)
     return stmt
 
 
-def area_sums(conn: Connection, user: Any, form_id: str, region: str | None) -> list[AreaSums]:
-    """One :class:`AreaSums` per (region, kecamatan) of the form's entries the user may see."""
+def area_sums(
+    conn: Connection, user: Any, form_id: str, region: str | None, kind: str = "observation"
+) -> list[AreaSums]:
+    """One :class:`AreaSums` per (region, kecamatan) of the form's entries the user may see.
+
+    ``kind`` chooses the sums: ``observation`` (the score, six component scores and the 19
+    packed indicator results) or ``survey`` (the IKM, nine SKM elements and the consent); the
+    others stay zero. Each sum is one aggregate of a stored column: no answers are read."""
     es = entry_scores.c
-    parts = [getattr(es, f"part_{i}") for i in range(1, PARTS + 1)]
-    inds = [getattr(es, f"ind_{i:02d}") for i in range(1, INDICATORS + 1)]
+    width = 6 if kind == "observation" else PARTS
+    parts = [getattr(es, f"part_{i}") for i in range(1, width + 1)]
+    inds = (
+        [getattr(es, f"ind_{i:02d}") for i in range(1, INDICATORS + 1)]
+        if kind == "observation"
+        else []
+    )
+    consent = (
+        [
+            func.sum(case((es.consent == 1, 1), else_=0)),
+            func.sum(case((es.consent == 0, 1), else_=0)),
+        ]
+        if kind == "survey"
+        else []
+    )
     columns = [
         es.region,
         es.kecamatan,
         func.count(),
+        func.sum(es.invalid),
         func.sum(es.score),
         func.count(es.score),
         *[func.sum(p) for p in parts],
         *[func.count(p) for p in parts],
         *[func.sum(i) for i in inds],
-        func.sum(case((es.consent == 1, 1), else_=0)),
-        func.sum(case((es.consent == 0, 1), else_=0)),
-        func.sum(es.invalid),
+        *consent,
     ]
     stmt = scoped(select(*columns), user, form_id, region).group_by(es.region, es.kecamatan)
     out = []
     for row in conn.execute(stmt):
         values = list(row)
-        region_, kecamatan, n, score_sum, score_n = values[:5]
-        rest = values[5:]
+        region_, kecamatan, n, invalid, score_sum, score_n = values[:6]
+        rest = values[6:]
+        sums = [float(v or 0) for v in rest[:width]]
+        counts = [int(v) for v in rest[width : 2 * width]]
+        tallies = [unpack_tally(v) for v in rest[2 * width : 2 * width + len(inds)]]
+        yes, no = (int(v or 0) for v in rest[2 * width + len(inds) :]) if consent else (0, 0)
         out.append(
             AreaSums(
                 region=region_,
@@ -103,12 +127,12 @@ def area_sums(conn: Connection, user: Any, form_id: str, region: str | None) -> 
                 n=int(n),
                 score_sum=float(score_sum or 0),
                 score_n=int(score_n),
-                part_sum=[float(v or 0) for v in rest[:PARTS]],
-                part_n=[int(v) for v in rest[PARTS : 2 * PARTS]],
-                tallies=[unpack_tally(v) for v in rest[2 * PARTS : 2 * PARTS + INDICATORS]],
-                consent_yes=int(rest[-3] or 0),
-                consent_no=int(rest[-2] or 0),
-                invalid=int(rest[-1] or 0),
+                part_sum=sums + [0.0] * (PARTS - width),
+                part_n=counts + [0] * (PARTS - width),
+                tallies=tallies or [(0, 0, 0)] * INDICATORS,
+                consent_yes=yes,
+                consent_no=no,
+                invalid=int(invalid or 0),
             )
         )
     return out

@@ -28,7 +28,7 @@ from .dashboard_areas import scoped
 __all__ = ["MAX_POINTS", "MapData", "band_of", "map_data", "map_svg"]
 
 MAX_POINTS = 1500
-GRID = 48  # cells across the longer side when points are grouped
+GRID = 32  # cells across the longer side when points are grouped (at most 1,024)
 EARTH_KM_PER_DEGREE = 111.32
 #: Okabe-Ito colours, low to high, and grey for "no score"
 PALETTE = ("#D55E00", "#E69F00", "#56B4E9", "#0072B2")
@@ -59,35 +59,37 @@ def map_data(conn: Connection, user: Any, form_id: str, region: str | None) -> M
     """The points (or grid cells) and kecamatan centres of the form's entries the user sees."""
     es = entry_scores.c
     has_point = es.lat.is_not(None) & es.lon.is_not(None)
-    box = conn.execute(
+    # one pass: each kecamatan's centre, count and extent (the map's box is their union)
+    per_kecamatan = (
         scoped(
             select(
-                func.count(), func.min(es.lat), func.max(es.lat), func.min(es.lon), func.max(es.lon)
+                es.kecamatan,
+                func.avg(es.lat),
+                func.avg(es.lon),
+                func.count(),
+                func.min(es.lat),
+                func.max(es.lat),
+                func.min(es.lon),
+                func.max(es.lon),
             ),
             user,
             form_id,
             region,
-        ).where(has_point)
-    ).one()
-    total = int(box[0])
-    centres_stmt = (
-        scoped(
-            select(es.kecamatan, func.avg(es.lat), func.avg(es.lon), func.count()),
-            user,
-            form_id,
-            region,
         )
-        .where(has_point, es.kecamatan != "")
+        .where(has_point)
         .group_by(es.kecamatan)
     )
-    centres = [(k, float(a), float(b), int(n)) for k, a, b, n in conn.execute(centres_stmt)]
+    rows = conn.execute(per_kecamatan).all()
+    centres = [(k, float(a), float(b), int(n)) for k, a, b, n, *_box in rows if k]
+    total = sum(int(row[3]) for row in rows)
     if total <= MAX_POINTS:
         stmt = scoped(select(es.lat, es.lon, es.score, es.entry_id), user, form_id, region).where(
             has_point
         )
         points = [(float(a), float(b), s, 1, e) for a, b, s, e in conn.execute(stmt)]
         return MapData(points, centres, total, False)
-    lat0, lat1, lon0, lon1 = (float(v) for v in box[1:])
+    lat0, lat1 = min(float(r[4]) for r in rows), max(float(r[5]) for r in rows)
+    lon0, lon1 = min(float(r[6]) for r in rows), max(float(r[7]) for r in rows)
     # a little wider than span / GRID, so that the easternmost point falls in the last cell
     cell = max(lat1 - lat0, lon1 - lon0, 1e-6) / GRID * 1.0001
     # the cell index: floor of a value >= 0 (SQLite's CAST truncates; PostgreSQL's rounds)
@@ -146,8 +148,7 @@ def _place_labels(
         for dy in (-9.0, 17.0, -22.0, 30.0, -35.0, 43.0):
             box = (cx - half, y + dy - LABEL_PX, cx + half, y + dy + 2)
             if not any(
-                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                for b in placed
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
             ):
                 break
         placed.append(box)

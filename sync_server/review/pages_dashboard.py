@@ -100,7 +100,7 @@ def dashboard() -> str:
         flt = EntryFilter(form_id=form_id, region=region)
         days = entries_per_day(conn, user, flt, now.astimezone(WIB).date())
         counts = status_counts(conn, user, flt)
-        sums = area_sums(conn, user, form_id, region) if kind else []
+        sums = area_sums(conn, user, form_id, region, kind) if kind else []
         points = map_data(conn, user, form_id, region) if kind else None
     labels = _labels(form, kind, lang)
     chart = bar_chart(
