@@ -245,3 +245,11 @@ def test_chart_and_counts(app: Flask) -> None:
     assert f"<title>{today.day}/{today.month}: 4</title>" in page
     assert page.count('class="bar"') == 30
     assert "jumlah 4" in page
+
+
+def test_ikm_grades_follow_the_regulations_bounds() -> None:
+    from sync_server.review.dashboard_areas import grade_of
+
+    cases = {100.0: "A", 88.31: "A", 88.3: "B", 76.61: "B", 76.6: "C", 65.0: "C", 64.99: "D",
+             25.0: "D", None: None}
+    assert {value: grade_of(value) for value in cases} == cases
