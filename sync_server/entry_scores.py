@@ -69,17 +69,23 @@ def _number(value: Any, low: float, high: float) -> float | None:
 
 
 def _geopoint(answers: dict[str, Any]) -> tuple[float | None, float | None]:
-    """Latitude and longitude of ``lokasi`` or of the first top-level geopoint answer."""
-    candidates = [answers.get("lokasi")] + [
-        v for k, v in answers.items() if k != "lokasi" and isinstance(v, dict)
-    ]
-    for value in candidates:
-        if isinstance(value, dict) and "latitude" in value and "longitude" in value:
-            lat = _number(value.get("latitude"), -90.0, 90.0)
-            lon = _number(value.get("longitude"), -180.0, 180.0)
-            if lat is not None and lon is not None:
-                return lat, lon
+    """Latitude and longitude of ``lokasi`` or, without it, of the first top-level geopoint."""
+    value = answers.get("lokasi")
+    if not isinstance(value, dict):
+        value = next(
+            (v for v in answers.values() if v.__class__ is dict and "latitude" in v), None
+        )
+    if isinstance(value, dict):
+        lat = _number(value.get("latitude"), -90.0, 90.0)
+        lon = _number(value.get("longitude"), -180.0, 180.0)
+        if lat is not None and lon is not None:
+            return lat, lon
     return None, None
+
+
+#: the stored value of each indicator result
+_HASIL = tuple(f"hasil_i{i:02d}" for i in range(1, INDICATORS + 1))
+_IND = tuple(f"ind_{i:02d}" for i in range(1, INDICATORS + 1))
 
 
 def _empty(value: Any) -> bool:
@@ -122,9 +128,10 @@ def score_values(answers: Any) -> dict[str, Any]:
     }
     for i, part in enumerate(parts, start=1):
         values[f"part_{i}"] = part
-    for i in range(1, INDICATORS + 1):
-        result = doc.get(f"hasil_i{i:02d}")
-        values[f"ind_{i:02d}"] = _OUTCOME.get(result, 0) if isinstance(result, str) else 0
+    get, outcome = doc.get, _OUTCOME.get
+    for name, column in zip(_HASIL, _IND, strict=True):
+        result = get(name)
+        values[column] = outcome(result, 0) if result.__class__ is str else 0
     return values
 
 
