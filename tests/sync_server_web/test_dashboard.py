@@ -189,15 +189,15 @@ def test_survey_ikm_per_element_with_grade_and_consent(app: Flask) -> None:
         assert cells[1] == str(len(group))
         assert cells[2] == f"{100 * len(group) / asked:.0f}%"
         element_means = [mean(g[i] for g in group) for i in range(9)]
-        assert cells[3:12] == [f"{25 * m:.2f}" for m in element_means]
+        assert cells[5:14] == [f"{25 * m:.2f}" for m in element_means]
         ikm = 25 * mean(element_means)
-        assert cells[12] == f"{ikm:.2f}"
+        assert cells[3] == f"{ikm:.2f}"
         grade = "A" if ikm >= 88.31 else "B" if ikm >= 76.61 else "C" if ikm >= 65 else "D"
-        assert f'<span class="grade">{grade}</span>' in cells[13]
+        assert f'<span class="grade">{grade}</span>' in cells[4]
     # the declined interview has no kecamatan: its own row, no respondent, consent 0%
     declined = rows[("16.71", "-")]
     assert "(tanpa kecamatan)" in declined[0] and declined[1:3] == ["0", "0%"]
-    assert declined[12] == "—"
+    assert declined[3] == "—"
     assert "Persyaratan" in page  # the SKM element names
     spv = as_user(app, "spv_plg").get(SURVEY).text
     assert {r for r, _k in _table_rows(spv, "ikm")} == {"16.71"}
