@@ -75,9 +75,7 @@ def _upsert(conn: Connection, row: dict[str, Any]) -> None:
     dialect = sqlite if is_sqlite(conn) else postgresql
     stmt = dialect.insert(device_contacts).values(**row)
     changed = {k: stmt.excluded[k] for k in row if k not in ("username", "device_id")}
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=["username", "device_id"], set_=changed)
-    )
+    conn.execute(stmt.on_conflict_do_update(index_elements=["username", "device_id"], set_=changed))
 
 
 def note_contact(

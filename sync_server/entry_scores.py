@@ -72,9 +72,7 @@ def _geopoint(answers: dict[str, Any]) -> tuple[float | None, float | None]:
     """Latitude and longitude of ``lokasi`` or, without it, of the first top-level geopoint."""
     value = answers.get("lokasi")
     if not isinstance(value, dict):
-        value = next(
-            (v for v in answers.values() if v.__class__ is dict and "latitude" in v), None
-        )
+        value = next((v for v in answers.values() if v.__class__ is dict and "latitude" in v), None)
     if isinstance(value, dict):
         lat = _number(value.get("latitude"), -90.0, 90.0)
         lon = _number(value.get("longitude"), -180.0, 180.0)

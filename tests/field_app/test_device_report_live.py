@@ -47,9 +47,16 @@ def test_malformed_report_is_refused_in_both_languages(server: LiveServer, tmp_p
     store, client = tablet(tmp_path / "tab", server.url)
     client.sign_in("petugas", PASSWORD)
     token = store.credentials()["token"]
-    for bad in ("waiting=-1, drafts=0", "waiting=1", "waiting=1, drafts=2, extra=3",
-                "waiting=1, waiting=2", "waiting=\u00b2, drafts=0", "drafts=1, waiting=2", "",
-                "waiting=12345678, drafts=0"):
+    for bad in (
+        "waiting=-1, drafts=0",
+        "waiting=1",
+        "waiting=1, drafts=2, extra=3",
+        "waiting=1, waiting=2",
+        "waiting=\u00b2, drafts=0",
+        "drafts=1, waiting=2",
+        "",
+        "waiting=12345678, drafts=0",
+    ):
         resp = requests.get(
             f"{server.url}/api/v1/forms",
             headers={"Authorization": f"Bearer {token}", "X-Device-Report": bad},

@@ -61,7 +61,11 @@ def test_upgrade_back_fills_the_scores_from_the_head(database_url: str) -> None:
         assert set(got) == {"e1", "e2"}
         e1 = got["e1"]
         assert (e1["rev"], e1["kecamatan"], e1["score"], e1["part_2"], e1["deleted"]) == (
-            "2-b", "16.71.02", 75.5, 50.0, False,
+            "2-b",
+            "16.71.02",
+            75.5,
+            50.0,
+            False,
         )
         assert unpack_tally(e1["ind_01"]) == (1, 0, 0)
         assert (e1["lat"], e1["lon"]) == (-2.99, 104.75)

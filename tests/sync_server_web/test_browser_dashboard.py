@@ -59,11 +59,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         tmp_path_factory.mktemp("dash") / "instance", SESSION_COOKIE_SECURE=False
     )
     seed_accounts(server.app)
-    officers = {"16.71": Client(server.url, "petugas_plg"), "16.05": Client(server.url, "petugas_mura")}
+    officers = {
+        "16.71": Client(server.url, "petugas_plg"),
+        "16.05": Client(server.url, "petugas_mura"),
+    }
     for n, (region, kecamatan, lat, lon) in enumerate(VISITS):
         officer = "petugas_plg" if region == "16.71" else "petugas_mura"
-        rev = make_revision(_observation(region, kecamatan, lat, lon, n), region=region,
-                            officer=officer)
+        rev = make_revision(
+            _observation(region, kecamatan, lat, lon, n), region=region, officer=officer
+        )
         assert officers[region].push(rev)[0]["status"] == "stored"
     for region, kecamatan, elements in (
         ("16.71", "16.71.04", [4, 4, 3, 4, 3, 4, 4, 3, 4]),
@@ -71,9 +75,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         ("16.05", "16.05.09", [2, 2, 3, 2, 2, 3, 2, 2, 2]),
     ):
         officer = "petugas_plg" if region == "16.71" else "petugas_mura"
-        rev = make_revision(copy.deepcopy(_survey(region, kecamatan, elements)), region=region,
-                            officer=officer, form_id="survei_partisipasi_masyarakat",
-                            form_version="2024110101")
+        rev = make_revision(
+            copy.deepcopy(_survey(region, kecamatan, elements)),
+            region=region,
+            officer=officer,
+            form_id="survei_partisipasi_masyarakat",
+            form_version="2024110101",
+        )
         assert officers[region].push(rev)[0]["status"] == "stored"
     # a tablet that syncs with 3 entries waiting and 1 draft
     resp = officers["16.71"].get("/sync/pull", headers={"X-Device-Report": "waiting=3, drafts=1"})

@@ -29,8 +29,13 @@ RESULTS = ("terpenuhi", "sebagian", "tidak_terpenuhi")
 
 #: (officer, region, kecamatan, changed indicator results, point)
 OBSERVATIONS = [
-    ("petugas_plg", "16.71", "16.71.04", {"hasil_i02": "terpenuhi", "hasil_i03": "terpenuhi"},
-     (-2.99, 104.75)),
+    (
+        "petugas_plg",
+        "16.71",
+        "16.71.04",
+        {"hasil_i02": "terpenuhi", "hasil_i03": "terpenuhi"},
+        (-2.99, 104.75),
+    ),
     ("petugas_plg", "16.71", "16.71.04", {"hasil_i02": "tidak_terpenuhi"}, (-2.98, 104.76)),
     ("petugas_plg", "16.71", "16.71.07", {"hasil_i02": "sebagian"}, (-2.93, 104.70)),
     ("petugas_mura", "16.05", "16.05.09", {"hasil_i02": "terpenuhi"}, (-3.25, 102.90)),
@@ -52,9 +57,15 @@ def _seed_observations(app: Flask) -> dict[str, dict[str, Any]]:
     heads = {}
     for officer, region, kecamatan, changes, (lat, lon) in OBSERVATIONS:
         revision = new_entry(
-            app, officer=officer, region=region,
-            changes={"kecamatan": kecamatan, **changes, **_notes(changes),
-                     "lokasi": {"latitude": lat, "longitude": lon}},
+            app,
+            officer=officer,
+            region=region,
+            changes={
+                "kecamatan": kecamatan,
+                **changes,
+                **_notes(changes),
+                "lokasi": {"latitude": lat, "longitude": lon},
+            },
         )
         heads[revision["entry_id"]] = json.loads(
             head_answers_text(engine_of(app), revision["entry_id"])
@@ -68,7 +79,8 @@ def _table_rows(html: str, table_id: str) -> dict[tuple[str, str], list[str]]:
     out = {}
     for region, kecamatan, body in re.findall(
         r'<tr class="[^"]*" data-region="([^"]*)" data-kecamatan="([^"]*)">(.*?)</tr>',
-        table.group(1), re.S,
+        table.group(1),
+        re.S,
     ):
         out[(region, kecamatan)] = re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)
     return out
@@ -92,8 +104,9 @@ def test_observation_scores_and_heat_map_are_the_entries_figures(app: Flask) -> 
         cells = scores[area]
         assert cells[1] == str(len(group))
         for i in range(1, 7):
-            assert cells[1 + i] == _fmt([float(a[f"skor_k{i}"]) for a in group
-                                         if a.get(f"skor_k{i}") not in (None, "")]), (area, i)
+            assert cells[1 + i] == _fmt(
+                [float(a[f"skor_k{i}"]) for a in group if a.get(f"skor_k{i}") not in (None, "")]
+            ), (area, i)
         assert cells[8] == _fmt([float(a["skor_total"]) for a in group]), area
         for i in range(1, 20):
             results = [a.get(f"hasil_i{i:02d}") for a in group]
@@ -103,8 +116,9 @@ def test_observation_scores_and_heat_map_are_the_entries_figures(app: Flask) -> 
                 assert cell == "—"
                 continue
             shares = [100 * counted.count(r) / len(counted) for r in RESULTS]
-            assert cell == (f"<b>{shares[0]:.0f}%</b><small>{shares[1]:.0f} · "
-                            f"{shares[2]:.0f}</small>"), (area, i)
+            assert cell == (
+                f"<b>{shares[0]:.0f}%</b><small>{shares[1]:.0f} · {shares[2]:.0f}</small>"
+            ), (area, i)
     # names, not codes; the overall score is a weighted mean, never "Jumlah"
     assert "Ilir Barat I" in page and "Sukarami" in page and "Kota Palembang" in page
     assert "Tata Kelola Pemerintahan Daerah" in page and "Kearifan Lokal" in page
@@ -160,15 +174,21 @@ def test_map_groups_many_points_into_cells(app: Flask, monkeypatch: pytest.Monke
     assert "/entries/" not in svg
 
 
-def _survey(app: Flask, officer: str, region: str, kecamatan: str | None,
-            elements: list[int] | None) -> None:
+def _survey(
+    app: Flask, officer: str, region: str, kecamatan: str | None, elements: list[int] | None
+) -> None:
     name = "survei_complete.json" if elements else "survei_declined.json"
     answers = json.loads((FIXTURES / name).read_text("utf-8"))
     if elements:
         answers.update(kabkota=region, kecamatan=kecamatan)
         answers.update({f"skm_u{i + 1}": str(v) for i, v in enumerate(elements)})
-    revision = make_revision(copy.deepcopy(answers), region=region, officer=officer,
-                             form_id="survei_partisipasi_masyarakat", form_version="2024110101")
+    revision = make_revision(
+        copy.deepcopy(answers),
+        region=region,
+        officer=officer,
+        form_id="survei_partisipasi_masyarakat",
+        form_version="2024110101",
+    )
     assert push_as(app, officer, [revision])[0]["status"] == "stored"
 
 
@@ -183,7 +203,9 @@ def test_survey_ikm_per_element_with_grade_and_consent(app: Flask) -> None:
     page = as_user(app, "admin").get(SURVEY).text
     rows = _table_rows(page, "ikm")
     for (region, kecamatan), group, asked in (
-        (("16.71", ""), plg, 3), (("16.71", "16.71.04"), plg, 2), (("16.05", ""), mura, 1),
+        (("16.71", ""), plg, 3),
+        (("16.71", "16.71.04"), plg, 2),
+        (("16.05", ""), mura, 1),
     ):
         cells = rows[(region, kecamatan)]
         assert cells[1] == str(len(group))
@@ -222,13 +244,17 @@ def test_who_has_not_synced_shows_last_contact_and_waiting_entries(app: Flask) -
     )
     assert resp.status_code == 200
     mura = _api_token(app, "petugas_mura", "tab-mura-1")
-    assert app.test_client().get(
-        "/api/v1/forms", headers={"Authorization": f"Bearer {mura}"}
-    ).status_code == 200
+    assert (
+        app.test_client()
+        .get("/api/v1/forms", headers={"Authorization": f"Bearer {mura}"})
+        .status_code
+        == 200
+    )
     page = as_user(app, "spv_plg").get("/dashboard").text
     rows = dict(re.findall(r'<tr class="(stale|)" data-officer="(\w+)">', page)[::1])
-    flags = {name: flag for flag, name in re.findall(r'<tr class="(stale|)" data-officer="(\w+)">',
-                                                      page)}
+    flags = {
+        name: flag for flag, name in re.findall(r'<tr class="(stale|)" data-officer="(\w+)">', page)
+    }
     assert flags == {"petugas_baru": "stale", "petugas_plg": ""}, rows
     row = re.search(r'data-officer="petugas_plg">(.*?)</tr>', page, re.S).group(1)
     assert '<td class="num waiting">4</td>' in row and "tab-plg-1" in row
@@ -250,6 +276,15 @@ def test_chart_and_counts(app: Flask) -> None:
 def test_ikm_grades_follow_the_regulations_bounds() -> None:
     from sync_server.review.dashboard_areas import grade_of
 
-    cases = {100.0: "A", 88.31: "A", 88.3: "B", 76.61: "B", 76.6: "C", 65.0: "C", 64.99: "D",
-             25.0: "D", None: None}
+    cases = {
+        100.0: "A",
+        88.31: "A",
+        88.3: "B",
+        76.61: "B",
+        76.6: "C",
+        65.0: "C",
+        64.99: "D",
+        25.0: "D",
+        None: None,
+    }
     assert {value: grade_of(value) for value in cases} == cases

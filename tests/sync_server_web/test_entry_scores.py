@@ -117,7 +117,11 @@ def test_every_head_change_stores_the_heads_scores(app: Flask) -> None:
     head = json.loads(head_answers_text(engine, second["entry_id"]))
     with app.app_context():
         edit_entry(
-            engine, forms, _user(app, "admin"), second["entry_id"], None,
+            engine,
+            forms,
+            _user(app, "admin"),
+            second["entry_id"],
+            None,
             dict(head, hasil_i01="tidak_terpenuhi", catatan_i01="MCP di bawah ambang"),
         )
     assert_scores_follow_heads(app)
@@ -143,7 +147,11 @@ def test_a_move_to_another_region_moves_the_scores(app: Flask) -> None:
         assert refresh_entry_scores(conn) == 1
     with app.app_context():
         move_entry(
-            engine, forms, _user(app, "admin"), entry["entry_id"], region="16.05",
+            engine,
+            forms,
+            _user(app, "admin"),
+            entry["entry_id"],
+            region="16.05",
             officer="petugas_mura",
         )
     assert_scores_follow_heads(app)
@@ -174,7 +182,10 @@ def test_values_that_are_not_scores_are_stored_as_none() -> None:
         assert score_values({"skor_total": bad, "skor_k1": bad})["part_1"] is None
     values = score_values({"ikm": "80.5", "skm_u1": "4", "skm_u2": 5, "persetujuan": "ya"})
     assert (values["score"], values["part_1"], values["part_2"], values["consent"]) == (
-        80.5, 4.0, None, 1,
+        80.5,
+        4.0,
+        None,
+        1,
     )
     assert score_values({"lokasi": {"latitude": 95, "longitude": 10}})["lat"] is None
     assert score_values({"hasil_i01": ["terpenuhi"]})["ind_01"] == 0
