@@ -32,6 +32,7 @@ MODULES = {
     "server": "bench.bench_server",
     "export": "bench.bench_export",
     "review": "bench.bench_review",
+    "dashboard": "bench.bench_dashboard",
     "app": "bench.bench_app",
     "backup": "bench.bench_backup",
     "weak_link": "bench.bench_weak_link",

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from field_app import reconcile
+from field_app import device_report, reconcile
 from field_app.clock_check import clock_offset
 from field_app.form_sync import FormShelf
 from field_app.http_api import ApiClient, SyncError
@@ -211,6 +211,7 @@ class SyncClient(ReconcileMixin):
 
         outcome = SyncOutcome(True, None, {})
         api = self.api(creds["token"], cancel, traffic)
+        api.session.headers[device_report.HEADER] = device_report.header_value(self.store)
         try:
             if push and self._push(api, report, outcome, hold_unknown_parent=True):
                 # a correction whose parent the server lacks: the server lost what this tablet

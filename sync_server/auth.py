@@ -56,11 +56,23 @@ def require_auth(*roles: str) -> Callable[[F], F]:
             g.token = token
             if roles and g.user.role not in roles:
                 raise ApiError(403, "forbidden")
+            _note_contact(g.user.username, g.device_id)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _note_contact(username: str, device_id: str) -> None:
+    """Record the device's contact and its ``X-Device-Report`` (a malformed one is a 400)."""
+    from . import device_contacts
+
+    try:
+        report = device_contacts.parse_report(request.headers.get(device_contacts.HEADER))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_device_report", detail=str(exc)) from None
+    device_contacts.note_contact(state().engine, username, device_id, report)
 
 
 @bp.post("")

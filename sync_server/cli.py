@@ -122,6 +122,13 @@ def init_db(ctx: click.Context) -> None:
         click.echo(f"Database already at schema version {after}.")
     else:
         click.echo(f"Database upgraded from {before or 'empty'} to schema version {after}.")
+    from .db import write_tx
+    from .entry_scores import refresh_entry_scores
+
+    with write_tx(_engine(app)) as conn:
+        scored = refresh_entry_scores(conn)
+    if scored:
+        click.echo(f"Dashboard scores stored for {scored} entries.")
     from .export.cell_store import refresh_cells
 
     try:

@@ -26,6 +26,7 @@ from .entry_rows import (
     lock_entry,
     set_entry_attachments,
 )
+from .entry_scores import set_scores_deleted, store_scores
 from .forms_store import FormCache
 from .payload import Limits, Rejected, attachment_refs, check_answers
 from .push import MAX_ISSUES, missing_attachments_by_entry, push
@@ -251,6 +252,7 @@ def _new_edit(
             values.update(review_comment=comment, reviewed_by=user.username, reviewed_at=now)
         conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
         entry.update(values)
+        store_scores(conn, [(entry, rev_id, answers)])
         set_entry_attachments(conn, entry_id, refs, fresh=False)
         tx.feed.append(feed_row(entry, {**head, "rev": rev_id}, now))
         tx.audit.append(
@@ -310,6 +312,7 @@ def _set_deleted(engine: Engine, user: User, entry_id: str, deleted: bool) -> di
         )
         if (entry["deleted_at"] is not None) != deleted:
             conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
+            set_scores_deleted(conn, entry_id, deleted)
             entry.update(values)
             head = head_fields(conn, entry_id, entry["head_rev"])
             tx.feed.append(feed_row(entry, head, now))

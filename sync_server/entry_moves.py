@@ -31,6 +31,7 @@ from .entry_rows import (
     issue_dict,
     lock_entry,
 )
+from .entry_scores import store_scores
 from .forms_store import FormCache
 from .region_rules import with_region
 from .schema import entries, revisions
@@ -124,6 +125,8 @@ def move_entry(
             values["head_rev"] = rev_id
         conn.execute(update(entries).where(entries.c.entry_id == entry_id).values(**values))
         moved = {**entry, **values}
+        if rev_id != entry["head_rev"]:
+            store_scores(conn, [(moved, rev_id, answers)])
         tx.feed.append(feed_row(moved, {**head, "rev": rev_id, "region": new_region}, now))
         tx.audit.append(
             (

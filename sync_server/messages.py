@@ -14,6 +14,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Permintaan tidak valid.",
         "en": "Bad request: {detail}",
     },
+    "invalid_device_report": {
+        "id": "Header X-Device-Report tidak valid: {detail}. Contoh: waiting=3, drafts=1.",
+        "en": "Invalid X-Device-Report header: {detail}. Example: waiting=3, drafts=1.",
+    },
     "malformed_json": {
         "id": "Isi permintaan bukan JSON yang valid.",
         "en": "The request body is not valid JSON.",

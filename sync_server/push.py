@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey_forms.recompute import (
@@ -28,12 +27,10 @@ from survey_forms.recompute import (
     validate_and_recalculate,
 )
 
-from .attachment_access import proven_reference
 from .clock import now_iso
 from .db import read_tx, write_tx
 from .entry_rows import (
     PendingRows,
-    can_read,
     feed_row,
     flush_pending,
     head_fields,
@@ -45,6 +42,7 @@ from .entry_rows import (
     revision_row,
     set_entry_attachments,
 )
+from .entry_scores import head_answers_of, store_scores
 from .forms_store import FormCache
 from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
@@ -55,10 +53,11 @@ from .payload import (
     canonical_answers_json,
     parse_revision,
 )
+from .push_attachments import add_missing_attachments, missing_attachments_by_entry
 from .push_head import advance_head, calculations_for
 from .push_time import finalized_moment
 from .region_rules import region_mismatch
-from .schema import attachments, entries, entry_attachments, revisions
+from .schema import entries, entry_attachments, revisions
 from .users import User
 
 __all__ = ["MAX_ISSUES", "missing_attachments_by_entry", "push"]
@@ -102,6 +101,7 @@ def _apply(
         entry = _new_entry_row(rev, user.username, now)
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
+        store_scores(conn, [(entry, rev.rev, rev.answers)], fresh=True)
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
@@ -179,6 +179,8 @@ def _apply(
         )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
+        head_answers = rev.answers if head_rev == rev.rev else head_answers_of(conn, entry)
+        store_scores(conn, [(entry, head_rev, head_answers)])
         refs = rev.attachments if head_rev == rev.rev else head_refs(conn, rev.entry_id, head_rev)
         set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
         tx.feed.append(feed_row(entry, head, now))
@@ -255,7 +257,7 @@ def push(
             accepted.append((i, rev))
     if accepted:
         _store_accepted(engine, user, accepted, results, forms)
-        _add_missing_attachments(engine, results)
+        add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
 
 
@@ -368,6 +370,8 @@ def _store_new_entries_in_bulk(
     try:
         conn.execute(entries.insert(), entry_rows)
         conn.execute(revisions.insert(), revision_rows)
+        heads = zip(candidates, entry_rows, strict=True)
+        store_scores(conn, [(row, rev.rev, rev.answers) for (_, rev), row in heads], fresh=True)
         if attachment_rows:
             conn.execute(entry_attachments.insert(), attachment_rows)
         savepoint.commit()
@@ -434,56 +438,3 @@ def _store_accepted(
                     if attempt == 2:
                         raise
         flush_pending(conn, tx)
-
-
-def _add_missing_attachments(engine: Engine, results: list[dict[str, Any] | None]) -> None:
-    ids = {r["entry_id"] for r in results if r and r["status"] != "rejected"}
-    if not ids:
-        return
-    with read_tx(engine) as conn:
-        missing = _missing_for(conn, ids)
-    for r in results:
-        if r and r["status"] != "rejected" and r["entry_id"] in missing:
-            r["missing_attachments"] = missing[r["entry_id"]]
-
-
-def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, list[str]]:
-    query = (
-        select(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-        .select_from(
-            entry_attachments.outerjoin(
-                attachments, attachments.c.sha256 == entry_attachments.c.sha256
-            )
-        )
-        # not on the server, or named without its bytes ever coming from the entry's authors
-        .where(or_(attachments.c.sha256.is_(None), ~proven_reference()))
-        .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-    )
-    out: dict[str, list[str]] = {}
-    ids = list(entry_ids) if entry_ids is not None else None
-    if ids is not None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(query.where(entry_attachments.c.entry_id.in_(chunk))):
-                out.setdefault(row.entry_id, []).append(row.sha256)
-    else:
-        for row in conn.execute(query):
-            out.setdefault(row.entry_id, []).append(row.sha256)
-    return out
-
-
-def missing_attachments_by_entry(conn: Connection, user: User) -> list[dict[str, Any]]:
-    """Entries (readable by ``user``) that reference files the server does not have."""
-    missing = _missing_for(conn, None)
-    if not missing:
-        return []
-    rows = conn.execute(
-        select(entries.c.entry_id, entries.c.region, entries.c.officer).where(
-            entries.c.entry_id.in_(list(missing)), entries.c.deleted_at.is_(None)
-        )
-    ).all()
-    out = []
-    for row in rows:
-        if can_read(user, row.region, row.officer):
-            out.append({"entry_id": row.entry_id, "missing": missing[row.entry_id]})
-    return sorted(out, key=lambda r: r["entry_id"])

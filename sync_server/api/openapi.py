@@ -37,7 +37,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     from .. import __version__
     from ..api_limits import MAX_COMMENT, MAX_DEVICE_ID, MAX_PASSWORD, MAX_USERNAME
     from ..config import DEFAULTS
-    from .openapi_limits import add_body_limits, add_head
+    from .openapi_limits import add_body_limits, add_device_report, add_head
 
     cfg = {**DEFAULTS, **(config or {})}
     comment = {"type": "string", "maxLength": MAX_COMMENT}
@@ -332,6 +332,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         },
     }
     add_body_limits(doc["paths"], cfg["MAX_CONTENT_LENGTH"])
+    add_device_report(doc["paths"])
     add_head(doc["paths"])
     return doc
 

@@ -1,11 +1,14 @@
 """Limits added to every operation of the OpenAPI document (:mod:`sync_server.api.openapi`):
-the body size and its 413/415 answers, and ``HEAD`` beside every ``GET``."""
+the body size and its 413/415 answers, ``HEAD`` beside every ``GET``, and the optional
+``X-Device-Report`` header of the operations that take a device token."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["add_body_limits", "add_head"]
+from ..device_contacts import REPORT_PATTERN
+
+__all__ = ["add_body_limits", "add_device_report", "add_head"]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -46,3 +49,33 @@ def add_head(paths: dict[str, Any]) -> None:
             if key in get:
                 head[key] = get[key]
         item["head"] = head
+
+
+DEVICE_REPORT_PARAM = {
+    "name": "X-Device-Report",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Optional: what waits on the tablet as it syncs, `waiting=<n>, drafts=<n>` (finalized "
+        "entries not yet accepted by the server; unfinished entries; in this order, each a "
+        "whole number of 1-7 digits). The server records it with the time of the call per "
+        "account and device (the dashboard's \"who has not synced\"); any call with a "
+        "device token counts as contact. A malformed value is answered 400 `invalid_device_report`."
+    ),
+    "schema": {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": REPORT_PATTERN,
+    },
+    "example": "waiting=3, drafts=1",
+}
+
+
+def add_device_report(paths: dict[str, Any]) -> None:
+    """The optional ``X-Device-Report`` header on every operation that takes a device token
+    (those without ``security: []``)."""
+    for item in paths.values():
+        for method, op in item.items():
+            if method == "parameters" or op.get("security") == []:
+                continue
+            op.setdefault("parameters", []).append(DEVICE_REPORT_PARAM)
