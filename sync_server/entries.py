@@ -18,6 +18,7 @@ from .db import write_tx
 from .entry_rows import (
     PendingRows,
     can_read,
+    entry_date_question,
     feed_row,
     flush_pending,
     head_fields,
@@ -237,7 +238,9 @@ def _new_edit(
         values: dict[str, Any] = {
             "head_rev": rev_id,
             "updated_at": now,
-            **head_filter_columns(answers, json.loads(head_meta).get("instance_name")),
+            **head_filter_columns(
+                answers, json.loads(head_meta).get("instance_name"), entry_date_question(form)
+            ),
         }
         if resolving:
             values.update(

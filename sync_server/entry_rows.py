@@ -19,9 +19,11 @@ from .schema import changes, entries, entry_attachments, revisions
 from .users import User
 
 __all__ = [
+    "ENTRY_NAME_COLUMN",
     "KECAMATAN_COLUMN",
     "PendingRows",
     "can_read",
+    "entry_date_question",
     "feed_row",
     "flush_pending",
     "head_fields",
@@ -135,11 +137,12 @@ SEARCH_TEXT_MAX = 1000
 SEARCH_ANSWER_MAX = 60
 #: ``entries.kecamatan`` keeps this many characters of the answer
 KECAMATAN_COLUMN = 100
+#: ``entries.entry_name`` keeps this many characters of the instance name
+ENTRY_NAME_COLUMN = 200
+_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d")
 #: Answers left out of ``search_text``: one lower-case "word" of letters, digits and ``_.:+-``,
 #: i.e. choice codes, numbers, dates and times, device ids (what a supervisor does not type).
-_CODE_RE = re.compile(
-    r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$"
-)
+_CODE_RE = re.compile(r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$")
 
 
 def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
@@ -166,7 +169,29 @@ def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
             stack.pop()
 
 
-def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, Any]:
+def entry_date_question(form: Any) -> str | None:
+    """The question whose answer is an entry's date (the visit or interview date): the form's
+    first ``date`` question outside repeats, else its ``today`` metadata question, else ``None``.
+    ``form`` is a :class:`survey_forms.model.Form` (or ``None``)."""
+    if form is None:
+        return None
+    today = None
+    for question in form.questions_in_order():
+        if question.type == "date" and not _in_repeat(form, question):
+            return str(question.name)
+        if question.type == "today" and today is None:
+            today = str(question.name)
+    return today
+
+
+def _in_repeat(form: Any, question: Any) -> bool:
+    node = form.graph.nodes.get(question.name)
+    return bool(node is not None and node.depth)
+
+
+def head_filter_columns(
+    answers: Any, instance_name: Any = None, date_question: str | None = None
+) -> dict[str, Any]:
     """The denormalised filter columns of ``entries`` for a head revision's answers.
 
     * ``kecamatan``: the top-level ``kecamatan`` answer when it is a string, else ``None``.
@@ -177,22 +202,35 @@ def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, An
       codes, numbers, dates, times and other single lower-case code words (:data:`_CODE_RE`),
       non-string values and longer texts (notes) are left out. Cut at
       :data:`SEARCH_TEXT_MAX` characters.
+    * ``entry_date``: the ``YYYY-MM-DD`` answer of ``date_question`` (see
+      :func:`entry_date_question`), else ``None``.
+    * ``entry_name``: the instance name (at most :data:`ENTRY_NAME_COLUMN` characters), else
+      ``None``.
     """
     texts: list[str] = []
-    if isinstance(instance_name, str) and instance_name.strip():
-        texts.append(instance_name.strip()[:SEARCH_ANSWER_MAX])
+    name = instance_name.strip() if isinstance(instance_name, str) else ""
+    if name:
+        texts.append(name[:SEARCH_ANSWER_MAX])
+    entry_date = None
     if isinstance(answers, dict):
         _short_texts(answers, texts)
         kecamatan = answers.get("kecamatan")
+        day = answers.get(date_question) if date_question else None
+        if isinstance(day, str) and _DATE_RE.match(day):
+            entry_date = day[:10]
     else:
         kecamatan = None
     return {
         "kecamatan": kecamatan[:KECAMATAN_COLUMN] if isinstance(kecamatan, str) else None,
         "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
+        "entry_date": entry_date,
+        "entry_name": name[:ENTRY_NAME_COLUMN] or None,
     }
 
 
-def head_filter_values(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
+def head_filter_values(
+    conn: Connection, entry_id: str, rev: str, date_question: str | None = None
+) -> dict[str, Any]:
     """:func:`head_filter_columns` of one stored revision (read from ``revisions``)."""
     row = conn.execute(
         select(revisions.c.answers, revisions.c.meta).where(
@@ -201,7 +239,7 @@ def head_filter_values(conn: Connection, entry_id: str, rev: str) -> dict[str, A
     ).one()
     meta = json.loads(row.meta or "{}")
     name = meta.get("instance_name") if isinstance(meta, dict) else None
-    return head_filter_columns(json.loads(row.answers), name)
+    return head_filter_columns(json.loads(row.answers), name, date_question)
 
 
 def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey_forms.recompute import (
@@ -29,16 +28,13 @@ from survey_forms.recompute import (
     validate_and_recalculate,
 )
 
-from .attachment_access import proven_reference
 from .clock import now_iso
 from .db import read_tx, write_tx
 from .entry_rows import (
     PendingRows,
-    can_read,
     feed_row,
     flush_pending,
     head_fields,
-    head_filter_columns,
     head_filter_values,
     head_refs,
     issue_dict,
@@ -58,8 +54,17 @@ from .payload import (
     canonical_answers_json,
     parse_revision,
 )
+from .push_missing import add_missing_attachments, missing_attachments_by_entry
+from .push_rows import (
+    audit_corrections,
+    filter_columns,
+    form_date_question,
+    held_revisions,
+    new_entry_row,
+    store_new_entries_in_bulk,
+)
 from .region_rules import region_mismatch
-from .schema import attachments, entries, entry_attachments, revisions
+from .schema import entries, revisions
 from .users import User
 
 __all__ = ["MAX_ISSUES", "missing_attachments_by_entry", "push"]
@@ -217,13 +222,13 @@ def _apply(
     if entry is None:
         if rev.parent_rev is not None:
             return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-        entry = _new_entry_row(rev, user.username, now)
+        entry = new_entry_row(rev, user.username, now, form_date_question(conn, forms, rev))
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        _audit_corrections(tx, user, rev)
+        audit_corrections(tx, user, rev)
         return {**base, "status": "stored", "head_rev": rev.rev}
 
     if entry["officer"] != user.username:
@@ -267,7 +272,7 @@ def _apply(
             {"rev": rev.rev, "parent_rev": rev.parent_rev},
         )
     )
-    _audit_corrections(tx, user, rev)
+    audit_corrections(tx, user, rev)
     if rev.parent_rev == entry["head_rev"] and not has_open_conflicts(entry["conflicts"]):
         # A device edit on top of the head adds no conflict and resolves none.
         head_rev, merged = rev.rev, False
@@ -291,9 +296,14 @@ def _apply(
     values["review_status"] = "conflict" if plan_conflicts else "received"
     if head_rev != entry["head_rev"]:
         values.update(
-            _filter_columns(rev)
+            filter_columns(rev, form_date_question(conn, forms, rev))
             if head_rev == rev.rev
-            else head_filter_values(conn, rev.entry_id, head_rev)
+            else head_filter_values(
+                conn,
+                rev.entry_id,
+                head_rev,
+                form_date_question(conn, forms, rev, head["form_version"]),
+            )
         )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
@@ -347,7 +357,7 @@ def push(
             checked.append((i, rev, form))
         # A revision the server already holds was validated when it was stored: resends after
         # a cut connection (common in the field) skip the costly validation.
-        held = _held_revisions(conn, [rev for _, rev, _ in checked])
+        held = held_revisions(conn, [rev for _, rev, _ in checked])
         batch = {rev.rev: rev for _, rev, _ in checked}  # parents sent in the same batch
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
@@ -373,7 +383,7 @@ def push(
             accepted.append((i, rev))
     if accepted:
         _store_accepted(engine, user, accepted, results, forms)
-        _add_missing_attachments(engine, results)
+        add_missing_attachments(engine, results)
     return [r for r in results if r is not None]
 
 
@@ -435,101 +445,6 @@ def _with_server_calculations(rev: Revision, computed: dict[str, Any]) -> Revisi
     )
 
 
-def _audit_corrections(tx: PendingRows, user: User, rev: Revision) -> None:
-    """An audit row for calculated values the server stored instead of the tablet's."""
-    if rev.corrections:
-        tx.audit.append(
-            (
-                user.username,
-                "entry.recalculate",
-                "entry",
-                rev.entry_id,
-                {"rev": rev.rev, "fields": rev.corrections},
-            )
-        )
-
-
-def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, str]]:
-    """The (entry_id, rev) pairs among ``revs`` that the server already stores."""
-    ids = sorted({rev.entry_id for rev in revs})
-    held: set[tuple[str, str]] = set()
-    for start in range(0, len(ids), 500):
-        rows = conn.execute(
-            select(revisions.c.entry_id, revisions.c.rev).where(
-                revisions.c.entry_id.in_(ids[start : start + 500])
-            )
-        )
-        held.update((row.entry_id, row.rev) for row in rows)
-    return held
-
-
-def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
-    return {
-        "entry_id": rev.entry_id,
-        "form_id": rev.form_id,
-        "form_version": rev.form_version,
-        "region": rev.region,
-        "officer": officer,
-        "head_rev": rev.rev,
-        "review_status": "received",
-        "review_comment": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "conflicts": "[]",
-        "created_at": now,
-        "updated_at": now,
-        "deleted_at": None,
-        "deleted_by": None,
-        **_filter_columns(rev),
-    }
-
-
-def _filter_columns(rev: Revision) -> dict[str, Any]:
-    """The ``entries`` filter columns when ``rev`` is the head."""
-    return head_filter_columns(rev.answers, rev.meta.get("instance_name"))
-
-
-def _store_new_entries_in_bulk(
-    conn: Connection,
-    user: User,
-    candidates: list[tuple[int, Revision]],
-    results: list[dict[str, Any] | None],
-    now: str,
-    tx: PendingRows,
-) -> bool:
-    """Insert first revisions of entries the server does not have, a few statements for all.
-
-    Returns False (and changes nothing) when another connection inserted one of them first;
-    the caller then stores them one by one.
-    """
-    entry_rows = [_new_entry_row(rev, user.username, now) for _, rev in candidates]
-    revision_rows = [revision_row(rev, user.username, "device", now) for _, rev in candidates]
-    attachment_rows = [
-        {"entry_id": rev.entry_id, **ref} for _, rev in candidates for ref in rev.attachments
-    ]
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(entries.insert(), entry_rows)
-        conn.execute(revisions.insert(), revision_rows)
-        if attachment_rows:
-            conn.execute(entry_attachments.insert(), attachment_rows)
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    for (i, rev), entry in zip(candidates, entry_rows, strict=True):
-        tx.feed.append(feed_row(entry, rev.__dict__, now))
-        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        _audit_corrections(tx, user, rev)
-        results[i] = {
-            "entry_id": rev.entry_id,
-            "rev": rev.rev,
-            "status": "stored",
-            "head_rev": rev.rev,
-        }
-    return True
-
-
 def _store_accepted(
     engine: Engine,
     user: User,
@@ -560,7 +475,7 @@ def _store_accepted(
             else:
                 rest.append((i, rev))
             seen.add(rev.entry_id)
-        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx):
+        if fresh and not store_new_entries_in_bulk(conn, user, fresh, results, now, tx, forms):
             rest = sorted(fresh + rest, key=lambda pair: pair[0])
         for i, rev in rest:
             for attempt in range(3):
@@ -577,56 +492,3 @@ def _store_accepted(
                     if attempt == 2:
                         raise
         flush_pending(conn, tx)
-
-
-def _add_missing_attachments(engine: Engine, results: list[dict[str, Any] | None]) -> None:
-    ids = {r["entry_id"] for r in results if r and r["status"] != "rejected"}
-    if not ids:
-        return
-    with read_tx(engine) as conn:
-        missing = _missing_for(conn, ids)
-    for r in results:
-        if r and r["status"] != "rejected" and r["entry_id"] in missing:
-            r["missing_attachments"] = missing[r["entry_id"]]
-
-
-def _missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, list[str]]:
-    query = (
-        select(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-        .select_from(
-            entry_attachments.outerjoin(
-                attachments, attachments.c.sha256 == entry_attachments.c.sha256
-            )
-        )
-        # not on the server, or named without its bytes ever coming from the entry's authors
-        .where(or_(attachments.c.sha256.is_(None), ~proven_reference()))
-        .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
-    )
-    out: dict[str, list[str]] = {}
-    ids = list(entry_ids) if entry_ids is not None else None
-    if ids is not None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(query.where(entry_attachments.c.entry_id.in_(chunk))):
-                out.setdefault(row.entry_id, []).append(row.sha256)
-    else:
-        for row in conn.execute(query):
-            out.setdefault(row.entry_id, []).append(row.sha256)
-    return out
-
-
-def missing_attachments_by_entry(conn: Connection, user: User) -> list[dict[str, Any]]:
-    """Entries (readable by ``user``) that reference files the server does not have."""
-    missing = _missing_for(conn, None)
-    if not missing:
-        return []
-    rows = conn.execute(
-        select(entries.c.entry_id, entries.c.region, entries.c.officer).where(
-            entries.c.entry_id.in_(list(missing)), entries.c.deleted_at.is_(None)
-        )
-    ).all()
-    out = []
-    for row in rows:
-        if can_read(user, row.region, row.officer):
-            out.append({"entry_id": row.entry_id, "missing": missing[row.entry_id]})
-    return sorted(out, key=lambda r: r["entry_id"])

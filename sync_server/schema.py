@@ -38,6 +38,7 @@ __all__ = [
     "entries",
     "entry_attachments",
     "export_cells",
+    "form_columns",
     "forms",
     "metadata",
     "revisions",
@@ -176,6 +177,10 @@ entries = Table(
     # Filter columns filled from the head revision (migration 0004, entry_rows.head_filter_columns)
     Column("kecamatan", String(100)),
     Column("search_text", Text, nullable=False, server_default=""),
+    # Summary columns of the entries table (migration 0010, entry_rows.head_filter_columns): the
+    # visit/interview date (YYYY-MM-DD, the form's first date question) and the instance name.
+    Column("entry_date", String(10)),
+    Column("entry_name", String(200)),
     CheckConstraint(
         "review_status IN ('received', 'approved', 'needs_correction', 'rejected', 'conflict')",
         name="review_status",
@@ -197,6 +202,9 @@ entries = Table(
         "officer",
         "created_at",
     ),
+    # Sorting by the entry's date and name (migration 0010).
+    Index(None, "form_id", "entry_date", "entry_id"),
+    Index(None, "form_id", "entry_name", "entry_id"),
     # Kecamatan filter (migration 0004): the page walks a sort index; the counts read this one.
     Index(
         "ix_entries_kecamatan_counts",
@@ -342,4 +350,15 @@ server_identity = Table(
     Column("epoch_started_at", TS, nullable=False),
     Column("epoch_reason", String(40), nullable=False, server_default="created"),
     CheckConstraint("id = 1", name="one_row"),
+)
+
+#: The columns of a form's entries table chosen by an admin (migration 0010); a form without a
+#: row shows the default columns of :mod:`sync_server.review.entry_columns`.
+form_columns = Table(
+    "form_columns",
+    metadata,
+    Column("form_id", String(100), primary_key=True),
+    Column("questions", Text, nullable=False),  # JSON list of question names
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", TS, nullable=False),
 )
