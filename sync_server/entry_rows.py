@@ -203,15 +203,15 @@ def head_filter_columns(
       non-string values and longer texts (notes) are left out. Cut at
       :data:`SEARCH_TEXT_MAX` characters.
     * ``entry_date``: the ``YYYY-MM-DD`` answer of ``date_question`` (see
-      :func:`entry_date_question`), else ``None``.
+      :func:`entry_date_question`), else ``""``.
     * ``entry_name``: the instance name (at most :data:`ENTRY_NAME_COLUMN` characters), else
-      ``None``.
+      ``""``.
     """
     texts: list[str] = []
     name = instance_name.strip() if isinstance(instance_name, str) else ""
     if name:
         texts.append(name[:SEARCH_ANSWER_MAX])
-    entry_date = None
+    entry_date = ""
     if isinstance(answers, dict):
         _short_texts(answers, texts)
         kecamatan = answers.get("kecamatan")
@@ -224,7 +224,7 @@ def head_filter_columns(
         "kecamatan": kecamatan[:KECAMATAN_COLUMN] if isinstance(kecamatan, str) else None,
         "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
         "entry_date": entry_date,
-        "entry_name": name[:ENTRY_NAME_COLUMN] or None,
+        "entry_name": name[:ENTRY_NAME_COLUMN],
     }
 
 

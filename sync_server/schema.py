@@ -179,8 +179,9 @@ entries = Table(
     Column("search_text", Text, nullable=False, server_default=""),
     # Summary columns of the entries table (migration 0010, entry_rows.head_filter_columns): the
     # visit/interview date (YYYY-MM-DD, the form's first date question) and the instance name.
-    Column("entry_date", String(10)),
-    Column("entry_name", String(200)),
+    # ("" when unknown, so that keyset pages and indexes need no NULL handling)
+    Column("entry_date", String(10), nullable=False, server_default=""),
+    Column("entry_name", String(200), nullable=False, server_default=""),
     CheckConstraint(
         "review_status IN ('received', 'approved', 'needs_correction', 'rejected', 'conflict')",
         name="review_status",

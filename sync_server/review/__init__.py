@@ -22,6 +22,7 @@ babel = Babel()
 from . import (  # noqa: E402
     pages_admin,
     pages_auth,
+    pages_columns,
     pages_conflicts,
     pages_dashboard,
     pages_entries,
@@ -35,6 +36,7 @@ __all__ = [
     "init_app",
     "pages_admin",
     "pages_auth",
+    "pages_columns",
     "pages_conflicts",
     "pages_dashboard",
     "pages_entries",

@@ -36,8 +36,10 @@ from .common import (
     status_label,
 )
 from .diffs import history_with_diffs, human_path
-from .entry_display import answer_blocks, display_value, meta_fields
+from .entry_columns import region_label, table_cells, table_columns
+from .entry_display import answer_blocks, meta_fields
 from .i18n import current_language
+from .pages_columns import calculated_labels, chosen_questions
 from .table import SORTS, counts_exclude, fetch_page, status_counts
 
 
@@ -104,13 +106,15 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
             cursor=request.args.get("after") or None,
         )
         counts = status_counts(conn, user, flt)
+        chosen = chosen_questions(conn, form, form_id)
     lang = current_language()
     kecamatan = form.question("kecamatan") if form.has_question("kecamatan") else None
-    summaries = {}
-    for row in page.rows:
-        answers = page.answers.get(row["entry_id"], {})
-        if kecamatan is not None and "kecamatan" in answers:
-            summaries[row["entry_id"]] = display_value(form, kecamatan, answers["kecamatan"], lang)
+    columns = table_columns(form, chosen, lang, calculated_labels())
+    cells = {
+        row["entry_id"]: table_cells(form, columns, page.answers.get(row["entry_id"], {}), lang)
+        for row in page.rows
+    }
+    regions_shown = {row["region"]: region_label(form, row["region"], lang) for row in page.rows}
     # the table's own parameters only: the template passes them to url_for(), whose own
     # arguments (form_id, _method, endpoint, ...) must never come from the query string
     args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
@@ -131,7 +135,10 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         counts=counts,
         total=sum(counts.values()),
         counts_partial=counts_exclude(flt),
-        summaries=summaries,
+        columns=columns,
+        cells=cells,
+        region_labels=regions_shown,
+        list_query=urlencode(args),
         args=args,
         sorts=list(SORTS),
         error=error,

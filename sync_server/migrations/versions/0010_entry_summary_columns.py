@@ -110,8 +110,12 @@ def _backfill(conn: sa.Connection) -> None:
 
 def upgrade() -> None:
     """Add the columns, the indexes and ``form_columns``, then back-fill the columns."""
-    op.add_column("entries", sa.Column("entry_date", sa.String(10)))
-    op.add_column("entries", sa.Column("entry_name", sa.String(200)))
+    op.add_column(
+        "entries", sa.Column("entry_date", sa.String(10), nullable=False, server_default="")
+    )
+    op.add_column(
+        "entries", sa.Column("entry_name", sa.String(200), nullable=False, server_default="")
+    )
     op.create_table(
         "form_columns",
         sa.Column("form_id", sa.String(100), primary_key=True),
