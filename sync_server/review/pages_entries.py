@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -37,10 +37,10 @@ from .common import (
 )
 from .diffs import history_with_diffs, human_path
 from .entry_columns import region_label, table_cells, table_columns
-from .entry_display import answer_blocks, meta_fields
+from .entry_display import answer_blocks, meta_fields, score_summary
 from .i18n import current_language
 from .pages_columns import calculated_labels, chosen_questions
-from .table import SORTS, counts_exclude, fetch_page, status_counts
+from .table import SORTS, counts_exclude, encode_cursor, fetch_page, status_counts
 
 
 @bp.app_context_processor
@@ -148,6 +148,43 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
     ), (400 if error else 200)
 
 
+#: longest ``list`` parameter (the entries table's query string) carried by the entry pages
+_MAX_LIST = 2000
+
+
+def _list_query() -> str:
+    """The entries table's query string the entry page was opened from (``list``), or ""."""
+    raw = request.values.get("list", "")
+    return raw if len(raw) <= _MAX_LIST else ""
+
+
+def neighbours(conn: Any, user: Any, entry_id: str, form_id: str, query: str) -> dict[str, Any]:
+    """The previous and next entry ids of ``entry_id`` in the entries table opened with
+    ``query`` (its filters, sort and direction), and the table's address; ``None`` where there
+    is none (or the query is not a valid filter)."""
+    args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=False).items()}
+    out: dict[str, Any] = {"previous": None, "next": None}
+    out["table"] = url_for("review.entries_table", form_id=form_id) + ("?" + query if query else "")
+    try:
+        flt = from_args(args, form_id=form_id)
+    except FilterError:
+        return out
+    sort = args.get("sort", "submitted")
+    sort = sort if sort in SORTS else "submitted"
+    descending = args.get("dir", "desc") != "asc"
+    value = conn.execute(select(SORTS[sort]).where(entries.c.entry_id == entry_id)).scalar()
+    cursor = encode_cursor(value, entry_id)
+    for key, direction in (("next", descending), ("previous", not descending)):
+        page = fetch_page(conn, user, flt, sort=sort, descending=direction, cursor=cursor, limit=1)
+        out[key] = page.rows[0]["entry_id"] if page.rows else None
+    return out
+
+
+def _entry_url(entry_id: str, query: str) -> str:
+    base = url_for("review.entry_page", entry_id=entry_id)
+    return base + ("?" + urlencode({"list": query}) if query else "")
+
+
 def _revision_answers(entry_id: str) -> dict[str, dict[str, Any]]:
     with read_tx(engine()) as conn:
         rows = conn.execute(
@@ -168,6 +205,8 @@ def entry_page(entry_id: str) -> str:
         comments = [
             row for row in audit.history(conn, "entry", entry_id) if row["details"].get("comment")
         ]
+        query = _list_query()
+        around = neighbours(conn, user, entry_id, entry["form_id"], query)
     if form is None:
         abort(404)
     history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
@@ -182,6 +221,11 @@ def entry_page(entry_id: str) -> str:
         editable=editable,
         settable=entries_mod.SETTABLE_STATUSES,
         comments=list(reversed(comments)),
+        scores=score_summary(form, entry["answers"], lang, calculated_labels()),
+        around=around,
+        list_query=query,
+        region_name=region_label(form, entry["region"], lang),
+        entry_url=_entry_url,
     )
 
 
@@ -191,18 +235,31 @@ def entry_review(entry_id: str) -> Response:
     """Set the review status (with a comment that goes back to the officer's tablet)."""
     status = request.form.get("status", "")
     comment = request.form.get("comment", "").strip()[:5000] or None
+    query = _list_query()
+    here = _entry_url(entry_id, query)
     if status == "needs_correction" and not comment:
         flash(_("Write what the officer must correct."), "error")
-        return redirect(url_for("review.entry_page", entry_id=entry_id))
+        return redirect(here)
+    user = current_web_user()
+    with read_tx(engine()) as conn:
+        entry = entries_mod.get_entry(conn, user, entry_id)
+        # the next entry of the list as it was before this review (a status filter or sort
+        # would otherwise move this entry out of its place)
+        around = neighbours(conn, user, entry_id, entry["form_id"], query)
     try:
-        entries_mod.set_review(engine(), current_web_user(), entry_id, status, comment)
+        entries_mod.set_review(engine(), user, entry_id, status, comment)
     except ServiceError as exc:
         if exc.status == 404:
             raise
         flash_service_error(exc)
-    else:
-        flash(_("Review saved: %(status)s.", status=status_label(status)), "success")
-    return redirect(url_for("review.entry_page", entry_id=entry_id))
+        return redirect(here)
+    flash(_("Review saved: %(status)s.", status=status_label(status)), "success")
+    if request.form.get("stay") or not around["next"]:
+        if not around["next"] and not request.form.get("stay"):
+            flash(_("That was the last entry of the list."), "info")
+            return redirect(around["table"])
+        return redirect(here)
+    return redirect(_entry_url(around["next"], query))
 
 
 @bp.post("/forms/<form_id>/entries/review")

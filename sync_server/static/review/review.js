@@ -29,5 +29,35 @@
       select.addEventListener("change", show);
       show();
     }
+    // Review shortcuts: a = approve, c = needs correction (then write the comment and press
+    // Ctrl+Enter), j / k = next / previous entry of the list. Not while typing in a field.
+    var reviewForm = document.getElementById("review-form");
+    var typing = function (el) {
+      return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+    };
+    var pick = function (status) {
+      var radio = reviewForm && reviewForm.querySelector('input[name=status][value="' + status + '"]');
+      if (radio) { radio.checked = true; }
+      return radio;
+    };
+    document.addEventListener("keydown", function (ev) {
+      if (ev.ctrlKey && ev.key === "Enter" && reviewForm && reviewForm.contains(ev.target)) {
+        ev.preventDefault();
+        reviewForm.requestSubmit(document.getElementById("review-save"));
+        return;
+      }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) { return; }
+      var link = null;
+      if (ev.key === "j") { link = document.getElementById("next-entry"); }
+      if (ev.key === "k") { link = document.getElementById("prev-entry"); }
+      if (link) { ev.preventDefault(); window.location.href = link.href; return; }
+      if (ev.key === "a" && pick("approved")) {
+        ev.preventDefault();
+        reviewForm.requestSubmit(document.getElementById("review-save"));
+      } else if (ev.key === "c" && pick("needs_correction")) {
+        ev.preventDefault();
+        document.getElementById("review-comment").focus();
+      }
+    });
   });
 })();
