@@ -26,6 +26,7 @@ from . import (  # noqa: E402
     pages_conflicts,
     pages_dashboard,
     pages_entries,
+    pages_entry_form,
     pages_errors,
     pages_moves,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "pages_conflicts",
     "pages_dashboard",
     "pages_entries",
+    "pages_entry_form",
     "pages_errors",
     "pages_moves",
     "web_login_required",

@@ -25,7 +25,7 @@ from ..service_errors import ServiceError
 from ..state import state
 from . import bp
 from .answer_input import parse_answer
-from .answer_paths import editable_fields, parse_path, with_answer
+from .answer_paths import parse_path, with_answer
 from .auth import current_web_user, safe_next, web_login_required
 from .common import (
     engine,
@@ -210,7 +210,6 @@ def entry_page(entry_id: str) -> str:
     if form is None:
         abort(404)
     history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
-    editable = editable_fields(form, entry["answers"], lang)
     return render_template(
         "review/entry.html",
         entry=entry,
@@ -218,7 +217,6 @@ def entry_page(entry_id: str) -> str:
         blocks=answer_blocks(form, entry["answers"], lang),
         meta_answers=meta_fields(form, entry["answers"]),
         history=list(reversed(history)),
-        editable=editable,
         settable=entries_mod.SETTABLE_STATUSES,
         comments=list(reversed(comments)),
         scores=score_summary(form, entry["answers"], lang, calculated_labels()),

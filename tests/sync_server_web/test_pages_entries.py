@@ -240,8 +240,8 @@ def test_supervisor_edit_recomputes_the_scores(app: Flask) -> None:
     assert as_tablet["skor_k2"] == "58.33" and as_tablet["skor_total"] == "72.22"
     rev = new_entry(app, changes=as_tablet)
     web = as_user(app, "spv_plg")
-    page = web.get(f"/entries/{rev['entry_id']}").text
-    assert 'value="skor_k2"' not in page and 'value="hasil_i05"' in page
+    page = web.get(f"/entries/{rev['entry_id']}/form").text
+    assert 'name="v:skor_k2"' not in page and 'name="v:hasil_i05"' in page
     resp = web.post(
         f"/entries/{rev['entry_id']}/edit",
         {"name": "hasil_i05", "value": "terpenuhi", "parent_rev": rev["rev"]},
@@ -266,8 +266,8 @@ def test_supervisor_edits_an_answer_inside_a_repeat(app: Flask) -> None:
 
     rev = new_entry(app)
     web = as_user(app, "spv_plg")
-    page = web.get(f"/entries/{rev['entry_id']}").text
-    assert 'value="temuan[1]/rekomendasi"' in page and 'value="nama_unit"' in page
+    page = web.get(f"/entries/{rev['entry_id']}/form").text
+    assert 'name="v:rekomendasi@1"' in page and 'name="v:nama_unit"' in page
     resp = web.post(
         f"/entries/{rev['entry_id']}/edit",
         {

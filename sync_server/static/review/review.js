@@ -18,17 +18,6 @@
         if (radio) { radio.checked = true; }
       });
     });
-    // The answer editor shows the current value of the chosen question.
-    var select = document.getElementById("edit-name");
-    var data = document.getElementById("edit-values");
-    var value = document.getElementById("edit-value");
-    if (select && data && value) {
-      var values = {};
-      JSON.parse(data.textContent).forEach(function (q) { values[q.name] = q.value; });
-      var show = function () { value.value = values[select.value] || ""; };
-      select.addEventListener("change", show);
-      show();
-    }
     // Review shortcuts: a = approve, c = needs correction (then write the comment and press
     // Ctrl+Enter), j / k = next / previous entry of the list. Not while typing in a field.
     var reviewForm = document.getElementById("review-form");
@@ -50,6 +39,7 @@
       var link = null;
       if (ev.key === "j") { link = document.getElementById("next-entry"); }
       if (ev.key === "k") { link = document.getElementById("prev-entry"); }
+      if (ev.key === "e") { link = document.getElementById("edit-in-form"); }
       if (link) { ev.preventDefault(); window.location.href = link.href; return; }
       if (ev.key === "a" && pick("approved")) {
         ev.preventDefault();
@@ -59,5 +49,20 @@
         document.getElementById("review-comment").focus();
       }
     });
+    // Editing through the form: a changed answer sends the form back to the server, which
+    // applies the skip logic, choice filters and checks (the form's expressions run in Python)
+    // and shows it again at the same question. Without JavaScript: the "Update" button.
+    var entryForm = document.getElementById("entry-form");
+    if (entryForm) {
+      var update = document.getElementById("form-update");
+      var base = entryForm.getAttribute("action").split("#")[0];
+      entryForm.addEventListener("change", function (ev) {
+        var input = ev.target;
+        if (!input.hasAttribute || !input.hasAttribute("data-refresh")) { return; }
+        var box = input.closest(".fq");
+        entryForm.setAttribute("action", box ? base + "#" + box.id : base);
+        entryForm.requestSubmit(update);
+      });
+    }
   });
 })();
