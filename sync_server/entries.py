@@ -15,10 +15,10 @@ from sqlalchemy import Connection, Engine, select, update
 
 from .clock import now_iso
 from .db import write_tx
+from .entry_names import entry_summary
 from .entry_rows import (
     PendingRows,
     can_read,
-    entry_date_question,
     feed_row,
     flush_pending,
     head_fields,
@@ -26,6 +26,7 @@ from .entry_rows import (
     issue_dict,
     lock_entry,
     set_entry_attachments,
+    summary_fields,
 )
 from .forms_store import FormCache
 from .payload import Limits, Rejected, attachment_refs, check_answers
@@ -239,7 +240,7 @@ def _new_edit(
             "head_rev": rev_id,
             "updated_at": now,
             **head_filter_columns(
-                answers, json.loads(head_meta).get("instance_name"), entry_date_question(form)
+                answers, *summary_fields(entry_summary(form), answers, json.loads(head_meta))
             ),
         }
         if resolving:

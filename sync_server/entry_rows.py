@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -34,6 +35,7 @@ __all__ = [
     "lock_entry",
     "revision_row",
     "set_entry_attachments",
+    "summary_fields",
 ]
 
 
@@ -229,17 +231,41 @@ def head_filter_columns(
 
 
 def head_filter_values(
-    conn: Connection, entry_id: str, rev: str, date_question: str | None = None
+    conn: Connection, entry_id: str, rev: str, summary: Any = None
 ) -> dict[str, Any]:
-    """:func:`head_filter_columns` of one stored revision (read from ``revisions``)."""
+    """:func:`head_filter_columns` of one stored revision (read from ``revisions``);
+    ``summary`` (:class:`sync_server.entry_names.EntrySummary` of its form version, or ``None``)
+    names the entry and its date question."""
     row = conn.execute(
         select(revisions.c.answers, revisions.c.meta).where(
             revisions.c.entry_id == entry_id, revisions.c.rev == rev
         )
     ).one()
     meta = json.loads(row.meta or "{}")
-    name = meta.get("instance_name") if isinstance(meta, dict) else None
-    return head_filter_columns(json.loads(row.answers), name, date_question)
+    meta = meta if isinstance(meta, dict) else {}
+    answers = json.loads(row.answers)
+    return head_filter_columns(answers, *summary_fields(summary, answers, meta))
+
+
+def summary_fields(summary: Any, answers: Any, meta: dict[str, Any]) -> tuple[Any, str | None]:
+    """The (instance name, date question) for :func:`head_filter_columns`: the name the device
+    sent, else the one ``summary`` computes from the answers (at the finalization moment)."""
+    name = meta.get("instance_name")
+    if summary is None:
+        return name, None
+    if not (isinstance(name, str) and name.strip()):
+        name = summary.name(answers, _moment(meta.get("finalized_at")))
+    return name, summary.date_question
+
+
+def _moment(text: Any) -> datetime | None:
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from .push_missing import add_missing_attachments, missing_attachments_by_entry
 from .push_rows import (
     audit_corrections,
     filter_columns,
-    form_date_question,
+    form_summary,
     held_revisions,
     new_entry_row,
     store_new_entries_in_bulk,
@@ -222,7 +222,7 @@ def _apply(
     if entry is None:
         if rev.parent_rev is not None:
             return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-        entry = new_entry_row(rev, user.username, now, form_date_question(conn, forms, rev))
+        entry = new_entry_row(rev, user.username, now, form_summary(conn, forms, rev))
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
@@ -296,13 +296,13 @@ def _apply(
     values["review_status"] = "conflict" if plan_conflicts else "received"
     if head_rev != entry["head_rev"]:
         values.update(
-            filter_columns(rev, form_date_question(conn, forms, rev))
+            filter_columns(rev, form_summary(conn, forms, rev))
             if head_rev == rev.rev
             else head_filter_values(
                 conn,
                 rev.entry_id,
                 head_rev,
-                form_date_question(conn, forms, rev, head["form_version"]),
+                form_summary(conn, forms, rev, head["form_version"]),
             )
         )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from .entry_names import EntrySummary, entry_summary
 from .entry_rows import (
     PendingRows,
-    entry_date_question,
     feed_row,
     head_filter_columns,
     revision_row,
+    summary_fields,
 )
 from .forms_store import FormCache
 from .payload import Revision
@@ -23,7 +24,7 @@ from .users import User
 __all__ = [
     "audit_corrections",
     "filter_columns",
-    "form_date_question",
+    "form_summary",
     "held_revisions",
     "new_entry_row",
     "store_new_entries_in_bulk",
@@ -31,7 +32,7 @@ __all__ = [
 
 
 def new_entry_row(
-    rev: Revision, officer: str, now: str, date_question: str | None = None
+    rev: Revision, officer: str, now: str, summary: EntrySummary | None = None
 ) -> dict[str, Any]:
     return {
         "entry_id": rev.entry_id,
@@ -49,30 +50,26 @@ def new_entry_row(
         "updated_at": now,
         "deleted_at": None,
         "deleted_by": None,
-        **filter_columns(rev, date_question),
+        **filter_columns(rev, summary),
     }
 
 
-def filter_columns(rev: Revision, date_question: str | None = None) -> dict[str, Any]:
+def filter_columns(rev: Revision, summary: EntrySummary | None = None) -> dict[str, Any]:
     """The ``entries`` filter columns when ``rev`` is the head."""
-    return head_filter_columns(rev.answers, rev.meta.get("instance_name"), date_question)
+    return head_filter_columns(rev.answers, *summary_fields(summary, rev.answers, rev.meta))
 
 
-def form_date_question(
+def form_summary(
     conn: Connection, forms: FormCache | None, rev: Revision, version: str | None = None
-) -> str | None:
-    """The name of the question holding the entry's date in ``rev``'s form (cached per form
-    version; ``None`` without a form cache or when the version is not published)."""
+) -> EntrySummary | None:
+    """The name and date rules of ``rev``'s form version (cached per version; ``None``
+    without a form cache or when the version is not published)."""
     if forms is None:
         return None
-    name = forms.derived(
-        conn,
-        rev.form_id,
-        version or rev.form_version,
-        "entry_date_question",
-        lambda form: entry_date_question(form) or "",
+    summary: EntrySummary | None = forms.derived(
+        conn, rev.form_id, version or rev.form_version, "entry_summary", entry_summary
     )
-    return name or None
+    return summary
 
 
 def store_new_entries_in_bulk(
@@ -90,7 +87,7 @@ def store_new_entries_in_bulk(
     the caller then stores them one by one.
     """
     entry_rows = [
-        new_entry_row(rev, user.username, now, form_date_question(conn, forms, rev))
+        new_entry_row(rev, user.username, now, form_summary(conn, forms, rev))
         for _, rev in candidates
     ]
     revision_rows = [revision_row(rev, user.username, "device", now) for _, rev in candidates]

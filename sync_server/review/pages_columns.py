@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, delete, insert, select
 from werkzeug.wrappers import Response
 
@@ -26,19 +25,21 @@ from .entry_columns import (
 )
 from .i18n import current_language
 
-__all__ = ["calculated_labels", "chosen_questions"]
+__all__ = ["calculated_labels", "chosen_questions", "total_labels"]
 
-#: Labels of the pilot's calculations that have none in the form (they are not questions).
-_CALCULATED = {
-    "skor_total": _l("Overall score (weighted mean)"),
-    "ikm": _l("IKM (satisfaction index)"),
-    "mutu_ikm": _l("IKM grade"),
-}
+def total_labels() -> dict[str, str]:
+    """Labels of the pilot's overall results (calculations without a label in the form),
+    shown at the top of an entry page, in the page's language."""
+    return {
+        "skor_total": _("Overall score (weighted mean)"),
+        "ikm": _("IKM (satisfaction index)"),
+        "mutu_ikm": _("IKM grade"),
+    }
 
 
 def calculated_labels() -> dict[str, str]:
     """Column labels for calculations without a label, in the page's language."""
-    labels = {name: str(text) for name, text in _CALCULATED.items()}
+    labels = total_labels()
     for k in range(1, 7):
         labels[f"skor_k{k}"] = _("Score of component %(n)s", n=k)
     return labels

@@ -39,7 +39,7 @@ from .diffs import history_with_diffs, human_path
 from .entry_columns import region_label, table_cells, table_columns
 from .entry_display import answer_blocks, meta_fields, score_summary
 from .i18n import current_language
-from .pages_columns import calculated_labels, chosen_questions
+from .pages_columns import calculated_labels, chosen_questions, total_labels
 from .table import SORTS, counts_exclude, encode_cursor, fetch_page, status_counts
 
 
@@ -119,7 +119,10 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
     # arguments (form_id, _method, endpoint, ...) must never come from the query string
     args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
     args.update({k: request.args[k] for k in ("sort", "dir") if k in request.args})
-    regions = sorted(user.regions) if user.role != "admin" else []
+    regions = [
+        (code, region_label(form, code, lang))
+        for code in (sorted(user.regions) if user.role != "admin" else [])
+    ]
     kecamatan_choices = []
     if kecamatan is not None and kecamatan.list_name:
         for choice in form.choices.get(kecamatan.list_name, []):
@@ -219,7 +222,7 @@ def entry_page(entry_id: str) -> str:
         history=list(reversed(history)),
         settable=entries_mod.SETTABLE_STATUSES,
         comments=list(reversed(comments)),
-        scores=score_summary(form, entry["answers"], lang, calculated_labels()),
+        scores=score_summary(form, entry["answers"], lang, total_labels()),
         around=around,
         list_query=query,
         region_name=region_label(form, entry["region"], lang),

@@ -2,7 +2,7 @@
 
 ``entries.entry_date`` (the visit or interview date: the answer of the form's first ``date``
 question outside repeats, else of its ``today`` question) and ``entries.entry_name`` (the
-instance name the tablet sent) are filled from the head revision whenever it changes
+instance name, evaluated by the server: sync_server.entry_names) are filled from the head revision whenever it changes
 (:func:`sync_server.entry_rows.head_filter_columns`), indexed with ``form_id`` so that the
 entries table sorts and filters by them without reading answers. ``form_columns`` holds the
 question names an admin chose as a form's columns. Existing entries are back-filled from their
@@ -33,30 +33,30 @@ INDEXES = {
 BLOCK = 2000
 
 
-def _date_questions(conn: sa.Connection) -> dict[tuple[str, str], str | None]:
-    """The date question of every published form version."""
+def _summaries(conn: sa.Connection) -> dict[tuple[str, str], Any]:
+    """The name and date rules (``EntrySummary``) of every published form version."""
     from survey_forms.model import Form
-    from sync_server.entry_rows import entry_date_question
+    from sync_server.entry_names import entry_summary
 
     forms = sa.table(
         "forms", sa.column("form_id"), sa.column("version"), sa.column("compiled_json")
     )
-    out: dict[tuple[str, str], str | None] = {}
+    out: dict[tuple[str, str], Any] = {}
     for row in conn.execute(sa.select(forms.c.form_id, forms.c.version, forms.c.compiled_json)):
         try:
             form: Any = Form.from_json(json.loads(row.compiled_json))
         except (ValueError, KeyError, TypeError):
             out[(row.form_id, row.version)] = None
             continue
-        out[(row.form_id, row.version)] = entry_date_question(form)
+        out[(row.form_id, row.version)] = entry_summary(form)
     return out
 
 
 def _backfill(conn: sa.Connection) -> None:
     """Fill both columns of every existing entry from its head revision."""
-    from sync_server.entry_rows import head_filter_columns
+    from sync_server.entry_rows import head_filter_columns, summary_fields
 
-    dates = _date_questions(conn)
+    summaries = _summaries(conn)
     ent = sa.table(
         "entries",
         sa.column("entry_id"),
@@ -94,9 +94,10 @@ def _backfill(conn: sa.Connection) -> None:
         params = []
         for row in rows:
             meta = json.loads(row.meta or "{}")
-            name = meta.get("instance_name") if isinstance(meta, dict) else None
-            date_question = dates.get((row.form_id, row.form_version))
-            cols = head_filter_columns(json.loads(row.answers), name, date_question)
+            answers = json.loads(row.answers)
+            summary = summaries.get((row.form_id, row.form_version))
+            fields = summary_fields(summary, answers, meta if isinstance(meta, dict) else {})
+            cols = head_filter_columns(answers, *fields)
             params.append(
                 {
                     "b_entry_id": row.entry_id,
