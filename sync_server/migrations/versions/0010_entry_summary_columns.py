@@ -2,8 +2,9 @@
 
 ``entries.entry_date`` (the visit or interview date: the answer of the form's first ``date``
 question outside repeats, else of its ``today`` question) and ``entries.entry_name`` (the
-instance name, evaluated by the server: sync_server.entry_names) are filled from the head revision whenever it changes
-(:func:`sync_server.entry_rows.head_filter_columns`), indexed with ``form_id`` so that the
+form's instance name, evaluated by the server, :mod:`sync_server.entry_names`) are filled from
+the head revision whenever it changes (:func:`sync_server.entry_rows.head_filter_columns`),
+indexed with ``form_id`` so that the
 entries table sorts and filters by them without reading answers. ``form_columns`` holds the
 question names an admin chose as a form's columns. Existing entries are back-filled from their
 head revisions and published forms, in blocks of entry ids.
