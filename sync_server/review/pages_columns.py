@@ -27,6 +27,7 @@ from .i18n import current_language
 
 __all__ = ["calculated_labels", "chosen_questions", "total_labels"]
 
+
 def total_labels() -> dict[str, str]:
     """Labels of the pilot's overall results (calculations without a label in the form),
     shown at the top of an entry page, in the page's language."""
