@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .answer_input import parse_answer, raw_text
+from .entry_display import display_value
 
 __all__ = [
     "SKIPPED_TYPES",
@@ -111,7 +112,11 @@ def _field(
         "required": session.is_required(name, instance),
         "readonly": session.is_read_only(name, instance) or question.type in KEPT_TYPES,
         "error": _error_text(session, name, instance, lang),
-        "value": raw_text(question.type, value),
+        "value": (
+            display_value(form, question, value, lang)
+            if question.type in KEPT_TYPES and value is not None
+            else raw_text(question.type, value)
+        ),
         "multiline": "multiline" in (question.appearance or ""),
         "live": _live(form, question),
         "choices": [],

@@ -183,6 +183,12 @@ def neighbours(conn: Any, user: Any, entry_id: str, form_id: str, query: str) ->
     return out
 
 
+def entry_name(conn: Any, entry_id: str) -> str:
+    """The entry's name (``entries.entry_name``), or "" when it has none."""
+    found = conn.execute(select(entries.c.entry_name).where(entries.c.entry_id == entry_id))
+    return found.scalar() or ""
+
+
 def _entry_url(entry_id: str, query: str) -> str:
     base = url_for("review.entry_page", entry_id=entry_id)
     return base + ("?" + urlencode({"list": query}) if query else "")
@@ -210,6 +216,7 @@ def entry_page(entry_id: str) -> str:
         ]
         query = _list_query()
         around = neighbours(conn, user, entry_id, entry["form_id"], query)
+        name = entry_name(conn, entry_id)
     if form is None:
         abort(404)
     history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
@@ -226,6 +233,7 @@ def entry_page(entry_id: str) -> str:
         around=around,
         list_query=query,
         region_name=region_label(form, entry["region"], lang),
+        entry_name=name,
         entry_url=_entry_url,
     )
 

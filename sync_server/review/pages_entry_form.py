@@ -23,6 +23,7 @@ from .auth import current_web_user, web_login_required
 from .common import engine, flash_service_error, get_form
 from .form_editor import apply_action, apply_posted, form_items
 from .i18n import current_language
+from .pages_entries import entry_name
 
 __all__ = ["entry_form", "entry_form_post"]
 
@@ -38,6 +39,7 @@ def _editable_entry(entry_id: str) -> tuple[dict[str, Any], Any]:
     with read_tx(engine()) as conn:
         entry = entries_mod.get_entry(conn, user, entry_id)
         form = get_form(conn, entry["form_id"], entry["form_version"])
+        entry["name"] = entry_name(conn, entry_id)
     if form is None:
         abort(404)
     if entry["deleted"] or entry["review_status"] == "conflict":

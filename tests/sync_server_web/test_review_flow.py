@@ -178,6 +178,7 @@ def test_scores_at_the_top_with_component_names_and_findings(app: Flask) -> None
     answers = recompute_calculations(load_pilot_form("observasi"), observation_answers())
     rev = push_named(app, answers)
     page = as_user(app, "spv_plg").get(f"/entries/{rev['entry_id']}").text
+    assert "<h1>Kota Palembang – Mal Pelayanan Publik Kota Palembang – 2024-08-13" in page
     scores = page[page.index('id="scores"') : page.index('id="review"')]
     assert "Komponen 1: Tata Kelola Pemerintahan Daerah" in scores
     assert "Komponen 6: Kearifan Lokal" in scores
