@@ -41,6 +41,7 @@ def total_labels() -> dict[str, str]:
 def calculated_labels() -> dict[str, str]:
     """Column labels for calculations without a label, in the page's language."""
     labels = total_labels()
+    labels["today"] = _("Interview date")
     for k in range(1, 7):
         labels[f"skor_k{k}"] = _("Score of component %(n)s", n=k)
     return labels

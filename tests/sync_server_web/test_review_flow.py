@@ -146,6 +146,35 @@ def test_table_columns_say_what_an_entry_is(app: Flask) -> None:
     assert bad.status_code == 400 and "sesudah tanggal akhir" in bad.text
 
 
+def test_survey_columns_consent_ikm_and_interview_date(app: Flask) -> None:
+    import json
+    from pathlib import Path
+
+    from survey_forms.recompute import recompute_calculations
+
+    fixtures = Path(__file__).resolve().parents[1] / "survey_forms" / "fixtures"
+    form = load_pilot_form("survei_masyarakat")
+    answers = json.loads((fixtures / "survei_complete.json").read_text("utf-8"))
+    answers = recompute_calculations(form, answers)
+    revision = make_revision(answers, form_id="survei_partisipasi_masyarakat")
+    revision["meta"]["finalized_at"] = "2024-08-14T10:00:00+07:00"
+    assert push_as(app, "petugas_plg", [revision])[0]["status"] == "stored"
+    page = as_user(app, "spv_plg").get("/forms/survei_partisipasi_masyarakat/entries").text
+    for label in ("Kecamatan", "Tanggal wawancara", "Ya", "IKM (indeks kepuasan masyarakat)",
+                  "Mutu IKM", "Ilir Barat I"):  # fmt: skip
+        assert label in page, label
+    assert f'data-col="ikm">{float(answers["ikm"]):g}<' in page
+    assert 'data-col="today">2024-08-14<' in page
+    # the name follows the form's instance_name, today() being the day it was finalized
+    assert row_names(page) == [
+        f"Ilir Barat I – {form.choice_label('jenis_layanan', 'perizinan', 'id')} – 2024-08-14"
+    ]
+    only = as_user(app, "spv_plg").get(
+        "/forms/survei_partisipasi_masyarakat/entries?entry_date_from=2024-08-15"
+    )
+    assert row_names(only.text) == []
+
+
 def test_an_admin_chooses_the_columns(app: Flask) -> None:
     push_named(app, {"jumlah_petugas": 7})
     admin = as_user(app, "admin")
