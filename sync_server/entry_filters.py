@@ -70,10 +70,10 @@ FILTER_FIELDS = (
     "review_status",
     "date_from",
     "date_to",
-    "entry_date_from",
-    "entry_date_to",
     "text",
     "include_deleted",
+    "entry_date_from",
+    "entry_date_to",
 )
 
 _REGION_RE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
@@ -131,10 +131,10 @@ class EntryFilter:
     review_status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-    entry_date_from: date | None = None
-    entry_date_to: date | None = None
     text: str | None = None
     include_deleted: bool = False
+    entry_date_from: date | None = None
+    entry_date_to: date | None = None
 
     def is_empty(self) -> bool:
         """True when nothing but (maybe) the form is chosen."""
