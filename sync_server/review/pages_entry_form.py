@@ -6,6 +6,7 @@ each round trip (:mod:`.form_editor`), saved as one revision by
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -81,11 +82,20 @@ def entry_form(entry_id: str) -> tuple[str, int]:
     return _render(entry, form, session, parent_rev=entry["rev"])
 
 
-def _issue_texts(details: Any, lang: str) -> list[str]:
+def _issue_texts(details: Any, lang: str, form: Any) -> list[str]:
+    """"<question label> (#n): <message>" for each validation issue (path ``a[0]/b``)."""
     out = []
     for issue in details if isinstance(details, list) else []:
         message = issue.get("message") or {}
-        out.append(f"{issue.get('path', '')}: {message.get(lang) or message.get('en', '')}")
+        text = str(message.get(lang) or message.get("en", ""))
+        path = str(issue.get("path", ""))
+        name = re.sub(r"\[\d+\]", "", path.rsplit("/", 1)[-1])
+        where = path
+        if name and form.has_question(name):
+            where = form.question(name).label(lang, form.default_language) or name
+            numbers = [int(n) + 1 for n in re.findall(r"\[(\d+)\]", path)]
+            where += "".join(f" #{n}" for n in numbers)
+        out.append(f"{where}: {text}" if where else text)
     return out
 
 
@@ -124,7 +134,7 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
         )
     errors = session.errors()
     if errors:
-        problems = [str(e.message.get(lang) or e.message.get("en", "")) for e in errors[:20]]
+        problems = _issue_texts([e.to_json() for e in errors[:20]], lang, form)
         problems.insert(0, _("Not saved: correct the answers marked below."))
         return _render(
             entry, form, session, parent_rev=parent_rev, comment=comment, problems=problems,
@@ -145,7 +155,7 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
             raise
         if exc.code == "invalid":
             problems = [_("Not saved: correct the answers marked below.")]
-            problems += _issue_texts(exc.details, lang)
+            problems += _issue_texts(exc.details, lang, form)
             return _render(
                 entry, form, session, parent_rev=parent_rev, comment=comment,
                 problems=problems, status=422,

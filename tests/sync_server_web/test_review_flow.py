@@ -286,7 +286,8 @@ def test_edit_through_the_form_with_skip_logic_and_repeats(app: Flask) -> None:
     assert "Ilir Barat I" in resp.text and "Tugumulyo" not in resp.text
     # a constraint shows its message and stops the save
     bad = submit(web, entry_id, fields_of(resp.text), **{"v:jumlah_petugas": "500", "do": "save"})
-    assert bad.status_code == 422 and "Isi angka antara 0 dan 200." in bad.text
+    assert bad.status_code == 422
+    assert "Jumlah pejabat/petugas unit yang hadir: Isi angka antara 0 dan 200." in bad.text
     assert head_answers(app, entry_id)[2] == 1  # nothing saved
     pairs = fields_of(bad.text)
     # add a finding, fill it, remove the first one
