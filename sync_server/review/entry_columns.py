@@ -139,8 +139,8 @@ def _cell_text(form: Any, question: Any, value: Any, lang: str) -> str:
     if question.type == "calculate" and isinstance(value, str):
         try:
             return f"{float(value):g}"
-        except ValueError:
-            return value
+        except (ValueError, OverflowError):
+            return value[:40]
     return display_value(form, question, value, lang)
 
 

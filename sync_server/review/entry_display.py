@@ -204,8 +204,8 @@ def _number(value: Any) -> str:
         return ""
     try:
         return f"{float(value):g}"
-    except (TypeError, ValueError):
-        return str(value)
+    except (TypeError, ValueError, OverflowError):
+        return str(value)[:40]
 
 
 def score_summary(
