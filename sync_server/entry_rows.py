@@ -192,7 +192,10 @@ def _in_repeat(form: Any, question: Any) -> bool:
 
 
 def head_filter_columns(
-    answers: Any, instance_name: Any = None, date_question: str | None = None
+    answers: Any,
+    instance_name: Any = None,
+    date_question: str | None = None,
+    entry_name: str | None = None,
 ) -> dict[str, Any]:
     """The denormalised filter columns of ``entries`` for a head revision's answers.
 
@@ -206,8 +209,10 @@ def head_filter_columns(
       :data:`SEARCH_TEXT_MAX` characters.
     * ``entry_date``: the ``YYYY-MM-DD`` answer of ``date_question`` (see
       :func:`entry_date_question`), else ``""``.
-    * ``entry_name``: the instance name (at most :data:`ENTRY_NAME_COLUMN` characters), else
-      ``""``.
+    * ``entry_name``: ``entry_name`` (the name the server evaluated, see
+      :mod:`sync_server.entry_names`), else the instance name (at most
+      :data:`ENTRY_NAME_COLUMN` characters), else ``""``. Only a device-sent instance name is
+      part of ``search_text``: the server's name repeats answers already in it.
     """
     texts: list[str] = []
     name = instance_name.strip() if isinstance(instance_name, str) else ""
@@ -226,7 +231,7 @@ def head_filter_columns(
         "kecamatan": kecamatan[:KECAMATAN_COLUMN] if isinstance(kecamatan, str) else None,
         "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
         "entry_date": entry_date,
-        "entry_name": name[:ENTRY_NAME_COLUMN],
+        "entry_name": ((entry_name or "").strip() or name)[:ENTRY_NAME_COLUMN],
     }
 
 
@@ -247,15 +252,19 @@ def head_filter_values(
     return head_filter_columns(answers, *summary_fields(summary, answers, meta))
 
 
-def summary_fields(summary: Any, answers: Any, meta: dict[str, Any]) -> tuple[Any, str | None]:
-    """The (instance name, date question) for :func:`head_filter_columns`: the name the device
-    sent, else the one ``summary`` computes from the answers (at the finalization moment)."""
+def summary_fields(
+    summary: Any, answers: Any, meta: dict[str, Any]
+) -> tuple[Any, str | None, str | None]:
+    """The (device's instance name, date question, entry name) for :func:`head_filter_columns`:
+    the entry name is the device's instance name when it sent one, else the one ``summary``
+    computes from the answers (at the finalization moment)."""
     name = meta.get("instance_name")
     if summary is None:
-        return name, None
-    if not (isinstance(name, str) and name.strip()):
-        name = summary.name(answers, _moment(meta.get("finalized_at")))
-    return name, summary.date_question
+        return name, None, None
+    if isinstance(name, str) and name.strip():
+        return name, summary.date_question, None
+    computed = summary.name(answers, _moment(meta.get("finalized_at")))
+    return name, summary.date_question, computed
 
 
 def _moment(text: Any) -> datetime | None:

@@ -203,9 +203,18 @@ entries = Table(
         "officer",
         "created_at",
     ),
-    # Sorting by the entry's date and name (migration 0010).
+    # Sorting by the entry's date and name, counts of a date filter (migration 0010).
     Index(None, "form_id", "entry_date", "entry_id"),
     Index(None, "form_id", "entry_name", "entry_id"),
+    Index(
+        "ix_entries_entry_date_counts",
+        "form_id",
+        "entry_date",
+        "region",
+        "review_status",
+        "deleted_at",
+        "officer",
+    ),
     # Kecamatan filter (migration 0004): the page walks a sort index; the counts read this one.
     Index(
         "ix_entries_kecamatan_counts",

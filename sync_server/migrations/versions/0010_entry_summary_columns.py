@@ -30,6 +30,16 @@ depends_on = None
 INDEXES = {
     "ix_entries_form_id_entry_date_entry_id": ["form_id", "entry_date", "entry_id"],
     "ix_entries_form_id_entry_name_entry_id": ["form_id", "entry_name", "entry_id"],
+    # covering, like 0002's ix_entries_review_counts: the status counts of a visit-date filter
+    # read only this index (a range of dates, not every entry of the form)
+    "ix_entries_entry_date_counts": [
+        "form_id",
+        "entry_date",
+        "region",
+        "review_status",
+        "deleted_at",
+        "officer",
+    ],
 }
 BLOCK = 2000
 
