@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -165,10 +166,4 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
     flash(_("Entry saved through the form; a new revision was made."), "success")
     target = url_for("review.entry_page", entry_id=entry_id)
     query = request.form.get("list", "")[:2000]
-    return redirect(target + ("?list=" + _quote(query) if query else ""))
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+    return redirect(target + ("?" + urlencode({"list": query}) if query else ""))
