@@ -134,6 +134,9 @@ def test_entries_table_on_a_desktop_and_at_390_px(page: Any, pushed: list[dict[s
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/forms/{FORM}/entries?sort=entry_date&dir=asc")
     assert not page.locator("#entries thead").is_visible()
+    assert not page.locator("#filters").is_visible()  # folded away until asked for
+    page.click("#filterbox > summary")
+    assert page.locator("#f-entry-from").is_visible()
     card = page.locator("#entries tbody tr").first
     assert card.evaluate("r => getComputedStyle(r).display") == "block"
     box = card.bounding_box()

@@ -64,5 +64,10 @@
         entryForm.requestSubmit(update);
       });
     }
+    // On a phone the filters start folded away unless one is in use.
+    var filterbox = document.getElementById("filterbox");
+    if (filterbox && window.innerWidth < 700 && !filterbox.hasAttribute("data-active")) {
+      filterbox.open = false;
+    }
   });
 })();
