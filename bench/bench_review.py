@@ -9,6 +9,10 @@ the same shapes the push service stores; no per-entry validation, to keep the fi
 two regions, 32 kecamatan, two officers, half received / 30 % approved / 10 % needs correction
 / 10 % rejected, submission times spread over August 2024, all drawn independently.
 
+Also the entry page opened from a filtered, sorted list (its previous and next entries are two
+keyset queries of that list), and the sorts and filters on the visit date and the entry's name
+(``entries.entry_date`` / ``entry_name``, migration 0010).
+
 Measure: the whole page request (filters parsed, page query, status counts, the page's head
 answers, Jinja rendering of 50 rows) through the Flask test client, signed in with the real
 sign-in form as the demo supervisor (both regions) or an admin. Each scenario is requested
@@ -31,6 +35,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bench.bench_export import FORM_ID, _cli, _complete_answers
 from bench.common import machine, median, p95, result
@@ -52,6 +57,12 @@ SCENARIOS: list[tuple[str, str, str]] = [
         "admin",
         "?officer=petugas_mura&review_status=needs_correction&sort=status",
     ),
+    (
+        "visit-date range + region, sorted by visit date",
+        "supervisor",
+        "?region=16.71&entry_date_from=2024-08-05&entry_date_to=2024-08-09&sort=entry_date",
+    ),
+    ("no filter, sorted by the entry's name, 5th page", "admin", "@5?sort=name&dir=asc"),
 ]
 #: text search (migration 0005's trigram index): a rare term and one in about 1,100 entries
 TEXT_SEARCHES: list[tuple[str, str, str]] = [
@@ -69,15 +80,27 @@ def fill_mixed(instance: Path, count: int, seed: int = 20241101) -> None:
     fill, one kecamatan would sit on a single day and "newest first" would scan most of the
     table before finding it).
     """
+    from sqlalchemy import select
+
+    from survey_forms.model import Form
     from survey_forms.revisions import revision_id
     from sync_server import create_app
     from sync_server.db import write_tx
-    from sync_server.entry_rows import head_filter_columns
+    from sync_server.entry_names import entry_summary
+    from sync_server.entry_rows import head_filter_columns, summary_fields
     from sync_server.schema import entries, revisions
+    from sync_server.schema import forms as forms_table
 
     app = create_app({"INSTANCE_PATH": str(instance)})
     engine = app.extensions["sync_server"].engine
     base, version = _complete_answers()
+    with engine.connect() as conn:
+        compiled = conn.execute(
+            select(forms_table.c.compiled_json).where(
+                forms_table.c.form_id == FORM_ID, forms_table.c.version == version
+            )
+        ).scalar_one()
+    summary = entry_summary(Form.from_json(json.loads(compiled)))
     rng = random.Random(seed)
     officers = {"16.71": "petugas_plg", "16.05": "petugas_mura"}
     kecamatan = {
@@ -94,6 +117,7 @@ def fill_mixed(instance: Path, count: int, seed: int = 20241101) -> None:
                 nama_unit=f"Unit layanan nomor {n}",
                 kabkota=region,
                 kecamatan=f"{region}.{rng.choice(kecamatan[region]):02d}",
+                tanggal_kunjungan=f"2024-08-{rng.randrange(1, 32):02d}",
             )
             entry_id = str(uuid.UUID(int=rng.getrandbits(122) + 1))
             rev = revision_id(None, FORM_ID, version, region, answers)
@@ -112,7 +136,7 @@ def fill_mixed(instance: Path, count: int, seed: int = 20241101) -> None:
                     "review_status": rng.choice(statuses),
                     "created_at": at,
                     "updated_at": at,
-                    **head_filter_columns(answers),
+                    **head_filter_columns(answers, *summary_fields(summary, answers, {})),
                 }
             )
             rows_r.append(
@@ -153,8 +177,9 @@ def _page_url(client: Any, query: str) -> str:
     base = f"/forms/{FORM_ID}/entries"
     if not query.startswith("@"):
         return base + query
-    url = base
-    for _ in range(int(query[1:]) - 1):  # follow "next page" links, as a user would
+    pages, _, rest = query[1:].partition("?")
+    url = base + ("?" + rest if rest else "")
+    for _ in range(int(pages) - 1):  # follow "next page" links, as a user would
         html = client.get(url).get_data(as_text=True)
         url = re.search(r'id="next-page" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     return url
@@ -237,6 +262,22 @@ def run(
                     note=f"{rows} rows on the page; p95 {p95(times):.0f} ms",
                 )
             )
+        # the entry page opened from a filtered, sorted list: its previous and next entries
+        client = clients["supervisor"]
+        listing = "region=16.71&review_status=received&sort=entry_date&dir=asc"
+        html = client.get(f"/forms/{FORM_ID}/entries?{listing}").get_data(as_text=True)
+        entry_id = re.findall(r'name="entry_id" value="([0-9a-f-]{36})"', html)[10]
+        url = f"/entries/{entry_id}?" + urlencode({"list": listing})
+        times, _rows = _time_page(client, url)
+        out.append(
+            result(
+                f"entry page with previous/next of its list, {entries:,} entries ({backend})",
+                median(times),
+                "ms",
+                TARGET_MS,
+                note=f"filter {listing}; p95 {p95(times):.0f} ms",
+            )
+        )
         app.extensions["sync_server"].engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

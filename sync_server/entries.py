@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from .clock import now_iso
 from .db import write_tx
+from .entry_names import entry_summary
 from .entry_rows import (
     PendingRows,
     can_read,
@@ -25,6 +26,7 @@ from .entry_rows import (
     issue_dict,
     lock_entry,
     set_entry_attachments,
+    summary_fields,
 )
 from .entry_scores import set_scores_deleted, store_scores
 from .forms_store import FormCache
@@ -238,7 +240,9 @@ def _new_edit(
         values: dict[str, Any] = {
             "head_rev": rev_id,
             "updated_at": now,
-            **head_filter_columns(answers, json.loads(head_meta).get("instance_name")),
+            **head_filter_columns(
+                answers, *summary_fields(entry_summary(form), answers, json.loads(head_meta))
+            ),
         }
         if resolving:
             values.update(

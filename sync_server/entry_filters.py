@@ -10,6 +10,10 @@ keyset pagination.
 Where each filter looks:
 
 * ``region``, ``officer``, ``review_status``, ``form_id``: columns of ``entries``.
+* ``entry_date_from`` / ``entry_date_to``: the entry's own date (the visit or interview date),
+  i.e. ``entries.entry_date`` (the head's answer to the form's first date question, see
+  :func:`sync_server.entry_rows.entry_date_question`; indexed with ``form_id``). Both ends are
+  inclusive; an entry without that date is left out whenever either end is set.
 * ``date_from`` / ``date_to``: the submission date, i.e. ``entries.created_at`` (when the server
   first received the entry), as a calendar date in :data:`REPORT_UTC_OFFSET` (WIB, UTC+7, the
   time zone of the pilot regions). Both ends are inclusive.
@@ -68,6 +72,8 @@ FILTER_FIELDS = (
     "date_to",
     "text",
     "include_deleted",
+    "entry_date_from",
+    "entry_date_to",
 )
 
 _REGION_RE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
@@ -127,6 +133,8 @@ class EntryFilter:
     date_to: date | None = None
     text: str | None = None
     include_deleted: bool = False
+    entry_date_from: date | None = None
+    entry_date_to: date | None = None
 
     def is_empty(self) -> bool:
         """True when nothing but (maybe) the form is chosen."""
@@ -185,6 +193,10 @@ def from_args(args: Mapping[str, Any], form_id: str | None = None) -> EntryFilte
     date_to = _parse_date("date_to", _clean(args.get("date_to")))
     if date_from and date_to and date_from > date_to:
         raise FilterError("date_from", "date_order", date_from=date_from, date_to=date_to)
+    entry_from = _parse_date("entry_date_from", _clean(args.get("entry_date_from")))
+    entry_to = _parse_date("entry_date_to", _clean(args.get("entry_date_to")))
+    if entry_from and entry_to and entry_from > entry_to:
+        raise FilterError("entry_date_from", "date_order", date_from=entry_from, date_to=entry_to)
     return EntryFilter(
         form_id=_limited("form_id", form_id or _clean(args.get("form_id"))),
         region=region,
@@ -193,6 +205,8 @@ def from_args(args: Mapping[str, Any], form_id: str | None = None) -> EntryFilte
         review_status=status,
         date_from=date_from,
         date_to=date_to,
+        entry_date_from=entry_from,
+        entry_date_to=entry_to,
         text=_limited("text", _clean(args.get("text")), _MAX_TEXT),
         include_deleted=_parse_flag("include_deleted", _clean(args.get("include_deleted"))),
     )
@@ -295,6 +309,11 @@ def apply_filter(stmt: Select[Any], flt: EntryFilter, *, table: Any = entries) -
         clauses.append(t.c.created_at >= _day_start_utc(flt.date_from))
     if flt.date_to is not None:
         clauses.append(t.c.created_at < _day_start_utc(flt.date_to + timedelta(days=1)))
+    if flt.entry_date_from is not None or flt.entry_date_to is not None:
+        # "" (no date) sorts before every date, so a lower bound of 0001-01-01 leaves it out
+        low = (flt.entry_date_from or date.min).isoformat()
+        high = (flt.entry_date_to or date.max).isoformat()
+        clauses.append(t.c.entry_date.between(low, high))
     if not flt.include_deleted:
         clauses.append(t.c.deleted_at.is_(None))
     if flt.kecamatan is not None:

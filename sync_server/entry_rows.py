@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -19,9 +20,11 @@ from .schema import changes, entries, entry_attachments, revisions
 from .users import User
 
 __all__ = [
+    "ENTRY_NAME_COLUMN",
     "KECAMATAN_COLUMN",
     "PendingRows",
     "can_read",
+    "entry_date_question",
     "feed_row",
     "flush_pending",
     "head_fields",
@@ -32,6 +35,7 @@ __all__ = [
     "lock_entry",
     "revision_row",
     "set_entry_attachments",
+    "summary_fields",
 ]
 
 
@@ -135,11 +139,12 @@ SEARCH_TEXT_MAX = 1000
 SEARCH_ANSWER_MAX = 60
 #: ``entries.kecamatan`` keeps this many characters of the answer
 KECAMATAN_COLUMN = 100
+#: ``entries.entry_name`` keeps this many characters of the instance name
+ENTRY_NAME_COLUMN = 200
+_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d")
 #: Answers left out of ``search_text``: one lower-case "word" of letters, digits and ``_.:+-``,
 #: i.e. choice codes, numbers, dates and times, device ids (what a supervisor does not type).
-_CODE_RE = re.compile(
-    r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$"
-)
+_CODE_RE = re.compile(r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$")
 
 
 def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
@@ -166,7 +171,32 @@ def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
             stack.pop()
 
 
-def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, Any]:
+def entry_date_question(form: Any) -> str | None:
+    """The question whose answer is an entry's date (the visit or interview date): the form's
+    first ``date`` question outside repeats, else its ``today`` metadata question, else ``None``.
+    ``form`` is a :class:`survey_forms.model.Form` (or ``None``)."""
+    if form is None:
+        return None
+    today = None
+    for question in form.questions_in_order():
+        if question.type == "date" and not _in_repeat(form, question):
+            return str(question.name)
+        if question.type == "today" and today is None:
+            today = str(question.name)
+    return today
+
+
+def _in_repeat(form: Any, question: Any) -> bool:
+    node = form.graph.nodes.get(question.name)
+    return bool(node is not None and node.depth)
+
+
+def head_filter_columns(
+    answers: Any,
+    instance_name: Any = None,
+    date_question: str | None = None,
+    entry_name: str | None = None,
+) -> dict[str, Any]:
     """The denormalised filter columns of ``entries`` for a head revision's answers.
 
     * ``kecamatan``: the top-level ``kecamatan`` answer when it is a string, else ``None``.
@@ -177,31 +207,74 @@ def head_filter_columns(answers: Any, instance_name: Any = None) -> dict[str, An
       codes, numbers, dates, times and other single lower-case code words (:data:`_CODE_RE`),
       non-string values and longer texts (notes) are left out. Cut at
       :data:`SEARCH_TEXT_MAX` characters.
+    * ``entry_date``: the ``YYYY-MM-DD`` answer of ``date_question`` (see
+      :func:`entry_date_question`), else ``""``.
+    * ``entry_name``: ``entry_name`` (the name the server evaluated, see
+      :mod:`sync_server.entry_names`), else the instance name (at most
+      :data:`ENTRY_NAME_COLUMN` characters), else ``""``. Only a device-sent instance name is
+      part of ``search_text``: the server's name repeats answers already in it.
     """
     texts: list[str] = []
-    if isinstance(instance_name, str) and instance_name.strip():
-        texts.append(instance_name.strip()[:SEARCH_ANSWER_MAX])
+    name = instance_name.strip() if isinstance(instance_name, str) else ""
+    if name:
+        texts.append(name[:SEARCH_ANSWER_MAX])
+    entry_date = ""
     if isinstance(answers, dict):
         _short_texts(answers, texts)
         kecamatan = answers.get("kecamatan")
+        day = answers.get(date_question) if date_question else None
+        if isinstance(day, str) and _DATE_RE.match(day):
+            entry_date = day[:10]
     else:
         kecamatan = None
     return {
         "kecamatan": kecamatan[:KECAMATAN_COLUMN] if isinstance(kecamatan, str) else None,
         "search_text": "\n".join(texts).lower()[:SEARCH_TEXT_MAX],
+        "entry_date": entry_date,
+        "entry_name": ((entry_name or "").strip() or name)[:ENTRY_NAME_COLUMN],
     }
 
 
-def head_filter_values(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:
-    """:func:`head_filter_columns` of one stored revision (read from ``revisions``)."""
+def head_filter_values(
+    conn: Connection, entry_id: str, rev: str, summary: Any = None
+) -> dict[str, Any]:
+    """:func:`head_filter_columns` of one stored revision (read from ``revisions``);
+    ``summary`` (:class:`sync_server.entry_names.EntrySummary` of its form version, or ``None``)
+    names the entry and its date question."""
     row = conn.execute(
         select(revisions.c.answers, revisions.c.meta).where(
             revisions.c.entry_id == entry_id, revisions.c.rev == rev
         )
     ).one()
     meta = json.loads(row.meta or "{}")
-    name = meta.get("instance_name") if isinstance(meta, dict) else None
-    return head_filter_columns(json.loads(row.answers), name)
+    meta = meta if isinstance(meta, dict) else {}
+    answers = json.loads(row.answers)
+    return head_filter_columns(answers, *summary_fields(summary, answers, meta))
+
+
+def summary_fields(
+    summary: Any, answers: Any, meta: dict[str, Any]
+) -> tuple[Any, str | None, str | None]:
+    """The (device's instance name, date question, entry name) for :func:`head_filter_columns`:
+    the entry name is the device's instance name when it sent one, else the one ``summary``
+    computes from the answers (at the finalization moment)."""
+    name = meta.get("instance_name")
+    if summary is None:
+        return name, None, None
+    if isinstance(name, str) and name.strip():
+        return name, summary.date_question, None
+    computed = summary.name(answers, _moment(meta.get("finalized_at")))
+    return name, summary.date_question, computed
+
+
+def _moment(text: Any) -> datetime | None:
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:

@@ -92,8 +92,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response | tuple[str, int]:
         if _is_nul_refusal(exc):  # bad input that slipped past the checks: a 400, not a 500
-            log.warning("NUL character reached the database on %s %s", request.method,
-                        request.path)
+            log.warning("NUL character reached the database on %s %s", request.method, request.path)
             if request.path.startswith("/api/"):
                 return error_response(400, "bad_request", detail="text holds a NUL character")
             return (

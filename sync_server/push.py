@@ -34,7 +34,6 @@ from .entry_rows import (
     feed_row,
     flush_pending,
     head_fields,
-    head_filter_columns,
     head_filter_values,
     head_refs,
     issue_dict,
@@ -55,9 +54,17 @@ from .payload import (
 )
 from .push_attachments import add_missing_attachments, missing_attachments_by_entry
 from .push_head import advance_head, calculations_for
+from .push_rows import (
+    audit_corrections,
+    filter_columns,
+    form_summary,
+    held_revisions,
+    new_entry_row,
+    store_new_entries_in_bulk,
+)
 from .push_time import finalized_moment
 from .region_rules import region_mismatch
-from .schema import entries, entry_attachments, revisions
+from .schema import entries, revisions
 from .users import User
 
 __all__ = ["MAX_ISSUES", "missing_attachments_by_entry", "push"]
@@ -98,14 +105,14 @@ def _apply(
     if entry is None:
         if rev.parent_rev is not None:
             return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
-        entry = _new_entry_row(rev, user.username, now)
+        entry = new_entry_row(rev, user.username, now, form_summary(conn, forms, rev))
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
         store_scores(conn, [(entry, rev.rev, rev.answers)], fresh=True)
         set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        _audit_corrections(tx, user, rev)
+        audit_corrections(tx, user, rev)
         return {**base, "status": "stored", "head_rev": rev.rev}
 
     if entry["officer"] != user.username:
@@ -149,7 +156,7 @@ def _apply(
             {"rev": rev.rev, "parent_rev": rev.parent_rev},
         )
     )
-    _audit_corrections(tx, user, rev)
+    audit_corrections(tx, user, rev)
     if rev.parent_rev == entry["head_rev"] and not has_open_conflicts(entry["conflicts"]):
         # A device edit on top of the head adds no conflict and resolves none.
         head_rev, merged = rev.rev, False
@@ -173,9 +180,14 @@ def _apply(
     values["review_status"] = "conflict" if plan_conflicts else "received"
     if head_rev != entry["head_rev"]:
         values.update(
-            _filter_columns(rev)
+            filter_columns(rev, form_summary(conn, forms, rev))
             if head_rev == rev.rev
-            else head_filter_values(conn, rev.entry_id, head_rev)
+            else head_filter_values(
+                conn,
+                rev.entry_id,
+                head_rev,
+                form_summary(conn, forms, rev, head["form_version"]),
+            )
         )
         conn.execute(update(entries).where(entries.c.entry_id == rev.entry_id).values(**values))
         entry.update(values)
@@ -231,7 +243,7 @@ def push(
             checked.append((i, rev, form))
         # A revision the server already holds was validated when it was stored: resends after
         # a cut connection (common in the field) skip the costly validation.
-        held = _held_revisions(conn, [rev for _, rev, _ in checked])
+        held = held_revisions(conn, [rev for _, rev, _ in checked])
         batch = {rev.rev: rev for _, rev, _ in checked}  # parents sent in the same batch
         for i, rev, form in checked:
             if (rev.entry_id, rev.rev) not in held:
@@ -294,103 +306,6 @@ def _with_server_calculations(rev: Revision, computed: dict[str, Any]) -> Revisi
     )
 
 
-def _audit_corrections(tx: PendingRows, user: User, rev: Revision) -> None:
-    """An audit row for calculated values the server stored instead of the tablet's."""
-    if rev.corrections:
-        tx.audit.append(
-            (
-                user.username,
-                "entry.recalculate",
-                "entry",
-                rev.entry_id,
-                {"rev": rev.rev, "fields": rev.corrections},
-            )
-        )
-
-
-def _held_revisions(conn: Connection, revs: list[Revision]) -> set[tuple[str, str]]:
-    """The (entry_id, rev) pairs among ``revs`` that the server already stores."""
-    ids = sorted({rev.entry_id for rev in revs})
-    held: set[tuple[str, str]] = set()
-    for start in range(0, len(ids), 500):
-        rows = conn.execute(
-            select(revisions.c.entry_id, revisions.c.rev).where(
-                revisions.c.entry_id.in_(ids[start : start + 500])
-            )
-        )
-        held.update((row.entry_id, row.rev) for row in rows)
-    return held
-
-
-def _new_entry_row(rev: Revision, officer: str, now: str) -> dict[str, Any]:
-    return {
-        "entry_id": rev.entry_id,
-        "form_id": rev.form_id,
-        "form_version": rev.form_version,
-        "region": rev.region,
-        "officer": officer,
-        "head_rev": rev.rev,
-        "review_status": "received",
-        "review_comment": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "conflicts": "[]",
-        "created_at": now,
-        "updated_at": now,
-        "deleted_at": None,
-        "deleted_by": None,
-        **_filter_columns(rev),
-    }
-
-
-def _filter_columns(rev: Revision) -> dict[str, Any]:
-    """The ``entries`` filter columns when ``rev`` is the head."""
-    return head_filter_columns(rev.answers, rev.meta.get("instance_name"))
-
-
-def _store_new_entries_in_bulk(
-    conn: Connection,
-    user: User,
-    candidates: list[tuple[int, Revision]],
-    results: list[dict[str, Any] | None],
-    now: str,
-    tx: PendingRows,
-) -> bool:
-    """Insert first revisions of entries the server does not have, a few statements for all.
-
-    Returns False (and changes nothing) when another connection inserted one of them first;
-    the caller then stores them one by one.
-    """
-    entry_rows = [_new_entry_row(rev, user.username, now) for _, rev in candidates]
-    revision_rows = [revision_row(rev, user.username, "device", now) for _, rev in candidates]
-    attachment_rows = [
-        {"entry_id": rev.entry_id, **ref} for _, rev in candidates for ref in rev.attachments
-    ]
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(entries.insert(), entry_rows)
-        conn.execute(revisions.insert(), revision_rows)
-        heads = zip(candidates, entry_rows, strict=True)
-        store_scores(conn, [(row, rev.rev, rev.answers) for (_, rev), row in heads], fresh=True)
-        if attachment_rows:
-            conn.execute(entry_attachments.insert(), attachment_rows)
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    for (i, rev), entry in zip(candidates, entry_rows, strict=True):
-        tx.feed.append(feed_row(entry, rev.__dict__, now))
-        tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
-        _audit_corrections(tx, user, rev)
-        results[i] = {
-            "entry_id": rev.entry_id,
-            "rev": rev.rev,
-            "status": "stored",
-            "head_rev": rev.rev,
-        }
-    return True
-
-
 def _store_accepted(
     engine: Engine,
     user: User,
@@ -421,7 +336,7 @@ def _store_accepted(
             else:
                 rest.append((i, rev))
             seen.add(rev.entry_id)
-        if fresh and not _store_new_entries_in_bulk(conn, user, fresh, results, now, tx):
+        if fresh and not store_new_entries_in_bulk(conn, user, fresh, results, now, tx, forms):
             rest = sorted(fresh + rest, key=lambda pair: pair[0])
         for i, rev in rest:
             for attempt in range(3):

@@ -41,6 +41,7 @@ __all__ = [
     "entry_attachments",
     "entry_scores",
     "export_cells",
+    "form_columns",
     "form_media",
     "forms",
     "metadata",
@@ -194,6 +195,11 @@ entries = Table(
     # Filter columns filled from the head revision (migration 0004, entry_rows.head_filter_columns)
     Column("kecamatan", String(100)),
     Column("search_text", Text, nullable=False, server_default=""),
+    # Summary columns of the entries table (migration 0010, entry_rows.head_filter_columns): the
+    # visit/interview date (YYYY-MM-DD, the form's first date question) and the instance name.
+    # ("" when unknown, so that keyset pages and indexes need no NULL handling)
+    Column("entry_date", String(10), nullable=False, server_default=""),
+    Column("entry_name", String(200), nullable=False, server_default=""),
     CheckConstraint(
         "review_status IN ('received', 'approved', 'needs_correction', 'rejected', 'conflict')",
         name="review_status",
@@ -214,6 +220,18 @@ entries = Table(
         "deleted_at",
         "officer",
         "created_at",
+    ),
+    # Sorting by the entry's date and name, counts of a date filter (migration 0010).
+    Index(None, "form_id", "entry_date", "entry_id"),
+    Index(None, "form_id", "entry_name", "entry_id"),
+    Index(
+        "ix_entries_entry_date_counts",
+        "form_id",
+        "entry_date",
+        "region",
+        "review_status",
+        "deleted_at",
+        "officer",
     ),
     # Kecamatan filter (migration 0004): the page walks a sort index; the counts read this one.
     Index(
@@ -427,4 +445,15 @@ device_contacts = Table(
     Column("reported_at", TS),
     Column("waiting", Integer),
     Column("drafts", Integer),
+)
+
+#: The columns of a form's entries table chosen by an admin (migration 0010); a form without a
+#: row shows the default columns of :mod:`sync_server.review.entry_columns`.
+form_columns = Table(
+    "form_columns",
+    metadata,
+    Column("form_id", String(100), primary_key=True),
+    Column("questions", Text, nullable=False),  # JSON list of question names
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", TS, nullable=False),
 )

@@ -57,8 +57,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "paths": {
             "/health": {
                 "get": _op(
-                    "Liveness, database and free disk space (status ok, degraded or "
-                    "unavailable)",
+                    "Liveness, database and free disk space (status ok, degraded or unavailable)",
                     {"200": _json(_ref("Health")), "503": _json(_ref("Health"))},
                     security=[],
                 )

@@ -22,9 +22,11 @@ babel = Babel()
 from . import (  # noqa: E402
     pages_admin,
     pages_auth,
+    pages_columns,
     pages_conflicts,
     pages_dashboard,
     pages_entries,
+    pages_entry_form,
     pages_errors,
     pages_moves,
 )
@@ -35,9 +37,11 @@ __all__ = [
     "init_app",
     "pages_admin",
     "pages_auth",
+    "pages_columns",
     "pages_conflicts",
     "pages_dashboard",
     "pages_entries",
+    "pages_entry_form",
     "pages_errors",
     "pages_moves",
     "web_login_required",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["answer_blocks", "display_value", "format_geopoint", "meta_fields"]
+__all__ = ["answer_blocks", "display_value", "format_geopoint", "meta_fields", "score_summary"]
 
 META_TYPES = frozenset({"start", "end", "today", "deviceid", "username"})
 
@@ -184,3 +184,70 @@ def meta_fields(form: Any, answers: dict[str, Any]) -> list[tuple[str, str]]:
         if question.type in META_TYPES and question.name in answers:
             out.append((question.name, str(answers[question.name])))
     return out
+
+
+def _finding(form: Any, group: Any, answers: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """An indicator group's finding: its first ``select_one`` question named ``hasil_*``."""
+    for child in group.children:
+        if child.type == "select_one" and child.name.startswith("hasil_"):
+            value = answers.get(child.name)
+            return {
+                "label": _label(group, lang, form),
+                "code": value,
+                "text": display_value(form, child, value, lang) if value is not None else "",
+            }
+    return None
+
+
+def _number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError, OverflowError):
+        return str(value)[:40]
+
+
+def score_summary(
+    form: Any, answers: dict[str, Any], lang: str, labels: dict[str, str]
+) -> dict[str, Any]:
+    """The scores to show at the top of an entry page.
+
+    ``components``: each group holding a calculation named ``skor_*`` (the observation form's
+    ``komponen_N`` groups with ``skor_kN``), with the group's label ("Komponen 1: Tata Kelola
+    ..."), its score and the finding of each indicator group inside it (a group holding a
+    ``hasil_*`` choice). ``totals``: the top-level calculations that ``labels`` names (the
+    overall score, the IKM and its grade), labelled from ``labels``. Raw calculation names such
+    as ``bobot_berlaku_k1`` are not part of it (the entry page keeps them in a details view).
+    """
+    components = []
+    for group in form.questions_in_order():
+        if not group.is_group or group.is_repeat:
+            continue
+        score_q = next(
+            (c for c in group.children if c.type == "calculate" and c.name.startswith("skor_")),
+            None,
+        )
+        if score_q is None:
+            continue
+        indicators = [
+            found
+            for child in group.children
+            if child.is_group and not child.is_repeat
+            for found in [_finding(form, child, answers, lang)]
+            if found is not None
+        ]
+        components.append(
+            {
+                "name": score_q.name,
+                "label": _label(group, lang, form),
+                "score": _number(answers.get(score_q.name)),
+                "indicators": indicators,
+            }
+        )
+    totals = [
+        {"name": q.name, "label": labels[q.name], "value": _number(answers.get(q.name))}
+        for q in form.questions_in_order()
+        if q.type == "calculate" and q.name in labels and q.name in answers
+    ]
+    return {"components": components, "totals": totals}

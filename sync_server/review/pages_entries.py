@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from ..service_errors import ServiceError
 from ..state import state
 from . import bp
 from .answer_input import parse_answer
-from .answer_paths import editable_fields, parse_path, with_answer
+from .answer_paths import parse_path, with_answer
 from .auth import current_web_user, safe_next, web_login_required
 from .common import (
     engine,
@@ -36,9 +36,11 @@ from .common import (
     status_label,
 )
 from .diffs import history_with_diffs, human_path
-from .entry_display import answer_blocks, display_value, meta_fields
+from .entry_columns import region_label, table_cells, table_columns
+from .entry_display import answer_blocks, meta_fields, score_summary
 from .i18n import current_language
-from .table import SORTS, counts_exclude, fetch_page, status_counts
+from .pages_columns import calculated_labels, chosen_questions, total_labels
+from .table import SORTS, counts_exclude, encode_cursor, fetch_page, status_counts
 
 
 @bp.app_context_processor
@@ -104,18 +106,23 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
             cursor=request.args.get("after") or None,
         )
         counts = status_counts(conn, user, flt)
+        chosen = chosen_questions(conn, form, form_id)
     lang = current_language()
     kecamatan = form.question("kecamatan") if form.has_question("kecamatan") else None
-    summaries = {}
-    for row in page.rows:
-        answers = page.answers.get(row["entry_id"], {})
-        if kecamatan is not None and "kecamatan" in answers:
-            summaries[row["entry_id"]] = display_value(form, kecamatan, answers["kecamatan"], lang)
+    columns = table_columns(form, chosen, lang, calculated_labels())
+    cells = {
+        row["entry_id"]: table_cells(form, columns, page.answers.get(row["entry_id"], {}), lang)
+        for row in page.rows
+    }
+    regions_shown = {row["region"]: region_label(form, row["region"], lang) for row in page.rows}
     # the table's own parameters only: the template passes them to url_for(), whose own
     # arguments (form_id, _method, endpoint, ...) must never come from the query string
     args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
     args.update({k: request.args[k] for k in ("sort", "dir") if k in request.args})
-    regions = sorted(user.regions) if user.role != "admin" else []
+    regions = [
+        (code, region_label(form, code, lang))
+        for code in (sorted(user.regions) if user.role != "admin" else [])
+    ]
     kecamatan_choices = []
     if kecamatan is not None and kecamatan.list_name:
         for choice in form.choices.get(kecamatan.list_name, []):
@@ -131,7 +138,10 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         counts=counts,
         total=sum(counts.values()),
         counts_partial=counts_exclude(flt),
-        summaries=summaries,
+        columns=columns,
+        cells=cells,
+        region_labels=regions_shown,
+        list_query=urlencode(args),
         args=args,
         sorts=list(SORTS),
         error=error,
@@ -139,6 +149,49 @@ def entries_table(form_id: str) -> str | tuple[str, int]:
         kecamatan_choices=kecamatan_choices,
         export=_export_links(form_id, flt),
     ), (400 if error else 200)
+
+
+#: longest ``list`` parameter (the entries table's query string) carried by the entry pages
+_MAX_LIST = 2000
+
+
+def _list_query() -> str:
+    """The entries table's query string the entry page was opened from (``list``), or ""."""
+    raw = request.values.get("list", "")
+    return raw if len(raw) <= _MAX_LIST else ""
+
+
+def neighbours(conn: Any, user: Any, entry_id: str, form_id: str, query: str) -> dict[str, Any]:
+    """The previous and next entry ids of ``entry_id`` in the entries table opened with
+    ``query`` (its filters, sort and direction), and the table's address; ``None`` where there
+    is none (or the query is not a valid filter)."""
+    args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=False).items()}
+    out: dict[str, Any] = {"previous": None, "next": None}
+    out["table"] = url_for("review.entries_table", form_id=form_id) + ("?" + query if query else "")
+    try:
+        flt = from_args(args, form_id=form_id)
+    except FilterError:
+        return out
+    sort = args.get("sort", "submitted")
+    sort = sort if sort in SORTS else "submitted"
+    descending = args.get("dir", "desc") != "asc"
+    value = conn.execute(select(SORTS[sort]).where(entries.c.entry_id == entry_id)).scalar()
+    cursor = encode_cursor(value, entry_id)
+    for key, direction in (("next", descending), ("previous", not descending)):
+        page = fetch_page(conn, user, flt, sort=sort, descending=direction, cursor=cursor, limit=1)
+        out[key] = page.rows[0]["entry_id"] if page.rows else None
+    return out
+
+
+def entry_name(conn: Any, entry_id: str) -> str:
+    """The entry's name (``entries.entry_name``), or "" when it has none."""
+    found = conn.execute(select(entries.c.entry_name).where(entries.c.entry_id == entry_id))
+    return found.scalar() or ""
+
+
+def _entry_url(entry_id: str, query: str) -> str:
+    base = url_for("review.entry_page", entry_id=entry_id)
+    return base + ("?" + urlencode({"list": query}) if query else "")
 
 
 def _revision_answers(entry_id: str) -> dict[str, dict[str, Any]]:
@@ -161,10 +214,12 @@ def entry_page(entry_id: str) -> str:
         comments = [
             row for row in audit.history(conn, "entry", entry_id) if row["details"].get("comment")
         ]
+        query = _list_query()
+        around = neighbours(conn, user, entry_id, entry["form_id"], query)
+        name = entry_name(conn, entry_id)
     if form is None:
         abort(404)
     history = history_with_diffs(entry["revisions"], _revision_answers(entry_id))
-    editable = editable_fields(form, entry["answers"], lang)
     return render_template(
         "review/entry.html",
         entry=entry,
@@ -172,9 +227,14 @@ def entry_page(entry_id: str) -> str:
         blocks=answer_blocks(form, entry["answers"], lang),
         meta_answers=meta_fields(form, entry["answers"]),
         history=list(reversed(history)),
-        editable=editable,
         settable=entries_mod.SETTABLE_STATUSES,
         comments=list(reversed(comments)),
+        scores=score_summary(form, entry["answers"], lang, total_labels()),
+        around=around,
+        list_query=query,
+        region_name=region_label(form, entry["region"], lang),
+        entry_name=name,
+        entry_url=_entry_url,
     )
 
 
@@ -184,18 +244,31 @@ def entry_review(entry_id: str) -> Response:
     """Set the review status (with a comment that goes back to the officer's tablet)."""
     status = request.form.get("status", "")
     comment = request.form.get("comment", "").strip()[:5000] or None
+    query = _list_query()
+    here = _entry_url(entry_id, query)
     if status == "needs_correction" and not comment:
         flash(_("Write what the officer must correct."), "error")
-        return redirect(url_for("review.entry_page", entry_id=entry_id))
+        return redirect(here)
+    user = current_web_user()
+    with read_tx(engine()) as conn:
+        entry = entries_mod.get_entry(conn, user, entry_id)
+        # the next entry of the list as it was before this review (a status filter or sort
+        # would otherwise move this entry out of its place)
+        around = neighbours(conn, user, entry_id, entry["form_id"], query)
     try:
-        entries_mod.set_review(engine(), current_web_user(), entry_id, status, comment)
+        entries_mod.set_review(engine(), user, entry_id, status, comment)
     except ServiceError as exc:
         if exc.status == 404:
             raise
         flash_service_error(exc)
-    else:
-        flash(_("Review saved: %(status)s.", status=status_label(status)), "success")
-    return redirect(url_for("review.entry_page", entry_id=entry_id))
+        return redirect(here)
+    flash(_("Review saved: %(status)s.", status=status_label(status)), "success")
+    if request.form.get("stay") or not around["next"]:
+        if not around["next"] and not request.form.get("stay"):
+            flash(_("That was the last entry of the list."), "info")
+            return redirect(around["table"])
+        return redirect(here)
+    return redirect(_entry_url(around["next"], query))
 
 
 @bp.post("/forms/<form_id>/entries/review")

@@ -33,6 +33,8 @@ SORTS = {
     "officer": entries.c.officer,
     "region": entries.c.region,
     "status": entries.c.review_status,
+    "name": entries.c.entry_name,
+    "entry_date": entries.c.entry_date,
 }
 PAGE_SIZE = 50
 
@@ -97,6 +99,8 @@ def fetch_page(
         entries.c.created_at,
         entries.c.updated_at,
         entries.c.deleted_at,
+        entries.c.entry_name,
+        entries.c.entry_date,
     )
     stmt = apply_user_scope(apply_filter(stmt, flt), user)
     position = decode_cursor(cursor) if cursor else None

@@ -72,6 +72,43 @@ def r_entry_file(w: World) -> Iterator[Cell]:
                    expect, via="cookie")  # fmt: skip
 
 
+def _form_edit_expect(w: World, role: str, obj: str, allowed: Expect) -> Expect:
+    """Editing through the form: readers who may write get ``allowed``; a deleted entry or one
+    in conflict cannot be edited (409; a supervisor may also not see a deleted entry: 404)."""
+    gate = web_gate(role)
+    if gate is not None:
+        return gate
+    expect = read_expect(w, role, obj, allowed)
+    if expect.statuses == allowed.statuses and obj in ("del", "conf"):
+        return Expect(frozenset({409}))
+    if obj == "del" and 404 in expect.statuses:
+        return Expect(frozenset({404, 409}))
+    return expect
+
+
+def r_entry_form(w: World) -> Iterator[Cell]:
+    for role, obj in itertools.product(ROLES, READ_OBJECTS):
+        yield Cell("review.entry_form", "GET", role, obj, f"/entries/{entry_id(w, obj)}/form",
+                   _form_edit_expect(w, role, obj, ok(200)), via="cookie")  # fmt: skip
+
+
+def r_entry_form_post(w: World) -> Iterator[Cell]:
+    # no form state: a permitted caller is sent back to a fresh form, nothing is saved
+    for role, obj in itertools.product(ROLES, READ_OBJECTS):
+        yield Cell("review.entry_form_post", "POST", role, obj,
+                   f"/entries/{entry_id(w, obj)}/form",
+                   _form_edit_expect(w, role, obj, ok(302)), via="cookie",
+                   form={"do": "save"})  # fmt: skip
+
+
+def r_admin_form_columns(w: World) -> Iterator[Cell]:
+    path = f"/admin/forms/{OBS_FORM}/columns"
+    yield from web_rule("review.admin_form_columns", "GET", path, "admin")(w)
+    # an unknown question is refused (400), nothing saved
+    yield from web_rule("review.admin_form_columns", "POST", path, "admin", allowed=ok(400),
+                        form={"question": "no_such_question"})(w)  # fmt: skip
+
+
 def r_bulk_review(w: World) -> Iterator[Cell]:
     for role, obj in itertools.product(ROLES, ENTRY_OBJECTS):
         expect = web_gate(role) or ok(302)

@@ -66,11 +66,14 @@ from .authz_rules_api import (
 )
 from .authz_rules_web import (
     export_rule,
+    r_admin_form_columns,
     r_admin_user_update,
     r_bulk_review,
     r_dashboard,
     r_entries_table,
     r_entry_file,
+    r_entry_form,
+    r_entry_form_post,
     r_entry_move_web,
     r_review_home,
     r_set_language,
@@ -161,6 +164,11 @@ RULES: dict[str, Rule] = {
         "POST",
         web_entry("review.entry_edit", "POST", "/edit", ok(302), {"name": "nope", "value": "1"}),
         web_post=True,
+    ),
+    "review.entry_form": make_rule("GET HEAD", r_entry_form),
+    "review.entry_form_post": make_rule("POST", r_entry_form_post, web_post=True),
+    "review.admin_form_columns": make_rule(
+        "GET HEAD POST", r_admin_form_columns, web_post=True
     ),
     "review.conflict_resolve": make_rule(
         "POST",

@@ -5,7 +5,8 @@ SQL the two share.
 A live server is seeded with entries of two forms, two regions and three officers, answers
 holding SQL and LIKE metacharacters (``% _ \\ ' " -`` and ``OR``), review statuses, submission
 dates on both sides of a WIB midnight and soft-deleted entries. Hypothesis then draws filters
-(every field of :class:`~sync_server.entry_filters.EntryFilter`, alone and combined; free text
+(every field of :class:`~sync_server.entry_filters.EntryFilter`, alone and combined, the
+entry's own date (visit/interview, ``entries.entry_date``, some entries without one) included; free text
 from the seeded texts and from metacharacters) and callers (supervisors of one or both regions,
 an admin, officers), and compares the entry ids returned with a pure Python oracle over the
 seeded rows. The free-text filter once read ``... AND a LIKE x OR b LIKE x OR c LIKE x`` on
@@ -66,6 +67,16 @@ STAMPS = [
     "2024-08-12T23:30:00.000000Z",
     "2024-08-13T09:15:00.000000Z",
     "2024-08-14T16:59:59.999999Z",
+]
+#: entries.entry_date of the seeded entries (the visit/interview date; "": not answered)
+ENTRY_DAYS = [
+    "",
+    "2024-08-10",
+    "2024-08-12",
+    "2024-08-13",
+    "2024-08-15",
+    "2024-08-12",
+    "2024-08-20",
 ]
 
 
@@ -140,7 +151,9 @@ def _seed(server: LiveServer) -> World:
             conn.execute(
                 update(entries)
                 .where(entries.c.entry_id == entry_id)
-                .values(created_at=STAMPS[n % len(STAMPS)])
+                .values(
+                    created_at=STAMPS[n % len(STAMPS)], entry_date=ENTRY_DAYS[n % len(ENTRY_DAYS)]
+                )
             )
     with read_tx(engine) as conn:
         rows = [dict(r) for r in conn.execute(select(entries)).mappings()]
@@ -180,6 +193,8 @@ def expected_ids(world: World, args: dict[str, str], form_id: str, caller: str) 
     status = _clean(args.get("review_status"))
     date_from = _clean(args.get("date_from"))
     date_to = _clean(args.get("date_to"))
+    entry_from = _clean(args.get("entry_date_from"))
+    entry_to = _clean(args.get("entry_date_to"))
     text = _clean(args.get("text"))
     deleted = args.get("include_deleted") == "1"
     term = text.replace("\r", " ").replace("\n", " ").lower() if text is not None else None
@@ -201,6 +216,8 @@ def expected_ids(world: World, args: dict[str, str], form_id: str, caller: str) 
             and (status is None or row["review_status"] == status)
             and (date_from is None or day >= date.fromisoformat(date_from))
             and (date_to is None or day <= date.fromisoformat(date_to))
+            and (entry_from is None or (row["entry_date"] or "") >= entry_from > "")
+            and (entry_to is None or "" < (row["entry_date"] or "") <= entry_to)
             and (deleted or row["deleted_at"] is None)
             and (
                 term is None
@@ -278,6 +295,7 @@ def _texts(draw: st.DrawFn) -> str:
 
 
 _DAYS = [None, "2024-08-11", "2024-08-12", "2024-08-13", "2024-08-14", "2024-08-15"]
+_ENTRY_DAYS = [None, None, "2024-08-09", "2024-08-12", "2024-08-13", "2024-08-15", "2024-08-21"]
 
 
 @st.composite
@@ -300,6 +318,13 @@ def _filters(draw: st.DrawFn) -> dict[str, str]:
         args["date_from"] = first
     if second:
         args["date_to"] = second
+    first, second = draw(st.sampled_from(_ENTRY_DAYS)), draw(st.sampled_from(_ENTRY_DAYS))
+    if first and second and first > second:
+        first, second = second, first
+    if first:
+        args["entry_date_from"] = first
+    if second:
+        args["entry_date_to"] = second
     if draw(st.booleans()):
         args["include_deleted"] = "1"
     return args

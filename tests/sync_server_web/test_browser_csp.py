@@ -1,7 +1,8 @@
 """The Content-Security-Policy breaks nothing: Chromium (Playwright) visits every page without
 URL parameters, an entry with a photo and the dashboard, as a supervisor and an admin, and no
-policy violation is reported; the photo is drawn, the page's script runs (edit form filled
-from its JSON block)."""
+policy violation is reported; the photo is drawn. (The review keyboard shortcuts and the form
+editor's round trips, which need the page's script, are driven in test_browser_review.py under
+the same check.)"""
 
 from __future__ import annotations
 

@@ -54,7 +54,18 @@ def test_head_filter_columns_are_bounded_lower_case_free_text() -> None:
     for left_out in ("16.71.07", "2024-08-13", "dinas_perizinan", "12", "x", "tindak_lanjut"):
         assert left_out not in text.split("\n")
     assert len(text) == SEARCH_TEXT_MAX
-    assert head_filter_columns({"kecamatan": 3}) == {"kecamatan": None, "search_text": ""}
+    assert head_filter_columns({"kecamatan": 3}) == {
+        "kecamatan": None,
+        "search_text": "",
+        "entry_date": "",
+        "entry_name": "",
+    }
+    # the entry's date: the named date question's day (a timestamp cut to its date), else None
+    dated = {"tanggal": "2024-08-13", "waktu": "2024-08-14T09:02:11+07:00", "x": "kemarin"}
+    assert head_filter_columns(dated, " Unit 7 ", "tanggal")["entry_date"] == "2024-08-13"
+    assert head_filter_columns(dated, None, "waktu")["entry_date"] == "2024-08-14"
+    assert head_filter_columns(dated, None, "x")["entry_date"] == ""
+    assert head_filter_columns(dated, " Unit 7 ", None)["entry_name"] == "Unit 7"
 
 
 def test_filters_follow_device_updates(app: Flask) -> None:

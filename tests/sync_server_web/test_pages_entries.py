@@ -29,7 +29,7 @@ def test_table_lists_only_the_supervisors_regions_with_counts(app: Flask) -> Non
     assert page.status_code == 200
     assert sorted(_ids(page.text)) == sorted(mine)
     assert other not in page.text
-    assert re.search(r"<strong>3</strong> isian", page.text)
+    assert re.search(r"<strong>3</strong> entri", page.text)
     admin = as_user(app, "admin")
     assert sorted(_ids(admin.get(TABLE).text)) == sorted([*mine, other])
 
@@ -43,11 +43,11 @@ def test_filters(app: Flask) -> None:
     assert _ids(by_kecamatan) == [b["entry_id"]]
     # The counts include the kecamatan filter (an indexed column) but leave the text out.
     assert 'id="counts-note"' not in by_kecamatan
-    assert re.search(r"<strong>1</strong> isian", by_kecamatan)
+    assert re.search(r"<strong>1</strong> entri", by_kecamatan)
     assert 'id="counts-note"' not in admin.get(f"{TABLE}?region=16.71").text
     by_text = admin.get(f"{TABLE}?text=rsud+BARI").text
     assert _ids(by_text) == [b["entry_id"]]
-    assert 'id="counts-note"' in by_text and re.search(r"<strong>3</strong> isian", by_text)
+    assert 'id="counts-note"' in by_text and re.search(r"<strong>3</strong> entri", by_text)
     assert _ids(admin.get(f"{TABLE}?officer=petugas_mura").text) == [c["entry_id"]]
     assert sorted(_ids(admin.get(f"{TABLE}?region=16.71").text)) == sorted(
         [a["entry_id"], b["entry_id"]]
@@ -147,7 +147,7 @@ def test_bulk_review(app: Flask) -> None:
     )
     assert resp.status_code == 302
     flashed = web.get(resp.headers["Location"]).text
-    assert "2 isian diubah menjadi Disetujui" in flashed
+    assert "2 entri diubah menjadi Disetujui" in flashed
     assert f"Tidak diubah: {other[:8]}: not_found" in flashed
     page = web.get(f"{TABLE}?review_status=approved")
     assert sorted(_ids(page.text)) == sorted(ids[:2])
@@ -240,8 +240,8 @@ def test_supervisor_edit_recomputes_the_scores(app: Flask) -> None:
     assert as_tablet["skor_k2"] == "58.33" and as_tablet["skor_total"] == "72.22"
     rev = new_entry(app, changes=as_tablet)
     web = as_user(app, "spv_plg")
-    page = web.get(f"/entries/{rev['entry_id']}").text
-    assert 'value="skor_k2"' not in page and 'value="hasil_i05"' in page
+    page = web.get(f"/entries/{rev['entry_id']}/form").text
+    assert 'name="v:skor_k2"' not in page and 'name="v:hasil_i05"' in page
     resp = web.post(
         f"/entries/{rev['entry_id']}/edit",
         {"name": "hasil_i05", "value": "terpenuhi", "parent_rev": rev["rev"]},
@@ -266,8 +266,8 @@ def test_supervisor_edits_an_answer_inside_a_repeat(app: Flask) -> None:
 
     rev = new_entry(app)
     web = as_user(app, "spv_plg")
-    page = web.get(f"/entries/{rev['entry_id']}").text
-    assert 'value="temuan[1]/rekomendasi"' in page and 'value="nama_unit"' in page
+    page = web.get(f"/entries/{rev['entry_id']}/form").text
+    assert 'name="v:rekomendasi@1"' in page and 'name="v:nama_unit"' in page
     resp = web.post(
         f"/entries/{rev['entry_id']}/edit",
         {

@@ -35,6 +35,6 @@ def test_admin_moves_an_entry_to_another_officer_from_the_entry_page(app: Flask)
     assert "tidak ada atau tidak aktif" in admin.get(f"/entries/{entry_id}").text
     resp = admin.post(f"/entries/{entry_id}/move", {"officer": "petugas_plg2"})
     assert resp.status_code == 302
-    assert "Isian dipindahkan" in admin.get(f"/entries/{entry_id}").text
+    assert "Entri dipindahkan" in admin.get(f"/entries/{entry_id}").text
     assert [c for c in _pull(app, "petugas_plg2") if c.get("entry_id") == entry_id]
     assert admin.get(f"/entries/{entry_id}").status_code == 200

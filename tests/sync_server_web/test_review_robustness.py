@@ -163,7 +163,9 @@ def test_the_entry_pages_show_a_poisoned_answer_without_failing(app: Flask, toke
     web = as_user(app, "spv_plg")
     for url in (
         f"/entries/{rev['entry_id']}",
+        f"/entries/{rev['entry_id']}/form",
         "/forms/observasi_kabkota_antikorupsi/entries",
+        "/forms/observasi_kabkota_antikorupsi/entries?sort=entry_date",
         DASHBOARD,
     ):
         resp = web.get(url)

@@ -11,7 +11,7 @@ filled here, in blocks, with the pure :func:`sync_server.entry_scores.score_valu
 counts the tablet reported with it (``X-Device-Report``): "who has not synced" on the dashboard.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -18,16 +18,56 @@
         if (radio) { radio.checked = true; }
       });
     });
-    // The answer editor shows the current value of the chosen question.
-    var select = document.getElementById("edit-name");
-    var data = document.getElementById("edit-values");
-    var value = document.getElementById("edit-value");
-    if (select && data && value) {
-      var values = {};
-      JSON.parse(data.textContent).forEach(function (q) { values[q.name] = q.value; });
-      var show = function () { value.value = values[select.value] || ""; };
-      select.addEventListener("change", show);
-      show();
+    // Review shortcuts: a = approve, c = needs correction (then write the comment and press
+    // Ctrl+Enter), j / k = next / previous entry of the list. Not while typing in a field.
+    var reviewForm = document.getElementById("review-form");
+    var typing = function (el) {
+      return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+    };
+    var pick = function (status) {
+      var radio = reviewForm && reviewForm.querySelector('input[name=status][value="' + status + '"]');
+      if (radio) { radio.checked = true; }
+      return radio;
+    };
+    document.addEventListener("keydown", function (ev) {
+      if (ev.ctrlKey && ev.key === "Enter" && reviewForm && reviewForm.contains(ev.target)) {
+        ev.preventDefault();
+        reviewForm.requestSubmit(document.getElementById("review-save"));
+        return;
+      }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) { return; }
+      var link = null;
+      if (ev.key === "j") { link = document.getElementById("next-entry"); }
+      if (ev.key === "k") { link = document.getElementById("prev-entry"); }
+      if (ev.key === "e") { link = document.getElementById("edit-in-form"); }
+      if (link) { ev.preventDefault(); window.location.href = link.href; return; }
+      if (ev.key === "a" && pick("approved")) {
+        ev.preventDefault();
+        reviewForm.requestSubmit(document.getElementById("review-save"));
+      } else if (ev.key === "c" && pick("needs_correction")) {
+        ev.preventDefault();
+        document.getElementById("review-comment").focus();
+      }
+    });
+    // Editing through the form: a changed answer sends the form back to the server, which
+    // applies the skip logic, choice filters and checks (the form's expressions run in Python)
+    // and shows it again at the same question. Without JavaScript: the "Update" button.
+    var entryForm = document.getElementById("entry-form");
+    if (entryForm) {
+      var update = document.getElementById("form-update");
+      var base = entryForm.getAttribute("action").split("#")[0];
+      entryForm.addEventListener("change", function (ev) {
+        var input = ev.target;
+        if (!input.hasAttribute || !input.hasAttribute("data-refresh")) { return; }
+        var box = input.closest(".fq");
+        entryForm.setAttribute("action", box ? base + "#" + box.id : base);
+        entryForm.requestSubmit(update);
+      });
+    }
+    // On a phone the filters start folded away unless one is in use.
+    var filterbox = document.getElementById("filterbox");
+    if (filterbox && window.innerWidth < 700 && !filterbox.hasAttribute("data-active")) {
+      filterbox.open = false;
     }
   });
 })();
