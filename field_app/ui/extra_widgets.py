@@ -34,7 +34,6 @@ from field_app.ui.question_widgets import SelectWidget, TextWidget
 from field_app.ui.texts import tr
 from field_app.ui.widgets import (
     BodyLabel,
-    ChoiceRow,
     FieldInput,
     HintLabel,
     PrimaryButton,
@@ -397,12 +396,8 @@ class GridSelectWidget(SelectWidget):
 
     columns = 3
 
-    def build_input(self) -> None:
-        self.box = GridLayout(cols=self._columns(), size_hint_y=None, spacing=dp(4))
-        self.box.bind(minimum_height=self.box.setter("height"))
-        self.add_widget(self.box)
-        self.rows: dict[str, ChoiceRow] = {}
-        self._names: tuple[str, ...] | None = None
+    def make_box(self) -> Any:
+        return GridLayout(cols=self._columns(), size_hint_y=None, spacing=dp(4))
 
     def _columns(self) -> int:
         words = set((self.question.appearance or "").split())

@@ -141,11 +141,15 @@ class SelectWidget(QuestionWidget):
         self.search: FieldInput | None = None
         self.show_all: TouchButton | None = None
         self.expanded = False
-        self.box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        self.box = self.make_box()
         self.box.bind(minimum_height=self.box.setter("height"))
         self.add_widget(self.box)
         self.rows: dict[str, ChoiceRow] = {}
         self._names: tuple[str, ...] | None = None
+
+    def make_box(self) -> Any:
+        """The layout that holds the choice rows (one under the other here)."""
+        return BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
 
     def _build_rows(self) -> None:
         choices = self.session.choices(self.name, self.instance)

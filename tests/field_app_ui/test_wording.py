@@ -36,15 +36,14 @@ def test_english_counts_agree_with_their_nouns() -> None:
     wrong = {key: value for key, value in _catalogs("en").items()
              if bare.search(value) or "(s)" in value}
     assert not wrong, wrong
-    assert messages.text("sync.ok", "en", sent=1, received=1) == (
-        "Sync finished: 1 entry sent, 1 update received.")
-    assert messages.text("sync.ok", "en", sent=3, received=0) == (
-        "Sync finished: 3 entries sent, 0 updates received.")
+    assert messages.text("sync.ok", "en", sent=1) == "Sync finished: 1 entry sent."
+    assert messages.text("sync.ok", "en", sent=3) == "Sync finished: 3 entries sent."
+    assert messages.text("sync.ok_changes", "en", sent=1, changed=2) == (
+        "Sync finished: 1 entry sent, 2 entries changed on the server for you.")
     assert tr("form.summary.blocked", "en", count=1).startswith("1 thing still blocks")
     assert tr("form.summary.blocked", "en", count=44).startswith("44 things still block")
     assert tr("entries.shown", "en", shown=1, total=1) == "Showing 1 of 1 entry"
-    assert messages.text("sync.ok", "id", sent=1, received=2) == (
-        "Sinkronisasi selesai: 1 entri terkirim, 2 pembaruan diterima.")
+    assert messages.text("sync.ok", "id", sent=1) == "Sinkronisasi selesai: 1 entri terkirim."
 
 
 @pytest.mark.parametrize(("name", "tidy"), [
