@@ -370,7 +370,7 @@ class SyncClient(ReconcileMixin):
             kind = classify_pulled(before, after)
             if kind is None:
                 continue
-            item = {"entry_id": after["entry_id"], "label": self._label(after)}
+            item: dict[str, Any] = {"entry_id": after["entry_id"], "label": ""}
             if kind == "returned":
                 item["comment"] = after.get("review_comment") or ""
             if kind == "review_rejected":  # by the supervisor: the comment says why
@@ -379,5 +379,4 @@ class SyncClient(ReconcileMixin):
             if kind == "conflicts":
                 item["fields"] = [c.get("path") for c in after.get("conflicts") or []
                                   if isinstance(c, dict)]
-            listed = outcome.summary[kind]
-            listed[:] = [i for i in listed if i["entry_id"] != item["entry_id"]] + [item]
+            self._note(outcome, kind, after, item)

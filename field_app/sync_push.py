@@ -29,6 +29,7 @@ from field_app.rejections import describe_rejection
 from field_app.sent_revisions import SentRevisions
 from field_app.store import Store
 from field_app.sync_outcome import SyncOutcome
+from field_app.sync_summary import NAMED
 from field_app.sync_upload import photo_problem, upload_resumable
 
 __all__ = ["PushMixin", "Report"]
@@ -131,23 +132,22 @@ class PushMixin:
             kept = [r for r in results if r.get("error") != "unknown_parent"]
             held += len(results) - len(kept)
             results = kept
-        labels = {r["entry_id"]: self._label(r) for r in batch}
         for record in self.store.apply_push_results(results):
-            item = {"entry_id": record["entry_id"], "label": labels.get(record["entry_id"], "")}
+            item = {"entry_id": record["entry_id"], "label": ""}
             if record["status"] == "draft" and record.get("rejection"):
                 form = self._form_or_none(record["form_id"], record["form_version"])
                 described = describe_rejection(record["entry_id"], record["rejection"], form,
                                                record.get("region") or "")
                 outcome.rejected.append(described)
-                outcome.summary["rejected"].append({**item, "error": described["error"],
-                                                    "message": described["message"]})
+                self._note(outcome, "rejected", record, {
+                    **item, "error": described["error"], "message": described["message"]})
             else:
                 outcome.sent += 1
-                outcome.summary["sent"].append(item)
+                self._note(outcome, "sent", record, item)
                 if record["status"] == "conflict":
-                    outcome.summary["conflicts"].append(
-                        {**item, "fields": [c.get("path") for c in record.get("conflicts") or []
-                                            if isinstance(c, dict)]})
+                    self._note(outcome, "conflicts", record, {
+                        **item, "fields": [c.get("path") for c in record.get("conflicts") or []
+                                           if isinstance(c, dict)]})
         late = sorted({sha for r in results for sha in r.get("missing_attachments") or []})
         if late:
             media = {a["sha256"]: a for rev in batch for a in rev["attachments"]}
@@ -177,6 +177,17 @@ class PushMixin:
             return attachment_path(self.attachments_folder, sha256).stat().st_size
         except (OSError, ValueError):
             return 0
+
+    def _note(self, outcome: SyncOutcome, kind: str, record: dict[str, Any],
+              item: dict[str, Any]) -> None:
+        """Add ``item`` to the summary's ``kind``, named for the officer when it is among the
+        first :data:`~field_app.sync_summary.NAMED` (the others are only counted: naming
+        every entry of a first sync of a thousand would cost seconds on a tablet)."""
+        listed = outcome.summary[kind]
+        listed[:] = [i for i in listed if i["entry_id"] != item["entry_id"]]
+        if len(listed) < NAMED:
+            item = {**item, "label": self._label(record)}
+        listed.append(item)
 
     def _label(self, revision: dict[str, Any]) -> str:
         """The entry's name for the officer (its instance_name), else its id's start."""
