@@ -198,17 +198,19 @@ def workbook_chunks(
             root = sheets[0]
             with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
                 member.write(_SHEET_HEAD + root.header)
-                for index, fields in rows:
-                    sheet = sheets[index]
-                    sheet.add(fields)
-                    if sheet.size >= _BATCH:
-                        if index == 0:
-                            behind.wait()  # the batch before is in the pipe now
-                            yield from pipe.take()
-                            behind.write(member, sheet.take())
-                        else:
-                            spools[index - 1].write(sheet.take())
-                behind.wait()
+                try:
+                    for index, fields in rows:
+                        sheet = sheets[index]
+                        sheet.add(fields)
+                        if sheet.size >= _BATCH:
+                            if index == 0:
+                                behind.wait()  # the batch before is in the pipe now
+                                yield from pipe.take()
+                                behind.write(member, sheet.take())
+                            else:
+                                spools[index - 1].write(sheet.take())
+                finally:  # also when the rows fail: nothing writes once the member closes
+                    behind.wait()
                 member.write(root.take() + _SHEET_TAIL)
             yield from pipe.take()
             for index, spool in enumerate(spools, start=1):

@@ -142,3 +142,38 @@ def test_pandas_reads_numbers_texts_and_blanks() -> None:
     assert frame["catatan"].isna().tolist() == [True, False]
     assert frame["daftar"].tolist() == ["a, b", 'kata "kutip"']
     assert frame["teks"].tolist() == [" spasi ", "x"]
+
+
+def test_a_failure_in_the_rows_ends_the_worker_thread() -> None:
+    """An error while the rows are read (a database error) reaches the caller after the write
+    under way on the deflate thread has ended; the thread is gone, a closed download too."""
+    import threading
+
+    import sync_server.export.xlsx as xlsx
+
+    def rows(fail_at: int):
+        for n in range(fail_at):
+            yield 0, [f"baris {n}", str(n)]
+        raise RuntimeError("database gone")
+
+    before = threading.active_count()
+    old = xlsx._BATCH
+    xlsx._BATCH = 64
+    try:
+        sheets = [SheetRows(["nama", "n"], [False, True])]
+        chunks = workbook_chunks(["root"], sheets, rows(500))
+        try:
+            for _ in chunks:
+                pass
+        except RuntimeError as error:
+            assert str(error) == "database gone"
+        else:
+            raise AssertionError("the error was lost")
+        sheets = [SheetRows(["nama", "n"], [False, True])]
+        closed = workbook_chunks(["root"], sheets, rows(10_000))
+        next(closed)
+        next(closed)
+        closed.close()  # the client went away
+    finally:
+        xlsx._BATCH = old
+    assert threading.active_count() == before
