@@ -75,7 +75,12 @@ def index() -> str:
 def _export_links(form_id: str, flt: EntryFilter) -> dict[str, str]:
     args = {k: v for k, v in to_args(flt).items() if k != "form_id"}
     query = ("?" + urlencode(args)) if args else ""
-    return {"csv": f"/export/{form_id}.csv{query}", "zip": f"/export/{form_id}.zip{query}"}
+    return {
+        "csv": f"/export/{form_id}.csv{query}",
+        "zip": f"/export/{form_id}.zip{query}",
+        "xlsx": f"/export/{form_id}.xlsx{query}",
+        "size": f"/export/{form_id}/size{query}",
+    }
 
 
 @bp.get("/forms/<form_id>/entries")

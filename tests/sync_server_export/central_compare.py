@@ -47,8 +47,10 @@ def as_central(
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header = rows[0]
     keep = [i for i, name in enumerate(header) if name not in EXTRA_AFTER]
-    if "meta-instanceID" in header:
-        at = header.index("meta-instanceID")
+    # ``meta-instanceID``, or ``instanceID`` without group prefixes (Central's groupPaths=false)
+    instance_id = next((h for h in ("meta-instanceID", "instanceID") if h in header), None)
+    if instance_id is not None:
+        at = header.index(instance_id)
         keep.remove(at)
         if meta == "first":
             keep.insert(1, at)

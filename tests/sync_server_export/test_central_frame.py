@@ -268,3 +268,103 @@ def test_meta_instance_id_is_last_of_the_questions_as_an_xlsform_gives(
     assert header[header.index("KEY") - 1] == "instanceID"
     assert header[-4:] == ["RegionCode", "RegionName", "ReviewStatus", "ReviewComment"]
     assert header[header.index("KEY") :][:10] == ROOT_META.split(",")
+
+
+def test_review_state_and_edits_as_central(live_server: LiveServer) -> None:
+    """briefcase.js 'should attach review state if present' (``rejected``) and 'should attach
+    an edit count if nonzero' (``Edits`` 3), and our other words in Central's vocabulary."""
+    setup = central_setup(live_server, "hometown")
+    # 'should attach an edit count if nonzero': no answers, three edits after the first push
+    item = make_revision({}, form_id="hometown", form_version="1", officer="alice")
+    first = item["entry_id"]
+    setup.ids[f"uuid:{first}"] = "edits"
+    for n in range(4):  # the first push, then three edits (the last one without answers again)
+        if n:
+            answers = {"name": f"draft {n}"} if n < 3 else {}
+            item = make_revision(
+                answers,
+                entry_id=first,
+                parent_rev=item["rev"],
+                form_id="hometown",
+                form_version="1",
+                officer="alice",
+            )
+        result = setup.officer.push(item)[0]
+        assert result["status"] == "stored", result
+    # 'should attach review state if present': a rejected entry
+    two = setup.push("two", {"name": "Bob", "age": 34, "hometown": "Portland, OR"})
+    resp = setup.admin.post(f"/entries/{two}/review", json={"status": "rejected"})
+    assert resp.status_code == 200, resp.text
+    lines = as_central(setup.export(".csv", bom=0), setup.ids, meta="none", fill=UNIT_FILL)
+    assert lines.split("\n") == [
+        "SubmissionDate,name,age,hometown," + ROOT_META,
+        '2018-01-01T00:00:00.000Z,Bob,34,"Portland, OR",two,,,0,0,,rejected,,0,version',
+        # Central's unit test sets the count alone; a real edit makes Central's review state
+        # "edited" (its PUT of a new version), as ours does (docs/export.md)
+        "2018-01-01T00:00:00.000Z,,,,edits,,,0,0,,edited,,3,version",
+        "",
+    ]
+    # the same edited entry once reviewed: the review's word, the count stays
+    for status, word in (
+        ("approved", "approved"),
+        ("needs_correction", "hasIssues"),
+        ("rejected", "rejected"),
+        ("received", "edited"),
+    ):
+        resp = setup.admin.post(f"/entries/{first}/review", json={"status": status})
+        assert resp.status_code == 200, resp.text
+        row = as_central(setup.export(".csv", bom=0), setup.ids, meta="none", fill=UNIT_FILL)
+        assert row.split("\n")[2] == f"2018-01-01T00:00:00.000Z,,,,edits,,,0,0,,{word},,3,version"
+
+
+def test_structures_flattened_with_and_without_group_paths_as_central(
+    live_server: LiveServer,
+) -> None:
+    """briefcase.js 'should flatten structures within a table' and 'should leave out structure
+    names if groupPaths = false'; submissions.js 'should split select multiple values and omit
+    group paths' (``splitSelectMultiples=true&groupPaths=false``)."""
+    setup = central_setup(live_server, "structuredform")
+    home = {"street": "99 Mission Ave", "city": "San Francisco, CA"}
+    setup.push("three", {"name": "Chelsea", "type": "House", **home})
+    setup.push(
+        "two", {"name": "Bob", "type": "Condo", "street": "20 Broadway", "city": "Portland, OR"}
+    )
+    setup.push(
+        "one",
+        {"name": "Alice", "type": "Apartment", "street": "101 Pike St", "city": "Seattle, WA"},
+    )
+    rows = (
+        '2018-01-01T00:00:00.000Z,one,Alice,Apartment,101 Pike St,"Seattle, WA",one,,,0,0,,,,0,'
+        "version\n"
+        '2018-01-01T00:00:00.000Z,two,Bob,Condo,20 Broadway,"Portland, OR",two,,,0,0,,,,0,'
+        "version\n"
+        "2018-01-01T00:00:00.000Z,three,Chelsea,House,99 Mission Ave,"
+        '"San Francisco, CA",three,,,0,0,,,,0,version\n'
+    )
+    grouped = as_central(setup.export(".csv", bom=0), setup.ids, fill=UNIT_FILL)
+    assert grouped == (
+        "SubmissionDate,meta-instanceID,name,home-type,home-address-street,home-address-city,"
+        + ROOT_META
+        + "\n"
+        + rows
+    )
+    bare = as_central(setup.export(".csv", bom=0, group_prefix=0), setup.ids, fill=UNIT_FILL)
+    assert bare == "SubmissionDate,instanceID,name,type,street,city," + ROOT_META + "\n" + rows
+
+
+def test_select_multiple_split_without_group_paths_as_central(live_server: LiveServer) -> None:
+    """submissions.js 'should split select multiple values and omit group paths if asked'."""
+    setup = central_setup(live_server, "selectMultiple")
+    setup.push("one", {"q1": ["a", "b"], "q2": ["x", "y", "z"]})
+    setup.push("two", {"q1": ["b"], "q2": ["m", "x"]})
+    fill = {**SERVER_CELLS, "SubmitterID": "5", "SubmitterName": "Alice", "FormVersion": ""}
+    body = setup.export(".csv", split_select_multiple=1, group_prefix=0, bom=0)
+    lines = as_central(body, setup.ids, fill=fill).split("\n")
+    assert lines[0] == (
+        "SubmissionDate,instanceID,q1,q1/a,q1/b,q2,q2/m,q2/x,q2/y,q2/z,KEY,SubmitterID,"
+        "SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,"
+        "Edits,FormVersion"
+    )
+    date = len("yyyy-mm-ddThh:mm:ss._msZ")
+    assert lines[1][date:] == ",two,b,0,1,m x,1,1,0,0,two,5,Alice,0,0,,,,0,"
+    assert lines[2][date:] == ",one,a b,1,1,x y z,0,1,1,1,one,5,Alice,0,0,,,,0,"

@@ -128,6 +128,17 @@ def test_sign_in_filter_review_and_export(page: Any, live: LiveServer) -> None:
     text = Path(download.path()).read_bytes().decode("utf-8-sig")
     records = list(csv.DictReader(io.StringIO(text)))
     assert [r["KEY"] for r in records] == [f"uuid:{revisions[1]['entry_id']}"]  # ODK key form
+    # the photos the ZIP will hold are shown before its download (these entries sent none)
+    page.wait_for_function("document.getElementById('export-zip-size').textContent !== ''")
+    assert page.inner_text("#export-zip-size") == "Foto dalam ZIP: 0 berkas, 0 B"
+    shot(page, "03b-export-size")
+    with page.expect_download() as info:
+        page.click("#export-xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    root = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert [r[list(root[0]).index("KEY")] for r in root[1:]] == [f"uuid:{revisions[1]['entry_id']}"]
 
     page.click(f"a[href^='/entries/{revisions[1]['entry_id']}']")
     page.wait_for_selector("#review-form")

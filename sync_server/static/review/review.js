@@ -2,6 +2,23 @@
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
+    // The photos a ZIP export will hold, before the download (a streamed ZIP has no length).
+    var size = document.getElementById("export-zip-size");
+    if (size && window.fetch) {
+      fetch(size.getAttribute("data-size-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) { return; }
+          var b = s.photo_bytes, unit = "B";
+          [["KB", 1e3], ["MB", 1e6], ["GB", 1e9]].forEach(function (u) {
+            if (s.photo_bytes >= u[1]) { b = s.photo_bytes / u[1]; unit = u[0]; }
+          });
+          var shown = (unit === "B" ? String(b) : b.toFixed(1)) + " " + unit;
+          size.textContent = size.getAttribute("data-text")
+            .replace("{photos}", String(s.photos)).replace("{size}", shown);
+        })
+        .catch(function () { /* the size is a hint; the export links work without it */ });
+    }
     // "Select all" checkbox of the entries table.
     document.querySelectorAll("input[data-select-all]").forEach(function (box) {
       box.addEventListener("change", function () {
