@@ -341,7 +341,8 @@ def correction(d: Driver, comment: str = "") -> Iterator[Any]:
     d.press(form.ids.finalize_button)
     yield on_screen(d, "home")
     yield 0.05
-    check(not d.popups(), "finalizing asks for one more tap")  # a toast says it was done
+    check(not d.popups(), "finalizing asks for one more tap: "  # a toast says it was done
+          f"{[getattr(p, 'title', '') or type(p).__name__ for p in d.popups()]}")
     d.press(d.screen.ids.sync_button)
     yield lambda: not d.screen.syncing
     yield 0.05

@@ -419,7 +419,9 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     def jump(self, index: int, anchor: Any = "", *_args: Any) -> None:
         """Go to any page (from the navigator or the summary), scrolled to ``anchor``."""
         if getattr(self, "_navigator", None) is not None:
-            self._navigator.dismiss()
+            # at once: a fade-out started while the list is still fading in is lost (the list
+            # then stays open over the page the officer jumped to)
+            self._navigator.dismiss(animation=False)
             self._navigator = None
         self.show_page(index)
         if isinstance(anchor, str):
