@@ -50,7 +50,7 @@ from field_app.sync_outcome import Progress, SyncOutcome, Traffic, classify_pull
 from field_app.sync_outcome import failed as _failed
 from field_app.sync_push import Report
 from field_app.sync_reconcile import ReconcileMixin
-from field_app.sync_summary import changed_count
+from field_app.sync_summary import changed_count, photo_problems_message
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
 
@@ -244,12 +244,8 @@ class SyncClient(ReconcileMixin):
         finally:
             api.close()
         if outcome.held_back:
-            first = outcome.held_back[0]
             outcome.ok, outcome.reason = False, "attachment_missing"
-            photos = sum(len(item["photos"]) for item in outcome.held_back)
-            outcome.message = bilingual(
-                f"sync.error.photo_{first['problem']}", filename=first["filename"],
-                entries=len(outcome.held_back), photos=photos)
+            outcome.message = photo_problems_message(outcome.held_back)
         elif outcome.rejected:
             outcome.ok, outcome.reason = False, "entry_rejected"
             outcome.message = bilingual("sync.error.entry_rejected", count=len(outcome.rejected))

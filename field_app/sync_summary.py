@@ -11,7 +11,7 @@ from typing import Any
 
 from field_app.messages import text
 
-__all__ = ["NAMED", "changed_count", "summary_lines"]
+__all__ = ["NAMED", "changed_count", "photo_problems_message", "summary_lines"]
 
 #: entries named per line before "and N more"
 NAMED = 4
@@ -73,3 +73,25 @@ def summary_lines(summary: dict[str, list[dict[str, Any]]], lang: str = "id") ->
             lines.append(text(f"sync.summary.{kind}", lang, count=len(items),
                               names=_names(items, lang, describe)))
     return lines or [text("sync.summary.nothing", lang)]
+
+
+#: How many photos the after-sync message names before "and n more".
+PHOTOS_NAMED = 6
+
+
+def photo_problems_message(held_back: list[dict[str, Any]]) -> dict[str, str]:
+    """The sync's message when entries wait for their photos: every affected photo named with
+    its own problem (missing, damaged, refused by the server), in both languages."""
+    photos = [p for item in held_back for p in item.get("photos") or [item]]
+    key = ("sync.error.photo_refused" if all(p.get("problem") == "refused" for p in photos)
+           else "sync.error.photo_problems")
+    out = {}
+    for lang in ("id", "en"):
+        named = [text(f"sync.summary.photo_{p.get('problem', 'missing')}", lang,
+                      filename=p.get("filename") or p.get("sha256", "")[:12])
+                 for p in photos[:PHOTOS_NAMED]]
+        if len(photos) > PHOTOS_NAMED:
+            named.append(text("sync.summary.more", lang, count=len(photos) - PHOTOS_NAMED))
+        out[lang] = text(key, lang, entries=len(held_back), photos=len(photos),
+                         filename=photos[0].get("filename", ""), names="; ".join(named))
+    return out

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import msgspec
+import re2
 from flask import request
 
 from .errors import ApiError
@@ -62,7 +63,9 @@ def _float_sized_int(text: str) -> int:
 #: integers of any size: a body with a run of 309 digits or more (perhaps such an integer,
 #: perhaps only text) goes through the strict path too.
 _FAST_DECODER = msgspec.json.Decoder()
-_LONG_DIGITS = re.compile(rb"[0-9]{309}")
+#: RE2 (linear, a DFA) scans a 300 kB push body about 6 times faster than ``re`` here, which
+#: tries each digit as the start of a run: this scan is on every JSON body the server reads.
+_LONG_DIGITS = re2.compile(rb"[0-9]{309}")
 
 
 def parse_json_bytes(raw: bytes) -> Any:

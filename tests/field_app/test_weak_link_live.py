@@ -122,6 +122,13 @@ def test_a_missing_or_damaged_photo_holds_back_only_its_own_entry(
     assert store.get_entry(lost)["status"] == entries.FINALIZED
     assert _server_counts(server) == (3, 2)
     assert "2" in outcome.message["id"] and "2" in outcome.message["en"]
+    # the message names every affected photo with its own problem, not only the first
+    named = {p["filename"]: p["problem"] for item in outcome.held_back for p in item["photos"]}
+    assert len(named) == 3
+    for filename, problem in named.items():
+        word = {"missing": ("missing", "hilang"), "damaged": ("damaged", "rusak")}[problem]
+        assert f"photo {filename} {word[0]}" in outcome.message["en"], outcome.message
+        assert f"foto {filename} {word[1]}" in outcome.message["id"], outcome.message
     assert {i["entry_id"] for i in outcome.summary["held_back"]} == {lost, damaged}
 
 
