@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from survey_forms import load_pilot_form
@@ -197,6 +197,8 @@ def test_validate_and_recalculate_agrees_with_the_engine(answers: dict[str, Any]
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(answers=_pushed_answers())
+@example(answers={**recompute_calculations(_OBSERVATION, _fixture("observasi")),
+                  _CALCULATES[0]: "a\x00"})  # refused as malformed, not as invalid
 def test_no_pushed_calculation_is_stored_unless_the_engine_computes_it(
     server: LiveServer, answers: dict[str, Any]
 ) -> None:
@@ -204,7 +206,9 @@ def test_no_pushed_calculation_is_stored_unless_the_engine_computes_it(
     rev = make_revision(answers)
     result = tab.push(rev)[0]
     if result["status"] == "rejected":
-        assert result["error"] == "invalid"
+        # a NUL character is refused before validation, as malformed (it cannot be stored)
+        has_nul = any(isinstance(v, str) and "\x00" in v for v in answers.values())
+        assert result["error"] == ("malformed" if has_nul else "invalid"), (result, answers)
         return
     assert result["status"] == "stored", result
     stored = _head(server, rev["entry_id"])["answers"]
