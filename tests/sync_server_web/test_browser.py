@@ -41,16 +41,19 @@ if CHROMIUM is None:
     )
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_live_server(
-        tmp_path_factory.mktemp("web") / "instance", SESSION_COOKIE_SECURE=False
-    )
+def seeded_server(factory: pytest.TempPathFactory, name: str) -> Iterator[LiveServer]:
+    """A live server over plain HTTP with the seeded accounts (the browser modules' ``live``)."""
+    server = start_live_server(factory.mktemp(name) / "instance", SESSION_COOKIE_SECURE=False)
     seed_accounts(server.app)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from seeded_server(tmp_path_factory, "web")
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.server import LiveServer, start_live_server
+from tests.support.server import LiveServer
 from tests.sync_server.helpers import Client, make_revision, observation_answers
 
-from .conftest import seed_accounts
-from .test_browser import CHROMIUM, LAUNCH_ARGS, sign_in
+from .test_browser import browser, seeded_server, sign_in
+
+__all__ = ["browser"]  # the shared Chromium fixture of test_browser.py
 
 pytestmark = pytest.mark.browser
 
@@ -48,26 +49,7 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_live_server(
-        tmp_path_factory.mktemp("csp") / "instance", SESSION_COOKIE_SECURE=False
-    )
-    seed_accounts(server.app)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from seeded_server(tmp_path_factory, "csp")
 
 
 @pytest.mark.parametrize("who", ["spv_plg", "admin"])

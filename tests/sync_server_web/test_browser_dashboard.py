@@ -15,7 +15,9 @@ from tests.support.server import LiveServer, start_live_server
 from tests.sync_server.helpers import FIXTURES, Client, make_revision, observation_answers
 
 from .conftest import seed_accounts
-from .test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, sign_in
+from .test_browser import ARTIFACTS, browser, sign_in
+
+__all__ = ["browser"]  # the shared Chromium fixture of test_browser.py
 
 pytestmark = pytest.mark.browser
 
@@ -90,18 +92,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _page(browser: Any, live: LiveServer, width: int, height: int) -> Any:

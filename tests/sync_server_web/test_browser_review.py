@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from sync_server.schema import entries, revisions
-from tests.support.server import LiveServer, engine_of, start_live_server
+from tests.support.server import LiveServer, engine_of
 from tests.sync_server.helpers import Client, make_revision, observation_answers
 
-from .conftest import seed_accounts
-from .test_browser import CHROMIUM, LAUNCH_ARGS, shot, sign_in
+from .test_browser import browser, seeded_server, shot, sign_in
+
+__all__ = ["browser"]  # the shared Chromium fixture of test_browser.py
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +41,7 @@ UNITS = (
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_live_server(
-        tmp_path_factory.mktemp("review") / "instance", SESSION_COOKIE_SECURE=False
-    )
-    seed_accounts(server.app)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from seeded_server(tmp_path_factory, "review")
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +55,6 @@ def pushed(live: LiveServer) -> list[dict[str, Any]]:
         revs.append(make_revision(answers))
     assert [r["status"] for r in officer.push(*revs)] == ["stored"] * 3
     return revs
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
