@@ -116,7 +116,9 @@ def _writer(rows: Sequence[Mapping[str, Any]], by_rev: Mapping[str, Mapping[str,
             best = row
     if best is None:
         return None
-    meta = _meta(best)
+    # A supervisor's revision carries the entry's meta along (the officer's tablet and
+    # finalize time): only a device's own revision says which device made it and when.
+    meta = _meta(best) if best.get("author_kind") == "device" else {}
     return {
         "rev": best["rev"],
         "author": best.get("author"),

@@ -49,6 +49,8 @@ def test_each_side_of_a_conflict_names_its_writer_and_time(
     assert officer["device_id"] == store.device_id and officer["made_at"] == made_at
     assert supervisor["author"] == "spv" and supervisor["kind"] == "supervisor"
     assert supervisor["at"] and supervisor["at"] <= officer["at"]  # the server's times
+    # the supervisor's revision carries the officer's meta along; it is not the supervisor's
+    assert supervisor["made_at"] is None and supervisor["device_id"] is None
     assert spv.get(f"/entries/{entry_id}")["conflicts"] == [conflict]  # as the server has it
 
     line = conflict_line(conflict, "Catatan", "id", officer="petugas",
