@@ -418,7 +418,7 @@ class QuickSelectWidget(SelectWidget):
     def _toggled(self, name: str, row: Any, active: bool) -> None:
         super()._toggled(name, row, active)
         if active and not self._loading and not self.locked:
-            Clock.schedule_once(lambda _dt: self.owner.next_page(), 0.25)
+            Clock.schedule_once(lambda _dt: self.owner.next_page(auto=True), 0.25)
 
 
 class NumbersTextWidget(TextWidget):

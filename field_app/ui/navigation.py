@@ -11,7 +11,7 @@ widgets. The rules follow ODK Collect:
 * pages whose questions are all not relevant are skipped (skip logic);
 * metadata (``start``, ``deviceid``...) and calculations without a label are never shown.
 
-Two rules go further than Collect, to save taps on checklists (issue 17):
+Three rules go further than Collect, to save taps on checklists (issue 17):
 
 * a plain group whose shown children are all field-list groups (and read-only notes) is one
   page with a section per field-list group: the observation form's components, each holding
@@ -19,7 +19,13 @@ Two rules go further than Collect, to save taps on checklists (issue 17):
   19"), from the form's structure;
 * a page holding only read-only items (notes, labelled calculations: the score notes) does not
   cost a page of its own: it is shown on the page before it in the same group, else on the page
-  after it in the same group, else on the page before (or after) it.
+  after it in the same group, else on the page before (or after) it;
+* a section page with at most :data:`SMALL_PAGE_SECTIONS` sections shares its page with the next
+  section page of the same group (else the one before), as long as the shared page holds at most
+  :data:`MAX_PAGE_SECTIONS` sections: the checklist's component 1 (one indicator) is filled with
+  component 2, components 5 and 6 (two indicators each) together. A shared page starts each
+  component with its heading (the component group's name in ``questions``), see
+  :func:`components_of`.
 
 Labels may hold ``${name}`` references: :func:`render_text` fills them from the session.
 """
@@ -35,7 +41,9 @@ __all__ = [
     "Page",
     "Section",
     "build_pages",
+    "components_of",
     "is_display_only",
+    "is_shared_page",
     "is_shown",
     "issue_location",
     "page_errors",
@@ -52,6 +60,10 @@ HIDDEN_TYPES = frozenset(
      "simserial", "audit", "hidden", "background-audio", "start-geopoint"}
 )
 QUESTIONS = "questions"
+#: a section page with this many sections or fewer shares a page with a neighbouring one
+SMALL_PAGE_SECTIONS = 2
+#: the most sections a shared page holds
+MAX_PAGE_SECTIONS = 8
 REPEAT = "repeat"
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}")
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -241,11 +253,80 @@ def _fold_read_only_pages(form: Any, pages: list[Page]) -> list[Page]:
     return result
 
 
+def components_of(form: Any, page: Page) -> list[tuple[str, tuple[str, ...]]]:
+    """``[(section-page group, its names)]`` of a questions page: one item for a page of one
+    component (its key), one per component for a shared page, none for any other page."""
+    if page.kind != QUESTIONS or not _is_section_page(form.question(page.key)):
+        return []
+    if not page.questions or page.questions[0] != page.key:
+        return [(page.key, page.questions)]
+    found: list[tuple[str, list[str]]] = []
+    for name in page.questions:
+        question = form.question(name)
+        if question.is_group and _is_section_page(question):
+            found.append((name, []))
+        elif found:
+            found[-1][1].append(name)
+    return [(group, tuple(names)) for group, names in found]
+
+
+def is_shared_page(form: Any, page: Page) -> bool:
+    """A page holding several components, each after its own heading."""
+    return len(components_of(form, page)) > 1
+
+
+def _section_count(form: Any, page: Page) -> int:
+    return sum(1 for name in page.questions
+               if form.question(name).is_group and form.question(name).field_list)
+
+
+def _join(form: Any, first: Page, second: Page) -> Page:
+    """One page holding both section pages, each component after its heading."""
+    names: list[str] = []
+    for page in (first, second):
+        for group, inside in components_of(form, page):
+            names.extend((group, *inside))
+    return replace(first, questions=tuple(names))
+
+
+def _join_small_section_pages(form: Any, pages: list[Page]) -> list[Page]:
+    """Let small section pages share a page with a neighbour (see the module)."""
+    result = list(pages)
+
+    def joinable(at: int, other: int) -> bool:
+        if not (0 <= other < len(result)):
+            return False
+        one, two = result[at], result[other]
+        return (bool(components_of(form, two)) and two.instance == one.instance
+                and two.parent == one.parent
+                and _section_count(form, one) + _section_count(form, two)
+                <= MAX_PAGE_SECTIONS)
+
+    index = 0
+    while index < len(result):
+        page = result[index]
+        if (not components_of(form, page)
+                or _section_count(form, page) > SMALL_PAGE_SECTIONS):
+            index += 1
+            continue
+        if joinable(index, index + 1):
+            result[index] = _join(form, page, result[index + 1])
+            del result[index + 1]
+            continue  # the shared page may take a small neighbour too
+        if joinable(index, index - 1):
+            result[index - 1] = _join(form, result[index - 1], page)
+            del result[index]
+            continue
+        index += 1
+    return result
+
+
 def build_pages(form: Any, session: Any, *, relevant_only: bool = True) -> list[Page]:
     """Return the pages of the form as the session stands (non-relevant pages skipped)."""
     pages: list[Page] = []
     _walk(form.questions, session, (), pages)
     pages = _fold_read_only_pages(form, pages)
+    pages = _join_small_section_pages(form, pages)
     if relevant_only:
         pages = [page for page in pages if page_is_relevant(session, page)]
     return pages

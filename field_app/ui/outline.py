@@ -9,7 +9,7 @@ per section (indicator); every other page gives one line.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from field_app.ui import navigation
@@ -134,21 +134,36 @@ def outline(form: Any, session: Any, pages: list[navigation.Page], lang: str,
             lines.append(OutlineLine(0, page_title(page), repeat_answers(page), EMPTY, index))
             continue
         groups = [n for n in page.questions if form.question(n).is_group]
-        state = state_of(session, page.questions, page.instance, form)
         if not groups:
+            state = state_of(session, page.questions, page.instance, form)
             lines.append(OutlineLine(0, page_title(page), _answers(
                 form, session, page.questions, page.instance, lang), state, index))
             continue
-        lines.append(OutlineLine(0, page_title(page), "", state, index))
-        for group, names in _split_sections(form, page.questions):
-            if not session.is_relevant(group, page.instance):
+        # a heading per component (a page shared by several has several), then its sections
+        parts = navigation.components_of(form, page) or [(page.key, page.questions)]
+        shared = len(parts) > 1
+        for component, names in parts:
+            if shared and not session.is_relevant(component, page.instance):
                 continue
-            label = navigation.render_text(
-                form.question(group).label(lang, form.default_language), session,
-                page.instance)
-            lines.append(OutlineLine(
-                1, label, _answers(form, session, names, page.instance, lang),
-                state_of(session, names, page.instance, form), index, group))
+            part = replace(page, key=component, questions=names)
+            lines.append(OutlineLine(0, page_title(part), "",
+                                     state_of(session, names, page.instance, form), index,
+                                     component if shared else ""))
+            lines.extend(_section_lines(form, session, names, page.instance, lang, index))
+    return lines
+
+
+def _section_lines(form: Any, session: Any, names: tuple[str, ...], instance: tuple[int, ...],
+                   lang: str, index: int) -> list[OutlineLine]:
+    lines = []
+    for group, inside in _split_sections(form, names):
+        if not session.is_relevant(group, instance):
+            continue
+        label = navigation.render_text(
+            form.question(group).label(lang, form.default_language), session, instance)
+        lines.append(OutlineLine(
+            1, label, _answers(form, session, inside, instance, lang),
+            state_of(session, inside, instance, form), index, group))
     return lines
 
 

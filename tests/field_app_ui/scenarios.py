@@ -237,13 +237,18 @@ def fill_observation(d: Driver) -> Iterator[Any]:
     geo = d.question("lokasi")
     d.type_into(geo.latitude, "-2.9761")
     d.type_into(geo.longitude, "104.7754")
-    while not form.on_summary:
+    while not (form.on_summary or form.finish_here):
         d.press(form.ids.next)
         yield 0.02
     yield 0.05
-    d.shot("form_summary")
-    d.result["summary_ready"] = bool(d.find("BodyLabel", d.t("form.summary.ready")))
-    d.press(form.ids.finalize_button)
+    if form.on_summary:  # something still blocks: the summary lists it
+        d.shot("form_summary")
+        d.result["summary_ready"] = bool(d.find("BodyLabel", d.t("form.summary.ready")))
+        d.press(form.ids.finalize_button)
+    else:  # ready: the last page's Next reads "Finalisasi" and finalizes
+        d.shot("form_last_page_ready")
+        d.result["summary_ready"] = form.ids.next.text == d.t("form.finalize")
+        d.press(form.ids.next)
     yield on_screen(d, "home")
     yield 0.05
     record = _store(d).get_entry(d.result["entry_id"])

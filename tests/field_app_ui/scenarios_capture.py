@@ -183,12 +183,11 @@ def reopen_flow(d: Driver, photo: str = "") -> Iterator[Any]:
     yield lambda: not damaged.busy and damaged.problem.text == ""
     yield 0.15
     d.shot("reopen_photo_retaken")
-    d.press(form.ids.next)
-    yield 0.05
-    check(form.on_summary, "not on the summary page")
+    # the last page, the entry ready again: its Next reads "Finalisasi" and finalizes
+    check(form.finish_here, "the retaken photo still blocks finalizing")
     d.result["summary_errors"] = [w.text for w in d.find("ErrorLabel", root=form.ids.body)
                                   if w.text]
-    d.press(form.ids.finalize_button)
+    d.press(form.ids.next)
     yield on_screen(d, "home")
     yield 0.05
     record = d.app.controller.store.get_entry(form.editor.entry_id)

@@ -8,6 +8,7 @@ Every action goes through the app's widgets (rows and buttons pressed, fields ty
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,6 +105,11 @@ def observation_taps(d: Driver, mode: str = "fulfilled") -> Iterator[Any]:
         page = form.pages[form.index]
         c.pages.append(form.position)
         if form.page_sections(page):
+            if len(c.pages) == 2:  # components 1 and 2 share this page: each has a heading
+                yield 0.1
+                d.shot(f"taps_{mode}_shared_page")
+                d.result["shared_headings"] = [
+                    w.label.text for w in form.widgets if type(w).__name__ == "ComponentHeader"]
             _fill_section_page(d, c, mode, counter)
         elif page.kind == "repeat" and mode == "mixed" and findings == 0:
             findings += 1
@@ -114,15 +120,21 @@ def observation_taps(d: Driver, mode: str = "fulfilled") -> Iterator[Any]:
             c.type(d.question("rekomendasi").field, "Pajang maklumat di loket")
             c.tap(_row(d, "prioritas", "sedang"))
         yield 0.02
+        if form.finish_here:  # the last page of a ready entry: Next reads "Finalisasi"
+            d.result["last_button"] = form.ids.next.text
+            d.shot(f"taps_{mode}_last_page")
+            c.tap(form.ids.next)
+            break
         before = form.index
         c.tap(form.ids.next)
         yield 0.02
         check(form.index != before, f"Next refused on {form.position}: "
               f"{[w.error_label.text for w in form.widgets if w.error_label.text]}")
-    yield 0.05
-    d.shot(f"taps_{mode}_summary")
-    check(d.find("BodyLabel", d.t("form.summary.ready")), "the summary is not ready")
-    c.tap(form.ids.finalize_button)
+    else:
+        yield 0.05
+        d.shot(f"taps_{mode}_summary")
+        check(d.find("BodyLabel", d.t("form.summary.ready")), "the summary is not ready")
+        c.tap(form.ids.finalize_button)
     yield on_screen(d, "home")
     d.result["popups_after_finalize"] = len(d.popups())
     record = d.app.controller.store.get_entry(d.result["entry_id"])
@@ -230,6 +242,17 @@ def _window_shot(d: Driver, name: str) -> None:
     d.result["screens"].append(path.name)
 
 
+def _in_view(view: Any, widget: Any, seconds: float) -> Any:
+    """A wait condition: the widget's label is in the view, or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+
+    def done() -> bool:
+        _vx, bottom = view.to_window(view.x, view.y)
+        _x, top = widget.label.to_window(widget.label.x, widget.label.top)
+        return bottom <= top <= bottom + view.height + 1 or time.monotonic() > deadline
+    return done
+
+
 def refused_next(d: Driver) -> Iterator[Any]:
     """Next on an unanswered page: the first message is on screen and its question framed."""
     yield on_screen(d, "home")
@@ -249,6 +272,8 @@ def refused_next(d: Driver) -> Iterator[Any]:
         yield 0.2
         framed = [w for w in form.widgets if getattr(w, "highlight", False)]
         view = form.ids.scroll
+        if framed:  # the page may still be laying out on a loaded machine: up to 2 s
+            yield _in_view(view, framed[0], 2.0)
         _vx, view_bottom = view.to_window(view.x, view.y)
         view_top = view_bottom + view.height
         found = {"step": step, "position": form.position, "framed": [w.name for w in framed]}

@@ -176,7 +176,7 @@ def test_5_needs_correction_round_trip(ui_server: LiveServer, tablet: Tablet) ->
 def test_6_every_step_left_its_screenshots(tablet: Tablet) -> None:
     for name in ("form_first_page_filled", "form_indicator", "form_repeat_empty",
                  "form_repeat_item_1", "form_repeat_two", "form_repeat_remove_confirm",
-                 "form_repeat_one", "form_summary", "home_after_finalize", "entries_drafts",
+                 "form_repeat_one", "form_last_page_ready", "home_after_finalize", "entries_drafts",
                  "form_resumed", "home_after_sync", "entries_needs_correction",
                  "form_correction"):
         shot = f"{tablet.size}-{name}.png"

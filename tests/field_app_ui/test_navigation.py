@@ -103,12 +103,19 @@ def test_observation_form_pages() -> None:
     form = load_pilot_form("observasi")
     session = form.new_session()
     pages = build_pages(form, session)
-    assert [p.key for p in pages] == ["kunjungan", "komponen_1", "komponen_2", "komponen_3",
-                                      "komponen_4", "komponen_5", "komponen_6", "temuan",
-                                      "lokasi"]
+    # component 1 (one indicator) shares a page with component 2, 5 and 6 (two each) one
+    assert [p.key for p in pages] == ["kunjungan", "komponen_1", "komponen_3", "komponen_4",
+                                      "komponen_5", "temuan", "lokasi"]
     assert any(p.kind == "repeat" and p.key == "temuan" for p in pages)
-    assert pages[2].questions[:2] == ("indikator_i02", "hasil_i02")
-    assert pages[2].questions[-1] == "catatan_skor_k2"  # the component's score, at its end
+    shared = pages[1]
+    assert shared.questions[:3] == ("komponen_1", "indikator_i01", "hasil_i01")
+    assert navigation.components_of(form, shared)[1][0] == "komponen_2"
+    assert shared.questions[-1] == "catatan_skor_k2"  # each component's score, at its end
+    assert "catatan_skor_k1" in shared.questions
+    assert pages[2].questions[:2] == ("indikator_i08", "hasil_i08")  # one component: no head
+    assert [g for g, _names in navigation.components_of(form, pages[4])] == [
+        "komponen_5", "komponen_6"]
+    assert not navigation.is_shared_page(form, pages[2])
     assert pages[-1].questions == ("lokasi", "ringkasan_skor")
     found = navigation.sections(form)
     assert len(found) == 19 and {s.total for s in found.values()} == {19}
@@ -139,3 +146,69 @@ def test_render_text_fills_references() -> None:
     assert render_text(label, session) == "Halo Sari, umur 21"
     assert render_text("tanpa rujukan", session) == "tanpa rujukan"
     assert render_text("${tidak_ada}!", session) == "!"
+
+
+CHECKLIST = textwrap.dedent("""
+    | survey |
+    | | type | name | label | relevant | appearance |
+    | | begin_group | a | A | | |
+    {a}
+    | | end_group | | | | |
+    | | begin_group | b | B | ${{x}} != 'sembunyi' | |
+    {b}
+    | | end_group | | | | |
+    | | begin_group | c | C | | |
+    {c}
+    | | end_group | | | | |
+    | | text | x | X | | |
+    | | begin_group | d | D | | |
+    {d}
+    | | end_group | | | | |
+    | settings |
+    | | form_id | version |
+    | | uji_bagian | 1 |
+""")
+
+
+def _sections(prefix: str, count: int) -> str:
+    rows = []
+    for n in range(count):
+        rows += [f"| | begin_group | {prefix}{n} | Indikator {prefix}{n} | | field-list |",
+                 f"| | text | {prefix}{n}_isi | Isi | | |",
+                 "| | end_group | | | | |"]
+    return "\n    ".join(rows)
+
+
+def _checklist(a: int, b: int, c: int, d: int):
+    text = CHECKLIST.format(a=_sections("a", a), b=_sections("b", b), c=_sections("c", c),
+                            d=_sections("d", d))
+    return load_xlsform(text.encode(), "md", form_id="uji_bagian")
+
+
+def test_small_section_pages_share_a_page_within_the_limit() -> None:
+    form = _checklist(1, 6, 2, 1)
+    session = form.new_session()
+    pages = build_pages(form, session)
+    # a (1) joins b (6): 7; c (2) has no section page after it (x comes between): back onto
+    # a+b would make 9 > 8, so it stays; d (1) alone after the question x
+    assert [[g for g, _ in navigation.components_of(form, p)] for p in pages] == [
+        ["a", "b"], ["c"], [], ["d"]]
+    assert pages[0].questions[0] == "a" and "b" in pages[0].questions
+    # every question is still on exactly one page
+    shown = [n for p in pages for n in p.questions if not form.question(n).is_group]
+    assert sorted(shown) == sorted(q.name for q in form.questions_in_order()
+                                   if navigation.is_shown(q))
+
+
+def test_big_section_pages_keep_their_own_page_and_relevance_still_applies() -> None:
+    form = _checklist(3, 3, 3, 3)
+    session = form.new_session()
+    assert [p.key for p in build_pages(form, session)] == ["a", "b", "c", "x", "d"]
+    small = _checklist(2, 2, 2, 0)
+    session = small.new_session()
+    pages = build_pages(small, session)
+    assert [g for g, _ in navigation.components_of(small, pages[0])] == ["a", "b", "c"]
+    session.set_answer("x", "sembunyi")  # b is no longer relevant: its part is hidden
+    pages = build_pages(small, session)
+    assert "b0_isi" not in visible_questions(session, pages[0])
+    assert "c0_isi" in visible_questions(session, pages[0])

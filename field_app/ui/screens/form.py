@@ -30,7 +30,11 @@ from field_app.ui.navigation import issue_location
 from field_app.ui.question_widgets import QuestionWidget, make_question_widget
 from field_app.ui.reopen_panel import add_reopen_panel
 from field_app.ui.screens.form_finish import FinishMixin
-from field_app.ui.screens.form_navigator import NavigatorMixin, SectionHeader
+from field_app.ui.screens.form_navigator import (
+    ComponentHeader,
+    NavigatorMixin,
+    SectionHeader,
+)
 from field_app.ui.screens.form_repeats import RepeatsMixin
 from field_app.ui.texts import tr
 from field_app.ui.widgets import TitleLabel, show_toast
@@ -57,6 +61,9 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     #: the same as ``on_summary``, for kv rules (a name starting with "on_" reads as an event)
     summary_shown = BooleanProperty(False)
     at_start = BooleanProperty(True)
+    #: on the last page of an entry ready to finalize: Next reads "Finalisasi" and finalizes
+    #: (the summary page, one more tap, only shows when something still blocks)
+    finish_here = BooleanProperty(False)
 
     #: question widgets already built, by form, language, instance and questions of a page
     _built: dict[tuple[Any, ...], list[QuestionWidget]]
@@ -167,6 +174,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     def _set_position(self) -> None:
         """"Halaman 2 dari 9 · Indikator 2–7 dari 19" (the summary has its own line)."""
         total = len(self.pages)
+        self.finish_here = (not self.read_only and total > 0 and self.index == total - 1
+                            and self.ready_to_finalize())
         if self.index >= total:
             self.position = tr("form.position.summary", self.lang)
             return
@@ -182,8 +191,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
 
     def _page_title(self, page: navigation.Page) -> str:
         question = self.form.question(page.key)
-        if not question.is_group:
-            return ""
+        if not question.is_group or navigation.is_shared_page(self.form, page):
+            return ""  # a shared page heads each of its components itself
         label = navigation.render_text(
             question.label(self.form_lang, self.form.default_language), self.session,
             page.instance)
@@ -272,7 +281,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
     def _make_widget(self, question: Any, instance: tuple[int, ...]) -> QuestionWidget:
         """A section heading for a group, else the question type's widget."""
         if question.is_group:
-            return SectionHeader(self, question, instance)
+            kind = SectionHeader if question.field_list else ComponentHeader
+            return kind(self, question, instance)
         return make_question_widget(self, question, instance)
 
     def prewarm(self, forms: list[Any]) -> None:
@@ -369,8 +379,12 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
 
     # ---------------------------------------------------------------- moving
 
-    def next_page(self) -> None:
-        """Go on; a page with errors stays and shows them (required, constraint)."""
+    def next_page(self, auto: bool = False) -> None:
+        """Go on; a page with errors stays and shows them (required, constraint).
+
+        On the last page of a ready entry, the officer's Next finalizes (:attr:`finish_here`);
+        an ``auto`` step (a ``quick`` choice going on by itself) never finalizes: it opens the
+        summary."""
         if self.on_summary:
             return
         page = self.pages[self.index]
@@ -385,6 +399,9 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
                     widget.highlight = widget is first
                 self._bring_into_view(first)
                 return
+        if self.finish_here and not auto and self.index == len(self.pages) - 1:
+            self.finalize()
+            return
         self.show_page(self.index + 1)
 
     def _bring_into_view(self, widget: QuestionWidget) -> None:
@@ -410,6 +427,11 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
             view.scroll_y = max(0.0, min(1.0, (from_bottom - view.height) / spare))
         for delay in (0, 0.05, 0.15, 0.3):
             Clock.schedule_once(scroll, delay)
+        # a long page may still be growing after that (widgets built frame by frame, texts
+        # wrapped): follow its height for a second more
+        body = self.ids.body
+        follow = body.fbind("height", lambda *_a: Clock.schedule_once(scroll, 0))
+        Clock.schedule_once(lambda _dt: body.unbind_uid("height", follow), 1.0)
 
     def previous_page(self) -> None:
         """Go back one page."""

@@ -49,6 +49,10 @@ class FinishMixin:
     def _issues(self) -> list[Any]:
         return list(self.form.validate(self.editor.answers()))
 
+    def ready_to_finalize(self) -> bool:
+        """Nothing blocks finalizing: no issue in the answers, no photo lost on the tablet."""
+        return not self._issues() and not current_problems(self)
+
     def _build_summary(self, body: BoxLayout) -> None:
         body.add_widget(TitleLabel(text=tr("form.summary.title", self.lang)))
         if self.read_only:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -56,6 +56,22 @@ class SectionHeader(QuestionWidget):
             return
         parent = owner.form.question(section.parent).label(lang, default)
         self.kicker = owner.section_position(section) + " · " + parent
+
+
+class ComponentHeader(SectionHeader):
+    """The heading of a component on a page shared by several (its label, title-sized)."""
+
+    def build_input(self) -> None:
+        super().build_input()
+        self.label.font_size = sp(24)  # as the page title of a page of one component
+
+    def refresh(self, show_error: bool) -> None:
+        """The component's label; no position line (its indicators carry one each)."""
+        owner = self.owner
+        self.label.text = navigation.render_text(
+            self.question.label(owner.form_lang, owner.form.default_language), owner.session,
+            self.instance)
+        self.kicker = ""
 
 
 class NavLine(ButtonBehavior, BoxLayout):
