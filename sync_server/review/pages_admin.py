@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -88,7 +89,12 @@ def admin_user_update(username: str) -> Response:
                 message = _("Password of %(name)s reset.", name=username)
             elif action == "revoke":
                 count = users_mod.revoke_user_tokens(conn, username, actor)
-                message = _("%(n)s device tokens of %(name)s revoked.", n=count, name=username)
+                message = ngettext(
+                    "%(num)s device token of %(name)s revoked.",
+                    "%(num)s device tokens of %(name)s revoked.",
+                    count,
+                    name=username,
+                )
             else:
                 users_mod.update_user(
                     conn,
