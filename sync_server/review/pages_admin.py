@@ -227,7 +227,8 @@ def admin_form_upload() -> Response | tuple[str, int]:
                 flash(f"{warning.message['id']} / {warning.message['en']}", "info")
             if len(form.warnings) > MAX_WARNINGS_SHOWN:
                 more = len(form.warnings) - MAX_WARNINGS_SHOWN
-                flash(f"... {more} peringatan lain / {more} more warnings", "info")
+                flash(ngettext("… and %(num)s more warning, not shown.",
+                               "… and %(num)s more warnings, not shown.", more), "info")
             return redirect(url_for("review.admin_forms"))
     with read_tx(engine()) as conn:
         forms = [
