@@ -106,6 +106,15 @@ def test_every_count_message_has_plural_forms(used: list[str | tuple[str, ...]])
         assert _BARE_COUNT.search(old), old
 
 
+def test_no_template_puts_a_fixed_plural_after_a_number() -> None:
+    # "<b>{{ total }}</b> {{ _("entries") }}" reads "1 entries": the noun must be an ngettext
+    after_value = re.compile(r"""\}\}(?:\s|</?\w+>)*\{\{\s*_\(\s*["']([a-z]+s)["']\s*\)""")
+    found = {path.name: after_value.findall(path.read_text("utf-8"))
+             for path in sorted((ROOT / "sync_server/templates").rglob("*.html"))}
+    assert {name: nouns for name, nouns in found.items() if nouns} == {}
+    assert after_value.search('<strong>{{ total }}</strong> {{ _("entries") }}')
+
+
 def test_flash_messages_come_from_the_catalog() -> None:
     # words written in code (an f-string, a literal) skip both the translation and the plural;
     # an f-string of catalog texts only (a form warning's "{id} / {en}") holds no words
