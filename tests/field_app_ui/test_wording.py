@@ -179,3 +179,18 @@ def test_entry_summary_without_a_date_has_no_dangling_dash() -> None:
 def test_plural_forms_never_break_a_message() -> None:
     assert messages.fill("{n} {n:entri|entri}", n=2) == "2 entri"
     assert messages.fill("{n:a|b} {missing}", n=1) == "{n:a|b} {missing}"
+
+
+def test_the_sync_summary_names_a_draft_without_its_empty_parts() -> None:
+    from types import SimpleNamespace
+
+    from field_app.sync_push import PushMixin
+    from survey_forms import load_pilot_form
+
+    form = load_pilot_form("observasi")
+    pusher = SimpleNamespace(_form_or_none=lambda _form_id, _version: form)
+    revision = {"entry_id": "0123456789abcdef", "form_id": form.form_id,
+                "form_version": form.version,
+                "answers": {"kabkota": "16.71", "nama_unit": "Dinas Kesehatan"}}
+    assert PushMixin._label(pusher, revision) == "Kota Palembang – Dinas Kesehatan"
+    assert PushMixin._label(pusher, {**revision, "answers": {}}) == "01234567"

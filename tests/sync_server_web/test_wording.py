@@ -194,3 +194,18 @@ def test_bulk_review_says_entry_or_entries(app: Flask) -> None:
     page = web.get(table).text
     assert 'data-text-one="Photos in the ZIP: {photos} file, {size}"' in page
     assert 'data-text="Photos in the ZIP: {photos} files, {size}"' in page
+
+
+def test_entry_names_on_the_web_have_no_dangling_dash() -> None:
+    from survey_forms import load_pilot_form
+    from sync_server.entry_names import entry_summary
+    from tests.sync_server.helpers import observation_answers
+
+    summary = entry_summary(load_pilot_form("observasi"))
+    answers = observation_answers()
+    full = summary.name(answers)
+    assert full.count(" – ") == 2 and full.startswith("Kota Palembang – "), full
+    no_date = summary.name({**answers, "tanggal_kunjungan": None})
+    assert no_date == full.rsplit(" – ", 1)[0], no_date  # "Kota Palembang – <unit>"
+    no_unit = summary.name({**answers, "nama_unit": ""})
+    assert " –  – " not in no_unit and no_unit.count(" – ") == 1, no_unit
