@@ -42,7 +42,7 @@ def _push_with_photo(officer: Client, width: int) -> None:
 
 def _zip_text(page: Any) -> str:
     page.goto(f"/forms/{FORM}/entries")
-    page.wait_for_function("document.getElementById('export-zip-size').textContent !== ''")
+    page.wait_for_selector("#export-zip-size:not(:empty)")  # filled by the page's script
     return page.inner_text("#export-zip-size")
 
 
