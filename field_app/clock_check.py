@@ -56,7 +56,7 @@ def clock_warning(offset: float | None) -> dict[str, str] | None:
     if offset is None or abs(offset) <= TOLERANCE:
         return None
     span = _span(offset)
-    unit = {lang: bilingual(f"clock.unit.{span['unit']}")[lang] for lang in ("id", "en")}
+    unit = bilingual(f"clock.unit.{span['unit']}", amount=span["amount"])  # "1 day", "2 days"
     key = "clock.behind" if offset > 0 else "clock.ahead"
     return {
         lang: bilingual(key, amount=span["amount"], unit=unit[lang])[lang] for lang in ("id", "en")

@@ -9,27 +9,23 @@ English plurals are written in the template: ``{sent} {sent:entry|entries} sent`
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from survey_forms.plurals import plural_forms
 
 __all__ = ["LANGUAGES", "bilingual", "catalog", "fill", "text"]
 
 LANGUAGES = ("id", "en")
 _FOLDER = Path(__file__).with_name("translations")
-_PLURAL = re.compile(r"\{(\w+):([^{}|]*)\|([^{}]*)\}")
 
 
 def fill(template: str, **params: Any) -> str:
     """A template with its plural forms chosen (``{n:one|other}``) and placeholders filled;
     the template itself when a placeholder is missing."""
-    def choose(match: re.Match[str]) -> str:
-        value = params.get(match.group(1))
-        return match.group(2) if value == 1 or value == "1" else match.group(3)
-
     try:
-        return _PLURAL.sub(choose, template).format(**params)
+        return plural_forms(template, params).format(**params)
     except (KeyError, IndexError, ValueError):
         return template
 

@@ -31,6 +31,7 @@ from field_app.store import Store
 from field_app.sync_outcome import SyncOutcome
 from field_app.sync_summary import NAMED
 from field_app.sync_upload import photo_problem, upload_resumable
+from survey_forms.names import tidy_name
 
 __all__ = ["PushMixin", "Report"]
 
@@ -197,8 +198,9 @@ class PushMixin:
                 name = form.new_session(revision.get("answers") or {}).instance_name()
             except Exception:  # an odd entry must still be named
                 name = ""
-            if any(char.isalnum() for char in name or ""):
-                return str(name)
+            name = tidy_name(str(name or ""))  # no dangling " – " of an empty part
+            if any(char.isalnum() for char in name):
+                return name
         return str(revision["entry_id"])[:8]
 
     # ---------------------------------------------------------------- uploads

@@ -15,6 +15,7 @@ import datetime
 from typing import Any
 
 from survey_forms.expressions import ExpressionError, NodeSet, to_string
+from survey_forms.names import tidy_name
 
 from .entry_rows import entry_date_question
 
@@ -95,9 +96,10 @@ class EntrySummary:
         when = moment or datetime.datetime.now(datetime.UTC)
         context = _AnswersContext(self.form, answers, when.astimezone(_WIB))
         try:
-            return to_string(self._expr.evaluate(context)).strip()
+            name = to_string(self._expr.evaluate(context))
         except (ExpressionError, ValueError, TypeError, ArithmeticError, RecursionError):
             return ""
+        return tidy_name(name)  # an optional part left empty leaves no dangling " – "
 
 
 def entry_summary(form: Any) -> EntrySummary:

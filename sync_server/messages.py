@@ -1,10 +1,14 @@
 """Catalog of user-facing API messages: Indonesian (``id``) first, English (``en``) second.
 
 Every error the API returns names a code from :data:`CATALOG`; :func:`message` fills in the
-placeholders. The review pages (a later issue) use Flask-Babel for their own text.
+placeholders. A count chooses its English noun in the template: ``{count} {count:issue|issues}``
+gives "1 issue" and "2 issues" (Indonesian nouns have one form). An entry is "entri" in
+Indonesian; "isian" is only a repeat item. The review pages use Flask-Babel for their own text.
 """
 
 from __future__ import annotations
+
+from survey_forms.plurals import plural_forms
 
 __all__ = ["CATALOG", "message"]
 
@@ -29,7 +33,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "and fit a double-precision float.",
     },
     "entry_mismatch": {
-        "id": "Isian {entry_id} sudah ada untuk formulir {entry_form} di wilayah {entry_region}; "
+        "id": "Entri {entry_id} sudah ada untuk formulir {entry_form} di wilayah {entry_region}; "
         "revisi ini untuk formulir {form_id} di wilayah {region}. Tidak ada yang diubah.",
         "en": "Entry {entry_id} exists for form {entry_form} in region {entry_region}; this "
         "revision is for form {form_id} in region {region}. Nothing was changed.",
@@ -44,7 +48,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "too_large": {
         "id": "Permintaan terlalu besar (batas {limit} byte).",
-        "en": "The request is too large (limit {limit} bytes).",
+        "en": "The request is too large (limit {limit} {limit:byte|bytes}).",
     },
     "not_found": {
         "id": "Alamat atau data tidak ditemukan.",
@@ -68,7 +72,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "rate_limited": {
         "id": "Terlalu banyak percobaan masuk. Coba lagi dalam {seconds} detik.",
-        "en": "Too many sign-in attempts. Try again in {seconds} seconds.",
+        "en": "Too many sign-in attempts. Try again in {seconds} {seconds:second|seconds}.",
     },
     "forbidden": {
         "id": "Anda tidak berwenang untuk tindakan ini.",
@@ -96,18 +100,18 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "invalid": {
         "id": "Jawaban tidak valid untuk formulir ini ({count} masalah).",
-        "en": "The answers are not valid for this form ({count} issues).",
+        "en": "The answers are not valid for this form ({count} {count:issue|issues}).",
     },
     "unknown_parent": {
         "id": "Revisi induk {parent_rev} tidak ada di server.",
         "en": "The parent revision {parent_rev} is not on the server.",
     },
     "not_owner": {
-        "id": "Isian ini milik petugas lain.",
+        "id": "Entri ini milik petugas lain.",
         "en": "This entry belongs to another officer.",
     },
     "entry_deleted": {
-        "id": "Isian ini sudah dihapus oleh admin.",
+        "id": "Entri ini sudah dihapus oleh admin.",
         "en": "This entry has been deleted by an admin.",
     },
     "hash_mismatch": {
@@ -119,7 +123,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Not a valid SHA-256 (64 lower-case hexadecimal digits).",
     },
     "stale_parent": {
-        "id": "Isian sudah berubah (revisi terbaru {head_rev}). Muat ulang lalu ulangi.",
+        "id": "Entri sudah berubah (revisi terbaru {head_rev}). Muat ulang lalu ulangi.",
         "en": "The entry has changed (current revision {head_rev}). Reload and try again.",
     },
     "invalid_status": {
@@ -127,11 +131,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Unknown review status: {status}.",
     },
     "unresolved_conflict": {
-        "id": "Isian ini memiliki konflik yang harus diselesaikan terlebih dahulu.",
+        "id": "Entri ini memiliki konflik yang harus diselesaikan terlebih dahulu.",
         "en": "This entry has a conflict that must be resolved first.",
     },
     "no_conflict": {
-        "id": "Isian ini tidak memiliki konflik.",
+        "id": "Entri ini tidak memiliki konflik.",
         "en": "This entry has no conflict.",
     },
     "form_version_exists": {
@@ -150,16 +154,16 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "officer_region": {
         "id": "Petugas {officer} tidak ditugaskan di wilayah {region}. Ubah wilayah petugas "
-        "atau pindahkan isian ke wilayah lain.",
+        "atau pindahkan entri ke wilayah lain.",
         "en": "Officer {officer} is not assigned to region {region}. Change the officer's "
         "regions or move the entry to another region.",
     },
     "nothing_to_move": {
-        "id": "Isian ini sudah berada di wilayah dan petugas tersebut.",
+        "id": "Entri ini sudah berada di wilayah dan petugas tersebut.",
         "en": "This entry is already in that region and with that officer.",
     },
     "region_mismatch": {
-        "id": "Wilayah isian ({region}) tidak sama dengan jawaban pertanyaan wilayah "
+        "id": "Wilayah entri ({region}) tidak sama dengan jawaban pertanyaan wilayah "
         "{question} ({answer}).",
         "en": "The entry's region ({region}) does not match the answer to the region "
         "question {question} ({answer}).",
@@ -171,16 +175,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "(MP3, AAC, M4A, AMR, Ogg, WAV, FLAC, MP4, 3GP, MOV, WebM) or a PDF document.",
     },
     "upload_quota_exceeded": {
-        "id": "Kuota unggahan penuh: foto yang belum dipakai isian sudah {used} dari {limit} "
-        "byte. Kirim isiannya dulu, lalu unggah lagi.",
-        "en": "Upload quota full: photos not yet used by an entry take {used} of {limit} bytes. "
-        "Send the entries first, then upload again.",
+        "id": "Kuota unggahan penuh: foto yang belum dipakai entri sudah {used} dari {limit} "
+        "byte. Kirim entrinya dulu, lalu unggah lagi.",
+        "en": "Upload quota full: photos not yet used by an entry take {used} of {limit} "
+        "{limit:byte|bytes}. Send the entries first, then upload again.",
     },
     "upload_rate_limited": {
         "id": "Terlalu banyak unggahan dalam satu jam (batas {limit} byte). "
         "Coba lagi dalam {seconds} detik.",
-        "en": "Too many uploads within an hour (limit {limit} bytes). "
-        "Try again in {seconds} seconds.",
+        "en": "Too many uploads within an hour (limit {limit} {limit:byte|bytes}). "
+        "Try again in {seconds} {seconds:second|seconds}.",
     },
     "bad_content_range": {
         "id": "Header Content-Range tidak valid: harus 'bytes <awal>-<akhir>/<total>' dan "
@@ -190,7 +194,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "upload_offset_mismatch": {
         "id": "Unggahan ini dilanjutkan dari byte yang salah: server sudah menerima {offset} byte.",
-        "en": "This upload continues from the wrong byte: the server has received {offset} bytes.",
+        "en": "This upload continues from the wrong byte: the server has received "
+        "{offset} {offset:byte|bytes}.",
     },
 }
 
@@ -198,4 +203,5 @@ CATALOG: dict[str, dict[str, str]] = {
 def message(code: str, **params: object) -> dict[str, str]:
     """Return ``{"id": ..., "en": ...}`` for ``code`` with the placeholders filled in."""
     entry = CATALOG[code]
-    return {lang: text.format(**params) for lang, text in entry.items()}
+    return {lang: plural_forms(text, params).format(**params) for lang, text in entry.items()}
+

@@ -85,6 +85,14 @@ def short_time(iso: str | None) -> str:
     return iso[:16].replace("T", " ")
 
 
+def region_label(code: str | None, lang: str) -> str:
+    """A region's name (``""`` without a region; the code itself when it has no name)."""
+    if not code:
+        return ""
+    name = tr(f"region.{code}", lang)
+    return code if name == f"region.{code}" else name
+
+
 class AppController:
     """The app's model: one store, one sync client, one background sync."""
 
@@ -309,8 +317,8 @@ class AppController:
                 name = ""
             name = tidy_name(name)  # no dangling " – " of parts not answered yet
             if not any(char.isalnum() for char in name):  # e.g. " –  – " of a new draft
-                name = tr("entries.summary", lang, form=form.title,
-                          date=short_time(record.get("created_at")))
+                name = tidy_name(tr("entries.summary", lang, form=form.title,
+                                    date=short_time(record.get("created_at"))))
         self._names[key] = (stamp, name or key[:8])
         return self._names[key][1]
 
@@ -375,7 +383,7 @@ class AppController:
             "status": record["status"],
             "name": self.entry_name(record, lang),
             "date": short_time(record.get("updated_at")),
-            "region": tr(f"region.{record.get('region')}", lang),
+            "region": region_label(record.get("region"), lang),
             "comment": record.get("review_comment") or "",
             "rejected": record.get("rejected", False),
             "deletable": record.get("deletable", False),

@@ -29,6 +29,7 @@ from kivy.uix.popup import Popup
 from kivy.uix.slider import Slider
 from kivy.uix.spinner import Spinner, SpinnerOption
 
+from field_app.ui.file_chooser import file_chooser
 from field_app.ui.question_base import QuestionWidget
 from field_app.ui.question_widgets import SelectWidget, TextWidget
 from field_app.ui.texts import tr
@@ -319,9 +320,8 @@ class MediaWidget(QuestionWidget):
             )
             return
         lang = self.owner.lang
-        content = BoxLayout(orientation="vertical", spacing=dp(8))
-        chooser = FileChooserListView(path=str(Path.home()), filters=FILE_PATTERNS[kind])
-        content.add_widget(chooser)
+        # the folder and the list's column titles in the officer's language
+        content, chooser = file_chooser(lang, FILE_PATTERNS[kind])
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
         cancel = TouchButton(text=tr("common.cancel", lang))
         use = PrimaryButton(text=tr("form.media.use", lang))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from field_app import messages
+from survey_forms.names import tidy_name
 
 __all__ = ["LANGUAGES", "issue_message", "tidy_name", "tr", "ui_catalog"]
 
@@ -42,25 +43,3 @@ def issue_message(issue: Any, lang: str) -> str:
     """A validation issue's message (``{"id", "en"}``) in the officer's language."""
     message = getattr(issue, "message", None) or {}
     return message.get(lang) or message.get("id") or tr("form.error.generic", lang)
-
-
-_SEPARATORS = ("–", "—", "-", "|", "·", "/")
-
-
-def tidy_name(name: str) -> str:
-    """An entry name without the empty parts of its form's ``instance_name``.
-
-    ``"Kota Palembang – Dinas Kesehatan – "`` (a draft without its date yet) becomes
-    ``"Kota Palembang – Dinas Kesehatan"``; ``" –  – "`` becomes ``""``. Separators are
-    dashes, bars, dots or slashes standing alone between spaces (a hyphen inside a word or a
-    date stays).
-    """
-    parts: list[list[str]] = [[]]
-    mark = ""
-    for word in name.split():
-        if word in _SEPARATORS:
-            mark = mark or word
-            parts.append([])
-        else:
-            parts[-1].append(word)
-    return f" {mark} ".join(" ".join(words) for words in parts if words)

@@ -15,6 +15,7 @@ names and codes only), and the map must not fetch any.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -162,14 +163,15 @@ def map_svg(
     title: str,
     names: dict[str, str],
     bounds: tuple[float, float, float],
-    point_label: str,
+    point_label: Callable[[str, int], str],
     link: str | None = None,
     width: int = 720,
     height: int = 480,
 ) -> str:
     """The SVG document of the map (text XML-escaped here). ``names``: kecamatan code to name;
-    ``point_label``: a ``%(score)s`` / ``%(n)s`` text for each point's tooltip; ``link``: an
-    URL with ``{id}`` for a point of one entry."""
+    ``point_label``: the tooltip of a point from its shown score and its number of entries
+    (the caller chooses the plural form); ``link``: an URL with ``{id}`` for a point of one
+    entry."""
     pad = 24
     lats = [p[0] for p in data.points] + [c[1] for c in data.centres]
     lons = [p[1] for p in data.points] + [c[2] for c in data.centres]
@@ -197,7 +199,7 @@ def map_svg(
         colour = NO_SCORE if band is None else PALETTE[band]
         radius = 5.0 if not data.grouped else 3.0 + 9.0 * math.sqrt(count / biggest)
         shown = "—" if score is None else f"{score:.1f}"
-        tip = escape(point_label % {"score": shown, "n": count})
+        tip = escape(point_label(shown, count))
         circle = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" '
             f'class="pt band-{"x" if band is None else band}"><title>{tip}</title></circle>'

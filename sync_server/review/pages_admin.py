@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -88,7 +89,12 @@ def admin_user_update(username: str) -> Response:
                 message = _("Password of %(name)s reset.", name=username)
             elif action == "revoke":
                 count = users_mod.revoke_user_tokens(conn, username, actor)
-                message = _("%(n)s device tokens of %(name)s revoked.", n=count, name=username)
+                message = ngettext(
+                    "%(num)s device token of %(name)s revoked.",
+                    "%(num)s device tokens of %(name)s revoked.",
+                    count,
+                    name=username,
+                )
             else:
                 users_mod.update_user(
                     conn,
@@ -221,7 +227,8 @@ def admin_form_upload() -> Response | tuple[str, int]:
                 flash(f"{warning.message['id']} / {warning.message['en']}", "info")
             if len(form.warnings) > MAX_WARNINGS_SHOWN:
                 more = len(form.warnings) - MAX_WARNINGS_SHOWN
-                flash(f"... {more} peringatan lain / {more} more warnings", "info")
+                flash(ngettext("… and %(num)s more warning, not shown.",
+                               "… and %(num)s more warnings, not shown.", more), "info")
             return redirect(url_for("review.admin_forms"))
     with read_tx(engine()) as conn:
         forms = [

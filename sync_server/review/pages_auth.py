@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Connection
 from werkzeug.wrappers import Response
 
@@ -54,7 +55,11 @@ def signin() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str
     )
     if result.wait is not None:
         flash(
-            _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=result.wait),
+            ngettext(
+                "Too many failed sign-ins. Try again in %(num)s second.",
+                "Too many failed sign-ins. Try again in %(num)s seconds.",
+                result.wait,
+            ),
             "error",
         )
         page = render_template("review/signin.html", next=target, username=username)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Connection, delete, insert, select
 from werkzeug.wrappers import Response
 
@@ -80,7 +81,9 @@ def admin_form_columns(form_id: str) -> str | Response | tuple[str, int]:
         elif bad:
             error = _("These questions cannot be columns: %(names)s", names=", ".join(bad)[:300])
         elif len(names) > MAX_COLUMNS:
-            error = _("Choose at most %(n)s questions.", n=MAX_COLUMNS)
+            error = ngettext(
+                "Choose at most %(num)s question.", "Choose at most %(num)s questions.", MAX_COLUMNS
+            )
         if error is None:
             user = current_web_user()
             with write_tx(engine()) as conn:

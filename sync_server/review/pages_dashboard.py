@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from ..db import read_tx
@@ -115,7 +115,10 @@ def dashboard() -> str:
             title=_("Map of visit points"),
             names=labels["kecamatan"],
             bounds=BANDS[kind or "observation"],
-            point_label=_("score %(score)s, %(n)s entries"),
+            point_label=lambda score, count: ngettext(
+                "score %(score)s, %(num)s entry", "score %(score)s, %(num)s entries", count,
+                score=score,
+            ),
             link=url_for("review.entry_page", entry_id="ENTRY").replace("ENTRY", "{id}"),
         )
     return render_template(

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -298,7 +299,15 @@ def bulk_review(form_id: str) -> Response:
         except ServiceError as exc:
             failed.append(f"{entry_id[:8]}: {exc.code}")
     if done:
-        flash(_("%(n)s entries set to %(status)s.", n=done, status=status_label(status)), "success")
+        flash(
+            ngettext(
+                "%(num)s entry set to %(status)s.",
+                "%(num)s entries set to %(status)s.",
+                done,
+                status=status_label(status),
+            ),
+            "success",
+        )
     if failed:
         flash(_("Not changed: %(list)s", list=", ".join(failed)), "error")
     return redirect(back)

@@ -126,9 +126,9 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
         try:
             apply_action(session, action)
         except TooManyInstancesError:
-            problems.append(_("The entry already has as many repeat instances as it may have."))
+            problems.append(_("The entry already has as many repeat items as it may have."))
         except ValueError:
-            problems.append(_("That repeat instance is not there any more."))
+            problems.append(_("That repeat item is not there any more."))
     if action != "save":
         return _render(
             entry, form, session, parent_rev=parent_rev, comment=comment, problems=problems

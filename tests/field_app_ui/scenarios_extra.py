@@ -131,12 +131,16 @@ def extra_widgets(d: Driver, files: str = "") -> Iterator[Any]:
     yield 0.1
     d.press(document.button)
     yield 0.2
-    _popup, chooser, use = document.popup
+    popup, chooser, use = document.popup
     chooser.path = files
     yield lambda: any(str(f).endswith("laporan.pdf") for f in chooser.files)
     yield 0.3
     chooser.selection = [str(Path(files) / "laporan.pdf")]
     d.result["chooser_files"] = sorted(Path(f).name for f in chooser.files if Path(f).suffix)
+    # the desktop file chooser speaks the app's language (column titles, folder, buttons)
+    d.result["chooser_texts"] = sorted({w.text for w in popup.walk(restrict=True)
+                                        if isinstance(getattr(w, "text", None), str)
+                                        and w.text and not w.text.startswith("..")})
     d.shot("extra_file_chooser")
     d.press(use)
     yield 0.2

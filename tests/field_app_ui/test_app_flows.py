@@ -73,8 +73,8 @@ def test_1_first_run_sign_in(ui_server: LiveServer, tablet: Tablet) -> None:
     assert result["officer"] == "Rina Petugas"
     assert result["sync_message"].startswith("Sinkronisasi selesai")
     assert sorted(result["forms"]) == [
-        "Isi baru: Observasi Kabupaten/Kota Antikorupsi",
-        "Isi baru: Survei Partisipasi Masyarakat",
+        "Entri baru: Observasi Kabupaten/Kota Antikorupsi",
+        "Entri baru: Survei Partisipasi Masyarakat",
     ]
     store = store_of(tablet)
     assert store.credentials()["user"]["username"] == tablet.username

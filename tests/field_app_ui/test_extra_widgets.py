@@ -125,6 +125,10 @@ def test_every_new_widget_fills_a_valid_entry(tmp_path: Path, size: str) -> None
     assert suara.startswith(f"suara-{entry_start}-") and suara.endswith(".m4a"), suara
     assert dokumen.startswith(f"dokumen-{entry_start}-") and dokumen.endswith(".pdf"), dokumen
     assert result["chooser_files"] == ["laporan.pdf"]  # only the types the server takes
+    texts = result["chooser_texts"]
+    assert {"Nama berkas", "Ukuran", "Gunakan berkas ini", "Batal", "Pilih berkas"} <= set(texts)
+    assert f"Folder: {files}" in texts, texts
+    assert not {"Name", "Size"} & set(texts), texts  # Kivy's English column titles
 
     saved = Store(device / "store", durable=False).get_entry(result["entry_id"])
     assert saved["status"] != "draft", saved["status"]  # finalized

@@ -169,9 +169,14 @@ def test_map_groups_many_points_into_cells(app: Flask, monkeypatch: pytest.Monke
     monkeypatch.setattr(dashboard_map, "GRID", 3)  # cells of ~0.62 degrees
     page = as_user(app, "admin").get(OBS).text
     svg = re.search(r'class="map".*?</svg>', page, re.S).group(0)
-    tips = re.findall(r"<title>[^<]*?(\d+) (?:isian|entries)</title>", svg)
+    tips = re.findall(r"<title>[^<]*?(\d+) entri</title>", svg)
     assert sorted(int(n) for n in tips) == [1, 3]  # Musi Rawas; the three Palembang visits
     assert "/entries/" not in svg
+    english = as_user(app, "admin")
+    english.get("/lang/en?next=/")
+    svg = re.search(r'class="map".*?</svg>', english.get(OBS).text, re.S).group(0)
+    tips = re.findall(r"<title>[^<]*?(\d+ entr(?:y|ies))</title>", svg)
+    assert sorted(tips) == ["1 entry", "3 entries"]  # the noun follows the count
 
 
 def _survey(

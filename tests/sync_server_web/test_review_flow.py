@@ -321,7 +321,7 @@ def test_edit_through_the_form_with_skip_logic_and_repeats(app: Flask) -> None:
     stale = submit(web, entry_id, fields_of(filled.text), do="save")
     assert stale.status_code == 302 and stale.location.endswith(f"/entries/{entry_id}/form")
     assert head_answers(app, entry_id)[0] == head_rev
-    assert "Isian sudah berubah" in web.get(stale.location).text
+    assert "Entri sudah berubah" in web.get(stale.location).text
 
 
 def test_form_edit_is_refused_to_officers_and_survives_bad_input(app: Flask) -> None:

@@ -27,7 +27,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
 
 from field_app import entries
-from field_app.ui.texts import tr
+from field_app.ui.texts import tidy_name, tr
 from field_app.ui.widgets import HintLabel, TouchButton, confirm
 
 __all__ = ["EntriesScreen"]
@@ -153,7 +153,9 @@ class EntriesScreen(Screen):
     def _item(self, row: dict[str, Any]) -> dict[str, Any]:
         """The list item of one entry row."""
         app = App.get_running_app()
-        details = tr("entries.details", app.lang, date=row["date"], region=row["region"])
+        # a row without a region (or a date) leaves no dangling " · "
+        details = tidy_name(tr("entries.details", app.lang, date=row["date"],
+                               region=row["region"]))
         if row["rejected"]:
             details += " · " + tr("entries.rejected", app.lang)
         comment = row["comment"] if self.status in (entries.NEEDS_CORRECTION,

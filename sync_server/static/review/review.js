@@ -14,7 +14,9 @@
             if (s.photo_bytes >= u[1]) { b = s.photo_bytes / u[1]; unit = u[0]; }
           });
           var shown = (unit === "B" ? String(b) : b.toFixed(1)) + " " + unit;
-          size.textContent = size.getAttribute("data-text")
+          // English chooses "1 file" / "2 files": the page gives both plural forms
+          var text = s.photos === 1 ? "data-text-one" : "data-text";
+          size.textContent = size.getAttribute(text)
             .replace("{photos}", String(s.photos)).replace("{size}", shown);
         })
         .catch(function () { /* the size is a hint; the export links work without it */ });
