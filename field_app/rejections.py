@@ -35,19 +35,26 @@ def field_label(form: Any, path: str, lang: str) -> str:
     return " › ".join(parts)
 
 
-def ownership_advice(rejection: dict[str, Any] | None, region: str = "") -> dict[str, str] | None:
+def ownership_advice(rejection: dict[str, Any] | None, region: str = "",
+                     on_server: bool = True) -> dict[str, str] | None:
     """What to do about an entry refused as someone else's or outside the officer's regions.
 
     ``{"id", "en"}`` for ``not_owner`` and ``region_forbidden``; ``None`` for other rejections.
+    Only an admin moves entries; an entry the server never received (``on_server`` false)
+    cannot be moved: its officer needs the old region back until it is sent.
     """
     error = (rejection or {}).get("error")
     if error not in ("not_owner", "region_forbidden"):
         return None
-    return bilingual(f"rejection.{error}", region=region or "?")
+    key = f"rejection.{error}"
+    if error == "region_forbidden" and not on_server:
+        key += "_unsent"
+    return bilingual(key, region=region or "?")
 
 
 def describe_rejection(
-    entry_id: str, rejection: dict[str, Any], form: Any, region: str = ""
+    entry_id: str, rejection: dict[str, Any], form: Any, region: str = "",
+    on_server: bool = True,
 ) -> dict[str, Any]:
     """Return ``{"entry_id", "error", "message": {id, en}, "issues": [...]}`` for the UI.
 
@@ -71,7 +78,7 @@ def describe_rejection(
                 for lang in LANGUAGES
             },
         })
-    reason = ownership_advice(rejection, region) or {
+    reason = ownership_advice(rejection, region, on_server) or {
         "id": rejection.get("message_id") or rejection.get("message") or rejection.get("error"),
         "en": rejection.get("message") or rejection.get("error"),
     }

@@ -138,7 +138,8 @@ class PushMixin:
             if record["status"] == "draft" and record.get("rejection"):
                 form = self._form_or_none(record["form_id"], record["form_version"])
                 described = describe_rejection(record["entry_id"], record["rejection"], form,
-                                               record.get("region") or "")
+                                               record.get("region") or "",
+                                               on_server=bool(record.get("sent_rev")))
                 outcome.rejected.append(described)
                 self._note(outcome, "rejected", record, {
                     **item, "error": described["error"], "message": described["message"]})

@@ -388,7 +388,8 @@ class AppController:
             "rejected": record.get("rejected", False),
             "deletable": record.get("deletable", False),
             "advice": (ownership_advice({"error": record.get("rejection_error")},
-                                        record.get("region") or "") or {}).get(lang, "")
+                                        record.get("region") or "",
+                                        bool(record.get("sent_rev"))) or {}).get(lang, "")
             or self._photo_advice(record, lang),
         }
 

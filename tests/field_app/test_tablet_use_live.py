@@ -221,8 +221,9 @@ def test_an_officer_moved_to_another_region_gets_the_entry_moved_and_sent(
     outcome = client.sync()
     assert store.credentials()["user"]["regions"] == ["16.05"]  # refreshed at this sync
     assert [r["error"] for r in outcome.rejected] == ["region_forbidden"], outcome
-    assert "Wilayah tugas Anda telah diubah" in outcome.rejected[0]["message"]["id"]
-    assert "Your region was changed" in outcome.rejected[0]["message"]["en"]
+    # on the server already: only an admin moves it (a supervisor cannot)
+    assert "minta admin memindahkan entri ini" in outcome.rejected[0]["message"]["id"]
+    assert "ask the admin to move this entry" in outcome.rejected[0]["message"]["en"]
     assert not entries.can_delete(store.get_entry(entry_id))
 
     admin = Staff(server.url, "admin")
@@ -241,6 +242,15 @@ def test_an_officer_moved_to_another_region_gets_the_entry_moved_and_sent(
     assert record["status"] == entries.SENT and record["region"] == "16.05"
     head = admin.get(f"/entries/{entry_id}")
     assert head["answers"]["opd"] == "Dinas dikoreksi" and head["region"] == "16.05"
+
+    # a new entry of the old region, never sent: nothing to move, the region is given back
+    unsent = store.create_draft(form.form_id, form.version, "16.71", valid_answers(5))
+    assert store.finalize_entry(unsent, form) == []
+    later = client.sync()
+    [advice] = [r["message"] for r in later.rejected if r["entry_id"] == unsent]
+    assert "Your region was changed before this entry was sent" in advice["en"]
+    assert "give you region 16.71 back until it is sent" in advice["en"]
+    assert "mengembalikan wilayah 16.71" in advice["id"]
 
 
 def test_an_admin_moves_an_entry_to_another_officer_whose_tablet_receives_it(

@@ -55,8 +55,9 @@ def test_refused_entries_say_what_to_do_and_the_clock_warning_shows(
     for refused in (theirs, moved):
         assert not rows[refused]["deletable"] and rows[refused]["delete_disabled"]
     assert "milik petugas lain" in rows[theirs]["comment"]
-    assert "Wilayah tugas Anda telah diubah" in rows[moved]["comment"]
-    assert "16.71" in rows[moved]["comment"]
+    # never sent: nothing on the server to move, the admin gives the old region back
+    assert "Wilayah tugas Anda diubah sebelum entri ini terkirim" in rows[moved]["comment"]
+    assert "minta admin mengembalikan wilayah 16.71" in rows[moved]["comment"]
     assert "milik petugas lain" in result["banner"] and "Jangan dihapus" in result["banner"]
     assert "Traceback" not in str(result)
     for name in ("home_clock_warning", "entries_not_owner", "form_not_owner"):

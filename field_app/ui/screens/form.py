@@ -126,7 +126,8 @@ class FormScreen(NavigatorMixin, RepeatsMixin, FinishMixin, Screen):
             lines.append(tr("form.banner.comment", self.lang, comment=comment))
         if record.get("rejection"):
             rejection = record["rejection"]
-            advice = ownership_advice(rejection, record.get("region") or "")
+            advice = ownership_advice(rejection, record.get("region") or "",
+                                      bool(record.get("sent_rev")))
             reason = (advice[self.lang if self.lang in advice else "id"] if advice
                       else (rejection.get("message_id") if self.lang == "id"
                             else rejection.get("message")) or "")
