@@ -40,10 +40,14 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_LIFETIME_DAYS": 180,
     # Sign-in throttling (sync_server.ratelimit): failures allowed before growing delays start,
     "SIGNIN_MAX_FAILURES": 10,  # ... per account from one address (or one known device),
-    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 50,  # ... per client address, all accounts,
     "SIGNIN_MAX_FAILURES_PER_ACCOUNT": 100,  # ... per account from all unknown addresses;
     "SIGNIN_DELAY_SECONDS": 30,  # then the wait doubles with each failure from this ...
-    "SIGNIN_MAX_DELAY_SECONDS": 900,  # ... up to this;
+    "SIGNIN_MAX_DELAY_SECONDS": 900,  # ... up to this.
+    # Per client address, attempts on user names not known at that address (signed in from it
+    # within SIGNIN_KNOWN_ADDRESS_DAYS) share a high cap, past which such attempts from the
+    # address are spaced this many seconds apart (never more; known names are never slowed).
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 300,
+    "SIGNIN_ADDRESS_DELAY_SECONDS": 30,
     "SIGNIN_WINDOW_SECONDS": 3600,  # failures are forgotten after this long without a new one.
     "SIGNIN_KNOWN_ADDRESS_DAYS": 30,  # an address the account signed in from is known this long
     "SIGNIN_KNOWN_DEVICE_DAYS": 365,  # lifetime of a known-device marker

@@ -1,17 +1,28 @@
 """Sign-in throttling that slows a password guesser down without locking the real user out.
 
 Failures are counted in *buckets* (table ``signin_limits``), each with its own number of free
-failures; past that number every further failure doubles the wait before the bucket's next
-attempt (``base``, ``2 * base``, ... up to ``max_delay``), and a bucket forgets its failures
-after ``forget_seconds`` without a new one. An attempt is checked against:
+failures; past that number every further failure makes the bucket's next attempt wait: the
+account's own buckets double the wait with each failure (``base``, ``2 * base``, ... up to
+``max_delay``), the shared address bucket waits a short constant ``address_delay``. A bucket
+forgets its failures after ``forget_seconds`` without a new one. An attempt is checked against:
 
 * with a valid known-device marker of the account (given at an earlier successful sign-in),
   only that marker's bucket ``d:<id>``, so failures from anywhere else never block it (a marker
   whose own bucket is waiting counts for nothing: the attempt is checked as below);
-* otherwise ``ua:<account>|<address>`` and ``a:<address>`` (the guesser's own address, for one
-  account and for all of them), and, unless the account signed in from this address within
-  ``known_address_days``, ``u:<account>`` (failures from every unknown address together, against
-  guessing from many addresses).
+* when the account signed in from this address within ``known_address_days``, only
+  ``ua:<account>|<address>``: failures on other user names, from this address or any other,
+  never block it;
+* otherwise ``ua:<account>|<address>``, ``u:<account>`` (failures from every address the account
+  is not known at, together: against guessing from many addresses) and ``a:<address>`` (every
+  such attempt from the address, whatever the user name: a high cap against one client trying
+  many accounts, which past its free failures only spaces attempts ``address_delay`` apart and
+  never grows). Whether the user name is an account plays no part, so the answers do not tell
+  which names exist.
+
+So failures on one account only ever slow another account's sign-in through the gentle address
+cap, and never that of an account known at the address or holding a marker; an account's own
+failures from an address (``ua:``) still lock that address's marker-less sign-ins of it out with
+growing delays, which is what protects it against password guessing.
 
 Check and record are one step (:func:`reserve`): in one write transaction the buckets' rows are
 created if missing, locked (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` in key order
@@ -55,10 +66,11 @@ class Policy:
     """The throttling settings (see ``SIGNIN_*`` in :mod:`sync_server.config`)."""
 
     per_account_address: int = 10  # free failures of one account from one address or device
-    per_address: int = 50  # free failures from one address, all accounts
+    per_address: int = 300  # free failures from one address, names not known there
     per_account: int = 100  # free failures of one account from unknown addresses, all together
     base_delay: float = 30.0
     max_delay: float = 900.0
+    address_delay: float = 30.0  # the address bucket's wait past its free failures (constant)
     forget_seconds: float = 3600.0
     known_address_days: float = 30.0
 
@@ -73,6 +85,7 @@ class Policy:
             per_account=int(cfg["SIGNIN_MAX_FAILURES_PER_ACCOUNT"]),
             base_delay=float(cfg["SIGNIN_DELAY_SECONDS"]),
             max_delay=max_delay,
+            address_delay=min(float(cfg["SIGNIN_ADDRESS_DELAY_SECONDS"]), max_delay),
             forget_seconds=max(float(cfg["SIGNIN_WINDOW_SECONDS"]), 2 * max_delay),
             known_address_days=float(cfg["SIGNIN_KNOWN_ADDRESS_DAYS"]),
         )
@@ -85,6 +98,14 @@ class Policy:
         if kind == "u":
             return self.per_account
         return self.per_account_address  # "ua" and "d"
+
+    def delay(self, key: str, failures: int) -> float:
+        """Seconds the bucket ``key`` waits after its ``failures``-th failure: growing for an
+        account's buckets, a constant ``address_delay`` for the shared address bucket."""
+        free = self.free_failures(key)
+        if key.startswith("a:"):
+            return self.address_delay if failures >= free else 0.0
+        return delay_after(failures, free, self)
 
 
 @dataclass(frozen=True)
@@ -129,31 +150,38 @@ def after_failure(bucket: Bucket, now: float, policy: Policy) -> Bucket:
     """The bucket once one more failure is counted (older failures forgotten if stale)."""
     kept = bucket.failures if now - bucket.last_failure <= policy.forget_seconds else 0
     failures = kept + 1
-    delay = delay_after(failures, policy.free_failures(bucket.key), policy)
-    return Bucket(bucket.key, failures, max(bucket.blocked_until, now + delay), now)
+    delay = policy.delay(bucket.key, failures)
+    # a failure within the free ones sets no wait: ``now`` is read before the rows are locked,
+    # so a "wait until now" would refuse a parallel attempt that read the clock a moment earlier
+    blocked = max(bucket.blocked_until, now + delay) if delay > 0 else bucket.blocked_until
+    return Bucket(bucket.key, failures, blocked, now)
 
 
 def after_success(bucket: Bucket, now: float, policy: Policy) -> Bucket | None:
     """The bucket once a right password gives back the failure :func:`reserve` charged.
 
     ``None`` (the bucket is cleared) for the account's own buckets (``ua:``, ``d:``); the shared
-    ones (``a:``, ``u:``) only lose that one failure, and the wait it may have started.
+    ones (``a:``, ``u:``) only lose that one failure, and their wait when that takes them back
+    under their free failures (past them, the right password's check used up the slot like any
+    other: at most one check per wait).
     """
     if bucket.key.startswith(("ua:", "d:")):
         return None
     failures = max(bucket.failures - 1, 0)
     blocked = bucket.blocked_until
     if failures < policy.free_failures(bucket.key):
-        blocked = min(blocked, now)
+        blocked = 0.0
     return replace(bucket, failures=failures, blocked_until=blocked)
 
 
 def untrusted_keys(username: str, address: str, *, known_address: bool) -> tuple[str, ...]:
-    """The buckets of an attempt without a usable known-device marker."""
-    keys = [f"ua:{username}|{address}", f"a:{address}"]
-    if not known_address:
-        keys.append(f"u:{username}")
-    return tuple(keys)
+    """The buckets of an attempt without a usable known-device marker: only the account's own
+    one at this address when the account is known here, else also the account's bucket for
+    unknown addresses and the address's shared bucket."""
+    own = f"ua:{username}|{address}"
+    if known_address:
+        return (own,)
+    return (own, f"a:{address}", f"u:{username}")
 
 
 def _insert(conn: Connection) -> Any:

@@ -19,9 +19,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from sqlalchemy import select
 
 from field_app import entries
 from field_app.http_api import ApiClient, SyncError
@@ -29,6 +32,7 @@ from survey_forms import pilot_form_path
 from sync_server.db import make_engine, write_tx
 from sync_server.forms_store import publish_file
 from sync_server.migrate import upgrade
+from sync_server.schema import signin_attempts
 from sync_server.users import create_user
 from tests.field_app.live import observation_answers, tablet
 
@@ -148,6 +152,17 @@ class Stack:
     http: str
     pki: Pki
     folder: Path
+    database_url: str
+
+
+def env_example() -> dict[str, str]:
+    """The settings of deploy/kpk-survey.env.example (what the operator installs)."""
+    pairs = (
+        line.split("=", 1)
+        for line in (DEPLOY / "kpk-survey.env.example").read_text("utf-8").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 @pytest.fixture
@@ -172,7 +187,8 @@ def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
         "SURVEY_SECRET_KEY": "https-stack-test-secret",
         "SURVEY_INSTANCE_PATH": str(tmp_path / "instance"),
         "SURVEY_ATTACHMENTS_DIR": str(tmp_path / "files"),
-        "SURVEY_TRUSTED_PROXY_COUNT": "1",
+        # as the deployment instructions set it (the client address test below checks it)
+        "SURVEY_TRUSTED_PROXY_COUNT": env_example()["SURVEY_TRUSTED_PROXY_COUNT"],
         "SURVEY_BIND": f"127.0.0.1:{app_port}",
         "SURVEY_GUNICORN_WORKERS": "2",
         "SURVEY_ACCESS_LOG": str(tmp_path / "access.jsonl"),
@@ -228,7 +244,7 @@ def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
             "nginx",
             nginx,
         )
-        yield Stack(https, f"http://127.0.0.1:{http_port}", pki, tmp_path)
+        yield Stack(https, f"http://127.0.0.1:{http_port}", pki, tmp_path, postgres_schema_url)
     finally:
         for proc in (nginx, gunicorn):
             proc.terminate()
@@ -290,6 +306,53 @@ def test_tablet_syncs_and_supervisor_exports_over_https(stack: Stack) -> None:
     # The app saw the client's address and scheme through nginx (ProxyFix, one trusted proxy).
     health = web.get(f"{stack.https}/api/v1/health", timeout=10)
     assert health.ok and health.headers.get("Strict-Transport-Security")
+
+
+class _FromAddress(HTTPAdapter):
+    """Connections from the loopback address ``source`` (127.0.0.0/8 is all local)."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_the_app_sees_the_real_client_address_through_nginx(stack: Stack) -> None:
+    """Sign-in limits count the client's own address: nginx passes it on (overwriting a forged
+    X-Forwarded-For) and the app trusts exactly that one hop, as deploy/ sets them up. With the
+    proxy count left at 0 the app would see nginx's address (127.0.0.1) for everyone."""
+    clients = {}
+    for source in ("127.0.0.2", "127.0.0.3"):
+        http = requests.Session()
+        http.verify = str(stack.pki.ca)
+        http.trust_env = False
+        http.mount("https://", _FromAddress(source))
+        clients[source] = http
+    forged = {"X-Forwarded-For": "10.66.0.1", "X-Real-IP": "10.66.0.2"}
+    sent = [
+        ("127.0.0.2", "spv_plg", "salah-salah", 401),
+        ("127.0.0.3", "petugas_plg", PASSWORD, 201),
+    ]
+    for source, username, password, status in sent:
+        resp = clients[source].post(
+            f"{stack.https}/api/v1/sessions",
+            json={"username": username, "password": password, "device_id": "tablet-x"},
+            headers=forged,
+            timeout=30,
+        )
+        assert resp.status_code == status, resp.text
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            seen = conn.execute(
+                select(signin_attempts.c.username, signin_attempts.c.remote_addr)
+            ).all()
+    finally:
+        engine.dispose()
+    assert sorted(map(tuple, seen)) == [("petugas_plg", "127.0.0.3"), ("spv_plg", "127.0.0.2")]
 
 
 def test_plain_http_redirects_to_https(stack: Stack) -> None:

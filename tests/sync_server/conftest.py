@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import sync_server.users as users_mod
 from survey_forms import pilot_form_path
 from tests.support.server import LiveServer, create_user, publish_form, start_live_server
 
@@ -39,3 +41,19 @@ def sqlite_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield live
     finally:
         live.stop()
+
+
+@pytest.fixture
+def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the password checks made by the (in-process) server."""
+    calls: list[int] = []
+    lock = threading.Lock()
+    real = users_mod.check_password_hash
+
+    def counting(pwhash: str, password: str) -> bool:
+        with lock:
+            calls.append(1)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(users_mod, "check_password_hash", counting)
+    return calls

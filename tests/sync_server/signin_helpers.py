@@ -61,6 +61,16 @@ def api_sign_in(
     return http.post(url + "/api/v1/sessions", json=body, headers=headers, timeout=30)
 
 
+def assert_rate_limited(resp: requests.Response) -> int:
+    """Assert a 429 ``rate_limited`` answer (Indonesian message first); its Retry-After."""
+    assert resp.status_code == 429, resp.text
+    body = resp.json()
+    assert body["error"] == "rate_limited" and "Terlalu banyak" in body["message_id"]
+    wait = int(resp.headers["Retry-After"])
+    assert wait > 0
+    return wait
+
+
 class Browser:
     """The web pages through real HTTP: sign-in form, CSRF tokens, cookies."""
 

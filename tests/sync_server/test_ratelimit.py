@@ -2,7 +2,8 @@
 
 The old limiter counted failures per user name: ten wrong passwords from anywhere locked the
 real user out everywhere. These tests pin the new design: buckets per (account, address), per
-address, per account from unknown addresses, and per known device, with growing delays.
+account from unknown addresses, and per known device, with growing delays, and one shared
+bucket per address (for names not known there) with a high cap and a short constant wait.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ POLICY = Policy(
     per_account=8,
     base_delay=10,
     max_delay=80,
+    address_delay=5,
     forget_seconds=1000,
     known_address_days=30,
 )
@@ -83,7 +85,19 @@ def test_delays_double_up_to_the_cap() -> None:
     # a right password clears the account's own buckets, and gives back one shared failure
     assert after_success(bucket, 130.0, POLICY) is None
     shared = Bucket("a:10.0.0.1", failures=5, blocked_until=140.0, last_failure=130.0)
-    assert after_success(shared, 130.0, POLICY) == Bucket("a:10.0.0.1", 4, 130.0, 130.0)
+    assert after_success(shared, 130.0, POLICY) == Bucket("a:10.0.0.1", 4, 0.0, 130.0)
+    # failures within the free ones set no wait at all
+    free = after_failure(Bucket("a:10.0.0.1"), 100.0, POLICY)
+    assert (free.failures, free.blocked_until) == (1, 0.0)
+
+
+def test_a_parallel_attempt_that_read_the_clock_earlier_is_not_refused(engine: Engine) -> None:
+    # reserve() reads the clock before it waits for the bucket rows' lock: an attempt that read
+    # it a moment before another one was recorded must not see a wait the other did not set
+    assert attempt(engine, "tebak1", "10.0.0.66", 1000.0) is None
+    assert attempt(engine, "tebak2", "10.0.0.66", 999.9) is None
+    assert attempt(engine, "budi", "10.0.0.66", 1000.0, ok=True) is None
+    assert attempt(engine, "sari", "10.0.0.66", 999.9, ok=True) is None
 
 
 def test_the_guessers_address_waits_longer_and_longer(engine: Engine) -> None:
@@ -102,12 +116,55 @@ def test_the_guessers_address_waits_longer_and_longer(engine: Engine) -> None:
     assert attempt(engine, "budi", "10.0.0.7", now, ok=True) is None
 
 
-def test_random_user_names_from_one_address_block_only_that_address(engine: Engine) -> None:
+def test_random_user_names_from_one_address_slow_only_new_names_there(engine: Engine) -> None:
     now = 1000.0
+    assert attempt(engine, "sari", "10.0.0.66", now - 60, ok=True) is None  # sari's office
     results = [attempt(engine, f"tebak{i}", "10.0.0.66", now) for i in range(8)]
-    assert results[:5] == [None] * 5 and all(r == 10 for r in results[5:])
-    assert attempt(engine, "budi", "10.0.0.66", now, ok=True) == 10
+    # 5 free, then the address waits the short constant address delay, not the growing one
+    assert results[:5] == [None] * 5 and all(r == 5 for r in results[5:])
+    assert attempt(engine, "budi", "10.0.0.66", now, ok=True) == 5  # new there: a short wait
+    assert attempt(engine, "sari", "10.0.0.66", now, ok=True) is None  # known there: none
+    assert attempt(engine, "budi", "10.0.0.7", now, ok=True) is None  # elsewhere: none
+    # the guesser keeps going, one attempt per free slot, for a long time: the wait never grows
+    for _ in range(40):
+        now += 5
+        assert attempt(engine, f"tebak-{now}", "10.0.0.66", now) is None
+        assert attempt(engine, f"lagi-{now}", "10.0.0.66", now) == 5
+        assert attempt(engine, "sari", "10.0.0.66", now, ok=True) is None
+    now += 5
+    assert attempt(engine, "budi", "10.0.0.66", now, ok=True) is None  # waited 5 s, got in
+    assert attempt(engine, "budi", "10.0.0.66", now, ok=True) is None  # and is known now
+
+
+def test_one_accounts_failures_never_block_another_account(engine: Engine) -> None:
+    now = 1000.0
+    assert attempt(engine, "sari", "10.0.0.1", now - 60, ok=True) is None
+    for _ in range(20):  # someone at the office guesses the admin's password
+        attempt(engine, "admin", "10.0.0.1", now)
+    assert attempt(engine, "admin", "10.0.0.1", now, ok=True) == 10  # admin's own lockout
+    # only admin's 3 allowed failures reached the address bucket (5 free): a first sign-in of
+    # another account and the known one both get in at once
+    assert attempt(engine, "budi", "10.0.0.1", now, ok=True) is None
+    assert attempt(engine, "sari", "10.0.0.1", now, ok=True) is None
+    # failures of an account known at the address count only in its own bucket there
+    for _ in range(10):
+        attempt(engine, "sari", "10.0.0.1", now)
+    assert attempt(engine, "sari", "10.0.0.1", now, ok=True) is not None
+    assert [attempt(engine, f"baru{i}", "10.0.0.1", now, ok=True) for i in range(2)] == [None] * 2
+    assert attempt(engine, "sari", "10.0.0.1", now, ok=True, device="tablet-sari") is None
+
+
+def test_wrong_then_right_from_a_known_address_or_device_still_works(engine: Engine) -> None:
+    now = 1000.0
     assert attempt(engine, "budi", "10.0.0.7", now, ok=True) is None
+    for _ in range(2):
+        assert attempt(engine, "budi", "10.0.0.7", now) is None
+    assert attempt(engine, "budi", "10.0.0.7", now, ok=True) is None
+    for _ in range(2):
+        assert attempt(engine, "budi", "10.0.0.7", now, device="tablet-1") is None
+    assert attempt(engine, "budi", "10.0.0.7", now, ok=True, device="tablet-1") is None
+    # the right password cleared the account's own buckets: three more tries are free again
+    assert [attempt(engine, "budi", "10.0.0.7", now) for _ in range(3)] == [None] * 3
 
 
 def test_guessing_from_many_addresses_spares_known_addresses_and_devices(engine: Engine) -> None:
@@ -164,4 +221,8 @@ def test_settings_cannot_let_a_guesser_wait_out_the_count() -> None:
     policy = Policy.from_config({**DEFAULTS, "SIGNIN_WINDOW_SECONDS": 60})
     assert policy.forget_seconds == 2 * policy.max_delay == 1800
     assert Policy.from_config(DEFAULTS).forget_seconds == 3600
+    # the shared address wait is short and never longer than the longest delay
+    assert Policy.from_config(DEFAULTS).address_delay == 30
+    capped = Policy.from_config({**DEFAULTS, "SIGNIN_ADDRESS_DELAY_SECONDS": 5000})
+    assert capped.address_delay == capped.max_delay == 900
     assert env_overrides({"SURVEY_TRUSTED_PROXY_COUNT": "1"}) == {"TRUSTED_PROXY_COUNT": 1}

@@ -14,28 +14,22 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-import requests
 from sqlalchemy import select
 
-import sync_server.users as users_mod
 from sync_server.db import read_tx
 from sync_server.schema import signin_attempts
 from tests.support.server import engine_of
 
 from .helpers import PASSWORD
-from .signin_helpers import Browser, api_sign_in, seeded_server, session_from
+from .signin_helpers import (
+    Browser,
+    api_sign_in,
+    assert_rate_limited,
+    seeded_server,
+    session_from,
+)
 
 GUESSER, USER = "127.0.0.2", "127.0.0.3"
-
-
-def assert_rate_limited(resp: requests.Response) -> int:
-    assert resp.status_code == 429, resp.text
-    body = resp.json()
-    assert body["error"] == "rate_limited" and "Terlalu banyak" in body["message_id"]
-    wait = int(resp.headers["Retry-After"])
-    assert wait > 0
-    return wait
 
 
 def test_a_guesser_at_one_address_cannot_lock_the_real_user_out(
@@ -157,22 +151,6 @@ def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(
         with read_tx(engine_of(live.app)) as conn:
             seen = set(conn.execute(select(signin_attempts.c.remote_addr)).scalars())
         assert seen == {"10.0.0.66", "10.0.0.7"}
-
-
-@pytest.fixture
-def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the password checks made by the (in-process) server."""
-    calls: list[int] = []
-    lock = threading.Lock()
-    real = users_mod.check_password_hash
-
-    def counting(pwhash: str, password: str) -> bool:
-        with lock:
-            calls.append(1)
-        return real(pwhash, password)
-
-    monkeypatch.setattr(users_mod, "check_password_hash", counting)
-    return calls
 
 
 def test_parallel_attempts_never_check_more_passwords_than_the_limits(
