@@ -353,6 +353,8 @@ def test_cli_check_and_restore_exit_codes_and_messages(server: LiveServer, tmp_p
     assert checked.exit_code == 1
     assert "PROBLEM photo_missing: 1" in checked.output and sha in checked.output
     (tmp_path / "b" / "manifest.json").write_text("{}")
+    server.stop()
     refused = run("restore", str(tmp_path / "b"), "--yes")
     assert refused.exit_code == 1 and "restore refused" in refused.output
+    assert "unknown backup format" in refused.output
     assert "Traceback" not in refused.output
