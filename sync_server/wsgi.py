@@ -7,6 +7,7 @@ Configuration comes from the environment (``SURVEY_DATABASE_URL``, ``SURVEY_SECR
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
 from flask import abort
@@ -30,6 +31,8 @@ def _hold_database_lock() -> None:
         _serving.hold_database(app.extensions["sync_server"].engine)
     except RestoreRunningError:
         abort(503, "a restore is running: try again when it has finished")
+    except Exception:  # the database unreachable: the request says so itself; retried next time
+        logging.getLogger(__name__).warning("the serving lock cannot be taken", exc_info=True)
 
 
 gc.freeze()  # start-up objects stay for the process's life: out of the collector's full passes
