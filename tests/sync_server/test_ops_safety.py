@@ -100,12 +100,13 @@ def test_restore_is_refused_while_a_server_runs_and_works_once_it_stopped(
     count, form_count, epoch = _state(server)
     assert (count, form_count) == (1, before[1]) and epoch != before[2]
     # a server does not start while a restore holds the instance
-    with (
-        serving_lock.exclusive(Path(server.app.instance_path), engine_of(server.app)),
-        pytest.raises(serving_lock.RestoreRunningError, match="a restore is running"),
-    ):
-        url = engine_of(server.app).url.render_as_string(hide_password=False)
-        start_live_server(Path(server.app.instance_path), url)
+    with serving_lock.exclusive(Path(server.app.instance_path), engine_of(server.app)):
+        serve = _cli(server, "serve", "--port", "1")
+        assert serve.exit_code == 1, serve.output
+        assert "Error: not started: a restore is running on the instance" in serve.output
+        with pytest.raises(serving_lock.RestoreRunningError, match="a restore is running"):
+            url = engine_of(server.app).url.render_as_string(hide_password=False)
+            start_live_server(Path(server.app.instance_path), url)
 
 
 def test_check_reports_entries_whose_form_version_is_not_published(server: LiveServer) -> None:
