@@ -133,7 +133,7 @@ def prepare_folder(root: Path, sha256: str) -> Path:
     """The stored file's path, its ``<sha[:2]>/`` folder made (durably) when it is the first."""
     target = file_path(root, sha256)
     if not target.parent.is_dir():  # the first photo of this <sha[:2]>/ folder
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the files
         fsync_dir(target.parent.parent)  # the new folder's entry must survive a power cut
     return target
 
@@ -153,6 +153,7 @@ def install(
     with engine.connect() as conn:
         check_upload(conn, user.username, size, limits)
     target = prepare_folder(root, sha256)
+    tmp.chmod(0o600)  # the server's user only, whatever the umask (a resumed upload's file)
     tmp.replace(target)  # the same bytes when the file was there already
     fsync_dir(target.parent)  # the rename itself must survive a power cut
     return _record(engine, sha256, size, media, user.username)

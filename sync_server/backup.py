@@ -31,13 +31,15 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine
 
-from . import __version__, pg_tools
+from . import __version__, pg_tools, serving_lock
 from .attachments import file_path
 from .backup_files import (
     BackupError,
     copy_verified,
     database_facts,
     file_sha256,
+    make_private,
+    private_dirs,
     safe_relative,
     sqlite_path,
     write_json,
@@ -54,20 +56,30 @@ FORMAT = 1
 
 
 def _sqlite_snapshot(source: Path, target: Path) -> None:
-    """SQLite's online backup: one consistent copy while others keep writing."""
-    src = sqlite3.connect(source, timeout=60)
-    dst = sqlite3.connect(target)
+    """SQLite's online backup: one consistent copy while others keep writing.
+
+    An SQLite error (a full or failing destination disk, an unreadable source) is raised as
+    :class:`BackupError` with SQLite's words.
+    """
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite keeps it
     try:
-        src.backup(dst)  # all pages in one step: one read transaction, one snapshot
-        dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        # quick_check: every page and record readable (integrity_check also cross-checks every
-        # index, several times slower on a large database; `survey-server check` runs it)
-        result = dst.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            raise BackupError(f"the copy of the database is damaged: {result}")
-    finally:
-        dst.close()
-        src.close()
+        src = sqlite3.connect(source, timeout=60)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)  # all pages in one step: one read transaction, one snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+                # quick_check: every page and record readable (integrity_check also cross-
+                # checks every index, several times slower; `survey-server check` runs it)
+                result = dst.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"the database could not be copied: {exc}") from exc
+    if result != "ok":
+        raise BackupError(f"the copy of the database is damaged: {result}")
 
 
 def _sqlite_facts(db_file: Path) -> dict[str, Any]:
@@ -84,19 +96,29 @@ def create_backup(engine: Engine, attachments_dir: Path, dest: Path) -> dict[str
 
     Photos that cannot be copied (missing, or not matching their hash) do not stop the backup:
     they are listed under ``"problems"`` in the manifest (the caller reports them).
+
+    The folder and everything in it are readable by the owner only (0700 folders, 0600 files)
+    whatever the umask: it holds password hashes and every answer. A failure (a full disk,
+    an SQLite or pg_dump error) raises :class:`BackupError` and leaves nothing behind.
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} already exists and is not empty: choose a new folder")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = dest.parent / f".{dest.name}.partial-{secrets.token_hex(4)}"
-    work.mkdir()
     try:
+        private_dirs(dest.parent)
+        work = dest.parent / f".{dest.name}.partial-{secrets.token_hex(4)}"
+        work.mkdir(mode=0o700)
+    except OSError as exc:
+        raise BackupError(f"the backup folder cannot be made: {exc}") from exc
+    try:
+        work.chmod(0o700)
         manifest = _write_backup(engine, attachments_dir, work)
         if dest.exists():
             dest.rmdir()
         work.rename(dest)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            raise BackupError(str(exc)) from exc
         raise
     return manifest
 
@@ -136,6 +158,7 @@ def _write_backup(engine: Engine, attachments_dir: Path, work: Path) -> dict[str
             "kind": kind,
             "file": db_name,
             **({"schema": facts["schema"]} if "schema" in facts else {}),
+            **({"extensions": facts["extensions"]} if "extensions" in facts else {}),
         },
         "schema_version": facts["schema_version"],
         "server_id": facts["identity"].get("server_id"),
@@ -145,6 +168,7 @@ def _write_backup(engine: Engine, attachments_dir: Path, work: Path) -> dict[str
         "files": files,
         "problems": problems,
     }
+    make_private(work)  # the folders pg_dump and the copies made, whatever the umask
     os.sync()  # every copied file on disk before the manifest and the folder's final name
     write_json(work / MANIFEST, manifest)
     return manifest
@@ -208,20 +232,47 @@ def _sqlite_restore(backup_file: Path, target: Path) -> None:
         src.close()
 
 
-def restore_backup(engine: Engine, attachments_dir: Path, src: Path) -> dict[str, Any]:
-    """Restore the backup folder ``src`` (see the module's description); returns a summary."""
+def restore_backup(
+    engine: Engine, attachments_dir: Path, src: Path, *, instance_dir: Path
+) -> dict[str, Any]:
+    """Restore the backup folder ``src`` (see the module's description); returns a summary.
+
+    Refused with :class:`~sync_server.serving_lock.InstanceInUseError` (nothing changed) while
+    a server uses ``instance_dir`` or the database: a running server would keep the replaced
+    data's forms and accounts in its caches.
+    """
     url = engine.url.render_as_string(hide_password=False)
     db_path = sqlite_path(url)
-    manifest = verify_backup(src, "sqlite" if db_path is not None else "postgresql")
-    db_file = src / manifest["database"]["file"]
-    engine.dispose()
-    if db_path is not None:
-        _sqlite_restore(db_file, db_path)
-    else:
-        pg_tools.restore(engine, db_file)
-    upgrade(engine)
-    with write_tx(engine) as conn:
-        identity = start_new_epoch(conn, "restored_from_backup")
+    with serving_lock.exclusive(instance_dir, engine):
+        manifest = verify_backup(src, "sqlite" if db_path is not None else "postgresql")
+        db_file = src / manifest["database"]["file"]
+        if db_path is None:
+            _same_schema(manifest, pg_tools.schema_of(url))
+        engine.dispose()
+        if db_path is not None:
+            _sqlite_restore(db_file, db_path)
+        else:
+            pg_tools.restore(engine, db_file, manifest["database"].get("extensions"))
+        upgrade(engine)
+        with write_tx(engine) as conn:
+            identity = start_new_epoch(conn, "restored_from_backup")
+        return _restore_photos(manifest, src, attachments_dir, identity)
+
+
+def _same_schema(manifest: dict[str, Any], schema: str) -> None:
+    """Refuse a PostgreSQL backup of another schema (the dump names its schema everywhere)."""
+    held = manifest["database"].get("schema", "public")
+    if held != schema:
+        raise BackupError(
+            f"the backup holds the schema {held!r} but this server uses {schema!r}: restore "
+            f"with a database URL whose search_path is that schema (?options=-csearch_path={held})"
+        )
+
+
+def _restore_photos(
+    manifest: dict[str, Any], src: Path, attachments_dir: Path, identity: Any
+) -> dict[str, Any]:
+    """Copy back the backup's photos that are missing or damaged; the restore's summary."""
     copied = kept = 0
     for name, info in sorted(manifest["files"].items()):
         if not name.startswith("attachments/"):

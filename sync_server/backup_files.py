@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.engine import make_url
@@ -23,6 +23,8 @@ __all__ = [
     "copy_verified",
     "database_facts",
     "file_sha256",
+    "make_private",
+    "private_dirs",
     "safe_relative",
     "sqlite_path",
 ]
@@ -65,12 +67,12 @@ def copy_verified(
     to one ``os.sync()`` of the caller after many files (an fsync per photo costs more than the
     copy itself).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dirs(target.parent)
     partial = target.with_name(f".{target.name}.partial")
     digest = hashlib.sha256()
     size = 0
     try:
-        with source.open("rb") as src, partial.open("wb") as out:
+        with source.open("rb") as src, _private_open(partial, "wb") as out:
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
@@ -86,6 +88,30 @@ def copy_verified(
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return sha, size
+
+
+def _private_open(path: Path, mode: str) -> IO[Any]:
+    """Open ``path`` for writing, created readable by its owner only whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of that name keeps its mode otherwise
+    return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
+
+
+def private_dirs(folder: Path) -> None:
+    """Make ``folder`` and its missing parents, each readable by its owner only (0700)."""
+    if folder.is_dir():
+        return
+    private_dirs(folder.parent)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is reduced by the umask, never widened
+
+
+def make_private(root: Path) -> None:
+    """Give every folder under ``root`` (and itself) mode 0700 and every file 0600."""
+    root.chmod(0o700)
+    for path in root.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def safe_relative(name: str) -> PurePosixPath:
@@ -133,7 +159,7 @@ def database_facts(conn: Connection) -> dict[str, Any]:
 def write_json(path: Path, value: Any) -> None:
     """Write a JSON document durably (temporary name, fsync, rename)."""
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8") as out:
+    with _private_open(partial, "w") as out:
         json.dump(value, out, indent=1, sort_keys=True)
         out.write("\n")
         out.flush()

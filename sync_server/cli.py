@@ -32,6 +32,7 @@ from .db import read_tx, write_tx
 from .export.cell_worker import start_cell_worker
 from .export.command import export_cmd
 from .migrate import current_revision, head_revision, upgrade
+from .ops_commands import backup_cmd, check_cmd, restore_cmd
 from .upload_cleanup_command import clean_uploads_cmd
 
 __all__ = ["DEMO_ACCOUNTS", "cli", "main"]
@@ -322,8 +323,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the API with waitress (the embedded default; see docs/server.md for gunicorn)."""
     import waitress
 
+    from .serving_lock import RestoreRunningError, hold_serving
+
     app = _app(ctx)
     _require_schema(app)
+    try:  # held until the process ends: a restore refuses while this server runs
+        serving = hold_serving(Path(app.instance_path), _engine(app))
+    except RestoreRunningError as exc:
+        raise click.ClickException(f"not started: {exc}") from exc
+    except Exception as exc:  # the lock file or the database cannot be reached
+        raise click.ClickException(f"not started: the server lock cannot be taken: {exc}") from exc
+    app.extensions["sync_server_serving_lock"] = serving
     # the objects made at start-up live as long as the process: keep them out of the garbage
     # collector's full passes (about 10 % of a push's CPU time in a profile)
     gc.freeze()
@@ -346,96 +356,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
 
 
-# --- operations: backup, restore, check (sync_server.backup, sync_server.integrity) ----------
-
-
-@cli.command("backup")
-@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.pass_context
-def backup_cmd(ctx: click.Context, dest: Path) -> None:
-    """Back up the database and photos into the new folder DEST (safe while serving)."""
-    import time
-
-    from .backup import create_backup
-    from .backup_files import BackupError
-
-    app = _app(ctx)
-    _require_schema(app)
-    started = time.monotonic()
-    try:
-        manifest = create_backup(_engine(app), Path(app.config["ATTACHMENTS_DIR"]), dest)
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(f"backup failed, nothing was written to {dest}: {exc}") from exc
-    counts = manifest["counts"]
-    size = sum(info["size"] for info in manifest["files"].values())
-    click.echo(
-        f"Backup written to {dest} in {time.monotonic() - started:.1f} s: {counts['entries']} "
-        f"entries, {counts['revisions']} revisions, {counts['attachment_files']} photos, "
-        f"{size / 1e6:.1f} MB, schema {manifest['schema_version']}."
-    )
-    if manifest["problems"]:
-        for problem in manifest["problems"][:20]:
-            click.echo(f"  photo {problem['sha256']}: {problem['problem']}", err=True)
-        raise click.ClickException(
-            f"{len(manifest['problems'])} photo(s) could not be backed up (listed above and in "
-            "the manifest); run `survey-server check` to see what to do"
-        )
-
-
-@cli.command("restore")
-@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.pass_context
-def restore_cmd(ctx: click.Context, src: Path, yes: bool) -> None:
-    """Replace the database and photos by the backup SRC (stop the server first)."""
-    from .backup import restore_backup, verify_backup
-    from .backup_files import BackupError
-
-    app = _app(ctx)
-    try:
-        manifest = verify_backup(src)
-    except BackupError as exc:
-        raise click.ClickException(f"restore refused: {exc}") from exc
-    if not yes:
-        click.confirm(
-            f"Replace the database of {ctx.obj['instance']} by the backup of "
-            f"{manifest['created_at']} ({manifest['counts']['entries']} entries)?",
-            abort=True,
-        )
-    try:
-        summary = restore_backup(_engine(app), Path(app.config["ATTACHMENTS_DIR"]), src)
-    except BackupError as exc:
-        raise click.ClickException(f"restore refused: {exc}") from exc
-    except Exception as exc:
-        raise click.ClickException(f"restore failed: {exc}") from exc
-    click.echo(
-        f"Restored the backup of {summary['backup_created_at']}: "
-        f"{summary['counts']['entries']} entries, {summary['photos_copied']} photos copied back "
-        f"({summary['photos_already_there']} already there). New epoch {summary['epoch']}: "
-        "tablets send again what the backup lacks at their next sync."
-    )
-
-
-@cli.command("check")
-@click.pass_context
-def check_cmd(ctx: click.Context) -> None:
-    """Check the database and every photo; exit code 1 when something needs action."""
-    from .integrity import run_check, summary_lines
-
-    app = _app(ctx)
-    _require_schema(app)
-    try:
-        report = run_check(_engine(app), Path(app.config["ATTACHMENTS_DIR"]))
-    except Exception as exc:
-        raise click.ClickException(f"the check could not run: {exc}") from exc
-    for line in summary_lines(report):
-        click.echo(line)
-    if not report.ok:
-        ctx.exit(1)
-
-
 cli.add_command(export_cmd)
 cli.add_command(clean_uploads_cmd)
+for _command in (backup_cmd, restore_cmd, check_cmd):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

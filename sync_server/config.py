@@ -12,6 +12,7 @@ Order of precedence (later wins):
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,6 +108,10 @@ def finalise(config: dict[str, Any], instance_path: Path) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'survey.sqlite3'}"
     if not config.get("ATTACHMENTS_DIR"):
         config["ATTACHMENTS_DIR"] = str(instance_path / "attachments")
+    # the photos' folder readable by the server's user only, whatever the umask (a configured
+    # folder whose parent is missing, e.g. an unmounted disk, is left for the admin to make)
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        Path(config["ATTACHMENTS_DIR"]).mkdir(mode=0o700)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
 

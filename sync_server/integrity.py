@@ -9,8 +9,10 @@ Checks, each giving findings an admin can act on:
 * photos: every photo the database holds is on disk with the right SHA-256 and size; photos
   referenced by entries but never received are reported (their tablets send them at their next
   sync);
-* orphan files in the attachments folder (no database row; e.g. left by a restore of an older
-  backup, or a cut upload's temporary file older than a day).
+* entries whose form version is not published (a restore loses the forms published after its
+  backup, while tablets send their entries again): the export and the entry pages need it;
+* orphan files in the attachments folder (no database row, e.g. left by a restore of an older
+  backup: listed, no action needed; a cut upload's temporary file older than a day: a problem).
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ from sqlalchemy.orm import aliased
 from .backup_files import file_sha256
 from .db import is_sqlite, read_tx
 from .migrate import head_revision
-from .schema import attachments, changes, entries, entry_attachments, revisions
+from .schema import attachments, changes, entries, entry_attachments, forms, revisions
 from .upload_resume import PARTIAL_DIR
 
 __all__ = ["Finding", "Report", "run_check"]
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 STALE_TEMP_SECONDS = 24 * 3600
+#: kinds listed by ``check`` that need no action (not counted as problems; exit code 0)
+INFORMATIVE = frozenset({"orphan_photo"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,28 @@ def _database_findings(conn: Connection) -> list[Finding]:
     return found
 
 
+def _form_findings(conn: Connection) -> list[Finding]:
+    """Entries of a form version that is not published, one finding per version."""
+    rows = conn.execute(
+        select(entries.c.form_id, entries.c.form_version, func.count())
+        .select_from(
+            entries.outerjoin(
+                forms,
+                and_(
+                    forms.c.form_id == entries.c.form_id, forms.c.version == entries.c.form_version
+                ),
+            )
+        )
+        .where(forms.c.id.is_(None))
+        .group_by(entries.c.form_id, entries.c.form_version)
+        .order_by(entries.c.form_id, entries.c.form_version)
+    ).all()
+    return [
+        Finding("form_not_published", f"{form_id} {version}", f"{count} entr(y/ies)")
+        for form_id, version, count in rows
+    ]
+
+
 def _photo_findings(conn: Connection, root: Path, report: Report) -> set[str]:
     held: dict[str, int] = {
         row.sha256: int(row.size)
@@ -192,12 +218,14 @@ def run_check(engine: Engine, attachments_dir: Path) -> Report:
     report = Report()
     with read_tx(engine) as conn:
         report.problems += _database_findings(conn)
+        report.problems += _form_findings(conn)
         report.counts["entries"] = conn.execute(select(func.count()).select_from(entries)).scalar()
         report.counts["revisions"] = conn.execute(
             select(func.count()).select_from(revisions)
         ).scalar()
         held = _photo_findings(conn, attachments_dir, report)
-    report.problems += _orphan_findings(attachments_dir, held, time.time())
+    for finding in _orphan_findings(attachments_dir, held, time.time()):
+        (report.notes if finding.kind in INFORMATIVE else report.problems).append(finding)
     return report
 
 
@@ -213,7 +241,10 @@ ADVICE = {
     "back), or delete its attachments row so the tablet uploads it again",
     "photo_unreadable": "check the disk and the folder's permissions",
     "photo_corrupt": "copy the file back from a backup; a damaged disk shows this first",
-    "orphan_photo": "harmless; keep it if a restore may still need it, else delete it",
+    "form_not_published": "publish that form version again (survey-server publish-form FILE, "
+    "or the admin's form page), e.g. after a restore of a backup made before it was published",
+    "orphan_photo": "nothing needed; keep it if a restore may still need it, else delete it "
+    "(survey-server clean-uploads does not touch it)",
     "stale_temporary_file": "harmless; delete it",
     "unexpected_file": "move it out of the attachments folder",
 }
@@ -232,6 +263,16 @@ def summary_lines(report: Report) -> list[str]:
         by_kind.setdefault(finding.kind, []).append(finding)
     for kind, items in by_kind.items():
         lines.append(f"PROBLEM {kind}: {len(items)}. What to do: {ADVICE.get(kind, 'see docs')}")
+        for item in items[:10]:
+            lines.append(f"  {item.subject}  {item.detail}".rstrip())
+        if len(items) > 10:
+            lines.append(f"  ... and {len(items) - 10} more")
+    by_note: dict[str, list[Finding]] = {}
+    for finding in report.notes:
+        if finding.kind in INFORMATIVE:
+            by_note.setdefault(finding.kind, []).append(finding)
+    for kind, items in by_note.items():
+        lines.append(f"NOTE {kind}: {len(items)} (no action needed). {ADVICE.get(kind, '')}")
         for item in items[:10]:
             lines.append(f"  {item.subject}  {item.detail}".rstrip())
         if len(items) > 10:

@@ -27,6 +27,7 @@ from sync_server import create_app
 from sync_server.db import write_tx
 from sync_server.export.cell_worker import start_cell_worker
 from sync_server.migrate import upgrade
+from sync_server.serving_lock import hold_serving
 
 __all__ = ["LiveServer", "create_user", "engine_of", "publish_form", "start_live_server"]
 
@@ -39,6 +40,7 @@ class LiveServer:
     app: Flask
     _server: Any = field(repr=False)
     _thread: threading.Thread = field(repr=False)
+    _serving: Any = field(default=None, repr=False)
 
     @property
     def port(self) -> int:
@@ -61,6 +63,8 @@ class LiveServer:
         worker = self.app.extensions["sync_server"].cell_worker
         if worker is not None and not worker.stop():
             raise RuntimeError("the export cells' worker did not stop")
+        if self._serving is not None:  # as a stopped process: a restore may now run
+            self._serving.release()
         engine_of(self.app).dispose()
 
 
@@ -84,12 +88,16 @@ def start_live_server(
         settings["DATABASE_URL"] = database_url
     app = create_app(settings)
     upgrade(engine_of(app))
+    # the locks `survey-server serve` holds: a restore refuses while this server runs
+    serving = hold_serving(Path(app.instance_path), engine_of(app))
     start_cell_worker(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     port = server.effective_port  # type: ignore[union-attr]
     thread = threading.Thread(target=_serve, args=(server,), name=f"waitress-{port}", daemon=True)
     thread.start()
-    live = LiveServer(url=f"http://127.0.0.1:{port}", app=app, _server=server, _thread=thread)
+    live = LiveServer(
+        url=f"http://127.0.0.1:{port}", app=app, _server=server, _thread=thread, _serving=serving
+    )
     deadline = time.monotonic() + 10
     while True:
         try:

@@ -106,9 +106,30 @@ def test_three_gunicorn_workers_share_one_postgres_database(
             assert seen[i] == {r["entry_id"] for r in revs[i]}
             seqs = [c["seq"] for c in changes]
             assert seqs == sorted(seqs)
+        _restore_is_refused_while_gunicorn_serves(env, tmp_path)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _restore_is_refused_while_gunicorn_serves(env: dict[str, str], tmp_path: Path) -> None:
+    """From the server's instance folder (its lock file, held by the workers) and from another
+    one (the database's advisory lock, held by each worker that served a request)."""
+    from click.testing import CliRunner
+
+    from sync_server.cli import cli
+
+    def run(instance: Path, *args: str):
+        return CliRunner().invoke(cli, ["--instance", str(instance), *args], env=env)
+
+    assert run(tmp_path / "instance", "backup", str(tmp_path / "bk")).exit_code == 0
+    for instance, words in (
+        (tmp_path / "instance", "a server is using the instance"),
+        (tmp_path / "elsewhere", "a server is using the database"),
+    ):
+        refused = run(instance, "restore", str(tmp_path / "bk"), "--yes")
+        assert refused.exit_code == 1 and words in refused.output, refused.output
+    assert "survey-server pid" in refused.output  # the workers' connections are named
 
 
 def test_env_is_named_in_the_skip_reason() -> None:
