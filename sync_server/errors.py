@@ -3,6 +3,10 @@
 Every error leaving ``/api/`` is a JSON body ``{"error", "message", "message_id"}`` (plus optional
 ``"details"``). Views raise :class:`ApiError`; werkzeug's HTTP errors (404, 405, 413, ...) and
 unexpected exceptions are turned into the same shape by :func:`register_error_handlers`.
+
+A full disk (:mod:`sync_server.storage_full`: ``ENOSPC``/``EDQUOT``, SQLite's "database or
+disk is full", PostgreSQL's ``disk_full``) on any write is answered 507 ``storage_full`` (web
+pages: the same words as text) and logged as one line naming what was full, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .messages import message
 from .service_errors import ServiceError
+from .storage_full import describe, is_storage_full
 
 __all__ = ["ApiError", "error_response", "register_error_handlers"]
 
@@ -91,6 +96,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response | tuple[str, int]:
+        if is_storage_full(exc):  # the admin must free space: say so once, no traceback
+            log.error(
+                "server storage full: %s %s refused with 507 (%s); free disk space for the "
+                "attachments folder %s and the database",
+                request.method, request.path, describe(exc), app.config.get("ATTACHMENTS_DIR"),
+            )
+            if request.path.startswith("/api/"):
+                return error_response(507, "storage_full")
+            words = message("storage_full")
+            return f"{words['id']} / {words['en']}", 507
         if _is_nul_refusal(exc):  # bad input that slipped past the checks: a 400, not a 500
             log.warning("NUL character reached the database on %s %s", request.method, request.path)
             if request.path.startswith("/api/"):
