@@ -270,3 +270,18 @@ def test_request_log_lines_are_json_that_a_client_cannot_forge(
     assert line["path"] == f"/api/v1/no-such/{marker}/\"\n\\\u2028x"
     # gunicorn's error log (standard error) has no access line with the client's text
     assert marker not in gunicorn.stderr.read_text(errors="replace")
+
+
+def test_every_gauge_says_how_workers_add_up() -> None:
+    """prometheus_client's multiprocess mode needs a gauge's ``multiprocess_mode`` (live sum,
+    max, ...); its default (``all``, one series per worker pid) is never what /metrics means."""
+    import ast
+
+    calls = []
+    for path in (ROOT / "sync_server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == "Gauge":
+                    calls.append((path.name, node.lineno, {k.arg for k in node.keywords}))
+    assert all("multiprocess_mode" in keywords for _, _, keywords in calls), calls

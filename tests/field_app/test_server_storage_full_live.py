@@ -20,6 +20,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,10 +214,12 @@ def test_a_full_sqlite_database_disk_answers_507_to_the_push(
         pytest.skip("needs a small tmpfs (root) for the database file")
     caplog.set_level(logging.INFO)
     live = start_live_server(full_disk.path / "instance",
-                             f"sqlite:///{full_disk.path / 'survey.sqlite3'}")
+                             f"sqlite:///{full_disk.path / 'survey.sqlite3'}",
+                             SESSION_COOKIE_SECURE=False)  # plain HTTP on loopback
     try:
         publish_form(live.app, pilot_form_path("observasi"))
         create_user(live.app, "petugas", PASSWORD, "officer", ["16.71"], "Petugas Satu")
+        create_user(live.app, "spv", PASSWORD, "supervisor", ["16.71"], "Supervisor")
         store, client = tablet(tmp_path / "tab", live.url)
         client.sign_in("petugas", PASSWORD)
         assert client.sync().ok
@@ -227,8 +230,19 @@ def test_a_full_sqlite_database_disk_answers_507_to_the_push(
         assert FULL_ID in outcome.message["id"].lower()
         assert FULL_EN in outcome.message["en"].lower()
         assert all(store.get_entry(e)["status"] == entries.FINALIZED for e in plain)
+        # a supervisor's web sign-in writes too: the error page says it (Indonesian first)
+        web = requests.Session()
+        page = web.get(live.url + "/signin", timeout=10)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf, page.text[:500]
+        signin = web.post(live.url + "/signin", timeout=10, data={
+            "username": "spv", "password": PASSWORD, "csrf_token": csrf.group(1)})
+        assert signin.status_code == 507, signin.text[:500]
+        assert FULL_ID in signin.text.lower()
+        assert "Traceback" not in signin.text
         lines = _full_disk_logs(caplog)
-        assert lines and "database" in lines[0].getMessage()
+        assert len(lines) >= 2 and "database" in lines[0].getMessage()
+        assert any("POST /signin" in line.getMessage() for line in lines)
         full_disk.free()
         assert client.sync().ok
         assert all(store.get_entry(e)["status"] == entries.SENT for e in plain)
