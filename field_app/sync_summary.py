@@ -91,8 +91,10 @@ def photo_problems_message(held_back: list[dict[str, Any]]) -> dict[str, str]:
            }.get(frozenset(problems), "sync.error.photo_problems")
     out = {}
     for lang in ("id", "en"):
-        named = [text(f"sync.summary.photo_{p.get('problem', 'missing')}", lang,
-                      filename=p.get("filename") or p.get("sha256", "")[:12])
+        # one reason for all (the server's full disk): the names alone, the reason said once
+        named = [p.get("filename") or p.get("sha256", "")[:12] if problems == {"server_full"}
+                 else text(f"sync.summary.photo_{p.get('problem', 'missing')}", lang,
+                           filename=p.get("filename") or p.get("sha256", "")[:12])
                  for p in photos[:PHOTOS_NAMED]]
         if len(photos) > PHOTOS_NAMED:
             named.append(text("sync.summary.more", lang, count=len(photos) - PHOTOS_NAMED))
