@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from pathlib import Path
+from typing import Any
 
 # unix:/run/kpk-survey/gunicorn.sock in production (systemd's RuntimeDirectory); the CI test
 # binds a loopback port instead.
@@ -33,14 +35,38 @@ umask = 0o007
 # Requests larger than nginx lets through never reach gunicorn; these bound headers.
 limit_request_line = 8190
 limit_request_fields = 100
-# One line per request on standard output (the journal), as JSON fields.
-accesslog = os.environ.get("SURVEY_ACCESS_LOG", "-")
-access_log_format = (
-    '{"remote":"%({x-forwarded-for}i)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
-    '"bytes":%(B)s,"duration_us":%(D)s,"agent":"%(a)s"}'
-)
+# Request log: the app's own, one JSON object per line encoded with json.dumps
+# (sync_server.wsgi; SURVEY_ACCESS_LOG: "-" for standard output, a file, or "off"). gunicorn's
+# access log stays off: its format is a template without JSON escaping, so a client's
+# User-Agent could break the line or forge fields.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
 # The app's module-level start (forms cache, gc.freeze) is shared by the workers; the export
 # cell worker thread starts in each worker at its first request, so preloading is safe.
 preload_app = True
+
+# Metrics of every worker (prometheus_client's multiprocess mode): each worker writes its counts
+# into PROMETHEUS_MULTIPROC_DIR (the systemd unit sets it to a private runtime folder) and
+# GET /metrics adds them up. The folder must exist before the preloaded app counts anything.
+_METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if _METRICS_DIR:
+    Path(_METRICS_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def on_starting(server: Any) -> None:
+    """Empty the metrics folder at each start: counts of an earlier run must not be added up
+    (a restart is a counter reset to Prometheus)."""
+    if not _METRICS_DIR:
+        return
+    for stale in Path(_METRICS_DIR).glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended: drop its live gauges (its counters stay, as prometheus_client asks)."""
+    if not _METRICS_DIR:
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, _METRICS_DIR)

@@ -34,7 +34,8 @@ class SyncError(Exception):
     ``rate_limited``, ``server_error``, ``attachment_missing``, ``cancelled``, ``busy``,
     ``certificate`` (the server's HTTPS certificate cannot be verified), ``upload_refused`` (415:
     a file of a type the server does not take), ``too_large`` (413: a request or the officer's
-    upload quota too large), ``unexpected``.
+    upload quota too large), ``server_storage_full`` (507: the server's disk is full; an admin
+    must free space), ``unexpected``.
     """
 
     def __init__(
@@ -230,6 +231,8 @@ class ApiClient:
             return SyncError("token_revoked" if auth else "wrong_password", detail)
         if status == 429:
             return SyncError("rate_limited", detail)
+        if status == 507:  # the server's disk is full: not worth retrying, an admin must act
+            return SyncError("server_storage_full", detail)
         if status >= 500:
             return SyncError("server_error", detail)
         if status in (413, 415):  # a photo refused (type, size, quota): say what the server said

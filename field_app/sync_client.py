@@ -50,7 +50,7 @@ from field_app.sync_outcome import Progress, SyncOutcome, Traffic, classify_pull
 from field_app.sync_outcome import failed as _failed
 from field_app.sync_push import Report
 from field_app.sync_reconcile import ReconcileMixin
-from field_app.sync_summary import changed_count, photo_problems_message
+from field_app.sync_summary import changed_count, held_back_reason, photo_problems_message
 
 __all__ = ["Progress", "SyncClient", "SyncOutcome"]
 
@@ -244,7 +244,7 @@ class SyncClient(ReconcileMixin):
         finally:
             api.close()
         if outcome.held_back:
-            outcome.ok, outcome.reason = False, "attachment_missing"
+            outcome.ok, outcome.reason = False, held_back_reason(outcome.held_back)
             outcome.message = photo_problems_message(outcome.held_back)
         elif outcome.rejected:
             outcome.ok, outcome.reason = False, "entry_rejected"

@@ -9,7 +9,10 @@ Order, so that one photo never holds back other entries:
    all on the server already, are pushed first, in batches.
 3. Then the entries that need uploads, those with the fewest bytes to send first: each entry's
    photos are uploaded (resumable, :mod:`field_app.sync_upload`) and the entry is pushed at
-   once. A photo the server refuses (type, size, quota) holds back only its own entry.
+   once. A photo the server refuses (type, size, quota) holds back only its own entry. When the
+   server's storage is full (507), this entry and every other one still waiting for uploads
+   stay on the tablet (problem ``server_full``) and the sync goes on with the pull; they are
+   sent at a later sync, once an admin has freed space.
 
 A revision is marked sent only when the server acknowledged it; a batch cut off halfway is
 simply pushed again (the server recognises the revision ids).
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 Report = Callable[..., None]
 #: what the server may refuse of one photo without the sync stopping
 _PHOTO_REFUSALS = ("upload_refused", "too_large", "attachment_missing")
+#: the server cannot store any photo now (its disk is full): every upload waits
+SERVER_FULL = "server_storage_full"
 _MISSING_QUERY = 1000  # hashes per ``POST /attachments/missing``
 
 
@@ -88,10 +93,19 @@ class PushMixin:
             done += len(batch)
             report("push", done, total)
         uploads = _PhotoBytes(sum(sizes.values()))
+        server_full = False
         for revision in later:
+            if server_full and any(a["sha256"] in lacking for a in revision["attachments"]):
+                self._hold_back_server_full(outcome, revision, lacking)
+                continue
             try:
                 self._upload_for(api, revision, lacking, report, uploads)
             except SyncError as exc:
+                if exc.reason == SERVER_FULL:  # no upload can succeed now: the rest wait
+                    log.warning("server storage full, entries with photos wait: %s", exc)
+                    server_full = True
+                    self._hold_back_server_full(outcome, revision, lacking)
+                    continue
                 if exc.reason not in _PHOTO_REFUSALS:
                     raise
                 log.warning("entry %s held back by a photo: %s", revision["entry_id"], exc)
@@ -166,6 +180,14 @@ class PushMixin:
         outcome.summary["held_back"].append(
             {"entry_id": revision["entry_id"], "label": self._label(revision),
              "photos": listed})
+
+    def _hold_back_server_full(self, outcome: SyncOutcome, revision: dict[str, Any],
+                               lacking: set[str]) -> None:
+        """Keep an entry on the tablet because the server's disk is full: its photos that
+        the server still lacks are named with the problem ``server_full``."""
+        self._hold_back(outcome, revision, [
+            {**a, "problem": "server_full"} for a in revision["attachments"]
+            if a["sha256"] in lacking])
 
     def _server_lacks(self, api: ApiClient, revisions: list[dict[str, Any]]) -> set[str]:
         hashes = sorted({a["sha256"] for r in revisions for a in r["attachments"]})
@@ -258,6 +280,9 @@ class PushMixin:
             try:
                 self._upload(api, [sha], media, report)
             except SyncError as exc:  # best effort: a refused photo must not stop the sync
+                if exc.reason == SERVER_FULL:
+                    log.warning("lost photos not sent again, server storage full: %s", exc)
+                    return
                 if exc.reason not in _PHOTO_REFUSALS:
                     raise
                 log.warning("lost photo %s not sent again: %s", sha, exc)

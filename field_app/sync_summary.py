@@ -11,7 +11,9 @@ from typing import Any
 
 from field_app.messages import text
 
-__all__ = ["NAMED", "changed_count", "photo_problems_message", "summary_lines"]
+__all__ = [
+    "NAMED", "changed_count", "held_back_reason", "photo_problems_message", "summary_lines",
+]
 
 #: entries named per line before "and N more"
 NAMED = 4
@@ -83,15 +85,29 @@ def photo_problems_message(held_back: list[dict[str, Any]]) -> dict[str, str]:
     """The sync's message when entries wait for their photos: every affected photo named with
     its own problem (missing, damaged, refused by the server), in both languages."""
     photos = [p for item in held_back for p in item.get("photos") or [item]]
-    key = ("sync.error.photo_refused" if all(p.get("problem") == "refused" for p in photos)
-           else "sync.error.photo_problems")
+    problems = {p.get("problem") for p in photos}
+    key = {frozenset({"refused"}): "sync.error.photo_refused",
+           frozenset({"server_full"}): "sync.error.server_storage_full_waiting",
+           }.get(frozenset(problems), "sync.error.photo_problems")
     out = {}
     for lang in ("id", "en"):
-        named = [text(f"sync.summary.photo_{p.get('problem', 'missing')}", lang,
-                      filename=p.get("filename") or p.get("sha256", "")[:12])
+        # one reason for all (the server's full disk): the names alone, the reason said once
+        named = [p.get("filename") or p.get("sha256", "")[:12] if problems == {"server_full"}
+                 else text(f"sync.summary.photo_{p.get('problem', 'missing')}", lang,
+                           filename=p.get("filename") or p.get("sha256", "")[:12])
                  for p in photos[:PHOTOS_NAMED]]
         if len(photos) > PHOTOS_NAMED:
             named.append(text("sync.summary.more", lang, count=len(photos) - PHOTOS_NAMED))
         out[lang] = text(key, lang, entries=len(held_back), photos=len(photos),
                          filename=photos[0].get("filename", ""), names="; ".join(named))
     return out
+
+
+def held_back_reason(held_back: list[dict[str, Any]]) -> str:
+    """The sync's reason when entries wait for their photos: ``server_storage_full`` when
+    the server's full disk is why any of them waits (the officer cannot fix that; the admin
+    must), else ``attachment_missing``."""
+    photos = [p for item in held_back for p in item.get("photos") or [item]]
+    if any(p.get("problem") == "server_full" for p in photos):
+        return "server_storage_full"
+    return "attachment_missing"

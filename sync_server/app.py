@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
 from .db import make_engine
-from .errors import register_error_handlers
+from .errors import SyncServerFlask, register_error_handlers
 from .state import ServerState
 
 __all__ = ["create_app"]
@@ -33,7 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or Path.cwd() / "instance"
     ).resolve()
     instance.mkdir(parents=True, exist_ok=True)
-    app = Flask("sync_server", instance_path=str(instance), instance_relative_config=True)
+    app = SyncServerFlask(
+        "sync_server", instance_path=str(instance), instance_relative_config=True
+    )
     app.config.from_mapping(config_mod.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(config_mod.env_overrides())

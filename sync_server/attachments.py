@@ -2,7 +2,8 @@
 
 The file name on disk is the SHA-256 the client claimed *and* the server verified, so no name
 coming from a client ever becomes part of a path. A file is written to a temporary name, checked,
-then renamed into place, so a half-received upload is never visible.
+then renamed into place, so a half-received upload is never visible; when the disk is full
+(:mod:`sync_server.storage_full`) the temporary file is removed and the error answered 507.
 
 Every access is scoped to the caller (:mod:`sync_server.attachment_access`): a file the caller may
 not see is "missing" to it. Uploading such a file is accepted like a new upload (the bytes are
@@ -25,7 +26,7 @@ from typing import IO
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
+from . import audit, storage_full
 from .attachment_access import visible_hashes
 from .attachment_integrity import forget_lost
 from .attachment_types import SNIFF_BYTES, declared_type_allowed, sniff_media_type
@@ -117,9 +118,9 @@ def store(
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
+        # unbuffered: a failed write (a full disk) leaves no bytes in a buffer for close()
+        with os.fdopen(fd, "wb", buffering=0) as out:
             size, digest, media = _receive(stream, out)
-            out.flush()
             os.fsync(out.fileno())
         if digest != sha256:
             raise ServiceError(400, "hash_mismatch", sha256=sha256)
@@ -190,7 +191,7 @@ def _receive(stream: IO[bytes], out: IO[bytes]) -> tuple[int, str, str]:
                 media = _media_or_refuse(head)
         digest.update(chunk)
         size += len(chunk)
-        out.write(chunk)
+        storage_full.write_all(out, chunk)
     if media is None:
         media = _media_or_refuse(head)
     return size, digest.hexdigest(), media

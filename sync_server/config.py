@@ -4,9 +4,9 @@ Order of precedence (later wins):
 
 1. :data:`DEFAULTS` below;
 2. ``<instance>/config.py`` (a Python file of upper-case names), when it exists;
-3. environment variables ``SURVEY_DATABASE_URL``, ``SURVEY_SECRET_KEY``,
-   ``SURVEY_ATTACHMENTS_DIR``, ``SURVEY_MAX_CONTENT_LENGTH``, ``SURVEY_TOKEN_LIFETIME_DAYS``,
-   ``SURVEY_TRUSTED_PROXY_COUNT``;
+3. the environment variables of :data:`ENV_VARS` (``SURVEY_DATABASE_URL``, ...,
+   ``SURVEY_METRICS_TOKEN``), each documented in docs/server.md and
+   deploy/kpk-survey.env.example (tests/deploy/test_settings_documented.py);
 4. the ``config`` mapping given to :func:`sync_server.create_app` (tests).
 """
 

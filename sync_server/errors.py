@@ -3,6 +3,12 @@
 Every error leaving ``/api/`` is a JSON body ``{"error", "message", "message_id"}`` (plus optional
 ``"details"``). Views raise :class:`ApiError`; werkzeug's HTTP errors (404, 405, 413, ...) and
 unexpected exceptions are turned into the same shape by :func:`register_error_handlers`.
+
+A full disk (:mod:`sync_server.storage_full`: ``ENOSPC``/``EDQUOT``, SQLite's "database or
+disk is full", PostgreSQL's ``disk_full``) on any write becomes ``ServiceError(507,
+"storage_full")`` before an error handler is chosen (:class:`SyncServerFlask`), so the API
+answers it as JSON and the web pages with their own error page; it is logged as one line naming
+what was full, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 
 from .messages import message
 from .service_errors import ServiceError
+from .storage_full import describe, is_storage_full
 
-__all__ = ["ApiError", "error_response", "register_error_handlers"]
+__all__ = ["ApiError", "SyncServerFlask", "error_response", "register_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,22 @@ _HTTP_CODES = {
 
 class ApiError(ServiceError):
     """An error answered as JSON with an HTTP status and a catalog message code."""
+
+
+class SyncServerFlask(Flask):
+    """The server's Flask: a full disk raised by a view becomes 507 ``storage_full``."""
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Turn a full disk into ``ServiceError(507, "storage_full")`` (logged once, no
+        traceback), then let the handler of the API or of the web pages render it."""
+        if not isinstance(e, ServiceError | HTTPException) and is_storage_full(e):
+            log.error(
+                "server storage full: %s %s refused with 507 (%s); free disk space for the "
+                "attachments folder %s and the database",
+                request.method, request.path, describe(e), self.config.get("ATTACHMENTS_DIR"),
+            )
+            e = ServiceError(507, "storage_full")
+        return super().handle_user_exception(e)
 
 
 def error_response(

@@ -82,6 +82,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Terjadi kesalahan pada server. Kesalahan sudah dicatat.",
         "en": "The server had an error. It has been logged.",
     },
+    "storage_full": {
+        "id": "Penyimpanan server penuh, jadi tidak ada yang disimpan. Beri tahu admin server "
+        "agar mengosongkan ruang disk, lalu coba lagi.",
+        "en": "The server's storage is full, so nothing was saved. Tell the server's admin to "
+        "free disk space, then try again.",
+    },
     "unknown_form": {
         "id": "Formulir {form_id} versi {version} tidak dikenal di server.",
         "en": "Form {form_id} version {version} is not known to the server.",

@@ -1,15 +1,22 @@
 """Operations' view of the server: Prometheus metrics and one structured log line per request.
 
-* ``GET /metrics`` (Prometheus text format) answers only a scraper holding the bearer token set
-  in ``METRICS_TOKEN`` (``SURVEY_METRICS_TOKEN``); without a token configured it is a 404, so
-  nothing is public by default. With several gunicorn workers set ``PROMETHEUS_MULTIPROC_DIR``
-  (an empty folder, emptied at each start) and the counts of every worker are added up.
+* ``GET /metrics`` (Prometheus text format) answers only a scraper holding the bearer token of
+  the ``METRICS_TOKEN`` key (environment: ``SURVEY_METRICS_TOKEN``); without a token configured
+  it is a 404, so nothing is public by default. With several gunicorn workers every worker
+  counts only the requests it serves: ``PROMETHEUS_MULTIPROC_DIR`` (a private folder, emptied
+  at each start: deploy/systemd/kpk-survey.service and the hooks of deploy/gunicorn.conf.py)
+  makes each worker write its counts there, and ``/metrics`` adds up every worker's
+  (prometheus_client's multiprocess mode). A gauge added here needs a ``multiprocess_mode``.
 * Counters and histograms: HTTP requests by endpoint and status class, request latency by
   endpoint, pushes and their latency, revisions by push result (stored, duplicate, merged,
   conflict, rejected), conflicts, exports by kind.
 * ``sync_server.access`` logger: one JSON object per request (time, method, path without the
-  query, endpoint, status, duration, user, client address as ProxyFix gives it). ``survey-server
-  serve`` prints it; under gunicorn the journal gets gunicorn's own JSON access line as well.
+  query, endpoint, status, bytes, duration, user, client address as ProxyFix gives it, user
+  agent, worker pid), encoded by :func:`json.dumps` (ASCII only), so no client-sent text can
+  end a line, break the JSON or add a field. ``survey-server serve`` prints it on standard
+  error; under gunicorn :mod:`sync_server.wsgi` turns it on (``SURVEY_ACCESS_LOG``: ``-``,
+  the default, for standard output, a file path, or ``off``), and gunicorn writes no access
+  log of its own.
 
 The request hooks are the only place the routes are measured, so a route needs no code of its
 own to be counted (the push route hands its results over through ``g.push_results``).
@@ -21,6 +28,7 @@ import hmac
 import json
 import logging
 import os
+import sys
 import time
 from typing import Any
 
@@ -33,7 +41,21 @@ from prometheus_client import (
     generate_latest,
 )
 
-__all__ = ["access_log", "enable_access_log", "init_app", "metrics_registry"]
+__all__ = [
+    "ACCESS_LOG_ENV",
+    "access_log",
+    "access_record",
+    "enable_access_log",
+    "enable_access_log_from_env",
+    "init_app",
+    "metrics_registry",
+]
+
+#: The environment variable naming where :mod:`sync_server.wsgi` writes the access log.
+ACCESS_LOG_ENV = "SURVEY_ACCESS_LOG"
+#: Longest client-sent text kept in an access line (path, user agent): with ASCII-only JSON a
+#: line stays below the 4096 bytes a pipe writes in one piece, so workers' lines never mix.
+_TEXT_CAP = 256
 
 access_log = logging.getLogger("sync_server.access")
 
@@ -68,20 +90,58 @@ EXPORTS = Counter("survey_exports", "Exports served", ["kind"], registry=_regist
 _EXPORT_KINDS = {"export.export_csv": "csv", "export.export_zip": "zip"}
 
 
-def enable_access_log(stream: Any = None) -> logging.Handler:
-    """Print :data:`access_log`'s JSON lines to ``stream`` (standard error by default); used by
-    ``survey-server serve`` (gunicorn writes its own JSON access log, deploy/gunicorn.conf.py).
-    Returns the handler (a second call adds no second one)."""
+def enable_access_log(stream: Any = None, path: str | None = None) -> logging.Handler:
+    """Print :data:`access_log`'s JSON lines to ``stream`` (standard error by default), or
+    append them to the file ``path``; used by ``survey-server serve`` and
+    :mod:`sync_server.wsgi`. Returns the handler (a second call adds no second one)."""
     for handler in access_log.handlers:
         if getattr(handler, "_survey_access", False):
             return handler
-    handler = logging.StreamHandler(stream)
+    handler = (
+        logging.FileHandler(path, encoding="ascii") if path else logging.StreamHandler(stream)
+    )
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler._survey_access = True  # type: ignore[attr-defined]
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
     return handler
+
+
+def enable_access_log_from_env(environ: Any = None) -> logging.Handler | None:
+    """Turn the access log on as ``SURVEY_ACCESS_LOG`` says: unset, empty or ``-``: standard
+    output; ``off``: no access log; anything else: the file to append to. Returns the handler
+    (``None`` when off)."""
+    value = str((os.environ if environ is None else environ).get(ACCESS_LOG_ENV) or "-").strip()
+    if value.lower() == "off":
+        return None
+    if value == "-":
+        return enable_access_log(sys.stdout)
+    return enable_access_log(path=value)
+
+
+def _capped(text: str | None) -> str | None:
+    if text is None or len(text) <= _TEXT_CAP:
+        return text
+    return text[:_TEXT_CAP] + "..."
+
+
+def access_record(response: Response, endpoint: str, elapsed: float) -> dict[str, Any]:
+    """The fields of one access line for the current request (plain data, no encoding)."""
+    user = getattr(g, "user", None)
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "method": _capped(request.method),
+        "path": _capped(request.path),
+        "endpoint": endpoint,
+        "status": response.status_code,
+        "bytes": response.content_length,
+        "duration_ms": round(elapsed * 1000, 1),
+        "user": getattr(user, "username", None),
+        "remote": request.remote_addr,
+        "agent": _capped(request.headers.get("User-Agent")),
+        "pid": os.getpid(),
+    }
 
 
 def metrics_registry() -> CollectorRegistry:
@@ -125,22 +185,9 @@ def _after(response: Response) -> Response:
     if kind and response.status_code == 200:
         EXPORTS.labels(kind).inc()
     if access_log.isEnabledFor(logging.INFO):
-        user = getattr(g, "user", None)
-        access_log.info(
-            json.dumps(
-                {
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "method": request.method,
-                    "path": request.path,
-                    "endpoint": endpoint,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 1),
-                    "user": getattr(user, "username", None),
-                    "remote": request.remote_addr,
-                },
-                ensure_ascii=False,
-            )
-        )
+        # json.dumps escapes quotes, backslashes and every control character, and ASCII only
+        # leaves no Unicode line separator (U+2028, U+0085) raw: one line, fields as sent
+        access_log.info(json.dumps(access_record(response, endpoint, elapsed), ensure_ascii=True))
     return response
 
 

@@ -18,6 +18,11 @@ file is checked, then the file goes through the same checks and bookkeeping as a
 upload row, fsync). The quota and rate are also checked against the announced total before any
 byte is written. Abandoned partial files are removed by ``survey-server clean-uploads``
 (:mod:`sync_server.upload_cleanup`).
+
+A full disk (:mod:`sync_server.storage_full`) keeps nothing of the piece being written: the
+partial file is cut back to the bytes held before it (removed when there were none, and a
+complete file that cannot be stored is dropped), and the error is answered 507
+``storage_full``; the tablet continues from the offset held once there is space again.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from typing import IO
 
 from sqlalchemy import Engine
 
+from . import storage_full
 from .attachment_integrity import forget_lost
 from .attachment_types import SNIFF_BYTES, declared_type_allowed
 from .attachments import CHUNK, check_sha, install, media_or_refuse, uploaded_by
 from .service_errors import ServiceError
+from .storage_full import is_storage_full
 from .upload_quota import UploadLimits, check_upload
 from .users import User
 
@@ -143,7 +150,8 @@ def append(
     part = partial_path(root, user.username, sha256)
     if not part.parent.is_dir():
         part.parent.mkdir(parents=True, exist_ok=True)
-    with open(part, "ab") as out:
+    # unbuffered: a failed write (a full disk) leaves no bytes in a buffer for close()
+    with open(part, "ab", buffering=0) as out:
         fcntl.flock(out.fileno(), fcntl.LOCK_EX)  # one writer per account and file
         held = os.fstat(out.fileno()).st_size
         if not part.exists() or part.stat().st_ino != os.fstat(out.fileno()).st_ino:
@@ -166,7 +174,8 @@ def _drain(stream: IO[bytes]) -> None:
 
 def _receive(stream: IO[bytes], out: IO[bytes], held: int, piece: ContentRange) -> int:
     """Write the piece's bytes after ``held``; return the new size. The bytes that arrived are
-    made durable also when the connection is cut (the read then raises)."""
+    made durable also when the connection is cut (the read then raises); on a full disk the
+    piece is dropped whole (:func:`_drop_piece`) and the error raised."""
     offset = held
     limit = piece.end + 1
     try:
@@ -177,17 +186,31 @@ def _receive(stream: IO[bytes], out: IO[bytes], held: int, piece: ContentRange) 
             if offset + len(chunk) > limit:
                 out.truncate(held)
                 raise ServiceError(400, "bad_content_range")
-            out.write(chunk)
+            storage_full.write_all(out, chunk)
             offset += len(chunk)
             if held == 0 and offset - len(chunk) < SNIFF_BYTES <= offset:
-                out.flush()
                 _check_head(Path(out.name))
-    finally:
-        out.flush()
         os.fsync(out.fileno())
+    except BaseException as exc:
+        if is_storage_full(exc):
+            _drop_piece(out, held)
+        else:  # a cut connection (or a refusal): what arrived is kept, durably
+            with contextlib.suppress(OSError):
+                os.fsync(out.fileno())
+        raise
     if held == 0 and 0 < offset < SNIFF_BYTES and offset == piece.total:
         _check_head(Path(out.name))
     return offset
+
+
+def _drop_piece(out: IO[bytes], held: int) -> None:
+    """Cut the partial file back to the ``held`` bytes it had before this piece (the disk is
+    full: what was written of the piece may not be durable); remove it when nothing was held."""
+    with contextlib.suppress(OSError):  # cutting back frees space, it needs none
+        out.truncate(held)
+        os.fsync(out.fileno())
+        if held == 0:
+            Path(out.name).unlink(missing_ok=True)
 
 
 def _check_head(path: Path) -> None:
@@ -220,5 +243,10 @@ def _finish(
     except ServiceError:
         part.unlink(missing_ok=True)
         raise
-    created = install(engine, root, sha256, part, size, media, user, limits)
+    try:
+        created = install(engine, root, sha256, part, size, media, user, limits)
+    except Exception as exc:
+        if is_storage_full(exc):  # not stored: sent again whole once there is space
+            part.unlink(missing_ok=True)
+        raise
     return UploadState(size, True, created)

@@ -1,7 +1,9 @@
 """WSGI entry point for gunicorn: ``gunicorn 'sync_server.wsgi:app'``.
 
 Configuration comes from the environment (``SURVEY_DATABASE_URL``, ``SURVEY_SECRET_KEY``,
-``SURVEY_INSTANCE_PATH``, ...); see docs/server.md.
+``SURVEY_INSTANCE_PATH``, ...); see docs/server.md. The request log is the app's own JSON
+access log (:mod:`sync_server.observability`), on standard output unless ``SURVEY_ACCESS_LOG``
+names a file (or ``off``); gunicorn writes none of its own (deploy/gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from flask import abort
 
 from . import create_app
 from .export.cell_worker import start_cell_worker_on_first_request
+from .observability import enable_access_log_from_env
 from .serving_lock import RestoreRunningError, hold_serving
 
 app = create_app()
+enable_access_log_from_env()  # one JSON line per request, encoded with json.dumps
 # `survey-server restore` refuses while a server holds these: the instance's lock file from
 # here (inherited by the workers of a preloading master), the database's advisory lock by
 # each worker process itself (a connection must not cross a fork)

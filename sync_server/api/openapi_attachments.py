@@ -69,6 +69,8 @@ def attachment_paths(config: Mapping[str, Any]) -> dict[str, Any]:
                     "200": _json(_obj({"sha256": STRING, "stored": {"type": "boolean"}})),
                     "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
                     "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
+                    "507": _json(_ref("Error"), "storage_full: the server's disk is full; "
+                                 "nothing of this request is kept"),
                 },
                 description=(
                     "The type is read from the file's first bytes. 413 "
@@ -134,6 +136,8 @@ def attachment_paths(config: Mapping[str, Any]) -> dict[str, Any]:
                                  "offset held (details.offset names it)"),
                     "415": _json(_ref("Error"), "Not a JPEG, PNG or WebP file (by its bytes)"),
                     "429": _json(_ref("Error"), "Hourly upload rate passed (Retry-After)"),
+                    "507": _json(_ref("Error"), "storage_full: the server's disk is full; "
+                                 "nothing of this request is kept"),
                 },
                 description=(
                     "Content-Range: bytes <start>-<end>/<total> is required (end inclusive; "
