@@ -29,6 +29,9 @@ PG_SKIP_REASON = (
     f"PostgreSQL tests skipped: {PG_ENV} is not set (run `make test`, or "
     "`source scripts/test-services.sh` first)"
 )
+#: the advisory lock key under which a test installs pg_trgm (any constant of this suite's own)
+EXTENSION_LOCK = 0x5355_5256
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -42,11 +45,18 @@ def postgres_schema_url() -> Iterator[str]:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         # pg_trgm (migration 0005) lives in public, never in a test schema that is dropped
-        # with CASCADE (which would drop it, and its indexes, under other tests' feet)
-        if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
-            conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
-        else:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        # with CASCADE (which would drop it, and its indexes, under other tests' feet).
+        # The xdist workers do this at the same moment on a fresh database, where CREATE
+        # EXTENSION IF NOT EXISTS is not safe against itself (duplicate key in
+        # pg_extension_name_index): one worker at a time, under an advisory lock.
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": EXTENSION_LOCK})
+        try:
+            if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+                conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
+            else:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": EXTENSION_LOCK})
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
