@@ -47,6 +47,9 @@ class BackgroundSync:
         self._cancel = threading.Event()
         self._finished = threading.Event()
         self._finished.set()
+        # set once the last sync's outcome has also been handed to ``on_done``
+        self._reported = threading.Event()
+        self._reported.set()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -61,8 +64,10 @@ class BackgroundSync:
             if self.running:
                 return False
             self._cancel = threading.Event()
+            self._reported = threading.Event()
             self._finished.clear()
-            self._thread = threading.Thread(target=self._run, args=(self._cancel,),
+            self._thread = threading.Thread(target=self._run,
+                                            args=(self._cancel, self._reported),
                                             name="field-sync", daemon=True)
             self._thread.start()
             return True
@@ -72,11 +77,13 @@ class BackgroundSync:
         self._cancel.set()
 
     def wait(self, timeout: float | None = None) -> SyncOutcome | None:
-        """Wait for the running sync (if any) and return the last outcome."""
-        self._finished.wait(timeout)
+        """Wait for the running sync (if any) and return the last outcome, once ``on_done``
+        has been given it too (the thread marks itself finished first, so that ``on_done``
+        may start another sync)."""
+        self._reported.wait(timeout)
         return self.last_outcome
 
-    def _run(self, cancel: threading.Event) -> None:
+    def _run(self, cancel: threading.Event, reported: threading.Event) -> None:
         try:
             outcome = self.client.sync(self.on_progress, cancel)
         except Exception:  # the thread must always report, whatever happened
@@ -87,11 +94,13 @@ class BackgroundSync:
             outcome = SyncOutcome(False, error.reason, error.message, detail="see log")
         self.last_outcome = outcome
         self._finished.set()
-        if self.on_done is not None:
-            try:
+        try:
+            if self.on_done is not None:
                 self.on_done(outcome)
-            except Exception:
-                log.exception("on_done callback failed")
+        except Exception:
+            log.exception("on_done callback failed")
+        finally:
+            reported.set()
 
     # ------------------------------------------------------------ auto sync
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -108,8 +109,39 @@ class Report:
 # ------------------------------------------------------------------------------- databases
 
 
+_PORT_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(_PORT_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
+    """A free TCP port on 127.0.0.1 for a server started in another process, below the
+    kernel's ephemeral range (that range only when there is no room below it).
+
+    Binding port 0 and closing the socket hands out a port from the ephemeral range, the
+    range every outgoing connection takes its source port from: until the server binds it
+    (and again while a killed server restarts on it), another process's connection may take
+    the port, and the bind fails with "Address already in use" (a listener cannot bind a
+    port an open connection uses, SO_REUSEADDR or not). Below that range the kernel hands
+    out nothing by itself.
+    """
+    start = _ephemeral_start()
+    low = max(1024, start - 12_000)
+    if start - low >= 1000:
+        rng = random.SystemRandom()
+        for _ in range(200):
+            port = rng.randrange(low, start)
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

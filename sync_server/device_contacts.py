@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -51,7 +52,13 @@ MAX_HEADER = 200
 #: written at once)
 WRITE_EVERY = 60.0
 
-_written: dict[tuple[int, str, str], tuple[float, tuple[int, int] | None]] = {}
+#: per engine (a database), per (account, device): when this process last wrote the contact
+#: and the counts it wrote. Keyed by the engine object itself, not ``id(engine)``: an id is
+#: reused once an engine is gone, and a new database (a restored one, or the next test's)
+#: would then inherit another database's write times and miss its first contacts.
+_written: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], tuple[float, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
 
 
@@ -83,18 +90,19 @@ def note_contact(
 ) -> bool:
     """Record that ``username``'s device ``device_id`` called the API now (with its report);
     returns whether a row was written (see :data:`WRITE_EVERY`)."""
-    key = (id(engine), username, device_id)
+    key = (username, device_id)
     counts = (report["waiting"], report["drafts"]) if report else None
     moment = time.monotonic()
     with _lock:
-        last = _written.get(key)
+        written = _written.setdefault(engine, {})
+        last = written.get(key)
         recent = last is not None and moment - last[0] < WRITE_EVERY
         if recent and (counts is None or counts == last[1]):
             return False
-        _written[key] = (moment, counts if counts is not None else (last[1] if last else None))
-        if len(_written) > 10_000:  # a bounded memory: forget the oldest half
-            for old in sorted(_written, key=lambda k: _written[k][0])[:5_000]:
-                del _written[old]
+        written[key] = (moment, counts if counts is not None else (last[1] if last else None))
+        if len(written) > 10_000:  # a bounded memory: forget the oldest half
+            for old in sorted(written, key=lambda k: written[k][0])[:5_000]:
+                del written[old]
     now = now_iso()
     row: dict[str, Any] = {"username": username, "device_id": device_id, "last_contact_at": now}
     if report is not None:

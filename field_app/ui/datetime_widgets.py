@@ -18,7 +18,9 @@ from field_app.ui.question_base import QuestionWidget
 from field_app.ui.texts import tr
 from field_app.ui.widgets import TouchButton
 
-__all__ = ["WIB", "DatePicker", "DateTimeWidget", "DateWidget", "TimePicker", "TimeWidget"]
+__all__ = [
+    "WIB", "DatePicker", "DateTimeWidget", "DateWidget", "TimePicker", "TimeWidget", "session_now",
+]
 
 
 #: Years offered after the tablet's current year (its clock may be years behind).
@@ -31,6 +33,18 @@ def _spinner(values: list[str], hint: str) -> Spinner:
 
 #: The zone of a dateTime answer when neither the answer nor the session gives one: WIB.
 WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+def session_now(session: Any) -> dt.datetime:
+    """Now in the zone the form session checks ``today()`` and ``now()`` in (WIB unless the
+    session is given another), not the tablet system's zone: the "today" and "now" buttons
+    must give the date and time the form's constraints take for today and now (a tablet set
+    to UTC or to WIT is on another date than WIB for part of every day)."""
+    now = getattr(session, "now", None)
+    moment = now() if callable(now) else None
+    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+        return moment
+    return dt.datetime.now(WIB)
 
 
 class DatePicker(BoxLayout):
@@ -130,7 +144,9 @@ class DateWidget(QuestionWidget):
     """Day, month and year pickers, and a button for today."""
 
     def build_input(self) -> None:
-        self.picker = DatePicker(self.owner.lang, self._picked, lambda: self._set(dt.date.today()))
+        self.picker = DatePicker(
+            self.owner.lang, self._picked, lambda: self._set(session_now(self.session).date())
+        )
         self.day, self.month, self.year = self.picker.day, self.picker.month, self.picker.year
         self.today = self.picker.today
         self.add_widget(self.picker)
@@ -161,7 +177,8 @@ class TimeWidget(QuestionWidget):
 
     def build_input(self) -> None:
         self.picker = TimePicker(
-            self.owner.lang, self._picked, lambda: self.answer(dt.datetime.now().strftime("%H:%M"))
+            self.owner.lang, self._picked,
+            lambda: self.answer(session_now(self.session).strftime("%H:%M")),
         )
         self.hour, self.minute, self.now = self.picker.hour, self.picker.minute, self.picker.now
         self.add_widget(self.picker)
@@ -202,11 +219,7 @@ class DateTimeWidget(QuestionWidget):
         self.add_widget(self.time_picker)
 
     def _session_now(self) -> dt.datetime:
-        now = getattr(self.session, "now", None)
-        moment = now() if callable(now) else None
-        if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
-            return moment
-        return dt.datetime.now(WIB)
+        return session_now(self.session)
 
     def _today(self) -> None:
         self.date_picker.show(self._session_now().date())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from sync_server.migrate import upgrade
 from sync_server.schema import signin_attempts
 from sync_server.users import create_user
 from tests.field_app.live import observation_answers, tablet
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -47,12 +47,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 sys.path.insert(0, str(DEPLOY))
 from render_config import render  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -180,7 +174,7 @@ def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
         create_user(conn, "spv_plg", PASSWORD, "supervisor", ["16.71"])
     engine.dispose()
 
-    app_port, https_port, http_port = _free_port(), _free_port(), _free_port()
+    app_port, https_port, http_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "SURVEY_DATABASE_URL": postgres_schema_url,

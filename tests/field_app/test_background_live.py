@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -20,17 +21,21 @@ def test_background_sync_reports_progress_and_can_be_cancelled(
     finalized_entries(store, client.form(*KUN), 40)
     events: list[Progress] = []
     done: list[SyncOutcome] = []
+    returned = threading.Event()
+    caller_had_its_answer: list[bool] = []
 
     def on_progress(progress: Progress) -> None:
+        if not caller_had_its_answer:  # the sync waits until sync_now has returned to the UI
+            caller_had_its_answer.append(returned.wait(30))
         events.append(progress)
         if progress.phase == "push" and progress.done >= 10 and not done:
             worker.cancel()  # the officer taps "cancel" during the first sync
 
     worker = BackgroundSync(client, on_progress=on_progress, on_done=done.append)
-    started = time.monotonic()
     assert worker.sync_now()
-    assert time.monotonic() - started < 0.2  # the caller (the UI) is not blocked
+    returned.set()  # the caller (the UI) is not blocked while the sync runs
     outcome = worker.wait(60)
+    assert caller_had_its_answer == [True]
     assert outcome is not None and done == [outcome]
     assert outcome.reason == "cancelled"
     assert outcome.message["id"].startswith("Sinkronisasi dibatalkan")
@@ -47,6 +52,32 @@ def test_background_sync_reports_progress_and_can_be_cancelled(
     assert [(e.done, e.total) for e in events if e.phase == "push"][-1] == (30, 30)
 
 
+def test_wait_returns_once_on_done_has_the_outcome(server: LiveServer, tmp_path: Path) -> None:
+    """``wait()`` used to return when the thread marked itself finished, before ``on_done``
+    ran: a caller reading what ``on_done`` recorded could find nothing (a GIL switch at the
+    wrong moment; certain with a callback that takes a moment, as here). ``on_done`` may
+    start the next sync."""
+    store, client = signed_in(tmp_path / "tab", server.url)
+    assert client.sync().ok
+    finalized_entries(store, client.form(*KUN), 2)
+    done: list[SyncOutcome] = []
+    restarted: list[bool] = []
+
+    def on_done(outcome: SyncOutcome) -> None:
+        time.sleep(0.05)  # a UI callback that takes a moment
+        done.append(outcome)
+        if not restarted:
+            restarted.append(worker.sync_now())
+
+    worker = BackgroundSync(client, on_done=on_done)
+    assert worker.sync_now()
+    first = worker.wait(60)
+    assert first is not None and first.ok and done == [first] and restarted == [True]
+    second = worker.wait(60)
+    assert second is not None and second.ok and done == [first, second]
+    assert store.counts()["sent"] == 2
+
+
 def test_syncs_by_itself_when_the_network_comes_back(server: LiveServer, tmp_path: Path) -> None:
     with FaultyProxy(("127.0.0.1", server.port), seed=5) as proxy:
         store, client = signed_in(tmp_path / "tab", proxy.url)
@@ -58,9 +89,11 @@ def test_syncs_by_itself_when_the_network_comes_back(server: LiveServer, tmp_pat
                                 max_probe_interval=0.2)
         worker.start_auto()
         try:
-            time.sleep(0.6)
-            assert worker.auto_syncs == 0 and store.has_unsent()
+            deadline = time.monotonic() + 15
+            while proxy.stats.dropped < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert proxy.stats.dropped >= 2  # it kept probing /health
+            assert worker.auto_syncs == 0 and store.has_unsent()
             proxy.clear()
             deadline = time.monotonic() + 15
             while store.has_unsent() and time.monotonic() < deadline:

@@ -96,3 +96,35 @@ def test_writers_follow_repeat_instances_by_key_and_keep_the_first_writer() -> N
     plain = {"path": "catatan", "ours": "b", "theirs": "a"}
     assert conflict_line(plain, "Catatan", "en", officer="p", device_id="t", sent_value="a") == \
         "Catatan: your value (this tablet) = a; another value (origin unknown) = b"
+
+
+def test_a_supervisor_side_never_takes_the_officers_finalize_time_or_tablet() -> None:
+    """A supervisor's revision carries the entry's meta along (the officer's tablet and
+    finalize time). Built here with the two times in different minutes, the case in which the
+    live test above failed only now and then: the supervisor's side is dated by the server's
+    receive time, never by the officer's finalize time."""
+    officer_meta = {"device_id": "tab-1", "finalized_at": "2024-08-13T09:59:58.000+07:00"}
+
+    def row(rev, parent, kind, author, at, catatan):
+        return {"rev": rev, "parent_rev": parent, "merge_parent_rev": None,
+                "author_kind": kind, "author": author, "created_at": at,
+                "meta": dict(officer_meta), "answers": {"catatan": catatan}}
+
+    rows = [
+        row("1-a", None, "device", "petugas", "2024-08-13T02:50:00.000000Z", "awal"),
+        row("2-s", "1-a", "supervisor", "spv", "2024-08-13T03:00:01.000000Z", "versi supervisor"),
+        row("2-t", "1-a", "device", "petugas", "2024-08-13T03:00:30.000000Z", "versi petugas"),
+    ]
+    conflict = {"path": "catatan", "base": "awal", "ours": "versi petugas",
+                "theirs": "versi supervisor"}
+    [sided] = with_sides([conflict], {"catatan": "versi petugas"}, rows)
+    officer, supervisor = sided["ours_by"], sided["theirs_by"]
+    assert (officer["rev"], officer["device_id"]) == ("2-t", "tab-1")
+    assert officer["made_at"] == officer_meta["finalized_at"]
+    assert (supervisor["rev"], supervisor["kind"]) == ("2-s", "supervisor")
+    assert supervisor["made_at"] is None and supervisor["device_id"] is None
+    line = conflict_line(sided, "Catatan", "id", officer="petugas", device_id="tab-1")
+    assert line == (f"Catatan — nilai Anda (tablet ini, {local_time(officer_meta['finalized_at'])})"
+                    f" = versi petugas; nilai dari supervisor spv "
+                    f"({local_time('2024-08-13T03:00:01.000000Z')}) = versi supervisor")
+    assert local_time(officer_meta["finalized_at"]) != local_time(supervisor["at"])

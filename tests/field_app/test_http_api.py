@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from field_app.http_api import ApiClient, SyncError, backoff_delay
+from tests.support.ports import free_port
 
 
 class Scripted:
@@ -102,9 +103,7 @@ def test_4xx_is_not_retried(scripted) -> None:
 
 
 def test_refused_connection_is_no_connection() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # nothing listens there (below the range other workers' servers get)
     with pytest.raises(SyncError) as info:
         client(f"http://127.0.0.1:{port}", max_retries=1).request("GET", "/x")
     assert info.value.reason == "no_connection"

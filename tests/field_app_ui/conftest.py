@@ -62,6 +62,11 @@ def run_scenario(name: str, data_dir: Path, *, server: str | None = None,
     result = json.loads(result_file.read_text("utf-8"))
     SCREENS.mkdir(parents=True, exist_ok=True)
     for shot in result.get("screens", []):
-        (SCREENS / shot).write_bytes((out / shot).read_bytes())
+        # Several test files (run by other xdist workers at the same time) write screenshots
+        # of the same name, e.g. 1280x800-home.png: a file is replaced whole, never read
+        # half-written by a test checking its size.
+        part = SCREENS / f".{shot}.{os.getpid()}.part"
+        part.write_bytes((out / shot).read_bytes())
+        part.replace(SCREENS / shot)
     assert result.get("ok"), result.get("error")
     return result

@@ -108,6 +108,13 @@ def datetime_picker(d: Driver) -> Iterator[Any]:
     d.result["now_shown"] = [dates.day.text, dates.year.text, times.hour.text, times.minute.text]
     dates.year.text = "2023"
     yield 0.05
+    # the "today" and "now" buttons of a date and a time question: the session's date and
+    # time (WIB), whatever zone the tablet's system clock is set to
+    d.press(d.question("tanggal").today)
+    d.press(d.question("jam").now)
+    yield 0.05
+    d.result["date_today"] = form.session.value("tanggal")
+    d.result["time_now"] = form.session.value("jam")
     d.result["entry_id"] = form.editor.entry_id
     d.result["final"] = form.session.value("waktu_kunjungan")
     d.press(form.ids.leave)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import textwrap
 from datetime import datetime, timedelta, timezone
@@ -21,6 +22,8 @@ WAKTU = """
 | | begin_group | kunjungan | Kunjungan | Visit | | field-list |
 | | dateTime | waktu_kunjungan | Waktu kunjungan | Time of the visit | yes | |
 | | text | catatan | Catatan | Notes | | |
+| | date | tanggal | Tanggal | Date | | |
+| | time | jam | Jam | Time | | |
 | | end_group | | | | | |
 | settings |
 | | form_id | version | default_language |
@@ -29,8 +32,26 @@ WAKTU = """
 WIB = timezone(timedelta(hours=7))
 
 
+def _system_zone_on_another_day() -> str:
+    """A POSIX TZ for the app's process whose date is not WIB's for hours to come: the "today"
+    and "now" buttons read the system clock's zone instead of the session's (WIB) only
+    show a wrong answer while the two zones are on different dates (UTC-12 is until 19:00 WIB,
+    UTC+19 from 12:00 WIB to midnight)."""
+    return "TST+12" if datetime.now(WIB).hour < 12 else "TST-19"
+
+
+def _minutes(start: datetime, end: datetime) -> set[str]:
+    """Every ``HH:MM`` from ``start`` to ``end``, both included."""
+    moment, out = start.replace(second=0, microsecond=0), set()
+    while moment <= end:
+        out.add(moment.strftime("%H:%M"))
+        moment += timedelta(minutes=1)
+    return out
+
+
 @pytest.mark.parametrize("size", ["1280x800", "800x1280"])
-def test_datetime_question_has_date_and_time_pickers(tmp_path: Path, size: str) -> None:
+def test_datetime_question_has_date_and_time_pickers(
+        tmp_path: Path, size: str, monkeypatch: pytest.MonkeyPatch) -> None:
     form = load_xlsform(textwrap.dedent(WAKTU).encode("utf-8"), "md")
     [question] = [q for q in form.questions_in_order() if q.name == "waktu_kunjungan"]
     assert question.type == "dateTime"
@@ -41,9 +62,12 @@ def test_datetime_question_has_date_and_time_pickers(tmp_path: Path, size: str) 
     store.save_forms([form.to_json()])
     store.close()
 
+    monkeypatch.setenv("TZ", _system_zone_on_another_day())  # the app's process only
     before = datetime.now(WIB).replace(second=0, microsecond=0)
     result = run_scenario("datetime_picker", device, size=size)
     after = datetime.now(WIB)
+    assert result["date_today"] in {before.date().isoformat(), after.date().isoformat()}
+    assert result["time_now"] in _minutes(before, after)
 
     assert result["widget"] == "DateTimeWidget"
     assert result["rows"].count("DatePicker") == 1 and result["rows"].count("TimePicker") == 1
@@ -57,12 +81,14 @@ def test_datetime_question_has_date_and_time_pickers(tmp_path: Path, size: str) 
     moment = datetime.fromisoformat(now)
     assert result["now_shown"] == [str(moment.day), str(moment.year), f"{moment.hour:02d}",
                                    f"{moment.minute:02d}"]
-    assert result["final"] == now.replace(str(moment.year), "2023", 1)
+    # the year changed to 2023: the day is clipped to the month (29 February has no 2023 twin)
+    final = moment.replace(year=2023, day=min(moment.day, calendar.monthrange(2023, moment.month)[1]))
+    assert result["final"] == final.isoformat()
 
     saved = Store(device / "store", durable=False).get_entry(result["entry_id"])["answers"]
     assert saved["waktu_kunjungan"] == result["final"]
     assert form.validate(saved) == []  # the engine takes the value as a dateTime
-    assert result["reopened"] == [str(moment.day), result["reopened"][1], "2023",
+    assert result["reopened"] == [str(final.day), result["reopened"][1], "2023",
                                   f"{moment.hour:02d}", f"{moment.minute:02d}"]
     assert result["reopened"][1] == ["Januari", "Februari", "Maret", "April", "Mei", "Juni",
                                      "Juli", "Agustus", "September", "Oktober", "November",

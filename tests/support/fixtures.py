@@ -17,19 +17,44 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from .server import LiveServer, start_live_server
 
-__all__ = ["PG_ENV", "PG_SKIP_REASON", "database_url", "live_server", "postgres_schema_url"]
+__all__ = [
+    "PG_ENV", "PG_SKIP_REASON", "database_url", "ensure_pg_trgm", "live_server",
+    "postgres_schema_url",
+]
 
 PG_ENV = "SURVEY_TEST_DATABASE_URL"
 PG_SKIP_REASON = (
     f"PostgreSQL tests skipped: {PG_ENV} is not set (run `make test`, or "
     "`source scripts/test-services.sh` first)"
 )
+#: the advisory lock key under which a test installs pg_trgm (any constant of this suite's own)
+EXTENSION_LOCK = 0x5355_5256
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def ensure_pg_trgm(conn: Connection) -> None:
+    """Install pg_trgm (migration 0005) in ``public`` on an autocommit connection.
+
+    It lives in public, never in a test schema that is dropped with CASCADE (which would drop
+    it, and its indexes, under other tests' feet). The xdist workers get here at the same
+    moment on a fresh database, where CREATE EXTENSION IF NOT EXISTS is not safe against
+    itself (duplicate key in pg_extension_name_index): one worker at a time, under an
+    advisory lock.
+    """
+    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": EXTENSION_LOCK})
+    try:
+        if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+            conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
+        else:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": EXTENSION_LOCK})
 
 
 @pytest.fixture
@@ -41,12 +66,7 @@ def postgres_schema_url() -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        # pg_trgm (migration 0005) lives in public, never in a test schema that is dropped
-        # with CASCADE (which would drop it, and its indexes, under other tests' feet)
-        if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
-            conn.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
-        else:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        ensure_pg_trgm(conn)
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:

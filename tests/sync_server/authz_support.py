@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey_forms import pilot_form_path
-from tests.support.fixtures import PG_ENV, PG_SKIP_REASON
+from tests.support.fixtures import PG_ENV, PG_SKIP_REASON, ensure_pg_trgm
 from tests.support.server import LiveServer, create_user, engine_of, publish_form
 
 from .helpers import PASSWORD, Client, make_revision, observation_answers
@@ -183,8 +183,7 @@ def pg_schema() -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        ensure_pg_trgm(conn)
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     try:

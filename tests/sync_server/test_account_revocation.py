@@ -6,16 +6,20 @@ Through the live server (SQLite and PostgreSQL), with the admin pages as an admi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import itsdangerous.timed
 import pytest
 import requests
 from sqlalchemy import select
 
 import sync_server.users as users_mod
+import sync_server.web_sessions as web_sessions_mod
+from sync_server.clock import iso
 from sync_server.db import read_tx, write_tx
 from sync_server.schema import device_tokens, web_sessions
 from tests.support.server import LiveServer, engine_of
@@ -122,14 +126,28 @@ def test_a_cookie_captured_before_a_password_change_is_refused(web_server: LiveS
     assert Browser(web_server.url).sign_in("admin", PASSWORD).status_code == 401
 
 
-def test_web_sessions_still_expire(database_url: str, tmp_path: Path) -> None:
-    with seeded_server(database_url, tmp_path, PERMANENT_SESSION_LIFETIME=2) as live:
+def test_web_sessions_still_expire(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ends of a web sign-in expire: the server's session row and the cookie's signed
+    time. Each is checked on its own by moving its clock past the lifetime (a 2 s lifetime on
+    the wall clock could run out between the sign-in and the first replay on a loaded
+    machine)."""
+    lifetime = 600
+    with seeded_server(database_url, tmp_path, PERMANENT_SESSION_LIFETIME=lifetime) as live:
         browser = Browser(live.url)
         assert browser.sign_in("spv_plg").status_code == 302
         cookie = browser.cookie()
         assert cookie and replay(live, cookie)
-        time.sleep(3.2)  # past the lifetime, also for the cookie signature (whole seconds)
-        assert not replay(live, cookie)
+        later_clock = datetime.now(UTC) + timedelta(seconds=lifetime + 60)
+        with monkeypatch.context() as moved:  # the server's session row is past its expiry
+            moved.setattr(web_sessions_mod, "now_iso", lambda: iso(later_clock))
+            assert not replay(live, cookie)
+        assert replay(live, cookie)  # (the clock back: the same cookie gets in again)
+        with monkeypatch.context() as moved:  # the cookie's signature is past its max age
+            moved.setattr(itsdangerous.timed, "time", SimpleNamespace(
+                time=lambda: later_clock.timestamp()))
+            assert not replay(live, cookie)
 
 
 def test_a_reset_during_the_password_check_wins(

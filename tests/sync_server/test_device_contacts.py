@@ -3,6 +3,8 @@ most once a minute per process unless the reported counts change."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -52,3 +54,23 @@ def test_contacts_are_written_once_a_minute_unless_the_report_changes(
     finally:
         device_contacts.forget_written()
         engine.dispose()
+
+
+def test_a_new_database_never_inherits_another_engines_write_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write times were kept under ``id(engine)``; an id is reused once an engine is
+    gone, so the next database (the next test's, a restored one) could miss its first
+    contacts for a minute. Simulated here by giving every engine the same id."""
+    monkeypatch.setattr(device_contacts, "id", lambda _obj: 1, raising=False)
+    engines = [make_engine(f"sqlite:///{tmp_path / f'db{n}.sqlite3'}") for n in range(2)]
+    try:
+        for engine in engines:
+            upgrade(engine)
+            assert note_contact(engine, "petugas_mura", "tab-mura-1", None)
+            with read_tx(engine) as conn:
+                assert [r.device_id for r in conn.execute(select(table))] == ["tab-mura-1"]
+    finally:
+        device_contacts.forget_written()
+        for engine in engines:
+            engine.dispose()

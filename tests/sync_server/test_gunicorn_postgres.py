@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from sync_server.db import make_engine, write_tx
 from sync_server.migrate import upgrade
 from sync_server.users import create_user
 from tests.support.fixtures import PG_ENV
+from tests.support.ports import free_port
 
 from .helpers import PASSWORD, Client, make_revision
 
@@ -24,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 pytestmark = pytest.mark.postgres
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_three_gunicorn_workers_share_one_postgres_database(
@@ -48,7 +42,7 @@ def test_three_gunicorn_workers_share_one_postgres_database(
         for i in range(6):
             create_user(conn, f"petugas_{i}", PASSWORD, "officer", ["16.71"])
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SURVEY_DATABASE_URL": postgres_schema_url,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 
 from sync_server.db import make_engine, read_tx
 from sync_server.schema import entries, revisions
+from tests.support.ports import free_port
 
 from .helpers import make_revision
 from .services import FORMS_DIR
@@ -36,12 +36,6 @@ def _cli(instance: Path, *args: str, stdin: str | None = None) -> None:
         text=True,
         capture_output=True,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start(instance: Path, port: int) -> subprocess.Popen:
@@ -96,7 +90,7 @@ def test_sigkill_during_pushes_loses_nothing_acknowledged(tmp_path: Path) -> Non
         for b in range(40)
     ]
     acknowledged: set[str] = set()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1"
     token = None
     next_batch = 0

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sync_server.review import dashboard_map
+from sync_server import clock as server_clock
+from sync_server.review import dashboard_map, pages_dashboard
 from sync_server.review.i18n import WIB
 from tests.support.server import create_user, engine_of
 from tests.sync_server.helpers import FIXTURES, head_answers_text
@@ -269,11 +270,24 @@ def test_who_has_not_synced_shows_last_contact_and_waiting_entries(app: Flask) -
     assert '<td class="num waiting">—</td>' in mura_row  # contact without a report
 
 
-def test_chart_and_counts(app: Flask) -> None:
+def test_chart_and_counts(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One server clock for the pushes and the page, stopped at 00:30 WIB (17:30 UTC the day
+    # before): the bar of the WIB day holds the entries, and no WIB midnight can fall between
+    # the pushes and the page (or the test's own reading of the day), as it could on the wall
+    # clock.
+    moment = datetime.now(WIB).replace(hour=0, minute=30, second=0, microsecond=0)
+
+    class Stopped(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(server_clock, "datetime", Stopped)
+    monkeypatch.setattr(pages_dashboard, "datetime", Stopped)
     _seed_observations(app)
     page = as_user(app, "admin").get(OBS).text
-    today = datetime.now(UTC).astimezone(WIB)
-    assert f"<title>{today.day}/{today.month}: 4</title>" in page
+    assert moment.astimezone(UTC).date() != moment.date()
+    assert f"<title>{moment.day}/{moment.month}: 4</title>" in page
     assert page.count('class="bar"') == 30
     assert "jumlah 4" in page
 
