@@ -132,7 +132,8 @@ def test_sign_in_filter_review_and_export(page: Any, live: LiveServer) -> None:
     records = list(csv.DictReader(io.StringIO(text)))
     assert [r["KEY"] for r in records] == [f"uuid:{revisions[1]['entry_id']}"]  # ODK key form
     # the photos the ZIP will hold are shown before its download (these entries sent none)
-    page.wait_for_function("document.getElementById('export-zip-size').textContent !== ''")
+    # (a selector wait, not a JS predicate: the page's CSP may refuse evaluated strings)
+    page.wait_for_selector("#export-zip-size:not(:empty)")
     assert page.inner_text("#export-zip-size") == "Foto dalam ZIP: 0 berkas, 0 B"
     shot(page, "03b-export-size")
     with page.expect_download() as info:

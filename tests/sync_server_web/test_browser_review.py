@@ -178,6 +178,8 @@ def test_review_moves_on_with_keyboard_shortcuts(
 def test_edit_through_the_form_with_repeats(
     page: Any, live: LiveServer, pushed: list[dict[str, Any]]
 ) -> None:
+    from playwright.sync_api import expect  # waits without evaluated JS (the page's CSP)
+
     entry_id = pushed[2]["entry_id"]
     before, count = head_answers(live, entry_id)
     sign_in(page, "spv_plg")
@@ -189,16 +191,16 @@ def test_edit_through_the_form_with_repeats(
     shot(page, "25-form-edit")
     # skip logic: "not applicable" removes the MCP score question (one round trip)
     page.locator("input[name='v:hasil_i01'][value='tidak_berlaku']").check()
-    page.wait_for_function("!document.getElementById('q-skor_mcp')")
+    page.wait_for_selector("[id='q-skor_mcp']", state="detached")
     # a repeat instance added and filled, the first one removed
     page.click("button.add-instance")
-    page.wait_for_function("document.querySelectorAll('.finstance').length === 4")
+    expect(page.locator(".finstance")).to_have_count(4)
     page.fill("textarea[name='v:temuan_teks@3']", "Maklumat pelayanan tidak dipasang.")
     page.locator("input[name='v:temuan_komponen@3'][value='k3']").check()
     page.fill("textarea[name='v:rekomendasi@3']", "Pasang maklumat pelayanan di loket.")
     page.locator("input[name='v:prioritas@3'][value='rendah']").check()
     page.locator(".finstance").first.locator("button.remove-instance").click()
-    page.wait_for_function("document.querySelectorAll('.finstance').length === 3")
+    expect(page.locator(".finstance")).to_have_count(3)
     assert page.input_value("textarea[name='v:temuan_teks@2']") == (
         "Maklumat pelayanan tidak dipasang."
     )
