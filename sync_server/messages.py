@@ -192,6 +192,44 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Unggahan ini dilanjutkan dari byte yang salah: server sudah menerima {offset} byte.",
         "en": "This upload continues from the wrong byte: the server has received {offset} bytes.",
     },
+    "bad_meta_time": {
+        "id": "Waktu {field} pada revisi ini tidak masuk akal ({value}): harus tanggal dan jam "
+        "ISO 8601 dengan zona waktu, antara tahun 2000 dan 2100. Periksa tanggal dan jam "
+        "tablet, lalu kirim lagi. Isian lain tetap tersimpan.",
+        "en": "The {field} time of this revision is not plausible ({value}): it must be an ISO "
+        "8601 date and time with a UTC offset, between the years 2000 and 2100. Check the "
+        "tablet's date and time, then send again. Other entries are stored.",
+    },
+    "repeat_keys_missing": {
+        "id": "Ulangan {path} tidak punya kunci (@key), padahal versi sebelumnya punya. Kirim "
+        "setiap ulangan dengan @key yang diterima (ulangan baru: kunci baru). Tidak ada yang "
+        "disimpan.",
+        "en": "Repeat instance {path} has no key (@key) although the previous version has keys. "
+        "Send every instance with the @key you received (a new instance: a new key). Nothing "
+        "was saved.",
+    },
+    "repeat_keys_missing_app": {
+        "id": "Aplikasi ini terlalu lama: ulangan {path} dikirim tanpa kunci (@key), padahal "
+        "isian di server sudah punya kunci. Perbarui aplikasi ke versi terbaru, lalu kirim "
+        "lagi. Isian tetap tersimpan di tablet.",
+        "en": "This app is too old: repeat instance {path} was sent without a key (@key) although "
+        "the entry on the server has keys. Update the app to the newest version, then send "
+        "again. The entry stays saved on the tablet.",
+    },
+    "parent_rev_required": {
+        "id": "Sebutkan parent_rev: revisi isian yang Anda lihat. Lihat isian lagi, lalu "
+        "ulangi. Tidak ada yang disimpan.",
+        "en": "Give parent_rev: the revision of the entry you looked at. Look at the entry "
+        "again, then repeat. Nothing was saved.",
+    },
+    "region_change_needs_move": {
+        "id": "Suntingan tidak boleh mengubah wilayah isian ({region}) menjadi {answer} "
+        "(pertanyaan {question}). Untuk memindahkan isian ke wilayah lain, admin memakai "
+        "Pindahkan. Tidak ada yang disimpan.",
+        "en": "An edit may not change the entry's region ({region}) to {answer} (question "
+        "{question}). To move an entry to another region, an admin uses Move. Nothing was "
+        "saved.",
+    },
 }
 
 

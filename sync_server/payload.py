@@ -3,7 +3,8 @@
 :func:`parse_revision` turns a JSON object from ``POST /sync/push`` into a :class:`Revision` or
 raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names
 and types, sizes (string length, nesting depth, total size), finite numbers, attachment
-references (a SHA-256 and a plain file name, no path tricks), and that ``rev`` is the id
+references (a SHA-256 and a plain file name, no path tricks), the meta moments (ISO 8601 with
+an offset, years 2000-2100: :mod:`sync_server.meta_times`), and that ``rev`` is the id
 computed from the sent content by ``survey_forms.revisions.revision_id``: the same id can never
 name different edits. (The server then stores its own calculated values under that id, see
 :mod:`sync_server.push`.)
@@ -21,6 +22,8 @@ from typing import Any
 import msgspec
 
 from survey_forms.revisions import canonical_json, generation
+
+from .meta_times import META_TIME_FIELDS, meta_time_problem
 
 __all__ = [
     "Limits",
@@ -63,10 +66,15 @@ class Limits:
 
 
 class Rejected(Exception):  # noqa: N818 - a result, not a failure of the code
-    """A revision refused before storage: ``code`` and message parameters."""
+    """A revision refused before storage: ``code`` and message parameters.
 
-    def __init__(self, code: str, **params: object) -> None:
+    ``text_code`` (when given) names the catalog entry whose text explains the refusal, for a
+    case of ``code`` that has its own bilingual message (e.g. a bad meta time is ``malformed``).
+    """
+
+    def __init__(self, code: str, text_code: str | None = None, **params: object) -> None:
         self.code = code
+        self.text_code = text_code
         self.params = params
         super().__init__(f"{code}: {params}")
 
@@ -305,6 +313,16 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     for key, value in meta.items():
         if value is not None and (not isinstance(value, str) or len(value) > 200):
             raise _malformed(f"meta {key!r} must be a string of at most 200 characters")
+    for key in META_TIME_FIELDS:
+        problem = meta_time_problem(meta[key]) if meta.get(key) is not None else None
+        if problem is not None:  # e.g. year 9999 or offset -23:59: it would break every page
+            raise Rejected(
+                "malformed",
+                "bad_meta_time",
+                detail=f"meta {key!r} {problem}",
+                field=key,
+                value=str(meta[key])[:40],
+            )
     raw_attachments = item.get("attachments", [])
     if not isinstance(raw_attachments, list) or len(raw_attachments) > 1000:
         raise _malformed("'attachments' must be a list")
