@@ -4,7 +4,9 @@ Merges match repeat instances by their ``"@key"`` (:mod:`sync_server.merge_paths
 instance has the implied key ``"#<index>"``. A revision whose instance list is keyless on top
 of a parent whose list at the same place carries keys would look to the merge as "every keyed
 instance removed, keyless ones added": a concurrent removal or edit on another side is then
-lost or duplicated silently. So the server refuses such a revision:
+lost or duplicated silently. So the server refuses a revision with a keyless instance where
+the parent's list holds keys, unless the parent's instance at that index was keyless too (the
+same implied key, e.g. a legacy instance kept in place beside keyed ones):
 
 * a push (an app from before instance keys): ``repeat_keys_missing`` with a message asking to
   update the app (the revision id is the tablet's content hash, the server cannot add keys);
@@ -52,8 +54,10 @@ def has_keyless_instance(answers: Any) -> bool:
 
 def dropped_key_path(parent: Any, answers: Any, prefix: str = "") -> str | None:
     """The path (``temuan[0]``, ``building[1]/room[0]``) of the first instance of ``answers``
-    that has no ``"@key"`` while the parent's list at the same place holds keyed instances;
-    ``None`` when no key is dropped."""
+    that has no ``"@key"`` while the parent's list at the same place holds keyed instances,
+    unless the parent's instance at that index is keyless too (the same implied key: an
+    instance the parent already held without a key, kept in place); ``None`` when no key is
+    dropped. A parent list without any key (a legacy entry) accepts keyless instances."""
     if not isinstance(answers, dict):
         return None
     parent = parent if isinstance(parent, dict) else {}
@@ -66,8 +70,8 @@ def dropped_key_path(parent: Any, answers: Any, prefix: str = "") -> str | None:
         by_key = {instance_key(item, i): item for i, item in enumerate(before)}
         for index, item in enumerate(value):
             path = f"{prefix}{name}[{index}]"
-            if keyed and _keyless(item):
-                return path
+            if keyed and _keyless(item) and not (index < len(before) and _keyless(before[index])):
+                return path  # its implied key names no keyless instance of the parent
             inner = dropped_key_path(by_key.get(instance_key(item, index)), item, f"{path}/")
             if inner is not None:
                 return inner

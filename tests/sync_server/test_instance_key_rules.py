@@ -81,3 +81,15 @@ def test_a_new_keyless_instance_beside_keyed_ones_is_refused() -> None:
     parent = {"temuan": [{"@key": "k0", "t": "a"}]}
     edited = {"temuan": [{"@key": "k0", "t": "a"}, {"t": "new"}]}
     assert dropped_key_path(parent, edited) == "temuan[1]"
+
+
+def test_a_keyless_instance_the_parent_held_in_the_same_place_is_kept() -> None:
+    """A list mixing keyed and keyless instances (keys given to some only): an edit that keeps
+    the keyless one where it was is fine; one that shifts it (its implied key then names
+    another instance) is refused."""
+    parent = {"temuan": [{"@key": "k0", "t": "a"}, {"@key": "#1", "t": "b"}, {"t": "c"}]}
+    edited = copy.deepcopy(parent)
+    edited["temuan"][2]["t"] = "c edited"
+    assert dropped_key_path(parent, edited) is None
+    shifted = {"temuan": [parent["temuan"][1], parent["temuan"][2]]}  # k0 removed
+    assert dropped_key_path(parent, shifted) == "temuan[1]"

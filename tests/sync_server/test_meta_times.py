@@ -13,27 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sync_server.conflict_sides import with_sides
 from sync_server.meta_times import in_zone, meta_time_problem, parse_meta_time
 from sync_server.payload import Limits, Rejected, parse_revision
 
+from .bad_times import BAD_MOMENTS
 from .helpers import make_revision, observation_answers
 
-#: one bad moment of each kind
-BAD_MOMENTS = {
-    "far future, UTC": "9999-12-31T23:00:00+00:00",
-    "far future, offset -23:59": "9999-12-31T23:59:59-23:59",
-    "year 1, offset +23:59": "0001-01-01T00:00:00+23:59",
-    "offset -23:59 in a normal year": "2024-08-13T11:00:00-23:59",
-    "offset +15:00": "2024-08-13T11:00:00+15:00",
-    "offset +99:00": "2024-08-13T11:00:00+99:00",
-    "year 2999": "2999-01-01T00:00:00+07:00",
-    "year 1999": "1999-12-31T23:59:59+07:00",
-    "no offset": "2024-08-13T11:00:00",
-    "a date only": "2024-08-13",
-    "garbage": "garbage",
-    "empty": "",
-    "too long": "2024-08-13T11:00:00.000000000000000000000+07:00",
-}
 GOOD_MOMENTS = [
     "2024-08-13T11:00:00+07:00",
     "2024-08-13T04:00:00Z",
@@ -106,3 +92,19 @@ def test_parse_revision_accepts_left_out_or_null_meta_moments() -> None:
     del item["meta"]["finalized_at"]
     rev = parse_revision(item, Limits())
     assert "started_at" not in rev.meta and "finalized_at" not in rev.meta
+
+
+@pytest.mark.parametrize("finalized_at", [*BAD_MOMENTS.values(), 12345, None, "2024-08-13T11:00:00+07:00"])
+def test_conflict_sides_name_a_finalize_time_only_when_plausible(finalized_at: object) -> None:
+    """The tablet formats ``made_at`` as a local time: an implausible one is left out."""
+    rows = [
+        {"rev": "1-a", "parent_rev": None, "merge_parent_rev": None, "author": "p",
+         "author_kind": "device", "created_at": "x", "meta": {}, "answers": {"f": "base"}},
+        {"rev": "2-b", "parent_rev": "1-a", "merge_parent_rev": None, "author": "p",
+         "author_kind": "device", "created_at": "x", "meta": {"finalized_at": finalized_at},
+         "answers": {"f": "ours"}},
+    ]  # fmt: skip
+    conflict = {"path": "f", "base": "base", "ours": "ours", "theirs": "theirs"}
+    side = with_sides([conflict], {"f": "ours"}, rows)[0]["ours_by"]
+    plausible = finalized_at == "2024-08-13T11:00:00+07:00"
+    assert side["made_at"] == (finalized_at if plausible else None)
