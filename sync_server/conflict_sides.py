@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .meta_times import parse_meta_time
+
 __all__ = ["with_sides"]
 
 _SEGMENT = re.compile(r"^([^\[\]/]+)(?:\[(\d+)\])?$")
@@ -125,7 +127,8 @@ def _writer(rows: Sequence[Mapping[str, Any]], by_rev: Mapping[str, Mapping[str,
         "kind": best.get("author_kind"),
         "device_id": meta.get("device_id") if isinstance(meta.get("device_id"), str) else None,
         "at": str(best.get("created_at") or "") or None,
-        "made_at": meta.get("finalized_at") if isinstance(meta.get("finalized_at"), str)
+        # only a plausible moment (sync_server.meta_times): the tablet formats it as a time
+        "made_at": meta.get("finalized_at") if parse_meta_time(meta.get("finalized_at"))
         else None,
     }
 

@@ -30,8 +30,10 @@ from .entry_rows import (
 )
 from .entry_scores import set_scores_deleted, store_scores
 from .forms_store import FormCache
+from .instance_key_rules import dropped_key_path
 from .payload import Limits, Rejected, attachment_refs, check_answers
 from .push import MAX_ISSUES, missing_attachments_by_entry, push
+from .region_rules import region_mismatch
 from .schema import entries, revisions
 from .service_errors import ServiceError
 from .users import User
@@ -183,7 +185,9 @@ def _new_edit(
             raise ServiceError(409, "no_conflict")
         if not resolving and entry["review_status"] == "conflict":
             raise ServiceError(409, "unresolved_conflict")
-        if parent_rev is not None and parent_rev != entry["head_rev"]:
+        if parent_rev is None:  # without it, a write the user never saw would be overwritten
+            raise ServiceError(422, "parent_rev_required")
+        if parent_rev != entry["head_rev"]:
             raise ServiceError(409, "stale_parent", head_rev=entry["head_rev"])
         head = head_fields(conn, entry_id, entry["head_rev"])
         form = forms.get(conn, head["form_id"], head["form_version"])
@@ -196,6 +200,21 @@ def _new_edit(
             attachment_refs(answers)
         except Rejected as exc:
             raise ServiceError(400, exc.code, **exc.params) from None
+        mismatch = region_mismatch(form, head["region"], answers)
+        if mismatch is not None:  # the push's rule: the region changes only through a move
+            raise ServiceError(422, "region_change_needs_move", **mismatch)
+        head_row = (
+            conn.execute(
+                select(revisions.c.answers, revisions.c.meta).where(
+                    revisions.c.entry_id == entry_id, revisions.c.rev == entry["head_rev"]
+                )
+            )
+            .mappings()
+            .one()
+        )
+        dropped = dropped_key_path(json.loads(head_row["answers"]), answers)
+        if dropped is not None:  # see sync_server.instance_key_rules: keys are never guessed
+            raise ServiceError(422, "repeat_keys_missing", path=dropped)
         # the scores and other calculations follow the edited answers (never typed by hand):
         # the server's values are stored, whatever the request held
         issues, computed = validate_and_recalculate(form, answers)
@@ -212,11 +231,7 @@ def _new_edit(
         )
         if rev_id == entry["head_rev"]:
             raise ServiceError(400, "bad_request", detail="nothing changed")
-        head_meta = conn.execute(
-            select(revisions.c.meta).where(
-                revisions.c.entry_id == entry_id, revisions.c.rev == entry["head_rev"]
-            )
-        ).scalar_one()
+        head_meta = head_row["meta"]
         refs = attachment_refs(answers)
         conn.execute(
             revisions.insert().values(
@@ -283,7 +298,10 @@ def edit_entry(
 ) -> dict[str, Any]:
     """A supervisor's edit: a new revision on top of the head, validated against the form.
 
-    ``parent_rev`` (when given) must be the current head, else 409 ``stale_parent``.
+    ``parent_rev`` is the revision the user looked at: it must be the current head, else 409
+    ``stale_parent`` (``None``: 422 ``parent_rev_required``). The edit may not change the
+    region question (422 ``region_change_needs_move``: moves are :mod:`sync_server.entry_moves`)
+    nor drop the head's instance keys (422 ``repeat_keys_missing``).
     """
     return _new_edit(engine, forms, user, entry_id, parent_rev, answers, comment, resolving=False)
 
@@ -298,7 +316,9 @@ def resolve_conflict(
     parent_rev: str | None = None,
 ) -> dict[str, Any]:
     """Resolve an entry's conflict: the supervisor's answers become a new revision, the
-    conflicts are cleared and the status returns to ``received``."""
+    conflicts are cleared and the status returns to ``received``. ``parent_rev`` (the head the
+    supervisor looked at) is required and checked as in :func:`edit_entry`, so a tablet write
+    that arrived after the supervisor looked is never discarded silently (409)."""
     return _new_edit(engine, forms, user, entry_id, parent_rev, answers, comment, resolving=True)
 
 

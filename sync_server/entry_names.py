@@ -18,6 +18,7 @@ from survey_forms.expressions import ExpressionError, NodeSet, to_string
 from survey_forms.names import tidy_name
 
 from .entry_rows import entry_date_question
+from .meta_times import in_zone
 
 __all__ = ["EntrySummary", "entry_summary"]
 
@@ -93,8 +94,8 @@ class EntrySummary:
         """The entry's name (``""`` when the form has no ``instance_name`` or it fails)."""
         if self._expr is None or not isinstance(answers, dict):
             return ""
-        when = moment or datetime.datetime.now(datetime.UTC)
-        context = _AnswersContext(self.form, answers, when.astimezone(_WIB))
+        when = in_zone(moment, _WIB) or datetime.datetime.now(_WIB)  # never raises
+        context = _AnswersContext(self.form, answers, when)
         try:
             name = to_string(self._expr.evaluate(context))
         except (ExpressionError, ValueError, TypeError, ArithmeticError, RecursionError):

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, select
 
 from . import audit
 from .db import is_sqlite, lock_feed
+from .meta_times import parse_meta_time
 from .payload import Revision
 from .schema import changes, entries, entry_attachments, revisions
 from .users import User
@@ -268,13 +269,8 @@ def summary_fields(
 
 
 def _moment(text: Any) -> datetime | None:
-    if not isinstance(text, str) or len(text) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    """A stored meta moment, ``None`` when it is not plausible (never raises)."""
+    return parse_meta_time(text)
 
 
 def head_fields(conn: Connection, entry_id: str, rev: str) -> dict[str, Any]:

@@ -203,6 +203,36 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "This upload continues from the wrong byte: the server has received "
         "{offset} {offset:byte|bytes}.",
     },
+    "repeat_keys_missing": {
+        "id": "Ulangan {path} tidak punya kunci (@key), padahal versi sebelumnya punya. Kirim "
+        "setiap ulangan dengan @key yang diterima (ulangan baru: kunci baru). Tidak ada yang "
+        "disimpan.",
+        "en": "Repeat item {path} has no key (@key) although the previous version has keys. "
+        "Send every item with the @key you received (a new item: a new key). Nothing "
+        "was saved.",
+    },
+    "repeat_keys_missing_app": {
+        "id": "Aplikasi ini terlalu lama: ulangan {path} dikirim tanpa kunci (@key), padahal "
+        "entri di server sudah punya kunci. Perbarui aplikasi ke versi terbaru, lalu kirim "
+        "lagi. Entri tetap tersimpan di tablet.",
+        "en": "This app is too old: repeat item {path} was sent without a key (@key) although "
+        "the entry on the server has keys. Update the app to the newest version, then send "
+        "again. The entry stays saved on the tablet.",
+    },
+    "parent_rev_required": {
+        "id": "Sebutkan parent_rev: revisi entri yang Anda lihat. Lihat entri lagi, lalu "
+        "ulangi. Tidak ada yang disimpan.",
+        "en": "Give parent_rev: the revision of the entry you looked at. Look at the entry "
+        "again, then repeat. Nothing was saved.",
+    },
+    "region_change_needs_move": {
+        "id": "Suntingan tidak boleh mengubah wilayah entri ({region}) menjadi {answer} "
+        "(pertanyaan {question}). Untuk memindahkan entri ke wilayah lain, admin memakai "
+        "Pindahkan. Tidak ada yang disimpan.",
+        "en": "An edit may not change the entry's region ({region}) to {answer} (question "
+        "{question}). To move an entry to another region, an admin uses Move. Nothing was "
+        "saved.",
+    },
 }
 
 

@@ -3,7 +3,9 @@
 :func:`parse_revision` turns a JSON object from ``POST /sync/push`` into a :class:`Revision` or
 raises :class:`Rejected` with a catalog code (``malformed``) and a reason. It checks field names
 and types, sizes (string length, nesting depth, total size), finite numbers, attachment
-references (a SHA-256 and a plain file name, no path tricks), and that ``rev`` is the id
+references (a SHA-256 and a plain file name, no path tricks), the meta moments (ISO 8601 with
+an offset, years 2000-2100: :mod:`sync_server.meta_times`; an implausible one is left out of
+the stored meta, not refused), and that ``rev`` is the id
 computed from the sent content by ``survey_forms.revisions.revision_id``: the same id can never
 name different edits. (The server then stores its own calculated values under that id, see
 :mod:`sync_server.push`.)
@@ -12,6 +14,7 @@ name different edits. (The server then stores its own calculated values under th
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import uuid
@@ -21,6 +24,8 @@ from typing import Any
 import msgspec
 
 from survey_forms.revisions import canonical_json, generation
+
+from .meta_times import META_TIME_FIELDS, meta_time_problem
 
 __all__ = [
     "Limits",
@@ -32,6 +37,8 @@ __all__ = [
     "parse_revision",
     "revision_id_from_canonical",
 ]
+
+log = logging.getLogger(__name__)
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 REV_RE = re.compile(r"^[1-9][0-9]{0,8}-[0-9a-f]{32}$")
@@ -63,10 +70,15 @@ class Limits:
 
 
 class Rejected(Exception):  # noqa: N818 - a result, not a failure of the code
-    """A revision refused before storage: ``code`` and message parameters."""
+    """A revision refused before storage: ``code`` and message parameters.
 
-    def __init__(self, code: str, **params: object) -> None:
+    ``text_code`` (when given) names the catalog entry whose text explains the refusal, for a
+    case of ``code`` that has its own bilingual message (e.g. a bad meta time is ``malformed``).
+    """
+
+    def __init__(self, code: str, text_code: str | None = None, **params: object) -> None:
         self.code = code
+        self.text_code = text_code
         self.params = params
         super().__init__(f"{code}: {params}")
 
@@ -305,6 +317,17 @@ def parse_revision(item: Any, limits: Limits) -> Revision:
     for key, value in meta.items():
         if value is not None and (not isinstance(value, str) or len(value) > 200):
             raise _malformed(f"meta {key!r} must be a string of at most 200 characters")
+    for key in META_TIME_FIELDS:
+        problem = meta_time_problem(meta[key]) if meta.get(key) is not None else None
+        if problem is not None:
+            # e.g. year 9999, offset -23:59, or 1970 from a tablet whose clock was reset: it
+            # would break every page that shows it, but it is only the tablet's claim, not an
+            # answer. The moment is left out (pages show none, the server's clock stands in
+            # for today()) and the entry is stored: refusing it would keep a valid entry off
+            # the server for good, since re-finalizing keeps its started_at.
+            log.warning("meta %s of revision %s set aside: %s (%r)", key,
+                        str(item.get("rev"))[:80], problem, str(meta[key])[:40])
+            meta = {**meta, key: None}
     raw_attachments = item.get("attachments", [])
     if not isinstance(raw_attachments, list) or len(raw_attachments) > 1000:
         raise _malformed("'attachments' must be a list")

@@ -43,6 +43,7 @@ from .entry_rows import (
 )
 from .entry_scores import head_answers_of, store_scores
 from .forms_store import FormCache
+from .instance_key_rules import dropped_key_path, has_keyless_instance
 from .merge_checks import has_open_conflicts, tolerated_issues
 from .messages import message
 from .payload import (
@@ -77,8 +78,10 @@ log = logging.getLogger(__name__)
 MAX_ISSUES = 50
 
 
-def _rejected(item: Any, code: str, **params: object) -> dict[str, Any]:
-    text_ = message(code, **params)
+def _rejected(
+    item: Any, code: str, text_code: str | None = None, **params: object
+) -> dict[str, Any]:
+    text_ = message(text_code or code, **params)
     entry_id = item.get("entry_id") if isinstance(item, dict) else None
     rev = item.get("rev") if isinstance(item, dict) else None
     return {
@@ -145,6 +148,9 @@ def _apply(
         return _rejected(base, "entry_deleted")
     if rev.parent_rev is not None and rev.parent_rev not in known:
         return _rejected(base, "unknown_parent", parent_rev=rev.parent_rev)
+    dropped = _dropped_key(conn, rev)
+    if dropped is not None:  # an app from before instance keys, on a keyed entry
+        return _rejected(base, "repeat_keys_missing", "repeat_keys_missing_app", path=dropped)
 
     conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
     tx.audit.append(
@@ -204,6 +210,20 @@ def _apply(
     return {**result, "status": "stored"}
 
 
+def _dropped_key(conn: Connection, rev: Revision) -> str | None:
+    """Where ``rev`` drops an instance key its parent holds (see
+    :mod:`sync_server.instance_key_rules`); the parent is read only when ``rev`` has a keyless
+    instance at all."""
+    if rev.parent_rev is None or not has_keyless_instance(rev.answers):
+        return None
+    parent = conn.execute(
+        select(revisions.c.answers).where(
+            revisions.c.entry_id == rev.entry_id, revisions.c.rev == rev.parent_rev
+        )
+    ).scalar_one()
+    return dropped_key_path(json.loads(parent), rev.answers)
+
+
 def push(
     engine: Engine,
     forms: FormCache,
@@ -225,8 +245,11 @@ def push(
             try:
                 rev = parse_revision(item, limits)
             except Rejected as exc:
-                results[i] = _rejected(item, exc.code, **exc.params)
+                results[i] = _rejected(item, exc.code, exc.text_code, **exc.params)
                 continue
+            # who pushed is known from the token, not from what the tablet says (the pages and
+            # the export read the entry's officer; the pull feed and the API show the meta)
+            rev.meta["officer"] = user.username
             if user.role != "admin" and rev.region not in user.regions:
                 results[i] = _rejected(item, "region_forbidden", region=rev.region)
                 continue

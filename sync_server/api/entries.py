@@ -43,15 +43,16 @@ def entry_review(entry_id: str) -> Response:
 @bp.post("/entries/<entry_id>/revisions")
 @require_auth("supervisor", "admin")
 def entry_edit(entry_id: str) -> tuple[Response, int]:
-    """``{"parent_rev", "answers", "comment"}``: a supervisor edit, validated against the form."""
+    """``{"parent_rev", "answers", "comment"}``: a supervisor edit, validated against the form;
+    ``parent_rev`` (the head the client read) missing: 422 ``parent_rev_required``."""
     body = read_json_object()
-    require_fields(body, {"parent_rev": str, "answers": dict}, optional={"comment": str})
+    require_fields(body, {"answers": dict}, optional={"comment": str, "parent_rev": str})
     result = svc.edit_entry(
         state().engine,
         state().forms,
         g.user,
         entry_id,
-        body["parent_rev"],
+        body.get("parent_rev"),
         body["answers"],
         _comment(body),
     )
@@ -61,7 +62,8 @@ def entry_edit(entry_id: str) -> tuple[Response, int]:
 @bp.post("/entries/<entry_id>/resolve")
 @require_auth("supervisor", "admin")
 def entry_resolve(entry_id: str) -> tuple[Response, int]:
-    """``{"answers", "comment", "parent_rev"?}``: resolve a conflict with a new revision."""
+    """``{"parent_rev", "answers", "comment"}``: resolve a conflict with a new revision;
+    ``parent_rev`` (the head the client read) missing: 422 ``parent_rev_required``."""
     body = read_json_object()
     require_fields(body, {"answers": dict}, optional={"comment": str, "parent_rev": str})
     result = svc.resolve_conflict(

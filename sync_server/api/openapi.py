@@ -250,7 +250,12 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
                     "A supervisor edit: new revision on the head, validated, calculations "
-                    "computed by the server; 409 entry_deleted on a deleted entry",
+                    "computed by the server. parent_rev is the head the client read (missing: "
+                    "422 parent_rev_required; no longer the head: 409 stale_parent). 422 "
+                    "region_change_needs_move when the region question names another region "
+                    "(an admin moves entries), 422 repeat_keys_missing when a repeat instance "
+                    "lacks the '@key' the head holds (send the keys as read; a new instance "
+                    "needs a new key); 409 entry_deleted on a deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -267,8 +272,11 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/entries/{entry_id}/resolve": {
                 "parameters": [ENTRY_PARAM],
                 "post": _op(
-                    "Resolve a conflict with the supervisor's answers; 409 entry_deleted on a "
-                    "deleted entry",
+                    "Resolve a conflict with the supervisor's answers. parent_rev is the head "
+                    "the client read (missing: 422 parent_rev_required; no longer the head, "
+                    "e.g. a tablet wrote meanwhile: 409 stale_parent, look again). 422 "
+                    "region_change_needs_move and repeat_keys_missing as for an edit; 409 "
+                    "entry_deleted on a deleted entry",
                     {"201": _json({"type": "object"}), "409": ERR, "422": ERR},
                     requestBody=_body(
                         _obj(
@@ -277,7 +285,7 @@ def document(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
                                 "comment": comment,
                                 "parent_rev": STRING,
                             },
-                            ["answers"],
+                            ["parent_rev", "answers"],
                         )
                     ),
                 ),

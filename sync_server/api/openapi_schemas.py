@@ -16,6 +16,14 @@ __all__ = ["schemas"]
 def schemas(config: Mapping[str, Any]) -> dict[str, Any]:
     """The ``components.schemas`` of the document, with the limits of ``config``."""
     nullable_string = {"type": "string", "nullable": True}
+    meta_time = {
+        "type": "string",
+        "format": "date-time",
+        "maxLength": 40,
+        "description": "ISO 8601 with a UTC offset of at most 14 h, years 2000-2100 "
+        "(e.g. 2024-08-13T11:00:00+07:00); anything else is left out of the stored meta "
+        "(the revision is stored: it is only the tablet's claim)",
+    }
     text = {"type": "string", "maxLength": config["MAX_STRING_LENGTH"]}
     attachment = _obj(
         {"sha256": STRING, "filename": STRING, "media_type": STRING},
@@ -118,15 +126,24 @@ def schemas(config: Mapping[str, Any]) -> dict[str, Any]:
                 "form_version": STRING,
                 "region": STRING,
                 "answers": _ref("Answers"),
-                "meta": _obj(
-                    {
-                        "officer": STRING,
-                        "device_id": STRING,
-                        "started_at": STRING,
-                        "finalized_at": STRING,
-                        "app_version": STRING,
-                    }
-                ),
+                "meta": {
+                    **_obj(
+                        {
+                            "officer": STRING,
+                            "device_id": STRING,
+                            "started_at": meta_time,
+                            "finalized_at": meta_time,
+                            "app_version": STRING,
+                        }
+                    ),
+                    "description": (
+                        "What the tablet says about the revision, stored with it. Trusted: "
+                        "officer is replaced by the pushing account, whatever was sent. "
+                        "Checked: started_at and finalized_at (else the revision is refused "
+                        "as malformed). Not verified: device_id and app_version (shown as the "
+                        "tablet's claim)."
+                    ),
+                },
                 "attachments": {"type": "array", "items": attachment},
             },
             ["entry_id", "rev", "form_id", "form_version", "region", "answers"],
@@ -154,9 +171,14 @@ def schemas(config: Mapping[str, Any]) -> dict[str, Any]:
                         "not_owner",
                         "entry_deleted",
                         "entry_mismatch",
+                        "region_mismatch",
+                        "repeat_keys_missing",
                     ],
                     "description": "entry_mismatch: the entry id exists for another form_id or "
-                    "region (an entry keeps its form and region; a new form_version is allowed)",
+                    "region (an entry keeps its form and region; a new form_version is allowed); "
+                    "region_mismatch: the region question answers another region; "
+                    "repeat_keys_missing: a repeat instance without '@key' where the parent "
+                    "revision's list holds keys (an app from before instance keys: update it)",
                 },
                 "message": STRING,
                 "message_id": STRING,

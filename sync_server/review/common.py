@@ -21,6 +21,7 @@ __all__ = [
     "form_versions",
     "get_form",
     "latest_versions",
+    "seen_rev_error",
     "service_message",
     "status_label",
 ]
@@ -75,6 +76,18 @@ def form_versions(conn: Connection, form_id: str) -> list[dict[str, Any]]:
 def service_message(exc: ServiceError) -> str:
     """The message of a refused service call in the current language."""
     return message(exc.code, **exc.params)[current_language()]
+
+
+def seen_rev_error(posted: str | None, current: str) -> ServiceError | None:
+    """Why a web write must not go on: the page posted no ``parent_rev`` (the revision the
+    supervisor saw), or the entry has changed since (``current`` is the head the server just
+    read and built the new answers on). ``None`` when the write may go on; the service checks
+    ``parent_rev`` against the head again inside its write transaction."""
+    if not posted:
+        return ServiceError(422, "parent_rev_required")
+    if posted != current:
+        return ServiceError(409, "stale_parent", head_rev=current)
+    return None
 
 
 def flash_service_error(exc: ServiceError) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from ..device_contacts import contacts_of
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope
+from ..meta_times import in_zone
 from ..schema import device_tokens, entries, user_regions, users
 from .i18n import WIB, parse_iso
 
@@ -29,10 +30,10 @@ def entries_per_day(
     stmt = apply_user_scope(apply_filter(stmt, flt), user)
     per_day = {first + timedelta(days=i): 0 for i in range(days)}
     for stamp, count in conn.execute(stmt):
-        moment = parse_iso(f"{stamp}:00:00Z")
-        if moment is None:
+        local = in_zone(parse_iso(f"{stamp}:00:00Z"), WIB)  # never raises on a stored value
+        if local is None:
             continue
-        day = moment.astimezone(WIB).date()
+        day = local.date()
         if day in per_day:
             per_day[day] += count
     return sorted(per_day.items())

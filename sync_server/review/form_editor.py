@@ -9,6 +9,9 @@ choices after their filter, labels with ``${name}`` filled, each question's curr
 or removes a repeat instance. The session's answers travel between round trips in a hidden
 field (``state``, JSON); whatever it holds, the save goes through
 :func:`sync_server.entries.edit_entry`, which validates and recalculates on the server.
+The region question (:func:`sync_server.region_rules.region_question`) is shown read-only and
+never read from the post: an entry changes region only through an admin's move (the save
+refuses any other region all the same).
 
 A field's key is ``name`` outside repeats and ``name@0.2`` inside them (the instance path:
 0-based indexes of the enclosing repeats, outermost first).
@@ -20,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..region_rules import region_question
 from .answer_input import parse_answer, raw_text
 from .entry_display import display_value
 
@@ -100,6 +104,7 @@ def _field(
 ) -> dict[str, Any]:
     name = question.name
     value = session.value(name, instance)
+    shown = question.type in KEPT_TYPES or name == region_question(form)  # not an input
     item: dict[str, Any] = {
         "kind": "field",
         "key": field_key(name, instance),
@@ -110,11 +115,12 @@ def _field(
         ),
         "hint": render_text(question.hint(lang, form.default_language), session, instance),
         "required": session.is_required(name, instance),
-        "readonly": session.is_read_only(name, instance) or question.type in KEPT_TYPES,
+        # the region changes only through an admin's move
+        "readonly": session.is_read_only(name, instance) or shown,
         "error": _error_text(session, name, instance, lang),
         "value": (
             display_value(form, question, value, lang)
-            if question.type in KEPT_TYPES and value is not None
+            if shown and value is not None
             else raw_text(question.type, value)
         ),
         "multiline": "multiline" in (question.appearance or ""),
@@ -200,7 +206,11 @@ def apply_posted(
             continue
         name, instance = parsed
         question = form.question(name)
-        if question.type in SKIPPED_TYPES or question.type in KEPT_TYPES:
+        if (
+            question.type in SKIPPED_TYPES
+            or question.type in KEPT_TYPES
+            or name == region_question(form)
+        ):
             continue
         values = get("v:" + key)
         try:

@@ -13,6 +13,8 @@ from babel.dates import get_month_names
 from flask import g, session
 from flask_babel import get_locale
 
+from ..meta_times import in_zone
+
 __all__ = ["LANGUAGES", "WIB", "current_language", "parse_iso", "select_locale", "wib"]
 
 LANGUAGES = ("id", "en")
@@ -32,11 +34,11 @@ def current_language() -> str:
 
 def parse_iso(value: str | None) -> datetime | None:
     """A stored ISO 8601 time (``...Z`` or with an offset) as an aware datetime, or ``None``."""
-    if not value:
+    if not value or not isinstance(value, str) or len(value) > 64:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -52,11 +54,12 @@ def _month_abbreviations() -> dict[int, str]:
 
 def wib(value: str | None, seconds: bool = False) -> str:
     """Jinja filter: a stored time shown in WIB with the month in the current language, e.g.
-    ``13 Agu 2024 09:15 WIB`` (``seconds`` adds ``:SS``); ``""`` for none."""
-    moment = parse_iso(value)
-    if moment is None:
-        return value or ""
-    local = moment.astimezone(WIB)
+    ``13 Agu 2024 09:15 WIB`` (``seconds`` adds ``:SS``); ``""`` for none. A value that is not
+    a time, or cannot be shown in WIB (e.g. year 9999 with offset -23:59, stored before the push
+    checked meta times), is shown as the text it is; never raises."""
+    local = in_zone(parse_iso(value), WIB)
+    if local is None:
+        return str(value or "")
     clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
     month = _month_abbreviations().get(local.month, str(local.month))
     return f"{local.day:02d} {month} {local.year} {clock} WIB"

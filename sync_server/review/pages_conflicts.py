@@ -26,7 +26,7 @@ from ..state import state
 from . import bp
 from .answer_input import parse_answer, raw_text
 from .auth import current_web_user, web_login_required
-from .common import engine, flash_service_error, get_form
+from .common import engine, flash_service_error, get_form, seen_rev_error
 from .diffs import set_path
 from .entry_display import display_value
 from .i18n import current_language
@@ -150,6 +150,11 @@ def conflict_resolve(entry_id: str) -> Response:
         entry = entries_mod.get_entry(conn, user, entry_id)
         form = get_form(conn, entry["form_id"], entry["form_version"])
     back = url_for("review.conflict_page", entry_id=entry_id)
+    parent_rev = request.form.get("parent_rev", "")[:100]
+    stale = seen_rev_error(parent_rev, entry["rev"])  # the choices were made on that revision
+    if stale is not None:
+        flash_service_error(stale)
+        return redirect(back)
     changes: list[tuple[str, Any]] = []
     for i, conflict in enumerate(entry["conflicts"]):
         choice = request.form.get(f"choice_{i}", "ours")
@@ -185,7 +190,7 @@ def conflict_resolve(entry_id: str) -> Response:
             entry_id,
             answers,
             comment,
-            parent_rev=request.form.get("parent_rev") or None,
+            parent_rev=parent_rev,
         )
     except ServiceError as exc:
         if exc.status == 404:

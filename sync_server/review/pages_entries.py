@@ -34,6 +34,7 @@ from .common import (
     form_versions,
     get_form,
     latest_versions,
+    seen_rev_error,
     status_label,
 )
 from .diffs import history_with_diffs, human_path
@@ -316,7 +317,8 @@ def bulk_review(form_id: str) -> Response:
 @bp.post("/entries/<entry_id>/edit")
 @web_login_required()
 def entry_edit(entry_id: str) -> Response:
-    """A supervisor edit of one answer: a new revision, validated against the form."""
+    """A supervisor edit of one answer: a new revision, validated against the form. The posted
+    ``parent_rev`` (the revision the supervisor saw) is required and must still be the head."""
     user = current_web_user()
     name = request.form.get("name", "")
     raw = request.form.get("value", "")
@@ -342,15 +344,14 @@ def entry_edit(entry_id: str) -> Response:
     except ValueError:
         flash(_("Unknown question."), "error")
         return redirect(target)
+    parent_rev = request.form.get("parent_rev", "")[:100]
+    stale = seen_rev_error(parent_rev, entry["rev"])  # nothing is saved over an unseen write
+    if stale is not None:
+        flash_service_error(stale)
+        return redirect(target)
     try:
         entries_mod.edit_entry(
-            engine(),
-            state().forms,
-            user,
-            entry_id,
-            request.form.get("parent_rev") or None,
-            answers,
-            comment,
+            engine(), state().forms, user, entry_id, parent_rev, answers, comment
         )
     except ServiceError as exc:
         if exc.status == 404:

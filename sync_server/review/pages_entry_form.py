@@ -22,7 +22,7 @@ from ..service_errors import ServiceError
 from ..state import state
 from . import bp
 from .auth import current_web_user, web_login_required
-from .common import engine, flash_service_error, get_form
+from .common import engine, flash_service_error, get_form, service_message
 from .form_editor import apply_action, apply_posted, form_items
 from .i18n import current_language
 from .pages_entries import entry_name
@@ -108,7 +108,8 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
     instance) or ``save`` (one new revision, then back to the entry page)."""
     entry, form = _editable_entry(entry_id)
     lang = current_language()
-    parent_rev = request.form.get("parent_rev", "")[:100] or entry["rev"]
+    # the revision the supervisor opened: the save is refused (409) if the entry changed since
+    parent_rev = request.form.get("parent_rev", "")[:100]
     comment = request.form.get("comment", "").strip()[:5000]
     try:
         working = json.loads(request.form.get("state", ""))
@@ -147,13 +148,21 @@ def entry_form_post(entry_id: str) -> Response | tuple[str, int]:
             state().forms,
             current_web_user(),
             entry_id,
-            parent_rev,
+            parent_rev or None,
             session.answers(),
             comment or None,
         )
     except ServiceError as exc:
         if exc.status == 404:
             raise
+        if exc.code in ("stale_parent", "parent_rev_required", "region_change_needs_move"):
+            # nothing saved, and the supervisor's answers stay on the page (to compare with the
+            # entry's new revision, opened again from the entry page)
+            problems = [service_message(exc)]
+            return _render(
+                entry, form, session, parent_rev=parent_rev, comment=comment,
+                problems=problems, status=exc.status,
+            )  # fmt: skip
         if exc.code == "invalid":
             problems = [_("Not saved: correct the answers marked below.")]
             problems += _issue_texts(exc.details, lang, form)

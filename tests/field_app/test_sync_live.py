@@ -281,8 +281,10 @@ def test_conflict_round_trip(server: LiveServer, tmp_path: Path) -> None:
     assert conflict["path"] == "catatan"
     assert {conflict["ours"], conflict["theirs"]} == {"versi petugas", "versi supervisor"}
     assert not store.has_unsent()
+    seen = spv.get(f"/entries/{entry_id}")["rev"]
     spv.post(f"/entries/{entry_id}/resolve",
-             {"answers": {**base, "catatan": "versi bersama"}, "comment": "disepakati"})
+             {"answers": {**base, "catatan": "versi bersama"}, "comment": "disepakati",
+              "parent_rev": seen})
     assert client.sync().ok
     record = store.get_entry(entry_id)
     assert record["status"] == entries.SENT

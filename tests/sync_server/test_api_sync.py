@@ -132,7 +132,11 @@ def test_conflicting_edits_are_recorded_and_resolved_by_a_supervisor(server):
     resolved_answers["hasil_i05"] = "terpenuhi"
     resp = spv.post(
         f"/entries/{base['entry_id']}/resolve",
-        json={"answers": resolved_answers, "comment": "Dicek dengan Inspektorat."},
+        json={
+            "answers": resolved_answers,
+            "comment": "Dicek dengan Inspektorat.",
+            "parent_rev": detail["rev"],
+        },
     )
     assert resp.status_code == 201, resp.text
     after = spv.get(f"/entries/{base['entry_id']}").json()

@@ -117,7 +117,7 @@ RULES: dict[str, Rule] = {
         "POST", api_entry_write("api.entry_edit", "/revisions", BAD_PARENT)
     ),
     "api.entry_resolve": make_rule(
-        "POST", api_entry_write("api.entry_resolve", "/resolve", {"answers": {}})
+        "POST", api_entry_write("api.entry_resolve", "/resolve", BAD_PARENT)
     ),
     "api.entry_delete": make_rule(
         "DELETE", api_delete_or_restore("api.entry_delete", "DELETE", ""), serial=True

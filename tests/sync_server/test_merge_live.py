@@ -64,7 +64,9 @@ def test_resolution_to_the_base_value_stands_against_a_late_concurrent_revision(
     entry_id = base["entry_id"]
     detail = _entry_state(spv, entry_id)
     resolved = dict(detail["answers"], jenis_unit="mpp")
-    resp = spv.post(f"/entries/{entry_id}/resolve", json={"answers": resolved})
+    resp = spv.post(
+        f"/entries/{entry_id}/resolve", json={"answers": resolved, "parent_rev": detail["rev"]}
+    )
     assert resp.status_code == 201, resp.text
     assert _entry_state(spv, entry_id)["review_status"] == "received"
     # a tablet that never saw the resolution (nor the conflict) changes the unit type
@@ -80,7 +82,7 @@ def test_resolution_to_the_base_value_stands_against_a_late_concurrent_revision(
     detail2 = _entry_state(spv, base2["entry_id"])
     resp = spv.post(
         f"/entries/{base2['entry_id']}/resolve",
-        json={"answers": dict(detail2["answers"], jenis_unit="mpp")},
+        json={"answers": dict(detail2["answers"], jenis_unit="mpp"), "parent_rev": detail2["rev"]},
     )
     assert resp.status_code == 201, resp.text
     other = child(base2, dict(observation_answers(), jumlah_petugas=9))
@@ -149,10 +151,13 @@ def test_a_supervisor_resolves_an_invalid_merge_with_the_dependent_answer(server
     entry_id = base["entry_id"]
     detail = _entry_state(spv, entry_id)
     # resolving with the invalid answers as they are is refused, as a whole
-    refused = spv.post(f"/entries/{entry_id}/resolve", json={"answers": detail["answers"]})
+    seen = detail["rev"]
+    refused = spv.post(
+        f"/entries/{entry_id}/resolve", json={"answers": detail["answers"], "parent_rev": seen}
+    )
     assert refused.status_code == 422, refused.text
     answers = dict(detail["answers"], catatan_i05="Bukti lain diperiksa.")
-    resp = spv.post(f"/entries/{entry_id}/resolve", json={"answers": answers})
+    resp = spv.post(f"/entries/{entry_id}/resolve", json={"answers": answers, "parent_rev": seen})
     assert resp.status_code == 201, resp.text
     done = _entry_state(spv, entry_id)
     assert done["review_status"] == "received" and done["conflicts"] == []

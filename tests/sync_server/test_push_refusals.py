@@ -173,7 +173,9 @@ def test_deleted_entries_refuse_review_edit_and_resolve(server: LiveServer):
                 user.post(
                     f"/entries/{eid}/revisions", json={"parent_rev": head, "answers": edited}
                 ),
-                user.post(f"/entries/{eid}/resolve", json={"answers": edited}),
+                user.post(
+                    f"/entries/{eid}/resolve", json={"parent_rev": head, "answers": edited}
+                ),
             ]
     for resp in calls:
         assert resp.status_code == 409 and resp.json()["error"] == "entry_deleted", resp.text

@@ -21,6 +21,7 @@ from tests.support.server import create_user, engine_of, publish_form
 
 PASSWORD = "rahasia-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+PARENT_REV_RE = re.compile(r'name="parent_rev" value="([^"]+)"')
 
 
 def seed_accounts(app: Flask) -> None:
@@ -56,6 +57,25 @@ def csrf_of(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def parent_rev_of(html: str) -> str:
+    """The revision a page was made from (its hidden ``parent_rev``), as a browser posts it."""
+    match = PARENT_REV_RE.search(html)
+    assert match, "no parent_rev in the page"
+    return match.group(1)
+
+
+def head_rev_of(app: Flask, entry_id: str) -> str:
+    """An entry's current head revision (what a supervisor who just looked has seen)."""
+    from sqlalchemy import select
+
+    from sync_server.schema import entries
+
+    with engine_of(app).connect() as conn:
+        return conn.execute(
+            select(entries.c.head_rev).where(entries.c.entry_id == entry_id)
+        ).scalar_one()
 
 
 class WebClient:

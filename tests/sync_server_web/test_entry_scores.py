@@ -21,6 +21,7 @@ from sync_server.users import get_user
 from tests.support.server import engine_of
 from tests.sync_server.helpers import head_answers_text, store_head_directly
 
+from .conftest import head_rev_of
 from .data import child, new_entry, push_as
 
 COMPARED = ["rev", "form_id", "region", "kecamatan", "deleted", "score", "consent", "lat", "lon"]
@@ -110,7 +111,10 @@ def test_every_head_change_stores_the_heads_scores(app: Flask) -> None:
     resolved = dict(head, hasil_i04="terpenuhi")
     resolved.pop("catatan_i04", None)
     with app.app_context():
-        resolve_conflict(engine, forms, _user(app, "spv_plg"), base["entry_id"], resolved)
+        resolve_conflict(
+            engine, forms, _user(app, "spv_plg"), base["entry_id"], resolved,
+            parent_rev=head_rev_of(app, base["entry_id"]),
+        )  # fmt: skip
     assert_scores_follow_heads(app)
     assert unpack_tally(_stored(app)[base["entry_id"]]["ind_04"]) == (1, 0, 0)
     # supervisor edit
@@ -121,7 +125,7 @@ def test_every_head_change_stores_the_heads_scores(app: Flask) -> None:
             forms,
             _user(app, "admin"),
             second["entry_id"],
-            None,
+            head_rev_of(app, second["entry_id"]),
             dict(head, hasil_i01="tidak_terpenuhi", catatan_i01="MCP di bawah ambang"),
         )
     assert_scores_follow_heads(app)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sync_server.entry_rows import SEARCH_TEXT_MAX, head_filter_columns
 from sync_server.schema import entries
 
-from .conftest import as_user, engine_of
+from .conftest import as_user, engine_of, parent_rev_of
 from .data import child, new_entry, push_as
 
 TABLE = "/forms/observasi_kabkota_antikorupsi/entries"
@@ -115,6 +115,7 @@ def test_filters_follow_a_merge_and_a_resolution(app: Flask) -> None:
     page = web.get(f"/entries/{base['entry_id']}/conflict").text
     paths = re.findall(r'<code class="small">([^<]+)</code>', page)
     data = {f"choice_{i}": "theirs" for i in range(len(paths))}
+    data["parent_rev"] = parent_rev_of(page)
     resp = web.post(f"/entries/{base['entry_id']}/resolve", data)
     assert resp.status_code == 302
     assert _found(web, "text=kantor+gabungan&review_status=received") == [base["entry_id"]]

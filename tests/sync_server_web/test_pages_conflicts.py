@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from .conftest import PASSWORD, as_user
+from .conftest import PASSWORD, as_user, parent_rev_of
 from .data import child, new_entry, push_as
 
 
@@ -41,7 +41,7 @@ def test_resolve_with_a_typed_value_makes_a_revision_for_the_tablet(app: Flask) 
     web = as_user(app, "spv_plg")
     page = web.get(f"/entries/{base['entry_id']}/conflict").text
     paths = re.findall(r'<code class="small">([^<]+)</code>', page)
-    data: dict[str, str] = {"comment": "Dicek ke daftar hadir"}
+    data: dict[str, str] = {"comment": "Dicek ke daftar hadir", "parent_rev": parent_rev_of(page)}
     for i, path in enumerate(paths):
         if path == "jumlah_petugas":
             data[f"choice_{i}"] = "custom"
@@ -71,15 +71,16 @@ def test_resolve_with_an_invalid_value_is_refused(app: Flask) -> None:
     page = web.get(f"/entries/{base['entry_id']}/conflict").text
     paths = re.findall(r'<code class="small">([^<]+)</code>', page)
     index = paths.index("jumlah_petugas")
+    seen = parent_rev_of(page)
     web.post(
         f"/entries/{base['entry_id']}/resolve",
-        {f"choice_{index}": "custom", f"value_{index}": "banyak"},
+        {f"choice_{index}": "custom", f"value_{index}": "banyak", "parent_rev": seen},
     )
     again = web.get(f"/entries/{base['entry_id']}/conflict")
     assert again.status_code == 200 and "bukan nilai yang sah" in again.text
     web.post(
         f"/entries/{base['entry_id']}/resolve",
-        {f"choice_{index}": "custom", f"value_{index}": "500"},
+        {f"choice_{index}": "custom", f"value_{index}": "500", "parent_rev": seen},
     )
     again = web.get(f"/entries/{base['entry_id']}/conflict")
     assert "Isi angka antara 0 dan 200" in again.text

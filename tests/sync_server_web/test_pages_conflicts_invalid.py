@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from .conftest import as_user
+from .conftest import as_user, parent_rev_of
 from .data import child, new_entry, push_as
 
 
@@ -49,6 +49,7 @@ def test_resolution_adds_the_dependent_answer_and_is_validated_whole(app: Flask)
     paths = re.findall(r'<code class="small">([^<]+)</code>', text)
     # keeping the head as it is: refused (still invalid), the entry stays in conflict
     keep = {f"choice_{i}": "ours" for i in range(len(paths))}
+    keep["parent_rev"] = parent_rev_of(text)
     resp = web.post(f"/entries/{entry_id}/resolve", keep)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/conflict")
     assert (

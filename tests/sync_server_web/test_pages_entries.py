@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .conftest import PASSWORD, as_user, engine_of
+from .conftest import PASSWORD, as_user, engine_of, head_rev_of
 from .data import child, new_entry, observation_answers, push_as
 
 FORM = "observasi_kabkota_antikorupsi"
@@ -177,7 +177,10 @@ def test_supervisor_edit_makes_a_validated_revision_with_a_diff(app: Flask) -> N
     assert diff and diff.groups() == ("4", "6")
     assert "(supervisor)" in page
     # An invalid value is refused with the form's message, and nothing changes.
-    web.post(f"/entries/{rev['entry_id']}/edit", {"name": "jumlah_petugas", "value": "999"})
+    web.post(
+        f"/entries/{rev['entry_id']}/edit",
+        {"name": "jumlah_petugas", "value": "999", "parent_rev": head_rev_of(app, rev["entry_id"])},
+    )
     page = web.get(f"/entries/{rev['entry_id']}").text
     assert "jumlah_petugas" in page and "Isi angka antara 0 dan 200" in page
     assert page.count('class="rev"') == 2

@@ -317,11 +317,13 @@ def test_edit_through_the_form_with_skip_logic_and_repeats(app: Flask) -> None:
     from survey_forms.recompute import recompute_calculations
 
     assert answers == recompute_calculations(load_pilot_form("observasi"), answers)
-    # a stale form (another edit came first) is refused, nothing lost silently
+    # a stale form (another edit came first) is refused, nothing lost silently: the page
+    # stays with the supervisor's answers and says the entry changed
     stale = submit(web, entry_id, fields_of(filled.text), do="save")
-    assert stale.status_code == 302 and stale.location.endswith(f"/entries/{entry_id}/form")
+    assert stale.status_code == 409
     assert head_answers(app, entry_id)[0] == head_rev
-    assert "Entri sudah berubah" in web.get(stale.location).text
+    assert "Entri sudah berubah" in stale.text
+    assert "Papan maklumat pelayanan tidak terpasang." in stale.text
 
 
 def test_form_edit_is_refused_to_officers_and_survives_bad_input(app: Flask) -> None:

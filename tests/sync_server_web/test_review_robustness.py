@@ -115,13 +115,19 @@ def test_a_deleted_entry_cannot_be_reviewed_edited_or_resolved_on_the_pages(app:
         page = web.get(f"/entries/{entry_id}").text
         assert "sudah dihapus" in page  # the catalog's entry_deleted message
         assert 'id="entry-status">Disetujui' not in page
-        web.post(f"/entries/{entry_id}/edit", {"name": "nama_unit", "value": "baru"})
+        web.post(
+            f"/entries/{entry_id}/edit",
+            {"name": "nama_unit", "value": "baru", "parent_rev": rev["rev"]},
+        )
         assert "sudah dihapus" in web.get(f"/entries/{entry_id}").text
         web.post(
             "/forms/observasi_kabkota_antikorupsi/entries/review",
             {"status": "approved", "entry_id": entry_id},
         )
-        web.post(f"/entries/{entry_id}/resolve", {"answer::jumlah_petugas": "5"})
+        web.post(
+            f"/entries/{entry_id}/resolve",
+            {"answer::jumlah_petugas": "5", "parent_rev": rev["rev"]},
+        )
     assert head_answers_text(engine_of(app), entry_id) == before
 
 
