@@ -33,19 +33,18 @@ class Context:
         self.choice: Choice | None = None
 
     def resolve(self, name: str) -> str | NodeSet:
-        plan = self.plans.get(name)
+        plan = self.plans.get(name)  # FormGraph.plan: depth, or ~depth for a node-set
         if plan is None:
             plan = self.session.graph.plan(self.repeat_path, name)
-        depth, single = plan
-        if single:
+        if plan >= 0:
             path = self.path
-            if depth == len(path):
+            if plan == len(path):
                 return self.inst.xval.get(name, "")
             inst = self.inst
-            for _ in range(len(path) - depth):
+            for _ in range(len(path) - plan):
                 inst = inst.outer  # type: ignore[assignment]
             return inst.xval.get(name, "")
-        return NodeSet(self.session._collect(name, self.path[:depth]))
+        return NodeSet(self.session._collect(name, self.path[: ~plan]))
 
     def current(self) -> str:
         if self.node is None:
