@@ -212,21 +212,12 @@ def _round(value: Value, digits: Value | None = None) -> float:
         places = 0  # NaN digits: JavaRosa's intValue() of NaN is 0
     if places > 30 or places < -30:
         return NAN
-    if places >= 0 and number.is_integer():
-        return number  # nothing to round (the Decimal path gives the same float back)
     context = _HALF_UP if number >= 0 else _HALF_DOWN
-    quantum = _QUANTUMS.get(places)
-    if quantum is None:
-        quantum = Decimal(1).scaleb(-places)
     try:
-        rounded = Decimal(repr(number)).quantize(quantum, context=context)
+        rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), context=context)
     except InvalidOperation:
         return number
     return float(rounded)
-
-
-#: ``Decimal(1).scaleb(-places)`` for the usual numbers of places
-_QUANTUMS = {places: Decimal(1).scaleb(-places) for places in range(-30, 31)}
 
 
 def _finite_or_same(operation: Callable[[float], float]) -> Callable[[Value], float]:

@@ -2,10 +2,10 @@
 
 The server evaluates every pushed entry, so the engine takes shortcuts: a chain of ``if()``
 testing one reference against text literals is one look-up (``switch``), a constant
-expression's answer text is made once, ``round()`` skips whole numbers, and a session holds no
-reference cycle (it is freed as soon as it is dropped, not by the cyclic garbage collector).
-Each test below holds a shortcut against a plain evaluation: a tree-walking interpreter
-independent of the compiler, the ``Decimal`` rounding, the earlier ``select_multiple`` rule.
+expression's answer text is made once, and a session holds no reference cycle (it is freed as
+soon as it is dropped, not by the cyclic garbage collector). Each test below holds a shortcut
+against a plain evaluation: a tree-walking interpreter independent of the compiler, the
+earlier ``select_multiple`` rule; ``round()`` is held against the ``Decimal`` rule it states.
 """
 
 from __future__ import annotations
