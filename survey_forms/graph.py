@@ -103,8 +103,9 @@ class FormGraph:
         self.form_order_nodes: list[Node] = list(self.nodes.values())
         #: the nodes validation needs, in topological order (see :meth:`_validation_nodes`)
         self.validation_nodes: list[Node] = self._validation_nodes()
-        #: resolution plans: (repeat path of the reader, name read) -> (depth, single value)
-        self.plans: dict[tuple[tuple[str, ...], str], tuple[int, bool]] = {}
+        #: resolution plans: repeat path of the reader -> name read -> plan (see :meth:`plan`),
+        #: filled as expressions read names
+        self.plans: dict[tuple[str, ...], dict[str, int]] = {}
         #: names in each repeat (direct children and deeper), for structural changes
         self.in_repeat: dict[str, list[str]] = {}
         for node in self.nodes.values():
@@ -113,12 +114,29 @@ class FormGraph:
         self.top_level_repeats = [
             node.name for node in self.nodes.values() if node.type == "repeat" and not node.depth
         ]
+        #: the names an answers object may hold at each level (``()``: the entry's top level,
+        #: a repeat's path: inside its instances): every question there but groups and notes
+        self.answer_nodes: dict[tuple[str, ...], dict[str, Node]] = {(): {}}
+        for node in self.nodes.values():
+            if node.type == "repeat":
+                self.answer_nodes.setdefault((*node.repeat_path, node.name), {})
+            if node.type not in ("group", "note"):
+                self.answer_nodes.setdefault(node.repeat_path, {})[node.name] = node
 
-    def plan(self, from_path: tuple[str, ...], name: str) -> tuple[int, bool]:
+    def plans_for(self, from_path: tuple[str, ...]) -> dict[str, int]:
+        """The resolution plans of readers inside the repeats ``from_path``, by name read (the
+        names read so far; :meth:`plan` adds the others)."""
+        plans = self.plans.get(from_path)
+        if plans is None:
+            plans = self.plans.setdefault(from_path, {})
+        return plans
+
+    def plan(self, from_path: tuple[str, ...], name: str) -> int:
         """How a question inside the repeats ``from_path`` reads ``${name}``.
 
-        Returns ``(depth, single)``: the number of enclosing repeats the two share, and whether
-        the reference is one value (the same instance, or an outer one) rather than a node-set.
+        With ``depth`` the number of enclosing repeats the two share: ``depth`` when the
+        reference is one value (the same instance, or an outer one), ``~depth`` (negative)
+        when it is a node-set. The plan is kept in :meth:`plans_for` ``(from_path)``.
         """
         node = self.nodes[name]
         item_path = (*node.repeat_path, name) if node.type == "repeat" else node.repeat_path
@@ -127,8 +145,8 @@ class FormGraph:
             if a != b:
                 break
             depth += 1
-        plan = (depth, depth == len(item_path))
-        self.plans[from_path, name] = plan
+        plan = depth if depth == len(item_path) else ~depth
+        self.plans_for(from_path)[name] = plan
         return plan
 
     def _validation_nodes(self) -> list[Node]:

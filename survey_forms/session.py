@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from weakref import proxy
 
 from survey_forms.expressions import to_string
 from survey_forms.instance_keys import new_instance_key
@@ -87,9 +88,10 @@ class FormSession(SessionPropagation):
         self.nodes = form.graph.nodes
         self.meta = dict(meta or {})
         self.language: str = self.meta.get("language") or form.default_language
-        self._plans = form.graph.plans
-        self._ctx = Context(self, None, Instance(None), ())
         self.root = Instance(None)
+        # the session's own context refers back to it weakly (no reference cycle: a session
+        # is freed as soon as it is dropped, see Instance)
+        self._ctx = Context(cast("FormSession", proxy(self)), None, self.root, ())
         self._total = 0
         self._capped = {}
         if answers is None:

@@ -32,10 +32,10 @@ def load_answers(
     """Fill ``inst`` (at ``path`` of ``repeat_path``) and its repeat instances from ``answers``."""
     if not isinstance(answers, dict):
         return
-    nodes = session.nodes
+    level = session.graph.answer_nodes.get(repeat_path, {})
     for name, value in answers.items():
-        node = nodes.get(name)
-        if node is None or node.repeat_path != repeat_path:
+        node = level.get(name)
+        if node is None:  # unknown here (validation reports it), or a group or note
             continue
         if node.type == "repeat":
             items = value if isinstance(value, list) else []

@@ -63,7 +63,9 @@ class SessionCompute(InstanceTree):
         context.node = node
         context.inst = inst
         context.path = path
-        context.repeat_path = node.repeat_path
+        if context.repeat_path != node.repeat_path:
+            context.repeat_path = node.repeat_path
+            context.plans = self.graph.plans_for(node.repeat_path)
         return context
 
     def _evaluate(self, node: Node, inst: Instance, path: Path) -> bool:

@@ -20,30 +20,31 @@ __all__ = ["Context"]
 class Context:
     """The evaluation context of one question at one repeat instance."""
 
-    __slots__ = ("choice", "inst", "node", "path", "repeat_path", "session")
+    __slots__ = ("choice", "inst", "node", "path", "plans", "repeat_path", "session")
 
     def __init__(self, session: FormSession, node: Node | None, inst: Instance, path: Path) -> None:
         self.session = session
         self.node = node
         self.inst = inst
         self.path = path
-        self.repeat_path = node.repeat_path if node is not None else ()
+        self.repeat_path: tuple[str, ...] = node.repeat_path if node is not None else ()
+        #: how names are read from ``repeat_path`` (``FormGraph.plans_for``; set with it)
+        self.plans = session.graph.plans_for(self.repeat_path)
         self.choice: Choice | None = None
 
     def resolve(self, name: str) -> str | NodeSet:
-        session = self.session
-        plan = session._plans.get((self.repeat_path, name))
+        plan = self.plans.get(name)  # FormGraph.plan: depth, or ~depth for a node-set
         if plan is None:
-            plan = session.graph.plan(self.repeat_path, name)
-        depth, single = plan
-        if single:
-            if depth == len(self.path):
+            plan = self.session.graph.plan(self.repeat_path, name)
+        if plan >= 0:
+            path = self.path
+            if plan == len(path):
                 return self.inst.xval.get(name, "")
             inst = self.inst
-            for _ in range(len(self.path) - depth):
+            for _ in range(len(path) - plan):
                 inst = inst.outer  # type: ignore[assignment]
             return inst.xval.get(name, "")
-        return NodeSet(session._collect(name, self.path[:depth]))
+        return NodeSet(self.session._collect(name, self.path[: ~plan]))
 
     def current(self) -> str:
         if self.node is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from weakref import ref
 
 if TYPE_CHECKING:
     from survey_forms.graph import Node
@@ -33,13 +34,20 @@ MAX_INSTANCES = 20_000
 
 
 class Instance:
-    """One level of answers: the entry itself, or one instance of a repeat."""
+    """One level of answers: the entry itself, or one instance of a repeat.
+
+    An instance refers to the instance it is inside (:attr:`outer`) weakly: the outer one
+    holds it in ``repeats``, and a strong reference back would make every session with a
+    repeat a reference cycle, left to the cyclic garbage collector (whose full passes over the
+    server's heap cost more than the sessions themselves). The tree is held from its root.
+    """
 
     __slots__ = (
+        "__weakref__",
+        "_outer",
         "choices",
         "errors",
         "key",
-        "outer",
         "read_only",
         "relevant",
         "repeats",
@@ -50,7 +58,7 @@ class Instance:
     )
 
     def __init__(self, outer: Instance | None, key: str | None = None) -> None:
-        self.outer = outer
+        self._outer = None if outer is None else ref(outer)
         #: the instance's ``"@key"`` (``None`` for the entry itself)
         self.key = key
         self.values: dict[str, Any] = {}
@@ -62,6 +70,13 @@ class Instance:
         self.choices: dict[str, list[Choice]] = {}
         self.errors: dict[str, ValidationIssue] = {}
         self.repeats: dict[str, list[Instance]] = {}
+
+    @property
+    def outer(self) -> Instance | None:
+        """The instance this one is inside (``None`` for the entry itself, or once the tree
+        it was in is gone)."""
+        outer = self._outer
+        return None if outer is None else outer()
 
 
 class InstanceTree:

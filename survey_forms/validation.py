@@ -113,12 +113,12 @@ def _check_shape(
     session reports an entry with more as ``too_many_instances``, and the work (and the issues)
     stay bounded whatever the size of the answers.
     """
-    nodes = form.graph.nodes
+    level = form.graph.answer_nodes.get(repeat_path, {})
     for name, value in answers.items():
         if name == KEY and repeat_path:
             continue  # an instance's identity (checked with its list below), not an answer
-        node = nodes.get(name)
-        if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
+        node = level.get(name)
+        if node is None:
             issues.append(
                 ValidationIssue(
                     f"{prefix}{name}", "unknown_field", message("unknown_field", name=name)
@@ -159,11 +159,11 @@ def _walk(
     path: tuple[int, ...],
     issues: list[ValidationIssue],
 ) -> None:
-    nodes = form.graph.nodes
+    level = form.graph.answer_nodes.get(repeat_path, {})
     relevant = inst.relevant
     for name, value in answers.items():
-        node = nodes.get(name)
-        if node is None or node.repeat_path != repeat_path or node.type in ("group", "note"):
+        node = level.get(name)
+        if node is None:
             continue
         if value is None or value == "" or value == [] or node.type == "calculate":
             continue  # empty (values.is_empty, inlined: this runs for every answer)

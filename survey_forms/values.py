@@ -116,9 +116,12 @@ def _select_one(value: Any) -> str:
 def _select_multiple(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.split()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list):
         raise ValueTypeError("select_multiple")
-    if any(" " in v for v in value) or len(set(value)) != len(value):
+    for item in value:  # non-empty names without spaces (one loop: runs for every answer)
+        if not isinstance(item, str) or not item or " " in item:
+            raise ValueTypeError("select_multiple")
+    if len(set(value)) != len(value):
         raise ValueTypeError("select_multiple")
     return list(value)
 

@@ -146,21 +146,38 @@ _DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d")
 #: Answers left out of ``search_text``: one lower-case "word" of letters, digits and ``_.:+-``,
 #: i.e. choice codes, numbers, dates and times, device ids (what a supervisor does not type).
 _CODE_RE = re.compile(r"^(?:[a-z0-9_.:+\-]+|\d{4}-\d\d-\d\d[T ][0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)$")
+#: the characters of :data:`_CODE_RE`'s first kind of code word
+_CODE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_.:+-"
+
+
+def is_code(text: str) -> bool:
+    """Whether a stripped, non-empty answer text is a code word (:data:`_CODE_RE`).
+
+    The same answer as ``_CODE_RE.match(text)``, mostly without the regular expression: a
+    text made only of ``_CODE_CHARS`` is the first kind (``str.strip`` removes them all);
+    the second kind starts with ``dddd-``, so only texts with ``-`` at index 4 (and at least
+    the 12 characters it needs) are matched against the expression.
+    """
+    if not text.strip(_CODE_CHARS):
+        return True
+    return len(text) >= 12 and text[4] == "-" and _CODE_RE.match(text) is not None
 
 
 def _short_texts(answers: dict[str, Any], out: list[str]) -> None:
     """Collect the short free-text answers in answer order, groups and repeats walked depth
     first (a loop over iterators, not a recursion: this runs for every pushed entry)."""
     limit = SEARCH_ANSWER_MAX + 2  # a little room for surrounding blanks, stripped below
-    match_code = _CODE_RE.match
+    code_chars = _CODE_CHARS
     stack: list[Any] = [iter(answers.values())]
     while stack:
         for value in stack[-1]:
             cls = value.__class__
             if cls is str:
-                if 0 < len(value) <= limit:
+                # a text of code characters only is a code word (see is_code): one C call
+                # leaves out most answers (choice names, numbers, dates)
+                if 0 < len(value) <= limit and value.strip(code_chars):
                     text = value.strip()
-                    if text and len(text) <= SEARCH_ANSWER_MAX and not match_code(text):
+                    if text and len(text) <= SEARCH_ANSWER_MAX and not is_code(text):
                         out.append(text)
             elif cls is list:
                 stack.append(iter(value))

@@ -86,6 +86,15 @@ _HASIL = tuple(f"hasil_i{i:02d}" for i in range(1, INDICATORS + 1))
 _IND = tuple(f"ind_{i:02d}" for i in range(1, INDICATORS + 1))
 
 
+#: the component scores of the observation form
+_COMPONENTS = tuple(f"skor_k{i}" for i in range(1, 7))
+#: (answer, lowest, highest) of the overall score and the parts: observation, then survey
+_OBSERVATION_FIELDS = (("skor_total", 0.0, 100.0), *((name, 0.0, 100.0) for name in _COMPONENTS))
+_SURVEY_FIELDS = (("ikm", 0.0, 100.0), *((f"skm_u{i}", 1.0, 4.0) for i in range(1, 10)))
+_PART_COLUMNS = tuple(f"part_{i}" for i in range(1, PARTS + 1))
+_CONSENT = {"ya": 1, "tidak": 0}
+
+
 def _empty(value: Any) -> bool:
     """No answer: missing, null, ``""`` or ODK's text ``"NaN"`` of a sum with an empty part."""
     return value is None or value == "" or value == "NaN"
@@ -98,34 +107,30 @@ def score_values(answers: Any) -> dict[str, Any]:
     a boolean, a number out of range or not finite): stored as no value, and counted so that
     the dashboard can say how many values it left out."""
     doc = answers if isinstance(answers, dict) else {}
-    observation = "skor_total" in doc or any(f"skor_k{i}" in doc for i in range(1, 7))
-    if observation:
-        fields = [("skor_total", 100.0)] + [(f"skor_k{i}", 100.0) for i in range(1, 7)]
-        low = 0.0
-    else:
-        fields = [("ikm", 100.0)] + [(f"skm_u{i}", 4.0) for i in range(1, 10)]
-        low = 1.0
+    observation = "skor_total" in doc or any(name in doc for name in _COMPONENTS)
+    fields = _OBSERVATION_FIELDS if observation else _SURVEY_FIELDS
     numbers = []
     invalid = 0
-    for i, (name, high) in enumerate(fields):
+    for name, low, high in fields:
         value = doc.get(name)
-        number = _number(value, 0.0 if i == 0 else low, high)
+        number = _number(value, low, high)
         if number is None and not _empty(value):
             invalid += 1
         numbers.append(number)
-    score, parts = numbers[0], numbers[1:]
-    parts += [None] * (PARTS - len(parts))
-    consent = {"ya": 1, "tidak": 0}.get(doc.get("persetujuan"))  # type: ignore[arg-type]
     lat, lon = _geopoint(doc)
+    consent = doc.get("persetujuan")
     values: dict[str, Any] = {
-        "score": score,
-        "consent": consent,
+        "score": numbers[0],
+        # (a list or an object here once raised a TypeError: it is no consent either)
+        "consent": _CONSENT.get(consent) if consent.__class__ is str else None,
         "lat": lat,
         "lon": lon,
         "invalid": invalid,
     }
-    for i, part in enumerate(parts, start=1):
-        values[f"part_{i}"] = part
+    for column, part in zip(_PART_COLUMNS, numbers[1:], strict=False):
+        values[column] = part
+    for column in _PART_COLUMNS[len(numbers) - 1 :]:
+        values[column] = None
     get, outcome = doc.get, _OUTCOME.get
     for name, column in zip(_HASIL, _IND, strict=True):
         result = get(name)

@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 import msgspec
-import re2
 from flask import request
 
 from .errors import ApiError
@@ -63,9 +62,17 @@ def _float_sized_int(text: str) -> int:
 #: integers of any size: a body with a run of 309 digits or more (perhaps such an integer,
 #: perhaps only text) goes through the strict path too.
 _FAST_DECODER = msgspec.json.Decoder()
-#: RE2 (linear, a DFA) scans a 300 kB push body about 6 times faster than ``re`` here, which
-#: tries each digit as the start of a run: this scan is on every JSON body the server reads.
-_LONG_DIGITS = re2.compile(rb"[0-9]{309}")
+#: Each byte of a body as ``1`` (an ASCII digit) or ``0`` (anything else): a run of 309 digits
+#: is then a plain substring search (``_DIGIT_RUN in raw.translate(_DIGIT_MARKS)``), both in
+#: C at about a byte a nanosecond. This scan is on every JSON body the server reads; RE2's
+#: ``[0-9]{309}`` took about 4 times as long on a push body, ``re`` about 25 times.
+_DIGIT_MARKS = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
+_DIGIT_RUN = b"1" * 309
+
+
+def has_long_digit_run(raw: bytes) -> bool:
+    """Whether ``raw`` holds 309 or more ASCII digits in a row (see ``_FAST_DECODER``)."""
+    return _DIGIT_RUN in raw.translate(_DIGIT_MARKS)
 
 
 def parse_json_bytes(raw: bytes) -> Any:
@@ -75,7 +82,7 @@ def parse_json_bytes(raw: bytes) -> Any:
     except (msgspec.DecodeError, RecursionError):
         pass  # the strict path below gives the value or the error
     else:
-        if _LONG_DIGITS.search(raw) is None:
+        if not has_long_digit_run(raw):
             return value
     try:
         text = raw.decode("utf-8")

@@ -48,7 +48,7 @@ from .values import (
     to_string,
 )
 
-__all__ = ["Closure", "compile_tree"]
+__all__ = ["Closure", "compile_folded", "compile_tree"]
 
 Closure = Callable[[Any], Value]
 
@@ -237,6 +237,45 @@ def _call_closure(spec: FunctionSpec, args: tuple[Closure, ...]) -> Closure:
     return call
 
 
+def _switch(
+    subject: Closure,
+    table: dict[str, Closure],
+    cases: list[tuple[Closure, Closure]],
+    otherwise: Closure,
+) -> Closure:
+    """``if(X = 'a', A, if(X = 'b', B, ... D))`` (see :meth:`_Compiler.switch`).
+
+    ``table``: the branch of each literal (the first one where a literal repeats); ``cases``:
+    the compiled ``(condition, branch)`` pairs in order, for a value that is not text.
+    """
+
+    def switch(ctx: Any) -> Value:
+        value = subject(ctx)
+        if type(value) is str:
+            return table.get(value, otherwise)(ctx)
+        for condition, branch in cases:
+            if to_boolean(condition(ctx)):
+                return branch(ctx)
+        return otherwise(ctx)
+
+    return switch
+
+
+def _text_test(node: Node) -> tuple[Node, str] | None:
+    """``(X, 'text')`` for a condition ``X = 'text'`` (either way round) whose ``X`` is
+    ``${name}`` or ``.``, where the literal cannot be read as a date (text equality decides);
+    else ``None``."""
+    if not isinstance(node, Binary) or node.op != "=":
+        return None
+    for subject, literal in ((node.left, node.right), (node.right, node.left)):
+        if isinstance(subject, Reference | Current) and isinstance(literal, String):
+            text = literal.value
+            if len(text) >= 10 and text[4] == "-":
+                return None  # maybe a date: compared as dates too (see _equal_to_string)
+            return subject, text
+    return None
+
+
 def _choice_name(value: Closure, question: str) -> Closure:
     def choice_name(ctx: Any) -> Value:
         return ctx.choice_label(question, to_string(value(ctx)))
@@ -345,9 +384,47 @@ class _Compiler:
         function = equal if op == "=" else not_equal
         return self.fold(_binary_function(function, left, right), constant)
 
+    def switch(self, node: Call) -> tuple[Closure, bool] | None:
+        """Compile a chain ``if(X = 'a', A, if(X = 'b', B, ... D))`` testing one reference
+        ``X`` against text literals (scoring a select's answer is the usual case) as one
+        look-up: ``X`` is read once and its text picks the branch. ``None`` for other shapes.
+
+        It gives what the nested ``if()`` calls give: reading ``X`` has no side effects; text
+        is equal to a literal exactly when it is the same string (literals that may be dates
+        are left to the general path); a value that is not text (a node-set) runs the
+        conditions in order.
+        """
+        subject: Node | None = None
+        literals: list[str] = []
+        heads: list[Call] = []
+        head: Node = node
+        while isinstance(head, Call) and head.name == "if" and len(head.args) == 3:
+            test = _text_test(head.args[0])
+            if test is None or (subject is not None and test[0] != subject):
+                break
+            subject = test[0]
+            literals.append(test[1])
+            heads.append(head)
+            head = head.args[2]
+        if subject is None or len(heads) < 2:
+            return None
+        subject_closure, _ = self.compile(subject)
+        cases = [
+            (self.compile(item.args[0])[0], self.compile(item.args[1])[0]) for item in heads
+        ]
+        table: dict[str, Closure] = {}
+        for literal, (_, branch) in zip(literals, cases, strict=True):
+            table.setdefault(literal, branch)
+        otherwise, _ = self.compile(head)
+        return _switch(subject_closure, table, cases, otherwise), False
+
     def call(self, node: Call) -> tuple[Closure, bool]:
         if node.name == "position":
             return _position, False
+        if node.name == "if":
+            switched = self.switch(node)
+            if switched is not None:
+                return switched
         compiled = [self.compile(arg) for arg in node.args]
         args = tuple(closure for closure, _ in compiled)
         if node.name == "jr:choice-name":
@@ -369,3 +446,9 @@ def compile_tree(tree: Node) -> Closure:
     """Compile a syntax tree into one closure taking an evaluation context."""
     closure, _ = _Compiler().compile(tree)
     return closure
+
+
+def compile_folded(tree: Node) -> tuple[Closure, bool]:
+    """:func:`compile_tree`, also telling whether the whole tree folded to a constant (its
+    closure then ignores the context)."""
+    return _Compiler().compile(tree)

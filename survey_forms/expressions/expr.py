@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from .compiler import compile_tree
+from .compiler import compile_folded
 from .functions import FUNCTIONS
 from .parser import CHOICE_NAME_QUESTION, parse_tree
 from .syntax import BareName, Binary, Call, Negate, Node, Reference, String
@@ -44,6 +44,7 @@ class Expr:
     """
 
     __slots__ = (
+        "_answer",
         "_closure",
         "bare_names",
         "functions",
@@ -82,7 +83,10 @@ class Expr:
         self.indexed_references = frozenset(indexed)
         self.volatile = any(FUNCTIONS[name].volatile for name in functions)
         self.uses_position = "position" in functions
-        self._closure = compile_tree(tree)
+        self._closure, constant = compile_folded(tree)
+        #: the answer text of an expression that folded to a constant (``"1"`` for a weight),
+        #: else ``None``: a constant calculation is converted once, not at every evaluation
+        self._answer: str | None = to_answer(self._closure(None)) if constant else None
 
     def evaluate(self, ctx: Any) -> Value:
         """The expression's value (``str``, ``float``, ``bool`` or ``NodeSet``) in ``ctx``."""
@@ -95,6 +99,9 @@ class Expr:
     def evaluate_answer(self, ctx: Any) -> str:
         """The value as the text a calculation stores: as :meth:`evaluate_string`, but ``""``
         for NaN and infinite numbers (answers are JSON, which has no such numbers)."""
+        answer = self._answer
+        if answer is not None:
+            return answer
         return to_answer(self._closure(ctx))
 
     def evaluate_boolean(self, ctx: Any) -> bool:

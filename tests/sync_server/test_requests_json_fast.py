@@ -4,6 +4,7 @@ the refusals must be exactly those of the strict ``json`` path alone."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -80,3 +81,21 @@ def test_same_values_as_json(value: object, ascii_only: bool) -> None:
 def test_edge_cases_like_json(raw: bytes, expected: object) -> None:
     fast, strict = _both(raw)
     assert repr(fast) == repr(strict) == repr(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(300, 320).map(lambda n: b"7" * n),  # runs around the limit
+            st.binary(max_size=20),
+            st.sampled_from([b"0", b"9", b"/", b":", b"\xd9\xa3", b" "]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_long_digit_scan_is_the_regular_expression(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    expected = re.search(rb"[0-9]{309}", raw) is not None
+    assert requests_json.has_long_digit_run(raw) is expected
+    assert requests_json.has_long_digit_run(bytearray(raw)) is expected
