@@ -1,9 +1,12 @@
 """Rows of one worksheet as SpreadsheetML, made a batch of rows at a time.
 
 Input: rows of CSV field texts (what the CSV writes: quoted where the CSV quotes, the formula
-apostrophe included), so the stored cells serve the XLSX too and a cell reads the same in both
-files. Output: UTF-8 bytes of ``<row>`` elements: texts as inline strings, empty cells as
-``<c/>``, the cells of numeric columns as numbers when they are plain numbers.
+apostrophe included), so the stored cells serve the XLSX too. Output: UTF-8 bytes of ``<row>``
+elements: texts as inline strings, empty cells as ``<c/>``, the cells of numeric columns as
+numbers when they are plain numbers (of decimal-only columns, such as calculations, only plain
+decimals: ``72.22``, not ``007``, ``1e5`` or a 16-digit code). The CSV's formula apostrophe is
+taken off (:func:`~sync_server.export.csv_cells.unguard`): an inline string is never run as a
+formula, so a note beginning with ``-`` or ``=`` reads as it was typed.
 
 Why batches: a row of the observation form has ~170 cells. Done cell by cell (or row by row) in
 Python, the XML cost about 100 µs a row; here a batch of rows (about 128 KiB of text) is joined
@@ -20,11 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["SheetRows", "is_number"]
+from .csv_cells import guarded, unguard
+
+__all__ = ["SheetRows", "is_decimal", "is_number"]
 
 _SEP = "\x00"  # between the cells of a row
 _RS = "\x1e"  # between rows
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 #: every control character but tab, LF and CR: the markers, and what XML 1.0 cannot hold
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -58,14 +64,25 @@ _ROW_BREAKS = {
 class SheetRows:
     """The rows of one sheet, collected and turned into XML in batches.
 
-    ``numeric``: for each column, whether a plain number in it is written as a number.
-    :meth:`add` takes one row of CSV field texts; :meth:`take` gives the XML of the rows added
-    since the last call (``b""`` if none). ``size`` is the text collected so far, in
-    characters, for the caller's flush decision.
+    ``numeric``: for each column, whether a plain number in it is written as a number;
+    ``decimal_only`` (optional): the columns among them where only a plain decimal is
+    (:func:`is_decimal`). :meth:`add` takes one row of CSV field texts; :meth:`take` gives the
+    XML of the rows added since the last call (``b""`` if none). ``size`` is the text collected
+    so far, in characters, for the caller's flush decision.
     """
 
-    def __init__(self, headers: Sequence[str], numeric: Sequence[bool]) -> None:
+    def __init__(
+        self,
+        headers: Sequence[str],
+        numeric: Sequence[bool],
+        decimal_only: Sequence[bool] | None = None,
+    ) -> None:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
+        strict = decimal_only or ()
+        self._tests = tuple(
+            (i, is_decimal if i < len(strict) and strict[i] else _NUMBER.fullmatch)
+            for i in self.numeric
+        )
         self._lines: list[str] = []
         self._ends: list[tuple[bool, bool]] = []  # (first cell a number, last cell a number)
         self._fields: list[list[str]] = []  # the same rows as cells (for a batch to clean)
@@ -76,8 +93,13 @@ class SheetRows:
 
     def add(self, fields: Sequence[str]) -> None:
         """Add one row of CSV field texts."""
-        hits = [i for i in self.numeric if fields[i] and _NUMBER.fullmatch(fields[i])]
+        hits = self._hits(fields)
         line, ends = _joined(fields, hits)
+        if "'" in line:  # one search a row; only a row with an apostrophe is looked at
+            bare = [_unguard_field(f) for f in fields]
+            if bare != fields:  # a guarded text is never a number: the hits stay
+                fields = bare
+                line, ends = _joined(fields, hits)
         self._lines.append(line)
         self._ends.append(ends)
         self._fields.append(fields)  # type: ignore[arg-type]
@@ -105,11 +127,33 @@ class SheetRows:
         ends: list[tuple[bool, bool]] = []
         for cells in rows:
             fields = [_ILLEGAL_TEXT.sub("", c) for c in cells]
-            hits = [i for i in self.numeric if fields[i] and _NUMBER.fullmatch(fields[i])]
+            hits = self._hits(fields)
             line, end = _joined(fields, hits)
             lines.append(line)
             ends.append(end)
         return _with_breaks(lines, ends).encode("utf-8", "replace"), ends
+
+    def _hits(self, fields: Sequence[str]) -> list[int]:
+        """The numeric columns of a row whose cell is written as a number."""
+        return [i for i, test in self._tests if fields[i] and test(fields[i])]
+
+
+def is_decimal(text: str) -> bool:
+    """Whether a cell of a decimal-only column (a calculation) is written as a number: a plain
+    decimal (``72.22``, ``-3``, ``0.5``) of at most 15 significant digits (what Excel keeps);
+    not ``007`` or ``+1`` (codes), not ``1e5``, ``.5`` or ``5.``."""
+    if _DECIMAL.fullmatch(text) is None:
+        return False
+    return len(text) - text.startswith("-") - ("." in text) <= 15
+
+
+def _unguard_field(field: str) -> str:
+    """A CSV field text without the formula apostrophe the CSV added (quoted or not)."""
+    if field[:1] == "'":
+        return unguard(field)
+    if field[:2] == "\"'" and guarded(field[2:]):  # in a quoted field: never a plain number
+        return '"' + field[2:]
+    return field
 
 
 def is_number(text: str) -> bool:
