@@ -116,8 +116,8 @@ def revision_row(
 
 def file_refs(answers: Any, listed: Iterable[dict[str, str]] = ()) -> list[dict[str, str]]:
     """The ``entry_attachments`` rows (without ``entry_id``) of a head revision: every photo
-    reference ``{sha256, filename, media_type}`` in ``answers`` (groups and repeats walked, in
-    answer order), then those of ``listed`` (the revision's ``attachments``), one per distinct
+    reference ``{sha256, filename, media_type}`` in ``answers`` (groups and repeats walked),
+    then those of ``listed`` (the revision's ``attachments``), one per distinct
     ``(sha256, filename)``.
 
     A revision's ``attachments`` list names each file once by hash; the answers name it once
@@ -125,18 +125,18 @@ def file_refs(answers: Any, listed: Iterable[dict[str, str]] = ()) -> list[dict[
     """
     out: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    stack: list[Any] = [answers]
     found: list[Any] = []
-    while stack:  # a loop, not a recursion: this runs for every pushed entry with photos
+    stack: list[Any] = [answers] if answers.__class__ in (dict, list) else []
+    while stack:  # a loop, not a recursion; only containers are looked at one by one
         value = stack.pop()
-        cls = value.__class__
-        if cls is dict:
+        if value.__class__ is dict:
             if "sha256" in value and "filename" in value and "media_type" in value:
                 found.append(value)
-            else:
-                stack.extend(reversed(list(value.values())))
-        elif cls is list:
-            stack.extend(reversed(value))
+                continue
+            value = value.values()
+        for item in value:
+            if item.__class__ is dict or item.__class__ is list:
+                stack.append(item)
     for ref in (*found, *listed):
         sha, name, media = ref.get("sha256"), ref.get("filename"), ref.get("media_type")
         fine = sha.__class__ is str and name.__class__ is str and media.__class__ is str

@@ -30,7 +30,8 @@ __all__ = ["SheetRows", "is_decimal", "is_number"]
 _SEP = "\x00"  # between the cells of a row
 _RS = "\x1e"  # between rows
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+#: a plain decimal of at most 15 significant digits (the lookahead counts the digits)
+_DECIMAL = re.compile(r"-?(?=(?:\d\.?){1,15}$)(?:0|[1-9]\d*)(?:\.\d+)?")
 #: every control character but tab, LF and CR: the markers, and what XML 1.0 cannot hold
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -80,7 +81,7 @@ class SheetRows:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
         strict = decimal_only or ()
         self._tests = tuple(
-            (i, is_decimal if i < len(strict) and strict[i] else _NUMBER.fullmatch)
+            (i, _DECIMAL.fullmatch if i < len(strict) and strict[i] else _NUMBER.fullmatch)
             for i in self.numeric
         )
         self._lines: list[str] = []
@@ -142,9 +143,7 @@ def is_decimal(text: str) -> bool:
     """Whether a cell of a decimal-only column (a calculation) is written as a number: a plain
     decimal (``72.22``, ``-3``, ``0.5``) of at most 15 significant digits (what Excel keeps);
     not ``007`` or ``+1`` (codes), not ``1e5``, ``.5`` or ``5.``."""
-    if _DECIMAL.fullmatch(text) is None:
-        return False
-    return len(text) - text.startswith("-") - ("." in text) <= 15
+    return _DECIMAL.fullmatch(text) is not None
 
 
 def _unguard_field(field: str) -> str:
