@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 
 from .csv_cells import guarded, unguard
 
@@ -30,8 +32,9 @@ __all__ = ["SheetRows", "is_decimal", "is_number"]
 _SEP = "\x00"  # between the cells of a row
 _RS = "\x1e"  # between rows
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-#: a plain decimal of at most 15 significant digits (the lookahead counts the digits)
-_DECIMAL = re.compile(r"-?(?=(?:\d\.?){1,15}$)(?:0|[1-9]\d*)(?:\.\d+)?")
+#: a plain decimal whose integer part has at most 15 digits (what Excel keeps; a longer digit
+#: string is a code: a NIK, a phone number)
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?")
 #: every control character but tab, LF and CR: the markers, and what XML 1.0 cannot hold
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -54,6 +57,17 @@ _MARKERS = (
     (b"\x07", _CLOSE + b"</row><row>" + _NUM_OPEN),
     (b"\x08", _NUM_CLOSE + b"</row><row>" + _NUM_OPEN),
 )
+#: the marker between two cells of a row: (left a number, right a number) -> marker
+_PAIR_MARKERS = {
+    (False, False): _SEP,
+    (False, True): "\x01",
+    (True, False): "\x02",
+    (True, True): "\x05",
+}
+#: rows with fewer number cells are joined by :func:`_joined` (cheaper for a few)
+_FEW_HITS = 8
+#: number patterns remembered per sheet
+_LAYOUTS = 4096
 _ROW_BREAKS = {
     (False, False): "\x1e",
     (True, False): "\x06",
@@ -80,10 +94,16 @@ class SheetRows:
     ) -> None:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
         strict = decimal_only or ()
+        patterns = [_DECIMAL if i < len(strict) and strict[i] else _NUMBER for i in self.numeric]
         self._tests = tuple(
-            (i, _DECIMAL.fullmatch if i < len(strict) and strict[i] else _NUMBER.fullmatch)
-            for i in self.numeric
+            (i, pattern.fullmatch) for i, pattern in zip(self.numeric, patterns, strict=True)
         )
+        #: every numeric cell of a row at once, joined by NUL: each empty or a number (one
+        #: C-level match for the common row; a row that fails is tested cell by cell)
+        self._all_numbers = re.compile("\x00".join(f"(?:{p.pattern})?" for p in patterns)).fullmatch
+        self._values = itemgetter(*self.numeric) if len(self.numeric) > 1 else None
+        #: hits -> the markers after each cell and the row's ends (rows repeat their patterns)
+        self._layouts: dict[tuple[int, ...], tuple[list[str], tuple[bool, bool]]] = {}
         self._lines: list[str] = []
         self._ends: list[tuple[bool, bool]] = []  # (first cell a number, last cell a number)
         self._fields: list[list[str]] = []  # the same rows as cells (for a batch to clean)
@@ -95,12 +115,12 @@ class SheetRows:
     def add(self, fields: Sequence[str]) -> None:
         """Add one row of CSV field texts."""
         hits = self._hits(fields)
-        line, ends = _joined(fields, hits)
+        line, ends = self._joined(fields, hits)
         if "'" in line:  # one search a row; only a row with an apostrophe is looked at
             bare = [_unguard_field(f) for f in fields]
             if bare != fields:  # a guarded text is never a number: the hits stay
                 fields = bare
-                line, ends = _joined(fields, hits)
+                line, ends = self._joined(fields, hits)
         self._lines.append(line)
         self._ends.append(ends)
         self._fields.append(fields)  # type: ignore[arg-type]
@@ -129,20 +149,36 @@ class SheetRows:
         for cells in rows:
             fields = [_ILLEGAL_TEXT.sub("", c) for c in cells]
             hits = self._hits(fields)
-            line, end = _joined(fields, hits)
+            line, end = self._joined(fields, hits)
             lines.append(line)
             ends.append(end)
         return _with_breaks(lines, ends).encode("utf-8", "replace"), ends
 
     def _hits(self, fields: Sequence[str]) -> list[int]:
         """The numeric columns of a row whose cell is written as a number."""
+        if self._values is not None:
+            values = self._values(fields)
+            if self._all_numbers("\x00".join(values)):  # no text among them (NUL-free)
+                return [i for i, value in zip(self.numeric, values, strict=True) if value]
         return [i for i, test in self._tests if fields[i] and test(fields[i])]
+
+    def _joined(self, fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bool]]:
+        """:func:`_joined`, with the markers of a row's number pattern made once."""
+        if len(hits) < _FEW_HITS:
+            return _joined(fields, hits)
+        key = tuple(hits)
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = _markers(len(fields), hits)
+            if len(self._layouts) < _LAYOUTS:
+                self._layouts[key] = layout
+        return "".join(chain.from_iterable(zip(fields, layout[0], strict=True))), layout[1]
 
 
 def is_decimal(text: str) -> bool:
     """Whether a cell of a decimal-only column (a calculation) is written as a number: a plain
-    decimal (``72.22``, ``-3``, ``0.5``) of at most 15 significant digits (what Excel keeps);
-    not ``007`` or ``+1`` (codes), not ``1e5``, ``.5`` or ``5.``."""
+    decimal (``72.22``, ``-3``, ``0.5``) whose integer part has at most 15 digits; not ``007``
+    or ``+1`` (codes), not a 16-digit code, not ``1e5``, ``.5`` or ``5.``."""
     return _DECIMAL.fullmatch(text) is not None
 
 
@@ -181,6 +217,16 @@ def _joined(fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bo
         out.append("\x02")
         out.append(_SEP.join(fields[done:]))
     return "".join(out), (hits[0] == 0, hits[-1] == len(fields) - 1)
+
+
+def _markers(width: int, hits: list[int]) -> tuple[list[str], tuple[bool, bool]]:
+    """The marker after each of a row's ``width`` cells ("" after the last) when the cells
+    ``hits`` are numbers, and whether the row begins and ends with a number."""
+    number = [False] * width
+    for i in hits:
+        number[i] = True
+    after = [_PAIR_MARKERS[number[k], number[k + 1]] for k in range(width - 1)]
+    return [*after, ""], (number[0], number[-1])
 
 
 def _with_breaks(lines: list[str], ends: list[tuple[bool, bool]]) -> str:

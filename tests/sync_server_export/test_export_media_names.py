@@ -25,6 +25,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from survey_forms import load_xlsform
+from sync_server.export.source import submission_date
 from sync_server.schema import attachments
 from tests.support.server import LiveServer, create_user, engine_of, publish_form
 from tests.sync_server.helpers import PASSWORD, Client, make_revision
@@ -252,3 +253,11 @@ def test_xlsx_numbers_notes_and_the_documented_readers(
     # what the docs warn about: plain "utf-8" gives the byte-order mark to the first key
     with open(tmp_path / "observasi_kabkota_antikorupsi.csv", encoding="utf-8", newline="") as f:
         assert next(csv.reader(f))[0] == "\ufeffSubmissionDate"
+
+
+def test_submission_date_is_written_with_milliseconds() -> None:
+    assert submission_date("2026-12-06T11:23:47.547425Z") == "2026-12-06T11:23:47.547Z"
+    assert submission_date("2026-12-06T11:23:47.5Z") == "2026-12-06T11:23:47.500Z"
+    assert submission_date("2026-12-06T11:23:47Z") == "2026-12-06T11:23:47.000Z"
+    assert submission_date("2026-12-06T11:23:47.999999+00:00") == "2026-12-06T11:23:47.999Z"
+    assert submission_date("not a time") == "not a time"

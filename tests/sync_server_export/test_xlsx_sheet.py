@@ -134,7 +134,7 @@ def test_cells_read_back_as_the_answers(width: int, data: st.DataObject, batch: 
 
 
 def test_decimal_only_columns_take_plain_decimals() -> None:
-    for text in ("72.22", "0", "-3", "0.5", "100", "123456789012345"):
+    for text in ("72.22", "0", "-3", "0.5", "100", "123456789012345", "-123456789012345.25"):
         assert is_decimal(text), text
     for text in ("007", "+1", "1e5", ".5", "5.", "1234567890123456", "72,2", "", "-", "1.2.3"):
         assert not is_decimal(text), text
