@@ -13,7 +13,9 @@ Python, the XML cost about 100 µs a row; here a batch of rows (about 128 KiB of
 once, with control characters as markers (NUL between cells, RS between rows, SOH/STX around a
 number), and every step is one C-level ``bytes`` operation on the whole batch: unquoting the
 quoted fields, escaping ``& < >``, and turning the markers into tags. Only the numeric columns
-are looked at one by one (a handful a row). A batch whose texts hold a control character
+are looked at one by one (the observation form has 67 with its calculations; the number test
+of a text already seen is remembered, and the markers of a row's pattern of number cells are
+made once). A batch whose texts hold a control character
 themselves (XML 1.0 cannot hold them; they are left out, and they would be mistaken for the
 markers) is cleaned cell by cell first; one ``bytes.translate`` per batch finds them.
 """
@@ -23,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import chain
-from operator import itemgetter
 
 from .csv_cells import guarded, unguard
 
@@ -68,6 +69,8 @@ _PAIR_MARKERS = {
 _FEW_HITS = 8
 #: number patterns remembered per sheet
 _LAYOUTS = 4096
+#: cell texts whose number test is remembered, per sheet and kind
+_KNOWN = 65536
 _ROW_BREAKS = {
     (False, False): "\x1e",
     (True, False): "\x06",
@@ -95,13 +98,12 @@ class SheetRows:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
         strict = decimal_only or ()
         patterns = [_DECIMAL if i < len(strict) and strict[i] else _NUMBER for i in self.numeric]
-        self._tests = tuple(
-            (i, pattern.fullmatch) for i, pattern in zip(self.numeric, patterns, strict=True)
+        #: (column, whether only a plain decimal is a number there)
+        self._kinds = tuple(
+            (i, pattern is _DECIMAL) for i, pattern in zip(self.numeric, patterns, strict=True)
         )
-        #: every numeric cell of a row at once, joined by NUL: each empty or a number (one
-        #: C-level match for the common row; a row that fails is tested cell by cell)
-        self._all_numbers = re.compile("\x00".join(f"(?:{p.pattern})?" for p in patterns)).fullmatch
-        self._values = itemgetter(*self.numeric) if len(self.numeric) > 1 else None
+        #: per kind (number, decimal only): cell text -> written as a number
+        self._known: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
         #: hits -> the markers after each cell and the row's ends (rows repeat their patterns)
         self._layouts: dict[tuple[int, ...], tuple[list[str], tuple[bool, bool]]] = {}
         self._lines: list[str] = []
@@ -155,12 +157,23 @@ class SheetRows:
         return _with_breaks(lines, ends).encode("utf-8", "replace"), ends
 
     def _hits(self, fields: Sequence[str]) -> list[int]:
-        """The numeric columns of a row whose cell is written as a number."""
-        if self._values is not None:
-            values = self._values(fields)
-            if self._all_numbers("\x00".join(values)):  # no text among them (NUL-free)
-                return [i for i, value in zip(self.numeric, values, strict=True) if value]
-        return [i for i, test in self._tests if fields[i] and test(fields[i])]
+        """The numeric columns of a row whose cell is written as a number (the answer to a
+        text already seen in a column of the same kind is remembered: scores, counts and 0/1
+        repeat)."""
+        out: list[int] = []
+        known = self._known
+        for i, decimal in self._kinds:
+            value = fields[i]
+            if value:
+                seen = known[decimal]
+                hit = seen.get(value)
+                if hit is None:
+                    hit = (_DECIMAL if decimal else _NUMBER).fullmatch(value) is not None
+                    if len(seen) < _KNOWN:
+                        seen[value] = hit
+                if hit:
+                    out.append(i)
+        return out
 
     def _joined(self, fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bool]]:
         """:func:`_joined`, with the markers of a row's number pattern made once."""
