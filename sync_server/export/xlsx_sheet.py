@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, compress
+from operator import itemgetter
+from typing import Any
 
 from .csv_cells import guarded, unguard
 
@@ -98,12 +100,12 @@ class SheetRows:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
         strict = decimal_only or ()
         patterns = [_DECIMAL if i < len(strict) and strict[i] else _NUMBER for i in self.numeric]
-        #: (column, whether only a plain decimal is a number there)
-        self._kinds = tuple(
-            (i, pattern is _DECIMAL) for i, pattern in zip(self.numeric, patterns, strict=True)
-        )
-        #: per kind (number, decimal only): cell text -> written as a number
-        self._known: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
+        #: per kind of column: (cells getter, columns, text -> is a number, pattern)
+        self._groups: list[tuple[Any, tuple[int, ...], dict[str, bool], re.Pattern[str]]] = []
+        for kind in (_NUMBER, _DECIMAL):
+            columns = tuple(i for i, p in zip(self.numeric, patterns, strict=True) if p is kind)
+            if columns:
+                self._groups.append((_getter(columns), columns, {"": False}, kind))
         #: hits -> the markers after each cell and the row's ends (rows repeat their patterns)
         self._layouts: dict[tuple[int, ...], tuple[list[str], tuple[bool, bool]]] = {}
         self._lines: list[str] = []
@@ -157,22 +159,25 @@ class SheetRows:
         return _with_breaks(lines, ends).encode("utf-8", "replace"), ends
 
     def _hits(self, fields: Sequence[str]) -> list[int]:
-        """The numeric columns of a row whose cell is written as a number (the answer to a
-        text already seen in a column of the same kind is remembered: scores, counts and 0/1
-        repeat)."""
+        """The numeric columns of a row whose cell is written as a number.
+
+        Per kind of column (any plain number, plain decimals only) the texts are looked up at
+        once (``map`` over a dict, C-level) in what the sheet has tested before: scores,
+        counts and 0/1 repeat; only a text not seen yet is tested with the pattern."""
         out: list[int] = []
-        known = self._known
-        for i, decimal in self._kinds:
-            value = fields[i]
-            if value:
-                seen = known[decimal]
-                hit = seen.get(value)
-                if hit is None:
-                    hit = (_DECIMAL if decimal else _NUMBER).fullmatch(value) is not None
-                    if len(seen) < _KNOWN:
-                        seen[value] = hit
-                if hit:
-                    out.append(i)
+        for getter, columns, known, pattern in self._groups:
+            values = getter(fields)
+            flags = list(map(known.get, values))
+            if None in flags:
+                for k, value in enumerate(values):
+                    if flags[k] is None:
+                        hit = pattern.fullmatch(value) is not None
+                        if len(known) < _KNOWN:
+                            known[value] = hit
+                        flags[k] = hit
+            out.extend(compress(columns, flags))
+        if len(self._groups) > 1:
+            out.sort()
         return out
 
     def _joined(self, fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bool]]:
@@ -230,6 +235,14 @@ def _joined(fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bo
         out.append("\x02")
         out.append(_SEP.join(fields[done:]))
     return "".join(out), (hits[0] == 0, hits[-1] == len(fields) - 1)
+
+
+def _getter(columns: tuple[int, ...]) -> Any:
+    """A function giving the cells of ``columns`` of a row as a tuple."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda fields: (fields[only],)
+    return itemgetter(*columns)
 
 
 def _markers(width: int, hits: list[int]) -> tuple[list[str], tuple[bool, bool]]:
