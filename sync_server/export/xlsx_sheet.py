@@ -100,6 +100,12 @@ class SheetRows:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
         strict = decimal_only or ()
         patterns = [_DECIMAL if i < len(strict) and strict[i] else _NUMBER for i in self.numeric]
+        #: with a few numeric columns: (column, its number test)
+        self._tests = (
+            tuple((i, p.fullmatch) for i, p in zip(self.numeric, patterns, strict=True))
+            if len(self.numeric) < _FEW_HITS
+            else None
+        )
         #: per kind of column: (cells getter, columns, text -> is a number, pattern)
         self._groups: list[tuple[Any, tuple[int, ...], dict[str, bool], re.Pattern[str]]] = []
         for kind in (_NUMBER, _DECIMAL):
@@ -164,6 +170,8 @@ class SheetRows:
         Per kind of column (any plain number, plain decimals only) the texts are looked up at
         once (``map`` over a dict, C-level) in what the sheet has tested before: scores,
         counts and 0/1 repeat; only a text not seen yet is tested with the pattern."""
+        if self._tests is not None:  # a few numeric columns: tested one by one
+            return [i for i, test in self._tests if fields[i] and test(fields[i])]
         out: list[int] = []
         for getter, columns, known, pattern in self._groups:
             values = getter(fields)

@@ -95,7 +95,7 @@ def _clean(text: str) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    width=st.integers(1, 6),
+    width=st.integers(1, 12),  # 8 numeric columns or more: the looked-up path
     data=st.data(),
     batch=st.sampled_from([1, 64, 1 << 20]),
 )
