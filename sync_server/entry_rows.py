@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "can_read",
     "entry_date_question",
     "feed_row",
+    "file_refs",
     "flush_pending",
     "head_fields",
     "head_filter_columns",
@@ -113,24 +115,58 @@ def revision_row(
     return {**rev, "author": author, "author_kind": author_kind, "created_at": now}
 
 
+def file_refs(answers: Any, listed: Iterable[dict[str, str]] = ()) -> list[dict[str, str]]:
+    """The ``entry_attachments`` rows (without ``entry_id``) of a head revision: every photo
+    reference ``{sha256, filename, media_type}`` in ``answers`` (groups and repeats walked),
+    then those of ``listed`` (the revision's ``attachments``), one per distinct
+    ``(sha256, filename)``.
+
+    A revision's ``attachments`` list names each file once by hash; the answers name it once
+    per question, and every name is a file of the export's ``media/``.
+    """
+    out: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    found: list[Any] = []
+    stack: list[Any] = [answers] if answers.__class__ in (dict, list) else []
+    while stack:  # a loop, not a recursion; only containers are looked at one by one
+        value = stack.pop()
+        if value.__class__ is dict:
+            if "sha256" in value and "filename" in value and "media_type" in value:
+                found.append(value)
+                continue
+            value = value.values()
+        for item in value:
+            if item.__class__ is dict or item.__class__ is list:
+                stack.append(item)
+    for ref in (*found, *listed):
+        sha, name, media = ref.get("sha256"), ref.get("filename"), ref.get("media_type")
+        fine = sha.__class__ is str and name.__class__ is str and media.__class__ is str
+        if fine and (sha, name) not in seen:
+            seen.add((sha, name))
+            out.append({"sha256": sha, "filename": name, "media_type": media})
+    return out
+
+
 def set_entry_attachments(
     conn: Connection, entry_id: str, refs: list[dict[str, str]], *, fresh: bool
 ) -> None:
-    """Replace the attachment references of an entry's head."""
+    """Replace the attachment references of an entry's head: one row per distinct
+    ``(sha256, filename)`` of ``refs`` (see :func:`file_refs`)."""
     if not fresh:
         conn.execute(delete(entry_attachments).where(entry_attachments.c.entry_id == entry_id))
-    if refs:
-        conn.execute(entry_attachments.insert(), [{"entry_id": entry_id, **r} for r in refs])
+    rows = file_refs((), refs)
+    if rows:
+        conn.execute(entry_attachments.insert(), [{"entry_id": entry_id, **r} for r in rows])
 
 
 def head_refs(conn: Connection, entry_id: str, rev: str) -> list[dict[str, str]]:
-    """The attachment references of one revision."""
+    """The attachment references of one revision: one per file name (:func:`file_refs`)."""
     row = conn.execute(
-        select(revisions.c.attachments).where(
+        select(revisions.c.answers, revisions.c.attachments).where(
             revisions.c.entry_id == entry_id, revisions.c.rev == rev
         )
     ).first()
-    return json.loads(row.attachments) if row else []
+    return file_refs(json.loads(row.answers), json.loads(row.attachments)) if row else []
 
 
 #: Longest ``search_text`` stored (characters) and longest single answer text kept in it: names,

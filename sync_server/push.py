@@ -32,6 +32,7 @@ from .db import read_tx, write_tx
 from .entry_rows import (
     PendingRows,
     feed_row,
+    file_refs,
     flush_pending,
     head_fields,
     head_filter_values,
@@ -112,7 +113,9 @@ def _apply(
         conn.execute(entries.insert(), entry)
         conn.execute(revisions.insert(), revision_row(rev, user.username, "device", now))
         store_scores(conn, [(entry, rev.rev, rev.answers)], fresh=True)
-        set_entry_attachments(conn, rev.entry_id, rev.attachments, fresh=True)
+        set_entry_attachments(
+            conn, rev.entry_id, file_refs(rev.answers, rev.attachments), fresh=True
+        )
         tx.feed.append(feed_row(entry, rev.__dict__, now))
         tx.audit.append((user.username, "entry.create", "entry", rev.entry_id, {"rev": rev.rev}))
         audit_corrections(tx, user, rev)
@@ -199,7 +202,11 @@ def _apply(
         entry.update(values)
         head_answers = rev.answers if head_rev == rev.rev else head_answers_of(conn, entry)
         store_scores(conn, [(entry, head_rev, head_answers)])
-        refs = rev.attachments if head_rev == rev.rev else head_refs(conn, rev.entry_id, head_rev)
+        refs = (
+            file_refs(rev.answers, rev.attachments)
+            if head_rev == rev.rev
+            else head_refs(conn, rev.entry_id, head_rev)
+        )
         set_entry_attachments(conn, rev.entry_id, refs, fresh=False)
         tx.feed.append(feed_row(entry, head, now))
     result = {**base, "head_rev": head_rev}

@@ -40,6 +40,7 @@ def missing_for(conn: Connection, entry_ids: Iterable[str] | None) -> dict[str, 
         # not on the server, or named without its bytes ever coming from the entry's authors
         .where(or_(attachments.c.sha256.is_(None), ~proven_reference()))
         .order_by(entry_attachments.c.entry_id, entry_attachments.c.sha256)
+        .distinct()  # one row per file name: a photo in two questions is asked for once
     )
     out: dict[str, list[str]] = {}
     ids = list(entry_ids) if entry_ids is not None else None

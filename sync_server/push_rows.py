@@ -12,6 +12,7 @@ from .entry_names import EntrySummary, entry_summary
 from .entry_rows import (
     PendingRows,
     feed_row,
+    file_refs,
     head_filter_columns,
     revision_row,
     summary_fields,
@@ -92,8 +93,11 @@ def store_new_entries_in_bulk(
         for _, rev in candidates
     ]
     revision_rows = [revision_row(rev, user.username, "device", now) for _, rev in candidates]
-    attachment_rows = [
-        {"entry_id": rev.entry_id, **ref} for _, rev in candidates for ref in rev.attachments
+    attachment_rows = [  # one row per file name (a photo in two questions: two names)
+        {"entry_id": rev.entry_id, **ref}
+        for _, rev in candidates
+        if rev.attachments
+        for ref in file_refs(rev.answers, rev.attachments)
     ]
     savepoint = conn.begin_nested()
     try:

@@ -347,7 +347,9 @@ entry_attachments = Table(
         primary_key=True,
     ),
     Column("sha256", String(64), primary_key=True),
-    Column("filename", String(255), nullable=False),
+    #: one row per file name the head's answers use: the same photo in two questions is two
+    #: names (two ``media/`` members and two expected attachments in the export), stored once
+    Column("filename", String(255), primary_key=True),
     Column("media_type", String(200), nullable=False),
     Index(None, "sha256"),
 )

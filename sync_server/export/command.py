@@ -60,7 +60,9 @@ def write_export(
 
     records = counted(
         prepared.records(
-            with_repeats=as_zip or as_xlsx, with_media=as_zip and media_root is not None
+            with_repeats=as_zip or as_xlsx,
+            with_media=as_zip and media_root is not None,
+            media_root=media_root if as_zip else None,
         )
     )
 

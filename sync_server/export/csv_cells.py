@@ -3,6 +3,9 @@
 Formula injection (OWASP): a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return gets a leading apostrophe, unless the whole cell is a plain decimal number
 (``-2.5``: a spreadsheet reads it as a number, never as a formula), so numbers stay numbers.
+A cell that begins with apostrophes followed by such a text gets one more, so the guard can be
+taken off again exactly (:func:`unguard`: the XLSX, whose inline strings never run, writes the
+answer as it is).
 """
 
 from __future__ import annotations
@@ -13,29 +16,48 @@ from typing import Any
 
 __all__ = [
     "DANGER",
+    "DANGER_OR_QUOTE",
     "cell_text",
     "encode_row",
     "fixed_cells",
+    "guarded",
     "join_fixed",
     "needs_fixing",
     "neutralise",
+    "unguard",
 ]
 
 DANGER = frozenset("=+-@\t\r")
+#: the first characters of a text :func:`neutralise` may change
+DANGER_OR_QUOTE = DANGER | {"'"}
 _SEP = "\x00"
 #: Rows up to this many cells are checked cell by cell (cheaper than the joined search).
 _SHORT_ROW = 16
 _QUOTE_CHARS = (",", '"', "\r", "\n")
 #: A cell (after the NUL separator) beginning with a formula character; a cell beginning with
 #: CR is found by the CR search, as it must be quoted anyway.
-_DANGER_START = re.compile("\x00[-=+@\t]")
+_DANGER_START = re.compile("\x00'*[-=+@\t]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def guarded(text: str) -> bool:
+    """Whether :func:`neutralise` prefixes an apostrophe to ``text``: after any leading
+    apostrophes it begins with a formula character and is not a plain decimal number."""
+    core = text.lstrip("'") if text[:1] == "'" else text
+    return core[:1] in DANGER and not _PLAIN_NUMBER.fullmatch(core)
 
 
 def neutralise(text: str) -> str:
     """Prefix an apostrophe to a text a spreadsheet would run as a formula (see module doc)."""
-    if text[:1] in DANGER and not _PLAIN_NUMBER.fullmatch(text):
+    if text[:1] in DANGER_OR_QUOTE and guarded(text):
         return "'" + text
+    return text
+
+
+def unguard(text: str) -> str:
+    """The text :func:`neutralise` was given (its apostrophe taken off, if it added one)."""
+    if text[:1] == "'" and guarded(text[1:]):
+        return text[1:]
     return text
 
 
@@ -85,7 +107,7 @@ def fixed_cells(cells: Sequence[Any]) -> list[str]:
     try:
         return [
             _fix_cell(c)
-            if ("," in c or '"' in c or "\n" in c or "\r" in c or c[:1] in DANGER)
+            if ("," in c or '"' in c or "\n" in c or "\r" in c or c[:1] in DANGER_OR_QUOTE)
             else c
             for c in cells
         ]

@@ -20,7 +20,7 @@ from typing import Any
 
 from .columns import TableSpec
 from .csv_cells import (
-    DANGER,
+    DANGER_OR_QUOTE,
     cell_text,
     encode_row,
     fixed_cells,
@@ -269,7 +269,7 @@ class ExportLayout:
         entry_key = record.key
         # a KEY is the entry's KEY + "/<groups>/<repeat>[n]"...: when the entry's KEY is a
         # plain field (no quoting, no apostrophe: "uuid:..."), so are the KEYs made from it
-        plain = not needs_fixing(entry_key) and entry_key[:1] not in DANGER
+        plain = not needs_fixing(entry_key) and entry_key[:1] not in DANGER_OR_QUOTE
         for path, key_suffix, fragment in record.repeat_cells:
             index = self._paths[path]
             parent = parent_suffix(key_suffix)

@@ -18,7 +18,14 @@ from ..entry_filters import EntryFilter
 from .columns import build_tables, merged_choices
 from .rows import EntryRecord, ExportLayout, ExportOptions
 from .select_values import collect_select_values
-from .source import count_entries, iter_records, load_forms, media_size, region_names
+from .source import (
+    count_entries,
+    iter_records,
+    load_forms,
+    media_size,
+    other_forms,
+    region_names,
+)
 from .writer import csv_chunks, zip_chunks
 from .xlsx import xlsx_chunks
 
@@ -96,10 +103,15 @@ class PreparedExport:
     page_size: int = 1000
 
     def records(
-        self, *, with_repeats: bool = False, with_media: bool = False
+        self,
+        *,
+        with_repeats: bool = False,
+        with_media: bool = False,
+        media_root: Path | None = None,
     ) -> Iterator[EntryRecord]:
         """The entries, read page by page (``with_repeats``: for a ZIP or an XLSX, the repeat
-        tables' stored cells too; ``with_media``: the photos' hashes and names)."""
+        tables' stored cells too; ``with_media``: the photos' hashes and names, with
+        ``media_root`` only those whose file is on disk)."""
         return iter_records(
             self.engine,
             self.entry_filter,
@@ -108,15 +120,17 @@ class PreparedExport:
             stored=self.layout.stored_cell_layouts,
             with_repeats=with_repeats,
             with_media=with_media,
+            media_root=media_root,
         )
 
     def count(self) -> int:
         """How many entries match (before the kecamatan re-check; for progress bars)."""
         return count_entries(self.engine, self.entry_filter, self.user)
 
-    def media_size(self) -> tuple[int, int]:
-        """``(photos, bytes)`` of the ZIP's ``media/`` (to show before the download)."""
-        return media_size(self.engine, self.entry_filter, self.user)
+    def media_size(self, media_root: Path | None = None) -> tuple[int, int]:
+        """``(photos, bytes)`` of the ZIP's ``media/`` (to show before the download; with
+        ``media_root`` without the files lost on disk)."""
+        return media_size(self.engine, self.entry_filter, self.user, media_root)
 
     def csv(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
         """The root CSV's bytes."""
@@ -128,7 +142,9 @@ class PreparedExport:
         """The ZIP's bytes (root CSV + one CSV per repeat, with ``media_root`` the photos in
         ``media/``); ``records`` from ``records(with_repeats=True, with_media=...)``."""
         if records is None:
-            records = self.records(with_repeats=True, with_media=media_root is not None)
+            records = self.records(
+                with_repeats=True, with_media=media_root is not None, media_root=media_root
+            )
         return zip_chunks(self.layout, records, self.form_id, media_root=media_root)
 
     def xlsx(self, records: Iterator[EntryRecord] | None = None) -> Iterator[bytes]:
@@ -179,7 +195,7 @@ def prepare_export(
         merged_choices(versions),
         replace(options, lang=lang),
         newest.default_language,
-        region_names(versions, lang),
+        region_names(versions, lang, other_forms(engine, form_id)),
         select_values,
     )
     layout.use_stored_cells({form.version: build_tables([form]) for form in versions})

@@ -11,15 +11,19 @@ export walks the form's entries once, whatever the filter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from sqlalchemy import Engine, case, func, null, or_, select, true
 
+from ..attachment_integrity import file_intact, forget_lost
 from ..db import read_tx
 from ..entry_filters import EntryFilter, apply_filter, apply_user_scope, matches_answers
 from ..entry_rows import KECAMATAN_COLUMN
+from ..region_rules import region_question
 from ..schema import (
     attachments,
     entries,
@@ -31,10 +35,21 @@ from ..schema import (
 )
 from .cells import decode_repeats
 from .rows import EntryRecord, decode_answers, device_of
+from .writer import media_name
 
-__all__ = ["count_entries", "iter_records", "load_forms", "media_size", "region_names"]
+__all__ = [
+    "count_entries",
+    "iter_records",
+    "load_forms",
+    "media_size",
+    "other_forms",
+    "region_names",
+    "submission_date",
+]
 
 PAGE_SIZE = 1000
+#: a stored UTC time: up to the seconds, then the fraction's digits (``now_iso``'s form)
+_UTC_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|\+00:00)")
 _decode_meta = msgspec.json.Decoder().decode
 
 
@@ -55,15 +70,42 @@ def load_forms(engine: Engine, form_id: str) -> list[Any]:
         return [compiled_form(conn, form_id, row.version, row.compiled_json) for row in rows]
 
 
-def region_names(form_versions: list[Any], lang: str | None) -> dict[str, str]:
-    """Region code -> name, from the form's ``kabkota`` choice list (newest version first).
+def other_forms(engine: Engine, form_id: str) -> list[Any]:
+    """The newest published version of every form but ``form_id`` (their region lists name
+    the regions of a form that has none)."""
+    from ..forms_store import compiled_form
+
+    with read_tx(engine) as conn:
+        rows = conn.execute(
+            select(forms.c.form_id, forms.c.version, forms.c.compiled_json)
+            .where(forms.c.form_id != form_id)
+            .order_by(forms.c.form_id, forms.c.published_at.desc(), forms.c.version.desc())
+        ).all()
+        newest: dict[str, Any] = {}
+        for row in rows:
+            newest.setdefault(row.form_id, row)
+        return [
+            compiled_form(conn, row.form_id, row.version, row.compiled_json)
+            for row in newest.values()
+        ]
+
+
+def region_names(
+    form_versions: list[Any], lang: str | None, others: Iterable[Any] = ()
+) -> dict[str, str]:
+    """Region code -> name (the ``RegionName`` cell), from the choices of the region question
+    (``kabkota``, :func:`sync_server.region_rules.region_question`): the exported form's
+    versions first (newest first), then ``others`` (the other published forms), so a form
+    without a region question still names the regions the server's forms list.
 
     The server has no region table; the pilot forms list the regions (Kemendagri codes) as the
     ``kabkota`` choices, so their labels are the names. Unknown codes get an empty name.
     """
     names: dict[str, str] = {}
-    for form in form_versions:
-        for choice in form.choices.get("kabkota", []):
+    for form in (*form_versions, *others):
+        question = region_question(form)
+        list_name = form.question(question).list_name if question is not None else None
+        for choice in form.choices.get(list_name or "kabkota", []):
             names.setdefault(
                 choice.name, choice.label(lang or form.default_language, form.default_language)
             )
@@ -159,16 +201,19 @@ def _block_query(
         columns += [head.c.answers, head.c.meta, null(), null(), null()]
     # per entry: its revisions, its photos stored and referred to (correlated counts: the
     # probes land on the index pages the joins above read anyway)
+    # (AttachmentsPresent/Expected count file names, as Central: a photo in two questions is
+    # two names, stored once)
     revs = revisions.alias("revs")
     refs = entry_attachments.alias("refs")
     stored_files = attachments.alias("stored_files")
+    names = func.count(func.distinct(refs.c.filename))
     columns += [
         select(func.count()).where(revs.c.entry_id == blk.c.entry_id).scalar_subquery(),
-        select(func.count(stored_files.c.sha256))
-        .select_from(refs.outerjoin(stored_files, stored_files.c.sha256 == refs.c.sha256))
+        select(names)
+        .select_from(refs.join(stored_files, stored_files.c.sha256 == refs.c.sha256))
         .where(refs.c.entry_id == blk.c.entry_id)
         .scalar_subquery(),
-        select(func.count()).where(refs.c.entry_id == blk.c.entry_id).scalar_subquery(),
+        select(names).where(refs.c.entry_id == blk.c.entry_id).scalar_subquery(),
     ]
     stmt = (
         select(*columns)
@@ -194,21 +239,62 @@ def _block_ids(flt: EntryFilter, after: Position | None, block: int) -> Any:
     return _next_block(flt, after, block, entries.c.entry_id).scalar_subquery()
 
 
-def _media(conn: Any, ids: Any) -> dict[str, list[tuple[str, str]]]:
+def _media(conn: Any, ids: Any) -> dict[str, list[tuple[str, str, int]]]:
     """The photos stored on the server per entry of the block ``ids``: ``(sha256, file
-    name)``."""
-    out: dict[str, list[tuple[str, str]]] = {}
+    name, size)``, one per file name."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
     rows = conn.execute(
-        select(entry_attachments.c.entry_id, attachments.c.sha256, entry_attachments.c.filename)
+        select(
+            entry_attachments.c.entry_id,
+            attachments.c.sha256,
+            entry_attachments.c.filename,
+            attachments.c.size,
+        )
         .select_from(
             entry_attachments.join(attachments, attachments.c.sha256 == entry_attachments.c.sha256)
         )
         .where(entry_attachments.c.entry_id.in_(ids))
         .order_by(entry_attachments.c.entry_id, entry_attachments.c.filename)
     ).all()
-    for entry_id, sha256, filename in rows:
-        out.setdefault(entry_id, []).append((sha256, filename))
+    for entry_id, sha256, filename, size in rows:
+        out.setdefault(entry_id, []).append((sha256, filename, int(size)))
     return out
+
+
+def _lost_files(root: Path, files: Iterable[tuple[str, int]]) -> set[str]:
+    """The hashes among ``(sha256, size)`` whose file under ``root`` is gone or of another
+    size (one ``stat`` per file; :mod:`sync_server.attachment_integrity`)."""
+    checked: dict[str, bool] = {}
+    for sha256, size in files:
+        if sha256 not in checked:
+            checked[sha256] = file_intact(root / sha256[:2] / sha256, size)
+    return {sha for sha, intact in checked.items() if not intact}
+
+
+def _with_files(
+    media: dict[str, list[tuple[str, str, int]]], root: Path | None
+) -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
+    """Per entry the ``(sha256, file name)`` of the photos the ZIP can hold, and the hashes
+    whose file is lost on disk (left out; checked when ``root`` is given)."""
+    lost = (
+        _lost_files(root, ((sha, size) for files in media.values() for sha, _, size in files))
+        if root is not None
+        else set()
+    )
+    held = {
+        entry_id: [(sha, name) for sha, name, _ in files if sha not in lost]
+        for entry_id, files in media.items()
+    }
+    return held, lost
+
+
+def submission_date(created_at: str) -> str:
+    """The ``SubmissionDate`` cell of a stored UTC time, as Central writes it: milliseconds and
+    ``Z`` (``2026-12-06T11:23:47.547Z``; the server stores microseconds). Other texts are kept."""
+    match = _UTC_TIME.fullmatch(created_at)
+    if match is None:
+        return created_at
+    return f"{match[1]}.{(match[2] or '').ljust(3, '0')[:3]}Z"
 
 
 def iter_records(
@@ -220,10 +306,14 @@ def iter_records(
     stored: Mapping[str, str] | None = None,
     with_repeats: bool = False,
     with_media: bool = False,
+    media_root: Path | None = None,
 ) -> Iterator[EntryRecord]:
     """The entries an export covers, as records, block by block (``user=None``: no scope).
 
-    ``with_media``: each record lists its photos stored on the server (for a ZIP with media).
+    ``with_media``: each record lists its photos stored on the server (for a ZIP with media),
+    one per file name; with ``media_root`` each file is checked on disk first: a file lost
+    there is left out, not counted in ``AttachmentsPresent``, and forgotten
+    (:func:`~sync_server.attachment_integrity.forget_lost`: the tablets are asked for it again).
 
     Each block of ``page_size`` entry ids is read in its own short read transaction. With
     ``stored`` (see :func:`_block_query`) records carry their stored cells where they are fresh
@@ -244,7 +334,10 @@ def iter_records(
                 reverse=True,
             )
             ids = _block_ids(flt, after, page_size)
-            media = _media(conn, ids) if rows and with_media else {}
+            found = _media(conn, ids) if rows and with_media else {}
+        media, lost = _with_files(found, media_root)
+        if lost and media_root is not None:
+            forget_lost(engine, media_root, lost)
         for (
             entry_id,
             created_at,
@@ -271,9 +364,12 @@ def iter_records(
                 device_id = device_of(meta, answers)
             else:
                 answers = {}
+            files = media.get(entry_id, [])
+            if with_media:  # the names whose file the ZIP holds
+                present = len({name for _, name in files})
             yield EntryRecord(
                 entry_id,
-                created_at,
+                submission_date(created_at),
                 officer,
                 full_name or "",
                 region,
@@ -289,7 +385,7 @@ def iter_records(
                 (decode_repeats(repeat_cells) or [])
                 if with_repeats and root_cells is not None
                 else None,
-                media.get(entry_id, []) if with_media else None,
+                files if with_media else None,
             )
         if end is None:
             return
@@ -305,11 +401,16 @@ def count_entries(engine: Engine, flt: EntryFilter, user: Any = None) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def media_size(engine: Engine, flt: EntryFilter, user: Any = None) -> tuple[int, int]:
-    """``(photos, bytes)`` the ZIP's ``media/`` will hold for this export (each stored file
-    counted once; before the kecamatan re-check, like :func:`count_entries`)."""
+def media_size(
+    engine: Engine, flt: EntryFilter, user: Any = None, media_root: Path | None = None
+) -> tuple[int, int]:
+    """``(photos, bytes)`` the ZIP's ``media/`` will hold for this export: one member per file
+    name (a file stored once but named by two questions is two members), a name used by
+    several entries for the same file once, as the ZIP writer does; before the kecamatan
+    re-check, like :func:`count_entries`. With ``media_root`` files lost on disk are left out
+    (and forgotten, as by the ZIP export)."""
     files = (
-        select(attachments.c.sha256, attachments.c.size)
+        select(entry_attachments.c.filename, attachments.c.sha256, attachments.c.size)
         .select_from(
             entries.join(
                 entry_attachments, entry_attachments.c.entry_id == entries.c.entry_id
@@ -320,7 +421,16 @@ def media_size(engine: Engine, flt: EntryFilter, user: Any = None) -> tuple[int,
     files = apply_filter(files, flt)
     if user is not None:
         files = apply_user_scope(files, user)
-    inner = files.subquery("files")
+    members: dict[tuple[str, str], int] = {}
     with read_tx(engine) as conn:
-        count, size = conn.execute(select(func.count(), func.sum(inner.c.size))).one()
-    return int(count or 0), int(size or 0)
+        for filename, sha256, size in conn.execute(files):
+            members[media_name(filename, sha256), sha256] = int(size)
+    lost = (
+        _lost_files(media_root, ((sha, size) for (_, sha), size in members.items()))
+        if media_root is not None
+        else set()
+    )
+    if lost and media_root is not None:
+        forget_lost(engine, media_root, lost)
+    kept = [size for (_, sha), size in members.items() if sha not in lost]
+    return len(kept), sum(kept)

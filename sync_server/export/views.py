@@ -107,7 +107,7 @@ def _export(form_id: str, kind: str) -> Response:
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     if kind == "zip" and with_media:
-        resp.headers["X-Export-Media-Bytes"] = str(prepared.media_size()[1])
+        resp.headers["X-Export-Media-Bytes"] = str(prepared.media_size(media_root)[1])
     return resp
 
 
@@ -138,7 +138,7 @@ def export_size(form_id: str) -> Response:
     if isinstance(ready, Response):
         return ready
     prepared, _ = ready
-    photos, size = prepared.media_size()
+    photos, size = prepared.media_size(Path(state().config["ATTACHMENTS_DIR"]))
     resp = jsonify({"entries": prepared.count(), "photos": photos, "photo_bytes": size})
     resp.headers["Cache-Control"] = "no-store"
     return resp

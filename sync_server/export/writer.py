@@ -131,15 +131,17 @@ def _media_members(
 ) -> Iterator[bytes]:
     """Write the spooled photo list's files as ``media/`` members, one block at a time.
 
-    A name already written for the same file is skipped; a file missing on disk is left out
-    (``AttachmentsPresent`` counts what the database lists).
+    One member per file name: a file two questions name is written under both names. A name
+    already written for the same file is skipped. A file missing on disk is left out; the
+    records' ``AttachmentsPresent`` did not count it (:func:`.source.iter_records` checked the
+    files), unless it went missing during the download.
     """
     listing.seek(0)
-    written: dict[str, str] = {}
+    written: set[tuple[str, str]] = set()
     for raw in listing:
         sha256, filename = json.loads(raw)
         name = media_name(filename, sha256)
-        if written.get(name) == sha256:
+        if (name, sha256) in written:
             continue
         path = media_root / sha256[:2] / sha256
         try:
@@ -150,7 +152,7 @@ def _media_members(
             while block := source.read(_FLUSH):
                 member.write(block)
                 yield from pipe.take()
-        written[name] = sha256
+        written.add((name, sha256))
         yield from pipe.take()
 
 

@@ -15,11 +15,12 @@ default), which Excel, LibreOffice, openpyxl and pandas read. The root sheet's d
 a worker thread beside the row building.
 
 Cells: the CSV's cells (:meth:`~sync_server.export.rows.ExportLayout.field_rows`, so the stored
-cells serve the XLSX too, and a cell reads the same in both files, the formula apostrophe
-included), unquoted: texts as inline strings; integer, decimal and range answers, geopoint
-parts and the metadata counts as numbers when they are plain numbers; empty cells as blank
-cells. Characters XML 1.0 cannot hold (control characters other than tab, CR, LF) are left
-out.
+cells serve the XLSX too), unquoted and without the CSV's formula apostrophe (an inline string
+is never run as a formula): texts as inline strings; integer, decimal and range answers,
+geopoint parts, split select_multiple columns (0/1) and the metadata counts as numbers when
+they are plain numbers, calculations when they are plain decimals (the pilot's scores, so
+``SUM`` and ``AVERAGE`` work); empty cells as blank cells. Characters XML 1.0 cannot hold
+(control characters other than tab, CR, LF) are left out.
 """
 
 from __future__ import annotations
@@ -111,17 +112,25 @@ def sheet_names(layout: ExportLayout, form_id: str) -> list[str]:
     return out
 
 
-def _numeric_columns(layout: ExportLayout, index: int) -> list[bool]:
+def _numeric_columns(layout: ExportLayout, index: int) -> tuple[list[bool], list[bool]]:
+    """For each column of table ``index``: whether a plain number in it is a number cell, and
+    whether only a plain decimal is (:func:`~.xlsx_sheet.is_decimal`: calculations, whose
+    text may as well be a code)."""
     plan = layout.plans[index]
     types = {f.name: f.type for f in plan.spec.fields}
     kinds = [
-        (key[0] == "geo") if isinstance(key, tuple) else types.get(key) in _NUMERIC_TYPES
+        (key[0] in ("geo", "split"))  # geopoint parts; split select_multiple 0/1 columns
+        if isinstance(key, tuple)
+        else types.get(key) in _NUMERIC_TYPES
         for key in plan.keys
     ]
+    decimals = [not isinstance(key, tuple) and types.get(key) == "calculate" for key in plan.keys]
+    numeric = [kind or decimal for kind, decimal in zip(kinds, decimals, strict=True)]
     headers = layout.headers(index)
     if index == 0:
-        return [False, *kinds, *(h in _ROOT_NUMERIC for h in headers[len(kinds) + 1 :])]
-    return [*kinds, False, False]
+        meta = [h in _ROOT_NUMERIC for h in headers[len(kinds) + 1 :]]
+        return [False, *numeric, *meta], [False, *decimals, *(False for _ in meta)]
+    return [*numeric, False, False], [*decimals, False, False]
 
 
 class _Behind:
@@ -166,7 +175,8 @@ def xlsx_chunks(
     """The bytes of an XLSX workbook with one sheet per table; ``records`` read
     ``with_repeats`` (their stored cells serve here too)."""
     sheets = [
-        SheetRows(layout.headers(i), _numeric_columns(layout, i)) for i in range(len(layout.tables))
+        SheetRows(layout.headers(i), *_numeric_columns(layout, i))
+        for i in range(len(layout.tables))
     ]
     rows = (row for record in records for row in layout.field_rows(record))
     return workbook_chunks(sheet_names(layout, form_id), sheets, rows, compresslevel=compresslevel)

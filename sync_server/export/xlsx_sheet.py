@@ -1,16 +1,21 @@
 """Rows of one worksheet as SpreadsheetML, made a batch of rows at a time.
 
 Input: rows of CSV field texts (what the CSV writes: quoted where the CSV quotes, the formula
-apostrophe included), so the stored cells serve the XLSX too and a cell reads the same in both
-files. Output: UTF-8 bytes of ``<row>`` elements: texts as inline strings, empty cells as
-``<c/>``, the cells of numeric columns as numbers when they are plain numbers.
+apostrophe included), so the stored cells serve the XLSX too. Output: UTF-8 bytes of ``<row>``
+elements: texts as inline strings, empty cells as ``<c/>``, the cells of numeric columns as
+numbers when they are plain numbers (of decimal-only columns, such as calculations, only plain
+decimals: ``72.22``, not ``007``, ``1e5`` or a 16-digit code). The CSV's formula apostrophe is
+taken off (:func:`~sync_server.export.csv_cells.unguard`): an inline string is never run as a
+formula, so a note beginning with ``-`` or ``=`` reads as it was typed.
 
 Why batches: a row of the observation form has ~170 cells. Done cell by cell (or row by row) in
 Python, the XML cost about 100 µs a row; here a batch of rows (about 128 KiB of text) is joined
 once, with control characters as markers (NUL between cells, RS between rows, SOH/STX around a
 number), and every step is one C-level ``bytes`` operation on the whole batch: unquoting the
 quoted fields, escaping ``& < >``, and turning the markers into tags. Only the numeric columns
-are looked at one by one (a handful a row). A batch whose texts hold a control character
+are looked at one by one (the observation form has 67 with its calculations; the number test
+of a text already seen is remembered, and the markers of a row's pattern of number cells are
+made once). A batch whose texts hold a control character
 themselves (XML 1.0 cannot hold them; they are left out, and they would be mistaken for the
 markers) is cleaned cell by cell first; one ``bytes.translate`` per batch finds them.
 """
@@ -19,12 +24,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain, compress
+from operator import itemgetter
+from typing import Any
 
-__all__ = ["SheetRows", "is_number"]
+from .csv_cells import guarded, unguard
+
+__all__ = ["SheetRows", "is_decimal", "is_number"]
 
 _SEP = "\x00"  # between the cells of a row
 _RS = "\x1e"  # between rows
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+#: a plain decimal whose integer part has at most 15 digits (what Excel keeps; a longer digit
+#: string is a code: a NIK, a phone number)
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?")
 #: every control character but tab, LF and CR: the markers, and what XML 1.0 cannot hold
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13))
 _ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -47,6 +60,19 @@ _MARKERS = (
     (b"\x07", _CLOSE + b"</row><row>" + _NUM_OPEN),
     (b"\x08", _NUM_CLOSE + b"</row><row>" + _NUM_OPEN),
 )
+#: the marker between two cells of a row: (left a number, right a number) -> marker
+_PAIR_MARKERS = {
+    (False, False): _SEP,
+    (False, True): "\x01",
+    (True, False): "\x02",
+    (True, True): "\x05",
+}
+#: rows with fewer number cells are joined by :func:`_joined` (cheaper for a few)
+_FEW_HITS = 8
+#: number patterns remembered per sheet
+_LAYOUTS = 4096
+#: cell texts whose number test is remembered, per sheet and kind
+_KNOWN = 65536
 _ROW_BREAKS = {
     (False, False): "\x1e",
     (True, False): "\x06",
@@ -58,14 +84,36 @@ _ROW_BREAKS = {
 class SheetRows:
     """The rows of one sheet, collected and turned into XML in batches.
 
-    ``numeric``: for each column, whether a plain number in it is written as a number.
-    :meth:`add` takes one row of CSV field texts; :meth:`take` gives the XML of the rows added
-    since the last call (``b""`` if none). ``size`` is the text collected so far, in
-    characters, for the caller's flush decision.
+    ``numeric``: for each column, whether a plain number in it is written as a number;
+    ``decimal_only`` (optional): the columns among them where only a plain decimal is
+    (:func:`is_decimal`). :meth:`add` takes one row of CSV field texts; :meth:`take` gives the
+    XML of the rows added since the last call (``b""`` if none). ``size`` is the text collected
+    so far, in characters, for the caller's flush decision.
     """
 
-    def __init__(self, headers: Sequence[str], numeric: Sequence[bool]) -> None:
+    def __init__(
+        self,
+        headers: Sequence[str],
+        numeric: Sequence[bool],
+        decimal_only: Sequence[bool] | None = None,
+    ) -> None:
         self.numeric = tuple(i for i, flag in enumerate(numeric) if flag)
+        strict = decimal_only or ()
+        patterns = [_DECIMAL if i < len(strict) and strict[i] else _NUMBER for i in self.numeric]
+        #: with a few numeric columns: (column, its number test)
+        self._tests = (
+            tuple((i, p.fullmatch) for i, p in zip(self.numeric, patterns, strict=True))
+            if len(self.numeric) < _FEW_HITS
+            else None
+        )
+        #: per kind of column: (cells getter, columns, text -> is a number, pattern)
+        self._groups: list[tuple[Any, tuple[int, ...], dict[str, bool], re.Pattern[str]]] = []
+        for kind in (_NUMBER, _DECIMAL):
+            columns = tuple(i for i, p in zip(self.numeric, patterns, strict=True) if p is kind)
+            if columns:
+                self._groups.append((_getter(columns), columns, {"": False}, kind))
+        #: hits -> the markers after each cell and the row's ends (rows repeat their patterns)
+        self._layouts: dict[tuple[int, ...], tuple[list[str], tuple[bool, bool]]] = {}
         self._lines: list[str] = []
         self._ends: list[tuple[bool, bool]] = []  # (first cell a number, last cell a number)
         self._fields: list[list[str]] = []  # the same rows as cells (for a batch to clean)
@@ -76,8 +124,13 @@ class SheetRows:
 
     def add(self, fields: Sequence[str]) -> None:
         """Add one row of CSV field texts."""
-        hits = [i for i in self.numeric if fields[i] and _NUMBER.fullmatch(fields[i])]
-        line, ends = _joined(fields, hits)
+        hits = self._hits(fields)
+        line, ends = self._joined(fields, hits)
+        if "'" in line:  # one search a row; only a row with an apostrophe is looked at
+            bare = [_unguard_field(f) for f in fields]
+            if bare != fields:  # a guarded text is never a number: the hits stay
+                fields = bare
+                line, ends = self._joined(fields, hits)
         self._lines.append(line)
         self._ends.append(ends)
         self._fields.append(fields)  # type: ignore[arg-type]
@@ -105,11 +158,63 @@ class SheetRows:
         ends: list[tuple[bool, bool]] = []
         for cells in rows:
             fields = [_ILLEGAL_TEXT.sub("", c) for c in cells]
-            hits = [i for i in self.numeric if fields[i] and _NUMBER.fullmatch(fields[i])]
-            line, end = _joined(fields, hits)
+            hits = self._hits(fields)
+            line, end = self._joined(fields, hits)
             lines.append(line)
             ends.append(end)
         return _with_breaks(lines, ends).encode("utf-8", "replace"), ends
+
+    def _hits(self, fields: Sequence[str]) -> list[int]:
+        """The numeric columns of a row whose cell is written as a number.
+
+        Per kind of column (any plain number, plain decimals only) the texts are looked up at
+        once (``map`` over a dict, C-level) in what the sheet has tested before: scores,
+        counts and 0/1 repeat; only a text not seen yet is tested with the pattern."""
+        if self._tests is not None:  # a few numeric columns: tested one by one
+            return [i for i, test in self._tests if fields[i] and test(fields[i])]
+        out: list[int] = []
+        for getter, columns, known, pattern in self._groups:
+            values = getter(fields)
+            flags = list(map(known.get, values))
+            if None in flags:
+                for k, value in enumerate(values):
+                    if flags[k] is None:
+                        hit = pattern.fullmatch(value) is not None
+                        if len(known) < _KNOWN:
+                            known[value] = hit
+                        flags[k] = hit
+            out.extend(compress(columns, flags))
+        if len(self._groups) > 1:
+            out.sort()
+        return out
+
+    def _joined(self, fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bool]]:
+        """:func:`_joined`, with the markers of a row's number pattern made once."""
+        if len(hits) < _FEW_HITS:
+            return _joined(fields, hits)
+        key = tuple(hits)
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = _markers(len(fields), hits)
+            if len(self._layouts) < _LAYOUTS:
+                self._layouts[key] = layout
+        return "".join(chain.from_iterable(zip(fields, layout[0], strict=True))), layout[1]
+
+
+def is_decimal(text: str) -> bool:
+    """Whether a cell of a decimal-only column (a calculation) is written as a number: a plain
+    decimal (``72.22``, ``-3``, ``0.5``) whose integer part has at most 15 digits; not ``007``
+    or ``+1`` (codes), not a 16-digit code, not ``1e5``, ``.5`` or ``5.``."""
+    return _DECIMAL.fullmatch(text) is not None
+
+
+def _unguard_field(field: str) -> str:
+    """A CSV field text without the formula apostrophe the CSV added (quoted or not)."""
+    if field[:1] == "'":
+        return unguard(field)
+    if field[:2] == "\"'" and guarded(field[2:]):  # in a quoted field: never a plain number
+        return '"' + field[2:]
+    return field
 
 
 def is_number(text: str) -> bool:
@@ -138,6 +243,24 @@ def _joined(fields: Sequence[str], hits: list[int]) -> tuple[str, tuple[bool, bo
         out.append("\x02")
         out.append(_SEP.join(fields[done:]))
     return "".join(out), (hits[0] == 0, hits[-1] == len(fields) - 1)
+
+
+def _getter(columns: tuple[int, ...]) -> Any:
+    """A function giving the cells of ``columns`` of a row as a tuple."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda fields: (fields[only],)
+    return itemgetter(*columns)
+
+
+def _markers(width: int, hits: list[int]) -> tuple[list[str], tuple[bool, bool]]:
+    """The marker after each of a row's ``width`` cells ("" after the last) when the cells
+    ``hits`` are numbers, and whether the row begins and ends with a number."""
+    number = [False] * width
+    for i in hits:
+        number[i] = True
+    after = [_PAIR_MARKERS[number[k], number[k + 1]] for k in range(width - 1)]
+    return [*after, ""], (number[0], number[-1])
 
 
 def _with_breaks(lines: list[str], ends: list[tuple[bool, bool]]) -> str:

@@ -9,7 +9,6 @@ a number in a numeric column, and an empty cell as no value.
 
 from __future__ import annotations
 
-import csv
 import io
 
 import openpyxl
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 
 from sync_server.export.csv_cells import fixed_cells
 from sync_server.export.xlsx import workbook_chunks
-from sync_server.export.xlsx_sheet import SheetRows, is_number
+from sync_server.export.xlsx_sheet import SheetRows, is_decimal, is_number
 
 _PIECES = st.sampled_from(
     [
@@ -55,18 +54,23 @@ _PIECES = st.sampled_from(
         "Palembang",
         "ñé 漢",
         "'",
+        "'=x",
+        "''-",
+        "072.5",
     ]
 )
 CELL = st.lists(_PIECES, max_size=4).map("".join)
 XML_ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\ufffe", "\uffff"}
 
 
-def _unquoted(field: str) -> str:
-    return next(csv.reader(io.StringIO(field, newline="")))[0] if field else ""
-
-
-def _book(headers: list[str], numeric: list[bool], rows: list[list[str]], batch: int) -> bytes:
-    sheet = SheetRows(headers, numeric)
+def _book(
+    headers: list[str],
+    numeric: list[bool],
+    rows: list[list[str]],
+    batch: int,
+    decimal_only: list[bool] | None = None,
+) -> bytes:
+    sheet = SheetRows(headers, numeric, decimal_only)
     other = SheetRows(["PARENT_KEY", "KEY"], [False, False])
     import sync_server.export.xlsx as xlsx
 
@@ -85,46 +89,55 @@ def _book(headers: list[str], numeric: list[bool], rows: list[list[str]], batch:
     return body
 
 
-def _expected(text: str, numeric: bool) -> object:
-    field = fixed_cells([text])[0]
-    plain = "".join(ch for ch in _unquoted(field) if ch not in XML_ILLEGAL)
-    if not plain:
-        return None
-    return plain
+def _clean(text: str) -> str:
+    return "".join(ch for ch in text if ch not in XML_ILLEGAL)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    width=st.integers(1, 6),
+    width=st.integers(1, 12),  # 8 numeric columns or more: the looked-up path
     data=st.data(),
     batch=st.sampled_from([1, 64, 1 << 20]),
 )
-def test_cells_read_back_as_the_csv_texts(width: int, data: st.DataObject, batch: int) -> None:
-    numeric = data.draw(st.lists(st.booleans(), min_size=width, max_size=width))
+def test_cells_read_back_as_the_answers(width: int, data: st.DataObject, batch: int) -> None:
+    """Every cell reads back as the answer's text (control characters left out), without the
+    CSV's quoting and formula apostrophe; a number in a numeric column (a plain decimal in a
+    decimal-only column) as a number."""
+    kinds = data.draw(
+        st.lists(st.sampled_from(["text", "number", "decimal"]), min_size=width, max_size=width)
+    )
+    numeric = [kind != "text" for kind in kinds]
     rows = data.draw(
         st.lists(st.lists(CELL, min_size=width, max_size=width), min_size=1, max_size=6)
     )
     headers = [f"q{i}" for i in range(width)]
-    body = _book(headers, numeric, rows, batch)
+    body = _book(headers, numeric, rows, batch, [kind == "decimal" for kind in kinds])
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
     got = [list(r) for r in book["root"].iter_rows(values_only=True)]
     assert got[0] == headers
     assert len(got) == len(rows) + 1
     for row, back in zip(rows, got[1:], strict=True):
         back = back + [None] * (width - len(back))  # openpyxl drops trailing blank cells
-        for column, (text, value) in enumerate(zip(row, back, strict=True)):
-            want = _expected(text, numeric[column])
+        for kind, text, value in zip(kinds, row, back, strict=True):
             # XML cannot hold control characters: left out before the number test
-            field = "".join(ch for ch in fixed_cells([text])[0] if ch not in XML_ILLEGAL)
-            if numeric[column] and field and is_number(field):
+            plain = _clean(text)
+            test = {"text": lambda _: False, "number": is_number, "decimal": is_decimal}[kind]
+            if plain and test(plain):
                 assert isinstance(value, int | float) and not isinstance(value, bool)
-                assert value == float(field)
+                assert value == float(plain)
             else:
-                assert value == want, (text, field)
+                assert value == (plain or None), (text, value)
     assert [list(r) for r in book["rep"].iter_rows(values_only=True)] == [
         ["PARENT_KEY", "KEY"],
         ["k1", "k1/rep[1]"],
     ]
+
+
+def test_decimal_only_columns_take_plain_decimals() -> None:
+    for text in ("72.22", "0", "-3", "0.5", "100", "123456789012345", "-123456789012345.25"):
+        assert is_decimal(text), text
+    for text in ("007", "+1", "1e5", ".5", "5.", "1234567890123456", "72,2", "", "-", "1.2.3"):
+        assert not is_decimal(text), text
 
 
 def test_pandas_reads_numbers_texts_and_blanks() -> None:
@@ -138,7 +151,7 @@ def test_pandas_reads_numbers_texts_and_blanks() -> None:
     frame = pd.read_excel(io.BytesIO(body), sheet_name="root")
     assert list(frame.columns) == ["nama", "skor", "catatan", "daftar", "teks"]
     assert frame["skor"].tolist() == [87.35, -2]
-    assert frame["nama"].tolist() == ["Unit 1", "'=1+1"]
+    assert frame["nama"].tolist() == ["Unit 1", "=1+1"]  # no formula apostrophe
     assert frame["catatan"].isna().tolist() == [True, False]
     assert frame["daftar"].tolist() == ["a, b", 'kata "kutip"']
     assert frame["teks"].tolist() == [" spasi ", "x"]
