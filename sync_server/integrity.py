@@ -172,7 +172,8 @@ def _photo_findings(conn: Connection, root: Path, report: Report) -> set[str]:
                 )
             )
     awaited = conn.execute(
-        select(entry_attachments.c.sha256, func.count())
+        # one row per file name an entry uses the photo under: count the entries once
+        select(entry_attachments.c.sha256, func.count(func.distinct(entry_attachments.c.entry_id)))
         .select_from(
             entry_attachments.outerjoin(
                 attachments, attachments.c.sha256 == entry_attachments.c.sha256
