@@ -143,9 +143,13 @@ def _form_findings(conn: Connection) -> list[Finding]:
         .order_by(entries.c.form_id, entries.c.form_version)
     ).all()
     return [
-        Finding("form_not_published", f"{form_id} {version}", f"{count} entr(y/ies)")
+        Finding("form_not_published", f"{form_id} {version}", _entries(count))
         for form_id, version, count in rows
     ]
+
+
+def _entries(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
 def _photo_findings(conn: Connection, root: Path, report: Report) -> set[str]:
@@ -183,7 +187,7 @@ def _photo_findings(conn: Connection, root: Path, report: Report) -> set[str]:
         .group_by(entry_attachments.c.sha256)
     ).all()
     report.notes += [
-        Finding("photo_not_received", row[0], f"referenced by {row[1]} entr(y/ies)")
+        Finding("photo_not_received", row[0], f"referenced by {_entries(row[1])}")
         for row in awaited
     ]
     report.counts["photos_held"] = len(held)
