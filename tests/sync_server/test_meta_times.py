@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from sync_server.conflict_sides import with_sides
 from sync_server.meta_times import in_zone, meta_time_problem, parse_meta_time
-from sync_server.payload import Limits, Rejected, parse_revision
+from sync_server.payload import Limits, parse_revision
 
 from .bad_times import BAD_MOMENTS
 from .helpers import make_revision, observation_answers
