@@ -37,7 +37,7 @@ def test_single_answer_edit_needs_the_seen_revision(app: Flask) -> None:
     web.post(
         f"/entries/{eid}/edit", {"name": "jumlah_petugas", "value": "6", "parent_rev": rev["rev"]}
     )
-    assert "Isian sudah berubah" in web.get(f"/entries/{eid}").text
+    assert "Entri sudah berubah" in web.get(f"/entries/{eid}").text
     _, answers, _ = head_answers(app, eid)
     assert answers["nama_unit"] == "Unit dari tablet" and answers["jumlah_petugas"] == 4
 
@@ -58,7 +58,7 @@ def test_conflict_resolution_on_a_stale_page_keeps_the_late_tablet_write(app: Fl
     assert push_as(app, "petugas_plg", [late])[0]["status"] in ("merged", "conflict")
     resp = web.post(f"/entries/{eid}/resolve", {**choices, "parent_rev": seen})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/conflict")
-    assert "Isian sudah berubah" in web.get(f"/entries/{eid}/conflict").text
+    assert "Entri sudah berubah" in web.get(f"/entries/{eid}/conflict").text
     _, answers, _ = head_answers(app, eid)
     assert answers["nama_unit"] == "Unit dari tablet"
     # looked at again: resolved, the tablet's write kept
