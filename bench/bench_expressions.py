@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
-import operator
 import pathlib
 import random
 import statistics
@@ -29,32 +28,15 @@ from collections.abc import Callable
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey_forms.expressions import NodeSet, parse, to_boolean, to_number, to_string  # noqa: E402
+from survey_forms.expressions import NodeSet, parse, to_string  # noqa: E402
 from survey_forms.expressions.expr import Expr  # noqa: E402
-from survey_forms.expressions.functions import FUNCTIONS  # noqa: E402
 from survey_forms.expressions.parser import parse_tree  # noqa: E402
 from survey_forms.expressions.syntax import (  # noqa: E402
-    BareName,
-    Binary,
     Call,
-    Current,
-    Negate,
     Node,
-    Number,
-    Reference,
-    String,
 )
 from survey_forms.expressions.testing import DEFAULT_NOW  # noqa: E402
-from survey_forms.expressions.values import (  # noqa: E402
-    add,
-    divide,
-    equal,
-    modulo,
-    multiply,
-    not_equal,
-    relate,
-    subtract,
-)
+from survey_forms.expressions.testing import walk as plain_walk  # noqa: E402
 
 FORM = ROOT / "survey_forms" / "forms" / "observasi_kabkota_antikorupsi.md"
 BATCH = 1000
@@ -123,49 +105,13 @@ def sample_answer(row: dict[str, str], rng: random.Random) -> str:
     }.get(kind, "")
 
 
-_BINARY: dict[str, Callable[[object, object], object]] = {
-    "+": add,
-    "-": subtract,
-    "*": multiply,
-    "div": divide,
-    "mod": modulo,
-    "=": equal,
-    "!=": not_equal,
-    "<": lambda a, b: relate(operator.lt, a, b),
-    "<=": lambda a, b: relate(operator.le, a, b),
-    ">": lambda a, b: relate(operator.gt, a, b),
-    ">=": lambda a, b: relate(operator.ge, a, b),
-}
+def _choice_name(node: Call, ctx: BenchContext, walk_child: Callable[[Node], object]) -> object:
+    return ctx.choice_label("q", to_string(walk_child(node.args[0])))
 
 
 def walk(node: Node, ctx: BenchContext) -> object:
     """Evaluate a tree by walking it: the baseline the closures are compared with."""
-    if isinstance(node, Number | String):
-        return node.value
-    if isinstance(node, Reference):
-        return ctx.resolve(node.name)
-    if isinstance(node, Current):
-        return ctx.current()
-    if isinstance(node, BareName):
-        return ctx.choice_column(node.name)
-    if isinstance(node, Negate):
-        return -to_number(walk(node.operand, ctx))
-    if isinstance(node, Binary):
-        if node.op == "or":
-            return to_boolean(walk(node.left, ctx)) or to_boolean(walk(node.right, ctx))
-        if node.op == "and":
-            return to_boolean(walk(node.left, ctx)) and to_boolean(walk(node.right, ctx))
-        return _BINARY[node.op](walk(node.left, ctx), walk(node.right, ctx))
-    assert isinstance(node, Call)
-    if node.name == "if":
-        test, yes, no = node.args
-        return walk(yes if to_boolean(walk(test, ctx)) else no, ctx)
-    if node.name == "jr:choice-name":
-        return ctx.choice_label("q", to_string(walk(node.args[0], ctx)))
-    spec = FUNCTIONS[node.name]
-    values = [walk(arg, ctx) for arg in node.args]
-    assert spec.impl is not None
-    return spec.impl(ctx, *values) if spec.needs_ctx else spec.impl(*values)
+    return plain_walk(node, ctx, {"jr:choice-name": _choice_name})
 
 
 def timed(function: Callable[[], object], rounds: int) -> list[float]:
