@@ -18,11 +18,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 
 from field_app import entries
@@ -34,6 +32,7 @@ from sync_server.migrate import upgrade
 from sync_server.schema import signin_attempts
 from sync_server.users import create_user
 from tests.field_app.live import observation_answers, tablet
+from tests.support.addresses import FromAddress
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -302,18 +301,6 @@ def test_tablet_syncs_and_supervisor_exports_over_https(stack: Stack) -> None:
     assert health.ok and health.headers.get("Strict-Transport-Security")
 
 
-class _FromAddress(HTTPAdapter):
-    """Connections from the loopback address ``source`` (127.0.0.0/8 is all local)."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def test_the_app_sees_the_real_client_address_through_nginx(stack: Stack) -> None:
     """Sign-in limits count the client's own address: nginx passes it on (overwriting a forged
     X-Forwarded-For) and the app trusts exactly that one hop, as deploy/ sets them up. With the
@@ -323,7 +310,7 @@ def test_the_app_sees_the_real_client_address_through_nginx(stack: Stack) -> Non
         http = requests.Session()
         http.verify = str(stack.pki.ca)
         http.trust_env = False
-        http.mount("https://", _FromAddress(source))
+        http.mount("https://", FromAddress(source))
         clients[source] = http
     forged = {"X-Forwarded-For": "10.66.0.1", "X-Real-IP": "10.66.0.2"}
     sent = [

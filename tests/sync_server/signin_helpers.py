@@ -13,10 +13,10 @@ from typing import Any
 from unittest import mock
 
 import requests
-from requests.adapters import HTTPAdapter
 from waitress import server as waitress_server
 
 from tests.support import server as support_server
+from tests.support.addresses import FromAddress
 from tests.support.server import LiveServer, start_live_server
 
 from .conftest import seed
@@ -25,23 +25,11 @@ from .helpers import PASSWORD
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-class _FromAddress(HTTPAdapter):
-    """Open connections from ``source`` instead of the default loopback address."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def session_from(source: str | None = None) -> requests.Session:
     """A requests session whose connections come from ``source`` (e.g. ``127.0.0.2``)."""
     session = requests.Session()
     if source:
-        session.mount("http://", _FromAddress(source))
+        session.mount("http://", FromAddress(source))
     return session
 
 
