@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,20 @@ ADVICE = {
 }
 
 
+def _grouped(findings: list[Finding], heading: Callable[[str, int], str]) -> list[str]:
+    """A heading per kind of finding, then its first ten subjects (and how many more)."""
+    by_kind: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_kind.setdefault(finding.kind, []).append(finding)
+    lines = []
+    for kind, items in by_kind.items():
+        lines.append(heading(kind, len(items)))
+        lines += [f"  {item.subject}  {item.detail}".rstrip() for item in items[:10]]
+        if len(items) > 10:
+            lines.append(f"  ... and {len(items) - 10} more")
+    return lines
+
+
 def summary_lines(report: Report) -> list[str]:
     """The check's report for people: counts, each kind of problem with advice, a verdict."""
     c = report.counts
@@ -263,25 +278,10 @@ def summary_lines(report: Report) -> list[str]:
         f"Photos: {c.get('photos_held', 0)} held; {c.get('photos_not_received', 0)} referenced "
         "but not received yet (the tablets send them at their next sync).",
     ]
-    by_kind: dict[str, list[Finding]] = {}
-    for finding in report.problems:
-        by_kind.setdefault(finding.kind, []).append(finding)
-    for kind, items in by_kind.items():
-        lines.append(f"PROBLEM {kind}: {len(items)}. What to do: {ADVICE.get(kind, 'see docs')}")
-        for item in items[:10]:
-            lines.append(f"  {item.subject}  {item.detail}".rstrip())
-        if len(items) > 10:
-            lines.append(f"  ... and {len(items) - 10} more")
-    by_note: dict[str, list[Finding]] = {}
-    for finding in report.notes:
-        if finding.kind in INFORMATIVE:
-            by_note.setdefault(finding.kind, []).append(finding)
-    for kind, items in by_note.items():
-        lines.append(f"NOTE {kind}: {len(items)} (no action needed). {ADVICE.get(kind, '')}")
-        for item in items[:10]:
-            lines.append(f"  {item.subject}  {item.detail}".rstrip())
-        if len(items) > 10:
-            lines.append(f"  ... and {len(items) - 10} more")
+    lines += _grouped(report.problems, lambda kind, count: (
+        f"PROBLEM {kind}: {count}. What to do: {ADVICE.get(kind, 'see docs')}"))
+    lines += _grouped([f for f in report.notes if f.kind in INFORMATIVE], lambda kind, count: (
+        f"NOTE {kind}: {count} (no action needed). {ADVICE.get(kind, '')}"))
     lines.append(
         "Result: OK, no problem found."
         if report.ok
