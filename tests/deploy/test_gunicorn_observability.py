@@ -35,6 +35,7 @@ from sync_server.forms_store import publish_file
 from sync_server.migrate import upgrade
 from sync_server.users import create_user
 from tests.support.fixtures import PG_ENV
+from tests.support.processes import wait_until_up
 from tests.sync_server.helpers import PASSWORD, make_revision
 from tests.sync_server.services import FORMS_DIR
 
@@ -145,16 +146,8 @@ def gunicorn(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Gunic
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 40
-            while True:
-                try:
-                    if requests.get(base + "/api/v1/health", timeout=3).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                assert proc.poll() is None, err.read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+            wait_until_up(lambda: requests.get(base + "/api/v1/health", timeout=3).ok,
+                          "gunicorn", proc, 40, lambda: err.read_text(errors="replace"))
             yield Gunicorn(base, out, err)
         finally:
             proc.terminate()

@@ -34,6 +34,7 @@ from sync_server.users import create_user
 from tests.field_app.live import observation_answers, tablet
 from tests.support.addresses import FromAddress
 from tests.support.ports import free_port
+from tests.support.processes import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -121,22 +122,6 @@ def make_pki(folder: Path) -> Pki:
     return Pki(
         folder / "ca.pem", folder / "server.pem", folder / "server.key", folder / "other-ca.pem"
     )
-
-
-def _wait_until(check, what: str, proc: subprocess.Popen[bytes], seconds: float = 40) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if check():
-                return
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            pytest.fail(f"{what} exited: {err[-2000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not start in {seconds:.0f} s")
-        time.sleep(0.2)
 
 
 @dataclass
@@ -227,12 +212,12 @@ def stack(postgres_schema_url: str, tmp_path: Path) -> Iterator[Stack]:
     )
     https = f"https://127.0.0.1:{https_port}"
     try:
-        _wait_until(
+        wait_until_up(
             lambda: requests.get(f"http://127.0.0.1:{app_port}/api/v1/health", timeout=3).ok,
             "gunicorn",
             gunicorn,
         )
-        _wait_until(
+        wait_until_up(
             lambda: requests.get(f"{https}/api/v1/health", verify=str(pki.ca), timeout=3).ok,
             "nginx",
             nginx,

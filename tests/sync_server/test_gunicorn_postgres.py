@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sync_server.migrate import upgrade
 from sync_server.users import create_user
 from tests.support.fixtures import PG_ENV
 from tests.support.ports import free_port
+from tests.support.processes import wait_until_up
 
 from .helpers import PASSWORD, Client, make_revision
 
@@ -68,16 +68,8 @@ def test_three_gunicorn_workers_share_one_postgres_database(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/api/v1/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass  # the workers are still starting
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
+        wait_until_up(lambda: requests.get(url + "/api/v1/health", timeout=5).ok,
+                      "gunicorn", proc, 30)
         clients = [Client(url, f"petugas_{i}") for i in range(6)]
         revs = [
             [make_revision({"a": f"{i}-{j}"}, form_id="mini", form_version="1") for j in range(10)]
